@@ -1,2 +1,45 @@
-﻿// For more information see https://aka.ms/fsharp-console-apps
-printfn "Hello from F#"
+module Gan.Cli.Program
+
+open System
+open Argu
+open Gan.Runtime.Errors
+
+/// One case per verb; each verb's arguments and its `run` live in Commands/<Verb>.fs.
+[<RequireSubcommand>]
+type GanArgs =
+    | [<AltCommandLine("-V")>] Version
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Version -> "print the version of GanDsl, TorchSharp and libtorch."
+
+let private run (results: ParseResults<GanArgs>) =
+    match results.GetSubCommand() with
+    | Version ->
+        printfn "gan %s" (typeof<ExitCodes.Marker>.Assembly.GetName().Version |> string)
+        ExitCodes.Ok
+
+[<EntryPoint>]
+let main argv =
+    let parser =
+        ArgumentParser.Create<GanArgs>(programName = "gan", helpTextMessage = "GanDsl: declare, check and train GANs from .gan specs.", checkStructure = false)
+    try
+        try
+            let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+            run results
+        with
+        | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+            printfn "%s\n%s" e.Message ExitCodes.helpText
+            ExitCodes.Ok
+        | :? ArguParseException as e ->
+            Console.err e.Message
+            ExitCodes.Usage
+    with
+    | :? UserInputException as e ->
+        Console.err ("error: " + e.Message)
+        ExitCodes.BadInput
+    | e ->
+        let path = try Console.writeCrashLog argv e with _ -> "(could not write a crash log)"
+        Console.err (sprintf "internal error: %s\nThis is a bug in GanDsl. The stack trace is in %s" e.Message path)
+        ExitCodes.Internal
