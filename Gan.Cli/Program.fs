@@ -7,18 +7,16 @@ open Gan.Runtime.Errors
 /// One case per verb; each verb's arguments and its `run` live in Commands/<Verb>.fs.
 [<RequireSubcommand>]
 type GanArgs =
-    | [<AltCommandLine("-V")>] Version
+    | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Version -> "print the version of GanDsl, TorchSharp and libtorch."
+            | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
 let private run (results: ParseResults<GanArgs>) =
     match results.GetSubCommand() with
-    | Version ->
-        printfn "gan %s" (typeof<ExitCodes.Marker>.Assembly.GetName().Version |> string)
-        ExitCodes.Ok
+    | Version args -> Commands.Version.run args
 
 [<EntryPoint>]
 let main argv =
