@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Gan.Bench;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// gan-bench: prints figures; never a pass/fail test. See bench/RESULTS.md for recorded results.
+var threads = Environment.ProcessorCount;
+torch.set_num_threads(threads);
+torch.manual_seed(0);
+var device = CPU;
+Console.WriteLine($"# gan-bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, TorchSharp {Gan.Runtime.RuntimeInfo.TorchSharpVersion}, libtorch {Gan.Runtime.RuntimeInfo.LibTorchVersion}");
+
+var only = args.Length > 0 ? args[0] : "all";
+
+if (only is "all" or "sgemm")
+{
+    // Machine peak for the CPU-efficiency figure: float32 matmul through libtorch at the same thread count.
+    foreach (var n in new[] { 512, 1024, 2048 })
+    {
+        using var a = randn(n, n); using var b = randn(n, n);
+        var m = Harness.Throughput($"sgemm {n}x{n}x{n}", "GFLOP/s", 2.0 * n * n * n / 1e9, () => { using var c = a.matmul(b); });
+        Console.WriteLine(m);
+    }
+}
+
+if (only is "all" or "hand")
+{
+    IHandWritten[] models = [new Gaussian2dHand(4, device), new MnistMlpHand(128, device), new TfBasicHand(128, device),
+                             new AcGanHand(10, device), new AnimeDcganHand(64, device)];
+    foreach (var m in models)
+    {
+        int steps = m.Name switch { "anime-dcgan" => 5, "gaussian2d" => 500, "acgan" => 50, _ => 50 };
+        var r = Harness.Throughput($"hand-written {m.Name} (batch {m.Batch})", "images/s", steps * m.Batch,
+            () => { for (int i = 0; i < steps; i++) m.Step(); }, warmup: 1, repeats: 5);
+        Console.WriteLine(r);
+        m.Dispose();
+    }
+}
