@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Metrics;
+
+/// <summary>Scores computed from a classifier's class probabilities on generated samples.</summary>
+public static class ClassifierScores
+{
+    /// <summary>
+    /// Inception score with the given class probabilities (N×K): exp(E_x KL(p(y|x) ‖ p(y))), in one split.
+    /// 1 for collapsed or uninformative samples, K at best.
+    /// </summary>
+    public static double InceptionScore(Tensor probs)
+    {
+        using var scope = NewDisposeScope();
+        var p = probs.to_type(ScalarType.Float64).clamp_min(1e-12);   // N×K
+        var marginal = p.mean([0], keepdim: true);                    // 1×K
+        var kl = (p * (p.log() - marginal.log())).sum(1);             // N
+        return Math.Exp(kl.mean().item<double>());
+    }
+
+    /// <summary>How many classes receive at least <paramref name="minShare"/> of the top-1 predictions.</summary>
+    public static int ClassCoverage(Tensor probs, double minShare = 0.05)
+    {
+        using var scope = NewDisposeScope();
+        var k = (int)probs.shape[1];
+        var counts = probs.argmax(1).bincount(null, k).to_type(ScalarType.Float64) / probs.shape[0];
+        return (int)(counts >= minShare).sum().item<long>();
+    }
+
+    /// <summary>The share of samples whose top class probability exceeds <paramref name="threshold"/>.</summary>
+    public static double ConfidentFraction(Tensor probs, double threshold = 0.9)
+    {
+        using var scope = NewDisposeScope();
+        return (probs.max(1).values > threshold).to_type(ScalarType.Float64).mean().item<double>();
+    }
+
+    /// <summary>The share of samples whose top class equals the class asked for.</summary>
+    public static double Accuracy(Tensor probs, Tensor wanted)
+    {
+        using var scope = NewDisposeScope();
+        return (probs.argmax(1) == wanted).to_type(ScalarType.Float64).mean().item<double>();
+    }
+}

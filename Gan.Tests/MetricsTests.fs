@@ -1,0 +1,51 @@
+module Gan.Tests.MetricsTests
+
+open System
+open Xunit
+open TorchSharp
+open Gan.Runtime.Metrics
+
+let private close (tol: float) (expected: float) (actual: float) =
+    Assert.True(abs (expected - actual) <= tol, sprintf "expected %g ± %g, got %g" expected tol actual)
+
+[<Fact>]
+let ``Frechet distance of diagonal Gaussians matches the closed form`` () =
+    // d² = |μ1-μ2|² + Σ (√a_i − √b_i)² for diagonal covariances a, b.
+    let mu1 = [| 0.0; 1.0; -2.0 |]
+    let mu2 = [| 1.0; 1.0; 0.0 |]
+    let a = [| 4.0; 1.0; 0.25 |]
+    let b = [| 1.0; 9.0; 0.25 |]
+    let diag (v: float[]) = Array2D.init 3 3 (fun i j -> if i = j then v.[i] else 0.0)
+    let expected = 1.0 + 0.0 + 4.0 + (2.0 - 1.0) ** 2.0 + (1.0 - 3.0) ** 2.0 + 0.0
+    close 1e-9 expected (Frechet.DistanceSquared(mu1, diag a, mu2, diag b))
+
+[<Fact>]
+let ``Frechet distance of a full covariance with itself is zero and it is symmetric`` () =
+    let s1 = array2D [ [ 2.0; 0.7 ]; [ 0.7; 1.0 ] ]
+    let s2 = array2D [ [ 1.0; -0.3 ]; [ -0.3; 0.5 ] ]
+    close 1e-9 0.0 (Frechet.DistanceSquared([| 1.0; 2.0 |], s1, [| 1.0; 2.0 |], s1))
+    close 1e-9 (Frechet.DistanceSquared([| 0.0; 0.0 |], s1, [| 1.0; 0.0 |], s2))
+               (Frechet.DistanceSquared([| 1.0; 0.0 |], s2, [| 0.0; 0.0 |], s1))
+
+[<Fact>]
+let ``2-Wasserstein between a cloud and its shifted copy equals the shift`` () =
+    use scope = torch.NewDisposeScope()
+    torch.manual_seed 1L |> ignore
+    let real = torch.randn(2000L, 2L, dtype = torch.float64)
+    let fake = real + torch.tensor([| 3.0; 4.0 |], dtype = torch.float64)
+    let r = Gaussian2dMetrics.Compare(real, fake)
+    close 1e-6 5.0 r.Wasserstein2
+    close 1e-6 5.0 r.MeanError
+    close 1e-9 0.0 r.CovarianceError
+
+[<Fact>]
+let ``Inception score is K for confident, balanced predictions and 1 for a collapsed generator`` () =
+    use scope = torch.NewDisposeScope()
+    let balanced = torch.eye(10L).repeat(5L, 1L)           // 50×10, each class 5 times, fully confident
+    close 1e-6 10.0 (ClassifierScores.InceptionScore balanced)
+    let collapsed = torch.zeros(50L, 10L).index_fill_(1L, torch.tensor([| 3L |]), 1.0)
+    close 1e-6 1.0 (ClassifierScores.InceptionScore collapsed)
+    Assert.Equal(10, ClassifierScores.ClassCoverage balanced)
+    Assert.Equal(1, ClassifierScores.ClassCoverage collapsed)
+    close 1e-12 1.0 (ClassifierScores.ConfidentFraction balanced)
+    close 1e-12 0.0 (ClassifierScores.ConfidentFraction(torch.full(4L, 10L, 0.1)))
