@@ -19,3 +19,45 @@ let ``A line plot is written as a decodable PNG of the requested size`` () =
         Assert.Empty(Directory.GetFiles(dir.FullName, "*.tmp*"))
     finally
         dir.Delete true
+
+let private writePng (path: string) =
+    use bmp = new SkiaSharp.SKBitmap(20, 20)
+    bmp.Erase(SkiaSharp.SKColors.Gray)
+    use data = bmp.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100)
+    File.WriteAllBytes(path, data.ToArray())
+
+[<Fact>]
+let ``A run report embeds the curves, samples, metrics and spec and needs no network`` () =
+    let dir = Directory.CreateTempSubdirectory "gandsl-report"
+    try
+        let run = dir.FullName
+        File.WriteAllLines(Path.Combine(run, "log.csv"),
+            [ yield "step,epoch,d,g,d_real,d_fake,images_per_s,elapsed_s"
+              for s in 1..30 do yield sprintf "%d,0,%g,%g,0.6,0.4,1000,%d" s (1.0 / float s) (float s / 30.0) s
+              yield "31,0,0.5" ])                                     // a torn last line from a killed run is skipped
+        Directory.CreateDirectory(Path.Combine(run, "samples")) |> ignore
+        for s in [ 1; 10; 30 ] do writePng (Path.Combine(run, "samples", sprintf "step-%07d.png" s))
+        File.WriteAllText(Path.Combine(run, "spec.gan"), "gan demo \"a <demo>\"")
+        File.WriteAllText(Path.Combine(run, "metrics.json"), """{"w2": 0.31, "protocol": {"n": 1000}}""")
+        let html = File.ReadAllText(RunReport.Write run)
+        Assert.Contains("<h2>Losses</h2>", html)
+        Assert.Contains("D(x) and D(G(z))", html)
+        Assert.Contains("step-0000030", html)
+        Assert.Contains("protocol.n", html)
+        Assert.Contains("a &lt;demo&gt;", html)
+        Assert.DoesNotContain("http", html)
+        Assert.Equal(3 + 2, (html.Split "data:image/png;base64,").Length - 1)
+        Assert.True(File.Exists(Path.Combine(run, "plots", "losses.png")))
+    finally
+        dir.Delete true
+
+[<Fact>]
+let ``A log with a malformed middle row is rejected with its line number`` () =
+    let dir = Directory.CreateTempSubdirectory "gandsl-log"
+    try
+        let path = Path.Combine(dir.FullName, "log.csv")
+        File.WriteAllLines(path, [ "step,epoch,d"; "1,0,0.5"; "2,0"; "3,0,0.4" ])
+        let e = Assert.Throws<Gan.Runtime.Errors.UserInputException>(fun () -> LogCsv.Read path |> ignore)
+        Assert.Contains("log.csv:3:1", e.Message)
+    finally
+        dir.Delete true

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Gan.Runtime.Reports;
+
+/// <summary>
+/// Writes <c>report.html</c> for a run folder: loss curves, D(x) and D(G(z)) over time, the sample
+/// grids over training, the metrics table and the spec. Self-contained (images embedded as data
+/// URIs, no scripts, no network). Plots are also kept as PNG files under <c>plots/</c>.
+/// </summary>
+public static class RunReport
+{
+    public static string Write(string runDir)
+    {
+        var log = LogCsv.Read(Path.Combine(runDir, "log.csv"));
+        var plots = Directory.CreateDirectory(Path.Combine(runDir, "plots")).FullName;
+        var steps = log.Column("step");
+
+        var lossPng = Path.Combine(plots, "losses.png");
+        LinePlot.Save(lossPng, "Losses", "step", "loss", steps, log.LossColumns.Select(c => (c, log.Column(c))).ToList());
+        string? dPng = null;
+        if (log.Has("d_real") && log.Has("d_fake"))
+        {
+            dPng = Path.Combine(plots, "d-outputs.png");
+            LinePlot.Save(dPng, "Discriminator outputs", "step", "mean output", steps,
+                [("D(x)", log.Column("d_real")), ("D(G(z))", log.Column("d_fake"))]);
+        }
+
+        var html = new StringBuilder();
+        var name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar));
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>GanDsl run ")
+            .Append(Enc(name)).Append("</title><style>body{font-family:sans-serif;max-width:1000px;margin:auto}")
+            .Append("img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}")
+            .Append("pre{background:#f6f6f6;padding:8px;overflow-x:auto}.grid{display:inline-block;margin:4px;text-align:center}")
+            .Append("</style></head><body>");
+        html.Append("<h1>Run ").Append(Enc(name)).Append("</h1>");
+        html.Append($"<p>{log.RowCount} logged rows, last step {(steps.Length > 0 ? steps[^1] : 0)}.</p>");
+
+        html.Append("<h2>Metrics</h2>");
+        var metricsPath = Path.Combine(runDir, "metrics.json");
+        if (File.Exists(metricsPath)) AppendMetrics(html, File.ReadAllText(metricsPath));
+        else html.Append("<p>No metrics yet: run <code>gan eval ").Append(Enc(runDir)).Append("</code>.</p>");
+
+        html.Append("<h2>Losses</h2>").Append(Img(lossPng));
+        if (dPng != null) html.Append("<h2>D(x) and D(G(z))</h2>").Append(Img(dPng));
+
+        var samples = Path.Combine(runDir, "samples");
+        if (Directory.Exists(samples))
+        {
+            html.Append("<h2>Samples over training</h2>");
+            var files = Directory.GetFiles(samples, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+            // At most 12 grids, evenly spread, always including the last.
+            var pick = files.Length <= 12 ? files : Enumerable.Range(0, 12).Select(i => files[(int)Math.Round(i * (files.Length - 1) / 11.0)]).Distinct();
+            foreach (var f in pick)
+                html.Append("<div class=\"grid\">").Append(Img(f, 300)).Append("<br>").Append(Enc(Path.GetFileNameWithoutExtension(f))).Append("</div>");
+        }
+
+        var spec = Path.Combine(runDir, "spec.gan");
+        if (File.Exists(spec)) html.Append("<h2>Spec</h2><pre>").Append(Enc(File.ReadAllText(spec))).Append("</pre>");
+        html.Append("</body></html>");
+
+        var path = Path.Combine(runDir, "report.html");
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, html.ToString());
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+
+    static void AppendMetrics(StringBuilder html, string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        html.Append("<table><tr><th>metric</th><th>value</th></tr>");
+        void Walk(JsonElement e, string prefix)
+        {
+            if (e.ValueKind == JsonValueKind.Object)
+                foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix.Length == 0 ? p.Name : prefix + "." + p.Name);
+            else
+                html.Append("<tr><td>").Append(Enc(prefix)).Append("</td><td>").Append(Enc(e.ToString())).Append("</td></tr>");
+        }
+        Walk(doc.RootElement, "");
+        html.Append("</table>");
+    }
+
+    static string Img(string png, int? width = null) =>
+        $"<img {(width is int w ? $"width=\"{w}\" " : "")}src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(png))}\">";
+
+    static string Enc(string s) => WebUtility.HtmlEncode(s);
+}
