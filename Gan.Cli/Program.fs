@@ -7,15 +7,18 @@ open Gan.Runtime.Errors
 /// One case per verb; each verb's arguments and its `run` live in Commands/<Verb>.fs.
 [<RequireSubcommand>]
 type GanArgs =
+    | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
+            | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
 let private run (results: ParseResults<GanArgs>) =
     match results.GetSubCommand() with
+    | Data args -> Commands.Data.run args
     | Version args -> Commands.Version.run args
 
 [<EntryPoint>]

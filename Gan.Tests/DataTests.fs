@@ -1,0 +1,71 @@
+module Gan.Tests.DataTests
+
+open System
+open System.IO
+open System.IO.Compression
+open Xunit
+open Gan.Runtime.Data
+open Gan.Runtime.Errors
+
+let private be (n: int) = [| byte (n >>> 24); byte (n >>> 16); byte (n >>> 8); byte n |]
+
+let private images count rows cols =
+    Array.concat [ be 2051; be count; be rows; be cols; Array.init (count * rows * cols) (fun i -> byte (i % 251)) ]
+
+let private labels (ls: byte[]) = Array.concat [ be 2049; be ls.Length; ls ]
+
+let private withDir f =
+    let dir = Directory.CreateTempSubdirectory "gandsl-data"
+    try f dir.FullName finally dir.Delete true
+
+let private gzip (bytes: byte[]) =
+    use ms = new MemoryStream()
+    (use gz = new GZipStream(ms, CompressionLevel.Fastest, true) in gz.Write(bytes, 0, bytes.Length))
+    ms.ToArray()
+
+[<Fact>]
+let ``IDX images and labels round-trip, raw and gzipped`` () =
+    withDir (fun dir ->
+        File.WriteAllBytes(Path.Combine(dir, "train-images-idx3-ubyte"), images 3 4 5)
+        File.WriteAllBytes(Path.Combine(dir, "train-labels-idx1-ubyte.gz"), gzip (labels [| 7uy; 0uy; 9uy |]))
+        let set = Idx.ReadSplit(dir, "train")
+        Assert.Equal(3, set.Count)
+        Assert.Equal(4, set.Rows)
+        Assert.Equal(5, set.Cols)
+        Assert.Equal<byte[]>([| 7uy; 0uy; 9uy |], set.Labels)
+        Assert.Equal(byte (59 % 251), set.Pixels.[59]))
+
+let private expectError (fragment: string) (f: unit -> unit) =
+    let e = Assert.Throws<UserInputException>(fun () -> f ())
+    Assert.Contains(fragment, e.Message)
+
+[<Fact>]
+let ``IDX reader names the file and the problem for bad magic, truncation and disagreeing counts`` () =
+    withDir (fun dir ->
+        let p name (bytes: byte[]) = let path = Path.Combine(dir, name) in File.WriteAllBytes(path, bytes); path
+        let good = p "imgs" (images 2 2 2)
+        let swapped = p "lbl-as-img" (labels (Array.zeroCreate 20))
+        expectError "magic number 2049, expected 2051" (fun () -> Idx.ReadImages swapped |> ignore)
+        let truncated = p "short" (images 2 2 2).[.. 20]
+        expectError "it is truncated or corrupt" (fun () -> Idx.ReadImages truncated |> ignore)
+        let three = p "three-labels" (labels [| 1uy; 2uy; 3uy |])
+        expectError "has 2 images but" (fun () -> Idx.Read(good, three) |> ignore)
+        let badLabel = p "bad-label" (labels [| 1uy; 12uy |])
+        expectError "label 12 at index 1" (fun () -> Idx.Read(good, badLabel) |> ignore)
+        let badGz = p "bad.gz" [| 0x1fuy; 0x8buy; 1uy; 2uy; 3uy |]
+        expectError "gzip stream is corrupt" (fun () -> Idx.ReadImages badGz |> ignore)
+        expectError "no such file" (fun () -> Idx.ReadImages(Path.Combine(dir, "missing")) |> ignore))
+
+[<Fact>]
+let ``A file whose SHA-256 does not match never lands in the cache`` () =
+    withDir (fun dir ->
+        let target = Path.Combine(dir, "file.bin")
+        let content = "hello"B
+        use s = new MemoryStream(content)
+        expectError "SHA-256 is" (fun () -> Downloads.InstallVerified(s, target, String('0', 64)))
+        Assert.False(File.Exists target)
+        Assert.Empty(Directory.GetFiles dir)
+        // The right hash installs it.
+        use s2 = new MemoryStream(content)
+        Downloads.InstallVerified(s2, target, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+        Assert.Equal<byte[]>(content, File.ReadAllBytes target))
