@@ -7,17 +7,26 @@ open Gan.Runtime.Errors
 /// One case per verb; each verb's arguments and its `run` live in Commands/<Verb>.fs.
 [<RequireSubcommand>]
 type GanArgs =
+    | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<Commands.Check.Args>
+    | [<CliPrefix(CliPrefix.None)>] Shapes of ParseResults<Commands.Shapes.Args>
+    | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<Commands.Fmt.Args>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
+            | Check _ -> "check specs statically (syntax, names, shapes, losses); exit 1 on errors."
+            | Shapes _ -> "print each network's layers, output shapes and parameter counts."
+            | Fmt _ -> "format specs canonically (in place, or --check)."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
 let private run (results: ParseResults<GanArgs>) =
     match results.GetSubCommand() with
+    | Check args -> Commands.Check.run args
+    | Shapes args -> Commands.Shapes.run args
+    | Fmt args -> Commands.Fmt.run args
     | Data args -> Commands.Data.run args
     | Version args -> Commands.Version.run args
 

@@ -1,0 +1,37 @@
+/// Helpers shared by the commands that read specs: --set parsing and diagnostic printing.
+module Gan.Cli.SpecArgs
+
+open System.Collections.Generic
+open System.Text.Json.Nodes
+open Gan.Dsl
+open Gan.Dsl.Diagnostics
+open Gan.Runtime.Errors
+
+/// Parses `name=value` pairs from --set; a malformed pair is bad input.
+let overrides (pairs: string list) : IReadOnlyDictionary<string, string> =
+    let d = Dictionary<string, string>()
+    for p in pairs do
+        match p.IndexOf '=' with
+        | i when i > 0 -> d.[p.Substring(0, i).Trim()] <- p.Substring(i + 1).Trim()
+        | _ -> raise (UserInputException(sprintf "--set %s: expected name=value, e.g. --set lr=1e-4" p))
+    d :> IReadOnlyDictionary<string, string>
+
+let diagnosticJson (d: Diagnostic) =
+    let struct (line, col) = d.Position
+    let o = JsonObject()
+    o.["path"] <- JsonValue.Create d.Source.Path
+    o.["line"] <- JsonValue.Create(line: int)
+    o.["col"] <- JsonValue.Create(col: int)
+    o.["offset"] <- JsonValue.Create d.Span.Start
+    o.["length"] <- JsonValue.Create d.Span.Length
+    o.["severity"] <- JsonValue.Create(if d.IsError then "error" else "warning")
+    o.["code"] <- JsonValue.Create d.Code
+    o.["message"] <- JsonValue.Create d.Message
+    o
+
+/// Prints diagnostics to stderr in the compiler format, with the source line and a caret underline.
+let printDiagnostics (result: CompileResult) =
+    for d in result.Diagnostics do
+        eprintfn "%s" (d.Format true)
+
+let jsonOptions = System.Text.Json.JsonSerializerOptions(WriteIndented = true)

@@ -1,0 +1,391 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Gan.Dsl.Diagnostics;
+using Gan.Dsl.Ir;
+using Gan.Dsl.Syntax;
+using Gan.Dsl.Text;
+
+namespace Gan.Dsl.Binding;
+
+/// <summary>The bound spec: the IR (null when errors prevent it), plus the layer tables for `gan shapes`.</summary>
+public sealed record BoundSpec(ModelIr? Ir, IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers);
+
+/// <summary>
+/// Binds a parsed spec: names, params (with --set overrides), data, latents, networks (with shapes),
+/// losses, optimisers, schedule and sampling; then runs the loss checks and lints and assembles the IR.
+/// </summary>
+public sealed class Binder
+{
+    /// <summary>Specs over this many parameters are rejected before anything is allocated.</summary>
+    public const long MaxParameters = 2_000_000_000;
+
+    readonly SpecSyntax spec;
+    readonly SourceText source;
+    readonly DiagnosticBag d;
+    readonly Evaluator eval;
+    readonly Dictionary<string, Value> parameters = [];
+    readonly Dictionary<string, (string Kind, SourceText Source, TextSpan Span)> defined = [];
+
+    public Binder(SpecSyntax spec, DiagnosticBag diagnostics)
+    {
+        this.spec = spec;
+        source = spec.Source;
+        d = diagnostics;
+        eval = new Evaluator(source, diagnostics);
+    }
+
+    bool Define(string kind, Token name)
+    {
+        if (defined.TryGetValue(name.Text, out var first))
+        {
+            d.ReportDuplicate(source, name.Span, kind, name.Text, first.Source, first.Span);
+            return false;
+        }
+        defined[name.Text] = (kind, source, name.Span);
+        return true;
+    }
+
+    public BoundSpec Bind(IReadOnlyDictionary<string, string> overrides, IReadOnlyList<BlockSyntax> usedBlocks, IReadOnlyList<ParamSyntax> usedParams)
+    {
+        var items = spec.Items;
+        var header = items.OfType<HeaderSyntax>().FirstOrDefault();
+        if (header is null) d.ReportMissingItem(source, "header", "gan my_gan \"what it is\"");
+
+        // Params, in order; a used file's params come first and the spec may not redefine them.
+        foreach (var p in usedParams.Concat(items.OfType<ParamSyntax>())) BindParam(p, overrides);
+        foreach (var name in overrides.Keys.Where(k => !parameters.ContainsKey(k)))
+            d.ReportUnknownOverride(source, name, parameters.Keys);
+
+        var blocks = new Dictionary<string, BlockSyntax>();
+        foreach (var b in usedBlocks.Concat(items.OfType<BlockSyntax>()))
+            if (Define("block", b.Name)) blocks[b.Name.Text] = b;
+
+        var data = BindData(items.OfType<DataSyntax>().ToList());
+        var latents = new Dictionary<string, (LatentIr Ir, TextSpan Span)>();
+        foreach (var l in items.OfType<LatentSyntax>())
+            if (Define("latent part", l.Name) && BindLatent(l, data) is { } li) latents[li.Name] = (li, l.Name.Span);
+
+        var networks = new Dictionary<string, NetworkIr>();
+        var networkSpans = new Dictionary<string, TextSpan>();
+        var layers = new Dictionary<string, IReadOnlyList<LayerRow>>();
+        foreach (var n in items.OfType<NetworkSyntax>())
+        {
+            if (!Define("network", n.Name)) continue;
+            var nb = new NetworkBinder(source, d, blocks);
+            var net = nb.Bind(n, parameters);
+            if (net is null) continue;
+            networks[net.Name] = net;
+            networkSpans[net.Name] = n.Name.Span;
+            layers[net.Name] = [.. net.Nodes.Select((node, i) => new LayerRow(node.Name, node.Op.OpName, Shapes.Shape.Show(node.Shape), node.Parameters, nb.NodeSpans[i]))];
+        }
+        if (networks.Count == 0 && !items.OfType<NetworkSyntax>().Any()) d.ReportMissingItem(source, "network", "network G(z: [100]) { linear(784) tanh }");
+
+        long total = networks.Values.Sum(n => n.Parameters);
+        if (total > MaxParameters) d.ReportAbsurdSize(source, header?.Name.Span ?? default, total, MaxParameters);
+
+        // Losses: names first, so losses may refer to each other in any order.
+        var lossItems = items.OfType<LossSyntax>().Where(l => Define("loss", l.Name)).ToList();
+        var lossNames = lossItems.Select(l => l.Name.Text).ToHashSet();
+        var lb = new LossBinder(source, d, networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), parameters, lossNames, data);
+        var losses = new Dictionary<string, LossIr>();
+        var lossSpans = new Dictionary<string, TextSpan>();
+        foreach (var l in lossItems)
+        {
+            if (lb.BindLoss(l.Value) is { } lossIr) { losses[l.Name.Text] = new LossIr(l.Name.Text, lossIr); lossSpans[l.Name.Text] = l.Name.Span; }
+        }
+
+        var optimizers = new List<(OptimizerIr Ir, OptimizerSyntax Syntax)>();
+        foreach (var o in items.OfType<OptimizerSyntax>())
+            if (Define("optimizer", o.Name) && BindOptimizer(o, networks, lossNames) is { } oi) optimizers.Add((oi, o));
+        if (optimizers.Count == 0 && !items.OfType<OptimizerSyntax>().Any()) d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
+
+        var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers.Select(o => o.Ir).ToList(), networks, out var quirks);
+        var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), data);
+
+        if (!d.HasErrors)
+            new LossChecks(source, d, networks, losses, lb.Spans, quirks).Run(optimizers, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Span), networkSpans, lossSpans);
+
+        if (d.HasErrors || data is null || schedule is null || sampling is null)
+            return new BoundSpec(null, layers);
+
+        var ir = new ModelIr(
+            header!.Name.Text, header.Description?.Text ?? "", items.OfType<SourceSyntax>().FirstOrDefault()?.Text.Text ?? "",
+            source.Path, source.Text,
+            parameters.ToImmutableDictionary(kv => kv.Key, kv => (object)(kv.Value switch
+            {
+                NumberValue n => n.Number, BoolValue b => b.Bool, StringValue s => s.Text, var v => v.Show(),
+            })),
+            data, [.. latents.Values.Select(l => l.Ir)], [.. networks.Values], [.. losses.Values],
+            [.. optimizers.Select(o => o.Ir)], schedule, sampling);
+        return new BoundSpec(ir, layers);
+    }
+
+    void BindParam(ParamSyntax p, IReadOnlyDictionary<string, string> overrides)
+    {
+        if (!Define("param", p.Name)) return;
+        var v = eval.Evaluate(p.Value, parameters);
+        if (v is null) return;
+        string? declared = p.Type?.Text;
+        if (declared is not null and not ("int" or "float" or "bool" or "string"))
+        {
+            d.ReportUnknownName(source, p.Type!.Span, "type", declared, ["int", "float", "bool", "string"]);
+            return;
+        }
+        string actual = v.TypeName;
+        string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
+        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return; }
+        if (!(type == actual || (type == "float" && actual == "int")))
+        {
+            d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
+            return;
+        }
+        if (overrides.TryGetValue(p.Name.Text, out var text))
+        {
+            Value? o = type switch
+            {
+                "int" => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? new NumberValue(i, p.Value.Span) : null,
+                "float" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? new NumberValue(f, p.Value.Span) : null,
+                "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
+                _ => new StringValue(text, p.Value.Span),
+            };
+            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return; }
+            v = o;
+        }
+        parameters[p.Name.Text] = v;
+    }
+
+    List<(string?, Value, TextSpan)>? Args(CallSyntax c)
+    {
+        var list = new List<(string?, Value, TextSpan)>();
+        bool ok = true;
+        foreach (var a in c.Arguments)
+        {
+            var v = eval.Evaluate(a.Value, parameters);
+            if (v is null) ok = false; else list.Add((a.Keyword?.Text, v, a.Span));
+        }
+        return ok ? list : null;
+    }
+
+    DataIr? BindData(List<DataSyntax> items)
+    {
+        if (items.Count == 0) { d.ReportMissingItem(source, "data", "data mnist(split: train, scale: [-1, 1])"); return null; }
+        foreach (var extra in items.Skip(1)) d.ReportDuplicate(source, extra.Source.Name.Span, "data", "data", source, items[0].Source.Name.Span);
+        var c = items[0].Source;
+        if (!Sources.Data.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "data source", c.Name.Text, Sources.Data.Keys); return null; }
+        var args = Args(c);
+        var a = args is null ? null : sig.Bind(source, d, c.Span, args);
+        if (a is null) return null;
+        (double, double)? Scale()
+        {
+            var r = Sources.Range(a.Get("scale"));
+            if (r is null) d.ReportWrongType(source, a.SpanOf("scale"), $"{c.Name.Text}: 'scale'", "[low, high] with low < high, e.g. [-1, 1]", a.Get("scale")!.Show());
+            return r;
+        }
+        switch (c.Name.Text)
+        {
+            case "mnist":
+            {
+                var split = a.Str("split");
+                if (split is not ("train" or "test")) { d.ReportWrongType(source, a.SpanOf("split"), "mnist: 'split'", "train or test", split); return null; }
+                var resize = a.Str("resize");
+                if (resize is not ("pad" or "resize")) { d.ReportWrongType(source, a.SpanOf("resize"), "mnist: 'resize'", "pad or resize", resize); return null; }
+                int size = a.Int("size");
+                if (size < 28 && resize == "pad") { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}"); return null; }
+                if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}"); return null; }
+                return Scale() is var (lo, hi) ? new MnistDataIr(split, lo, hi, size, resize) : null;
+            }
+            case "gaussian2d":
+            {
+                var mean = Sources.Numbers(a.Get("mean"), 2);
+                var t = a.Get("transform") as ListValue;
+                var rows = t?.Items.Select(r => Sources.Numbers(r, 2)).ToList();
+                if (mean is null) { d.ReportWrongType(source, a.SpanOf("mean"), "gaussian2d: 'mean'", "two numbers [b1, b2]", a.Get("mean")!.Show()); return null; }
+                if (rows is null || rows.Count != 2 || rows.Any(r => r is null)) { d.ReportWrongType(source, a.SpanOf("transform"), "gaussian2d: 'transform'", "a 2×2 matrix [[a, b], [c, d]]", a.Get("transform")!.Show()); return null; }
+                if (a.Int("count") <= 0) { d.ReportOutOfRange(source, a.SpanOf("count"), "gaussian2d: 'count'", "must be positive"); return null; }
+                return new Gaussian2dDataIr(mean.Value, [.. rows.Select(r => r!.Value)], a.Int("count"));
+            }
+            case "images":
+            case "emoji":
+            {
+                int size = a.Int("size");
+                int channels = c.Name.Text == "emoji" ? 3 : a.Int("channels");
+                if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), $"{c.Name.Text}: 'size'", "must be positive"); return null; }
+                if (channels is not (1 or 3)) { d.ReportOutOfRange(source, a.SpanOf("channels"), "images: 'channels'", $"must be 1 or 3, got {channels}"); return null; }
+                return Scale() is var (lo, hi) ? new ImageFolderDataIr(c.Name.Text == "emoji" ? "emoji" : a.Str("path"), size, channels, lo, hi) : null;
+            }
+        }
+        return null;
+    }
+
+    LatentIr? BindLatent(LatentSyntax l, DataIr? data)
+    {
+        var c = l.Distribution;
+        if (!Sources.Latents.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "distribution", c.Name.Text, Sources.Latents.Keys); return null; }
+        var args = Args(c);
+        var a = args is null ? null : sig.Bind(source, d, c.Span, args);
+        if (a is null) return null;
+        string name = l.Name.Text;
+        switch (c.Name.Text)
+        {
+            case "normal":
+                if (a.Int("dim") <= 0 || a.Num("std") <= 0) { d.ReportOutOfRange(source, c.Span, "normal:", "needs dim > 0 and std > 0"); return null; }
+                return new LatentIr(name, LatentKind.Normal, a.Int("dim"), a.Num("mean"), a.Num("std"), 0, false);
+            case "uniform":
+                if (a.Int("dim") <= 0 || a.Num("low") >= a.Num("high")) { d.ReportOutOfRange(source, c.Span, "uniform:", "needs dim > 0 and low < high"); return null; }
+                return new LatentIr(name, LatentKind.Uniform, a.Int("dim"), a.Num("low"), a.Num("high"), 0, false);
+            default:
+            {
+                int k = a.Int("classes");
+                if (k < 2) { d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}"); return null; }
+                var from = a.Str("from");
+                if (from is not ("labels" or "sampled")) { d.ReportWrongType(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", "labels or sampled", from); return null; }
+                if (from == "labels" && data is not null && data.Classes != k)
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):", data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
+                    return null;
+                }
+                var kind = c.Name.Text == "onehot" ? LatentKind.OneHot : LatentKind.Label;
+                return new LatentIr(name, kind, kind == LatentKind.OneHot ? k : 1, 0, 0, k, from == "labels");
+            }
+        }
+    }
+
+    OptimizerIr? BindOptimizer(OptimizerSyntax o, Dictionary<string, NetworkIr> networks, ISet<string> lossNames)
+    {
+        var c = o.Kind;
+        if (!Sources.Optimizers.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "optimiser", c.Name.Text, Sources.Optimizers.Keys); return null; }
+        var args = Args(c);
+        if (args is null) return null;
+        // Leading bare names are the networks it updates: adam(G, lr: ...) or adam(G, Q, lr: ...).
+        var nets = new List<string>();
+        while (args.Count > 0 && args[0].Item1 is null && args[0].Item2 is SymbolValue s)
+        {
+            if (!networks.ContainsKey(s.Name))
+            {
+                if (!defined.ContainsKey(s.Name)) d.ReportUnknownName(source, args[0].Item3, "network", s.Name, networks.Keys);
+                return null;
+            }
+            nets.Add(s.Name);
+            args.RemoveAt(0);
+        }
+        if (nets.Count == 0) { d.ReportArity(source, c.Span, c.Name.Text, "name the network(s) it updates first, e.g. adam(G, lr: 2e-4)"); return null; }
+        var a = sig.Bind(source, d, c.Span, args);
+        if (a is null) return null;
+        if (!lossNames.Contains(o.Loss.Text)) { d.ReportUnknownName(source, o.Loss.Span, "loss", o.Loss.Text, lossNames); return null; }
+        if (a.Num("lr") <= 0) { d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}"); return null; }
+        switch (c.Name.Text)
+        {
+            case "adam":
+            {
+                var betas = Sources.Numbers(a.Get("betas"), 2);
+                if (betas is null || betas.Value.Any(b => b is < 0 or >= 1)) { d.ReportWrongType(source, a.SpanOf("betas"), "adam: 'betas'", "[β1, β2] with each in [0, 1)", a.Get("betas")!.Show()); return null; }
+                return new OptimizerIr(o.Name.Text, OptimizerKind.Adam, [.. nets], o.Loss.Text, a.Num("lr"), betas.Value[0], betas.Value[1], a.Num("eps"), a.Num("weight_decay"), 0, 0);
+            }
+            case "rmsprop":
+                return new OptimizerIr(o.Name.Text, OptimizerKind.RmsProp, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, a.Num("eps"), a.Num("weight_decay"), a.Num("momentum"), a.Num("alpha"));
+            default:
+                return new OptimizerIr(o.Name.Text, OptimizerKind.Sgd, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, 0, a.Num("weight_decay"), a.Num("momentum"), 0);
+        }
+    }
+
+    BoundArgs? Settings(SettingsSyntax s)
+    {
+        var sig = Sources.Schedule[s.Keyword.Text];
+        var args = new List<(string?, Value, TextSpan)>();
+        foreach (var setting in s.Settings)
+        {
+            // order: [opt_d * 5, opt_g] is kept as syntax-level pairs: evaluate names as symbols.
+            var v = setting.Key.Text == "order" ? OrderValue(setting.Value) : eval.Evaluate(setting.Value, parameters);
+            if (v is null) return null;
+            args.Add((setting.Key.Text, v, setting.Span));
+        }
+        return sig.Bind(source, d, s.Keyword.Span, args);
+    }
+
+    Value? OrderValue(ExpressionSyntax e)
+    {
+        if (e is not ListSyntax l) { d.ReportWrongType(source, e.Span, "schedule: 'order'", "a list of optimisers, e.g. [opt_d * 5, opt_g]", source[e.Span]); return null; }
+        var items = new List<Value>();
+        foreach (var item in l.Items)
+        {
+            if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span))], n.Span));
+            else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
+                items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
+            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count", source[item.Span]); return null; }
+        }
+        return new ListValue(items, l.Span);
+    }
+
+    ScheduleIr? BindSchedule(SettingsSyntax? s, List<OptimizerIr> optimizers, Dictionary<string, NetworkIr> networks, out HashSet<string> quirks)
+    {
+        quirks = [];
+        if (s is null) { d.ReportMissingItem(source, "schedule", "schedule { batch: 64  epochs: 5  order: [opt_d, opt_g] }"); return null; }
+        var a = Settings(s);
+        if (a is null) return null;
+        if (a.Get("quirks") is ListValue ql)
+            foreach (var q in ql.Items)
+            {
+                if (q is SymbolValue { Name: "bce_gp" or "bn_gp" } qs) quirks.Add(qs.Name);
+                else d.ReportWrongType(source, q.Span, "schedule: a 'quirks' entry", "bce_gp or bn_gp", q.Show());
+            }
+        int batch = a.Int("batch");
+        if (batch <= 0) { d.ReportSchedule(source, a.SpanOf("batch"), $"batch must be positive, got {batch}"); return null; }
+        bool hasEpochs = a.Has("epochs"), hasSteps = a.Has("steps");
+        if (hasEpochs == hasSteps) { d.ReportSchedule(source, s.Keyword.Span, hasEpochs ? "give epochs or steps, not both" : "say how long to train: epochs: N or steps: N"); return null; }
+        int epochs = hasEpochs ? a.Int("epochs") : 0, steps = hasSteps ? a.Int("steps") : 0;
+        if (epochs < 0 || steps < 0 || epochs + steps == 0) { d.ReportSchedule(source, a.SpanOf(hasEpochs ? "epochs" : "steps"), "must be positive"); return null; }
+        var order = new List<StepIr>();
+        foreach (var entry in ((ListValue)a.Get("order")!).Items.Cast<CallValue>())
+        {
+            if (optimizers.All(o => o.Name != entry.Name)) { d.ReportUnknownName(source, entry.Span, "optimiser", entry.Name, optimizers.Select(o => o.Name)); return null; }
+            order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
+        }
+        foreach (var o in optimizers.Where(o => order.All(st => st.Optimizer != o.Name)))
+            d.ReportNeverStepped(source, a.SpanOf("order"), o.Name);
+        var clips = new List<ClipIr>();
+        if (a.Get("clip") is ListValue cl)
+        {
+            // clip: [D, 0.01]
+            if (cl.Items is [SymbolValue net, NumberValue { Number: > 0 } c] && networks.ContainsKey(net.Name)) clips.Add(new ClipIr(net.Name, c.Number));
+            else { d.ReportWrongType(source, cl.Span, "schedule: 'clip'", "[network, value] with value > 0, e.g. [D, 0.01]", cl.Show()); return null; }
+        }
+        foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
+            if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
+        return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"));
+    }
+
+    SamplingIr? BindSampling(SettingsSyntax? s, Dictionary<string, NetworkIr> networks, Dictionary<string, LatentIr> latents, DataIr? data)
+    {
+        if (s is null) return new SamplingIr(SamplingMode.FixedNoise, 8, 8, networks.ContainsKey("G") ? "G" : networks.Keys.FirstOrDefault() ?? "G", null, null, 0);
+        var a = Settings(s);
+        if (a is null) return null;
+        var gen = a.Str("generator");
+        if (!networks.ContainsKey(gen)) { d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys); return null; }
+        int cols = a.Int("cols");
+        if (a.Get("grid") is ListValue g)
+        {
+            if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
+                return new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0);
+            d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
+            return null;
+        }
+        if (!a.Has("class")) { d.ReportSampling(source, s.Keyword.Span, "give grid: [rows, cols], or class: <label latent> for one row per class"); return null; }
+        var cls = a.Str("class");
+        if (!latents.TryGetValue(cls, out var cl) || cl.Kind is not (LatentKind.OneHot or LatentKind.Label))
+        {
+            d.ReportSampling(source, a.SpanOf("class"), $"'{cls}' is not a one-hot or label latent part");
+            return null;
+        }
+        if (a.Has("sweep"))
+        {
+            var code = a.Str("sweep");
+            if (!latents.TryGetValue(code, out var cd) || cd.Kind is not (LatentKind.Normal or LatentKind.Uniform) || a.Int("index") >= cd.Dim || a.Int("index") < 0)
+            {
+                d.ReportSampling(source, a.SpanOf("sweep"), $"'{code}' with index {a.Int("index")} is not a continuous latent code dimension");
+                return null;
+            }
+            return new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index"));
+        }
+        return new SamplingIr(SamplingMode.PerClassRows, cl.Classes, cols, gen, cls, null, 0);
+    }
+}

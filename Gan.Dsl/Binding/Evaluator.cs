@@ -1,0 +1,100 @@
+using Gan.Dsl.Diagnostics;
+using Gan.Dsl.Syntax;
+using Gan.Dsl.Text;
+
+namespace Gan.Dsl.Binding;
+
+/// <summary>
+/// Evaluates constant expressions (arguments, params, settings) in a scope of named values.
+/// Unknown bare words become <see cref="SymbolValue"/>s for the consumer to interpret. Returns null
+/// after reporting an error.
+/// </summary>
+public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
+{
+    public Value? Evaluate(ExpressionSyntax e, IReadOnlyDictionary<string, Value> scope)
+    {
+        switch (e)
+        {
+            case NumberSyntax n: return new NumberValue(n.Value, n.Span);
+            case StringSyntax s: return new StringValue(s.Value, s.Span);
+            case NameSyntax n:
+                if (scope.TryGetValue(n.Name.Text, out var v)) return v with { Span = n.Span };
+                return n.Name.Text switch
+                {
+                    "true" => new BoolValue(true, n.Span),
+                    "false" => new BoolValue(false, n.Span),
+                    _ => new SymbolValue(n.Name.Text, n.Span),
+                };
+            case ParenthesizedSyntax p: return Evaluate(p.Inner, scope) is { } inner ? inner with { Span = p.Span } : null;
+            case ListSyntax l:
+            {
+                var items = new List<Value>();
+                foreach (var item in l.Items)
+                {
+                    var iv = Evaluate(item, scope);
+                    if (iv is null) return null;
+                    items.Add(iv);
+                }
+                return new ListValue(items, l.Span);
+            }
+            case UnarySyntax u:
+            {
+                var operand = Evaluate(u.Operand, scope);
+                if (operand is null) return null;
+                if (operand is not NumberValue num) { diagnostics.ReportWrongType(source, u.Operand.Span, $"the operand of '{u.Operator.Text}'", "a number", operand.TypeName); return null; }
+                return new NumberValue(u.Operator.Kind == TokenKind.Minus ? -num.Number : num.Number, u.Span);
+            }
+            case BinarySyntax b:
+            {
+                var l = Evaluate(b.Left, scope);
+                var r = Evaluate(b.Right, scope);
+                if (l is null || r is null) return null;
+                if (l is not NumberValue ln) { diagnostics.ReportWrongType(source, b.Left.Span, $"the left side of '{b.Operator.Text}'", "a number", l.TypeName); return null; }
+                if (r is not NumberValue rn) { diagnostics.ReportWrongType(source, b.Right.Span, $"the right side of '{b.Operator.Text}'", "a number", r.TypeName); return null; }
+                if (b.Operator.Kind == TokenKind.Slash && rn.Number == 0) { diagnostics.ReportOutOfRange(source, b.Right.Span, "a divisor", "is zero"); return null; }
+                double result = b.Operator.Kind switch
+                {
+                    TokenKind.Plus => ln.Number + rn.Number,
+                    TokenKind.Minus => ln.Number - rn.Number,
+                    TokenKind.Star => ln.Number * rn.Number,
+                    _ => ln.Number / rn.Number,
+                };
+                return new NumberValue(result, b.Span);
+            }
+            case CallSyntax c:
+            {
+                if (c.Name.Text is "sqrt" or "log" or "exp" && c.Arguments.Count == 1 && c.Arguments[0].Keyword is null)
+                {
+                    var a = Evaluate(c.Arguments[0].Value, scope);
+                    if (a is null) return null;
+                    if (a is not NumberValue an) { diagnostics.ReportWrongType(source, c.Arguments[0].Value.Span, $"the argument of {c.Name.Text}", "a number", a.TypeName); return null; }
+                    return new NumberValue(c.Name.Text switch { "sqrt" => Math.Sqrt(an.Number), "log" => Math.Log(an.Number), _ => Math.Exp(an.Number) }, c.Span);
+                }
+                var args = new List<(string?, Value)>();
+                foreach (var arg in c.Arguments)
+                {
+                    // sqrt(k / fan_in) inside an initialiser is kept as a formula, not evaluated.
+                    if (arg.Value is CallSyntax { Name.Text: "sqrt" } f && FanInGain(f) is double gain)
+                    {
+                        args.Add((arg.Keyword?.Text, new CallValue("sqrt_fan_in", [(null, new NumberValue(gain, f.Span))], f.Span)));
+                        continue;
+                    }
+                    var av = Evaluate(arg.Value, scope);
+                    if (av is null) return null;
+                    args.Add((arg.Keyword?.Text, av));
+                }
+                return new CallValue(c.Name.Text, args, c.Span);
+            }
+            case MemberSyntax m:
+                diagnostics.ReportWrongType(source, m.Span, "this value", "a constant", "a network output");
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Recognises <c>sqrt(k / fan_in)</c> and returns k.</summary>
+    static double? FanInGain(CallSyntax f) =>
+        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: NumberSyntax k, Right: NameSyntax { Name.Text: "fan_in" } } }]
+            ? k.Value : null;
+}

@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+
+namespace Gan.Dsl.Ir;
+
+public enum InputKind { Tensor, Label }
+
+/// <summary>A network input: a float tensor of a shape (without batch), or an integer label in [0, Classes).</summary>
+public sealed record InputIr(string Name, ImmutableArray<int> Shape, InputKind Kind, int Classes);
+
+/// <summary>
+/// A node of a network's graph. Nodes are in topological order; <see cref="Inputs"/> are indices of
+/// earlier nodes or, as <c>-1 - k</c>, of the network's k-th input. <see cref="Name"/> is stable and
+/// deterministic (e.g. <c>3_linear</c>) and prefixes the node's parameter names.
+/// </summary>
+public sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> Inputs, ImmutableArray<int> Shape, long Parameters, string Quirk);
+
+/// <summary>A network: inputs, nodes, and named outputs (heads) pointing at nodes.</summary>
+public sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, ImmutableArray<NodeIr> Nodes,
+                               ImmutableDictionary<string, int> Outputs, string DefaultOutput)
+{
+    public long Parameters => Nodes.Sum(n => n.Parameters);
+    public bool HasBatchNorm => Nodes.Any(n => n.Op is BatchNormOp);
+    public static int InputRef(int k) => -1 - k;
+}

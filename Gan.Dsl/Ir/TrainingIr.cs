@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+
+namespace Gan.Dsl.Ir;
+
+public enum OptimizerKind { Adam, RmsProp, Sgd }
+
+/// <summary>An optimiser: which networks it updates, which loss it minimises, and every hyper-parameter.</summary>
+public sealed record OptimizerIr(string Name, OptimizerKind Kind, ImmutableArray<string> Networks, string Loss,
+                                 double Lr, double Beta1, double Beta2, double Eps, double WeightDecay,
+                                 double Momentum, double Alpha);
+
+/// <summary>One entry of the step order: run the optimiser's step Repeat times.</summary>
+public sealed record StepIr(string Optimizer, int Repeat);
+
+/// <summary>Clamp every parameter of a network to [−Value, Value] after each of its optimiser's steps (WGAN).</summary>
+public sealed record ClipIr(string Network, double Value);
+
+/// <summary>
+/// The schedule. One iteration runs <see cref="Order"/> once; each step draws its own real batch and
+/// latent samples. Epochs count passes over the real data (Steps = 0), or Steps counts iterations.
+/// </summary>
+public sealed record ScheduleIr(int Batch, int Epochs, int Steps, ImmutableArray<StepIr> Order,
+                                ImmutableArray<ClipIr> Clips, int SampleEvery, int CheckpointEvery, int Seed, bool DropLast);
+
+public enum SamplingMode
+{
+    /// <summary>Rows × Cols samples from fixed noise.</summary>
+    FixedNoise,
+    /// <summary>One row per class (Rows = classes), Cols samples each.</summary>
+    PerClassRows,
+    /// <summary>Rows = classes, Cols = values of a continuous code swept over [0, 1] (InfoGAN).</summary>
+    CodeSweep,
+}
+
+/// <summary>How sample grids are made. Class is the one-hot/label latent; Code and CodeIndex the swept code.</summary>
+public sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex);

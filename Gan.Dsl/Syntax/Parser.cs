@@ -1,0 +1,357 @@
+using Gan.Dsl.Diagnostics;
+using Gan.Dsl.Text;
+
+namespace Gan.Dsl.Syntax;
+
+/// <summary>
+/// Hand-written recursive-descent parser. On an error it reports once, then skips to the next item
+/// keyword at the start of a line (or, inside a body, to the next line), so independent errors are
+/// each reported and none cascades. Never throws.
+/// </summary>
+public sealed class Parser
+{
+    public static readonly IReadOnlySet<string> ItemKeywords = new HashSet<string>
+    { "gan", "source", "use", "param", "data", "latent", "block", "network", "loss", "optimizer", "schedule", "sample" };
+
+    readonly SourceText source;
+    readonly DiagnosticBag diagnostics;
+    readonly List<Token> tokens;
+    readonly List<(int Start, string Text)> comments;
+    int pos;
+
+    sealed class ParseError : Exception { }
+
+    public Parser(SourceText source, DiagnosticBag diagnostics)
+    {
+        this.source = source;
+        this.diagnostics = diagnostics;
+        var lexer = new Lexer(source, diagnostics);
+        tokens = lexer.Lex();
+        comments = lexer.Comments;
+    }
+
+    public static SpecSyntax Parse(SourceText source, DiagnosticBag diagnostics) => new Parser(source, diagnostics).ParseSpec();
+
+    Token Current => tokens[pos];
+    Token Peek(int k) => tokens[Math.Min(pos + k, tokens.Count - 1)];
+    Token Advance() { var t = tokens[pos]; if (pos < tokens.Count - 1) pos++; return t; }
+    bool At(TokenKind kind) => Current.Kind == kind;
+    bool AtWord(string w) => Current.IsIdent(w);
+
+    Token Expect(TokenKind kind, string what)
+    {
+        if (At(kind)) return Advance();
+        diagnostics.ReportExpected(source, Current.Span, what, Describe(Current));
+        throw new ParseError();
+    }
+
+    Token ExpectIdentifier(string what) => Expect(TokenKind.Identifier, what);
+
+    static string Describe(Token t) => t.Kind switch
+    {
+        TokenKind.EndOfFile => "the end of the file",
+        TokenKind.String => $"the string \"{t.Text}\"",
+        _ => $"'{t.Text}'",
+    };
+
+    public SpecSyntax ParseSpec()
+    {
+        var items = new List<ItemSyntax>();
+        while (!At(TokenKind.EndOfFile))
+        {
+            int start = pos;
+            try
+            {
+                items.Add(ParseItem());
+            }
+            catch (ParseError)
+            {
+                SkipToNextItem(start);
+            }
+        }
+        return new SpecSyntax(source, items) { Comments = comments };
+    }
+
+    void SkipToNextItem(int start)
+    {
+        if (pos == start) Advance();
+        while (!At(TokenKind.EndOfFile) && !(Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)))
+            Advance();
+    }
+
+    ItemSyntax ParseItem()
+    {
+        var kw = Current;
+        if (kw.Kind != TokenKind.Identifier || !ItemKeywords.Contains(kw.Text))
+        {
+            diagnostics.ReportExpectedItem(source, kw.Span, Describe(kw), ItemKeywords);
+            throw new ParseError();
+        }
+        Advance();
+        switch (kw.Text)
+        {
+            case "gan":
+            {
+                var name = ExpectIdentifier("the spec's name after 'gan'");
+                Token? desc = At(TokenKind.String) && !Current.NewlineBefore ? Advance() : null;
+                return new HeaderSyntax(name, desc, To(kw, desc ?? name));
+            }
+            case "source":
+            {
+                var s = Expect(TokenKind.String, "a quoted citation after 'source'");
+                return new SourceSyntax(s, To(kw, s));
+            }
+            case "use":
+            {
+                var s = Expect(TokenKind.String, "a quoted file name after 'use'");
+                return new UseSyntax(s, To(kw, s));
+            }
+            case "param":
+            {
+                var name = ExpectIdentifier("a parameter name after 'param'");
+                Token? type = null;
+                if (At(TokenKind.Colon)) { Advance(); type = ExpectIdentifier("a type (int, float, bool, string)"); }
+                Expect(TokenKind.Equals, "'=' and a default value");
+                var value = ParseExpression();
+                return new ParamSyntax(name, type, value, TextSpan.FromBounds(kw.Span.Start, value.Span.End));
+            }
+            case "data":
+            {
+                var call = ParseCall("a data source such as mnist(...)");
+                return new DataSyntax(call, TextSpan.FromBounds(kw.Span.Start, call.Span.End));
+            }
+            case "latent":
+            {
+                var name = ExpectIdentifier("the latent part's name after 'latent'");
+                Expect(TokenKind.Equals, "'=' and a distribution such as normal(100)");
+                var call = ParseCall("a distribution such as normal(100)");
+                return new LatentSyntax(name, call, TextSpan.FromBounds(kw.Span.Start, call.Span.End));
+            }
+            case "block":
+            case "network":
+            {
+                var name = ExpectIdentifier($"the {kw.Text}'s name");
+                Expect(TokenKind.OpenParen, kw.Text == "block" ? "'(' and the block's parameters" : "'(' and the network's inputs");
+                var ps = new List<ParameterSyntax>();
+                while (!At(TokenKind.CloseParen))
+                {
+                    var pn = ExpectIdentifier(kw.Text == "block" ? "a parameter name" : "an input name");
+                    ExpressionSyntax? type = null, def = null;
+                    if (At(TokenKind.Colon)) { Advance(); type = ParseExpression(); }
+                    if (At(TokenKind.Equals)) { Advance(); def = ParseExpression(); }
+                    ps.Add(new ParameterSyntax(pn, type, def));
+                    if (!At(TokenKind.Comma)) break;
+                    Advance();
+                }
+                Expect(TokenKind.CloseParen, "')'");
+                var (body, close) = ParseBody();
+                var span = TextSpan.FromBounds(kw.Span.Start, close.Span.End);
+                return kw.Text == "block" ? new BlockSyntax(name, ps, body, span) : new NetworkSyntax(name, ps, body, span);
+            }
+            case "loss":
+            {
+                var name = ExpectIdentifier("the loss's name after 'loss'");
+                Expect(TokenKind.Equals, "'=' and the loss expression");
+                var value = ParseExpression();
+                return new LossSyntax(name, value, TextSpan.FromBounds(kw.Span.Start, value.Span.End));
+            }
+            case "optimizer":
+            {
+                var name = ExpectIdentifier("the optimiser's name after 'optimizer'");
+                Expect(TokenKind.Equals, "'=' and an optimiser such as adam(G, lr: 2e-4)");
+                var call = ParseCall("an optimiser such as adam(G, lr: 2e-4)");
+                if (!AtWord("minimize"))
+                {
+                    diagnostics.ReportExpected(source, Current.Span, "'minimize' and the name of the loss this optimiser minimises", Describe(Current));
+                    throw new ParseError();
+                }
+                Advance();
+                var loss = ExpectIdentifier("the name of a loss after 'minimize'");
+                return new OptimizerSyntax(name, call, loss, To(kw, loss));
+            }
+            default: // schedule, sample
+            {
+                Expect(TokenKind.OpenBrace, $"'{{' after '{kw.Text}'");
+                var settings = new List<SettingSyntax>();
+                while (!At(TokenKind.CloseBrace) && !At(TokenKind.EndOfFile))
+                {
+                    int start = pos;
+                    try
+                    {
+                        var key = ExpectIdentifier("a setting name");
+                        Expect(TokenKind.Colon, $"':' after '{key.Text}'");
+                        settings.Add(new SettingSyntax(key, ParseExpression()));
+                        while (At(TokenKind.Semicolon) || At(TokenKind.Comma)) Advance();
+                    }
+                    catch (ParseError) { SkipToNextLine(start); }
+                }
+                var close = Expect(TokenKind.CloseBrace, "'}'");
+                return new SettingsSyntax(kw, settings, To(kw, close));
+            }
+        }
+    }
+
+    static TextSpan To(Token a, Token b) => TextSpan.FromBounds(a.Span.Start, b.Span.End);
+
+    void SkipToNextLine(int start)
+    {
+        if (pos == start) Advance();
+        while (!At(TokenKind.EndOfFile) && !At(TokenKind.CloseBrace) && !Current.NewlineBefore) Advance();
+    }
+
+    (List<StatementSyntax>, Token) ParseBody()
+    {
+        Expect(TokenKind.OpenBrace, "'{'");
+        var body = new List<StatementSyntax>();
+        while (!At(TokenKind.CloseBrace) && !At(TokenKind.EndOfFile))
+        {
+            if (At(TokenKind.Semicolon)) { Advance(); continue; }
+            // A missing '}' shows as an item keyword at the start of a line: stop the body there.
+            if (Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text) && Current.Text is not ("sample"))
+                break;
+            int start = pos;
+            try { body.Add(ParseStatement()); }
+            catch (ParseError) { SkipToNextLine(start); }
+        }
+        var close = Expect(TokenKind.CloseBrace, "'}' to close the body");
+        return (body, close);
+    }
+
+    StatementSyntax ParseStatement()
+    {
+        var t = Current;
+        if (t.Kind == TokenKind.Identifier)
+        {
+            switch (t.Text)
+            {
+                case "let": Advance(); return new LetSyntax(t, ExpectIdentifier("a name after 'let'"));
+                case "from": Advance(); return new FromSyntax(t, ExpectIdentifier("a name after 'from'"));
+                case "output": Advance(); return new OutputSyntax(t, ExpectIdentifier("the output's name after 'output'"));
+                case "init": Advance(); return new InitSyntax(t, ParseCall("an initialiser such as xavier_uniform"));
+                case "if":
+                {
+                    Advance();
+                    var cond = ParseExpression();
+                    var (then, close) = ParseBody();
+                    IReadOnlyList<StatementSyntax>? els = null;
+                    if (AtWord("else")) { Advance(); (var e, close) = ParseBody(); els = e; }
+                    return new IfSyntax(t, cond, then, els, To(t, close));
+                }
+            }
+        }
+        var call = ParseCall("a layer such as linear(128)");
+        Token? quirk = null;
+        if (AtWord("quirk"))
+        {
+            Advance();
+            quirk = Expect(TokenKind.String, "a quoted reason after 'quirk'");
+        }
+        return new LayerSyntax(call, quirk);
+    }
+
+    CallSyntax ParseCall(string what)
+    {
+        var name = ExpectIdentifier(what);
+        if (!At(TokenKind.OpenParen)) return new CallSyntax(name, [], false, name.Span);
+        Advance();
+        var args = ParseArguments();
+        var close = Expect(TokenKind.CloseParen, "')' or ','");
+        return new CallSyntax(name, args, true, To(name, close));
+    }
+
+    List<ArgumentSyntax> ParseArguments()
+    {
+        var args = new List<ArgumentSyntax>();
+        while (!At(TokenKind.CloseParen) && !At(TokenKind.EndOfFile))
+        {
+            Token? keyword = null;
+            if (At(TokenKind.Identifier) && Peek(1).Kind == TokenKind.Colon) { keyword = Advance(); Advance(); }
+            args.Add(new ArgumentSyntax(keyword, ParseExpression()));
+            if (!At(TokenKind.Comma)) break;
+            Advance();
+        }
+        return args;
+    }
+
+    public ExpressionSyntax ParseExpression() => ParseAdditive();
+
+    ExpressionSyntax ParseAdditive()
+    {
+        var left = ParseMultiplicative();
+        while (At(TokenKind.Plus) || At(TokenKind.Minus))
+        {
+            var op = Advance();
+            left = new BinarySyntax(left, op, ParseMultiplicative());
+        }
+        return left;
+    }
+
+    ExpressionSyntax ParseMultiplicative()
+    {
+        var left = ParseUnary();
+        while (At(TokenKind.Star) || At(TokenKind.Slash))
+        {
+            var op = Advance();
+            left = new BinarySyntax(left, op, ParseUnary());
+        }
+        return left;
+    }
+
+    ExpressionSyntax ParseUnary()
+    {
+        if (At(TokenKind.Minus) || At(TokenKind.Plus))
+        {
+            var op = Advance();
+            return new UnarySyntax(op, ParseUnary());
+        }
+        return ParsePostfix();
+    }
+
+    ExpressionSyntax ParsePostfix()
+    {
+        var e = ParsePrimary();
+        while (At(TokenKind.Dot))
+        {
+            Advance();
+            e = new MemberSyntax(e, ExpectIdentifier("an output name after '.'"));
+        }
+        return e;
+    }
+
+    ExpressionSyntax ParsePrimary()
+    {
+        var t = Current;
+        switch (t.Kind)
+        {
+            case TokenKind.Number: Advance(); return new NumberSyntax(t);
+            case TokenKind.String: Advance(); return new StringSyntax(t);
+            case TokenKind.Identifier:
+                if (Peek(1).Kind == TokenKind.OpenParen && !Peek(1).NewlineBefore) return ParseCall("a name");
+                Advance();
+                return new NameSyntax(t);
+            case TokenKind.OpenBracket:
+            {
+                Advance();
+                var items = new List<ExpressionSyntax>();
+                while (!At(TokenKind.CloseBracket) && !At(TokenKind.EndOfFile))
+                {
+                    items.Add(ParseExpression());
+                    if (!At(TokenKind.Comma)) break;
+                    Advance();
+                }
+                var close = Expect(TokenKind.CloseBracket, "']' or ','");
+                return new ListSyntax(items, To(t, close));
+            }
+            case TokenKind.OpenParen:
+            {
+                Advance();
+                var inner = ParseExpression();
+                var close = Expect(TokenKind.CloseParen, "')'");
+                return new ParenthesizedSyntax(inner, To(t, close));
+            }
+            default:
+                diagnostics.ReportExpected(source, t.Span, "an expression", Describe(t));
+                throw new ParseError();
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace Gan.Dsl.Syntax;
+
+public enum TokenKind
+{
+    EndOfFile,
+    Bad,
+    Identifier,
+    Number,
+    String,
+    OpenParen, CloseParen, OpenBrace, CloseBrace, OpenBracket, CloseBracket,
+    Comma, Colon, Semicolon, Dot, Equals,
+    Plus, Minus, Star, Slash,
+}
