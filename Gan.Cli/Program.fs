@@ -10,6 +10,7 @@ type GanArgs =
     | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<Commands.Check.Args>
     | [<CliPrefix(CliPrefix.None)>] Shapes of ParseResults<Commands.Shapes.Args>
     | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<Commands.Fmt.Args>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<Commands.Train.Args>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
@@ -19,6 +20,7 @@ type GanArgs =
             | Check _ -> "check specs statically (syntax, names, shapes, losses); exit 1 on errors."
             | Shapes _ -> "print each network's layers, output shapes and parameter counts."
             | Fmt _ -> "format specs canonically (in place, or --check)."
+            | Train _ -> "train a spec into a run folder (log.csv, samples/, checkpoints/, report.html)."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
@@ -27,6 +29,7 @@ let private run (results: ParseResults<GanArgs>) =
     | Check args -> Commands.Check.run args
     | Shapes args -> Commands.Shapes.run args
     | Fmt args -> Commands.Fmt.run args
+    | Train args -> Commands.Train.run args
     | Data args -> Commands.Data.run args
     | Version args -> Commands.Version.run args
 

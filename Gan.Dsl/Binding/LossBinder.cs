@@ -285,7 +285,10 @@ public sealed class LossBinder
                     diagnostics.ReportHeadMismatch(source, c.Arguments[0].Value.Span, name, $"expects class logits N×K with K ≥ 2, but `{ArgDesc(0)}` is {(args[0].Type is TensorType tt ? Shape.Show(tt.Shape) : "not a tensor")}");
                     return false;
                 }
-                if (args[1].Type is not LabelType lt)
+                var labelType = args[1].Type;
+                if (args[1].Ir is LatentRefIr { Name: var ln } && latents.TryGetValue(ln, out var lat) && lat.Kind == LatentKind.OneHot)
+                    labelType = new LabelType(lat.Classes);     // a one-hot code stands for its class index
+                if (labelType is not LabelType lt)
                 {
                     diagnostics.ReportHeadMismatch(source, c.Arguments[1].Value.Span, name, $"expects class indices (labels or a label/one-hot latent's class), but `{ArgDesc(1)}` is not");
                     return false;

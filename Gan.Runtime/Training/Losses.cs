@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gan.Runtime.Training;
+
+/// <summary>
+/// The loss primitives, as small paired D/G functions. x: N×1 outputs (or N), mean over the batch.
+/// The formulas are documented on <see cref="Gan.Dsl.Ir.PrimitiveKind"/>.
+/// </summary>
+public static class Losses
+{
+    static Tensor Target(Tensor x, double t) => full_like(x, t);
+
+    public static Tensor BceLogits(Tensor x, Tensor target) => F.binary_cross_entropy_with_logits(x, target.expand_as(x));
+    public static Tensor Bce(Tensor p, Tensor target) => F.binary_cross_entropy(p, target.expand_as(p));
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels) => F.cross_entropy(logits, labels);
+    public static Tensor Mse(Tensor a, Tensor b) => (a - b.expand_as(a)).square().mean();
+    public static Tensor L1(Tensor a, Tensor b) => (a - b.expand_as(a)).abs().mean();
+
+    public static Tensor WassersteinD(Tensor real, Tensor fake) => fake.mean() - real.mean();
+    public static Tensor WassersteinG(Tensor fake) => -fake.mean();
+
+    public static Tensor HingeD(Tensor real, Tensor fake) => F.relu(1 - real).mean() + F.relu(1 + fake).mean();
+    public static Tensor HingeG(Tensor fake) => -fake.mean();
+
+    public static Tensor LeastSquaresD(Tensor real, Tensor fake) => 0.5 * (real - 1).square().mean() + 0.5 * fake.square().mean();
+    public static Tensor LeastSquaresG(Tensor fake) => 0.5 * (fake - 1).square().mean();
+
+    public static Tensor RelativisticD(Tensor real, Tensor fake) =>
+        0.5 * (F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 1)) + F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 0)));
+    public static Tensor RelativisticG(Tensor real, Tensor fake) =>
+        0.5 * (F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 1)) + F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 0)));
+
+    /// <summary>
+    /// WGAN-GP: x̂ = ε·real + (1−ε)·fake, ε ~ U(0,1) per sample; weight · mean((‖∇x̂ D(x̂)‖₂ − target)²).
+    /// The gradient is taken with create_graph so the penalty itself can be differentiated.
+    /// </summary>
+    public static Tensor GradientPenalty(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, double target, double weight, Generator? gen)
+    {
+        var shape = new long[real.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = real.shape[0];
+        var eps = rand(shape, generator: gen, device: real.device);               // N×1×…
+        var mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
+        var outv = critic(mixed);
+        var grad = autograd.grad([outv], [mixed], [ones_like(outv)], create_graph: true)[0];   // N×…
+        var norm = (grad.flatten(1).square().sum(1) + 1e-12).sqrt();                 // N
+        return weight * (norm - target).square().mean();
+    }
+
+    /// <summary>R1: gamma/2 · mean(‖∇x D(x)‖₂²) on real data.</summary>
+    public static Tensor R1(Func<Tensor, Tensor> critic, Tensor real, double gamma)
+    {
+        var x = real.detach().requires_grad_(true);
+        var outv = critic(x);
+        var grad = autograd.grad([outv], [x], [ones_like(outv)], create_graph: true)[0];
+        return gamma / 2 * grad.flatten(1).square().sum(1).mean();
+    }
+}

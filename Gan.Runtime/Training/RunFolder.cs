@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Gan.Dsl.Ir;
+
+namespace Gan.Runtime.Training;
+
+/// <summary>
+/// A run folder: <c>spec.gan</c> (a copy), <c>params.json</c>, <c>log.csv</c> (one row per step),
+/// <c>epochs.csv</c> (per-epoch D accuracy for 2-D data), <c>samples/</c>, <c>checkpoints/</c>.
+/// </summary>
+public sealed class RunFolder
+{
+    readonly List<string> columns;
+    readonly IReadOnlyDictionary<string, object> parameters;
+    public string Dir { get; }
+    public string SpecPath { get; }
+    string LogPath => Path.Combine(Dir, "log.csv");
+    public string SamplesDir => Path.Combine(Dir, "samples");
+
+    public RunFolder(string dir, ModelIr model, List<string> lossColumns, bool resume)
+    {
+        Dir = Path.GetFullPath(dir);
+        SpecPath = model.SpecPath;
+        parameters = model.Params;
+        columns = ["step", "epoch", .. lossColumns, "d_real", "d_fake", "images_per_s", "elapsed_s"];
+        if (!resume && File.Exists(LogPath))
+            throw new Errors.UserInputException($"{Dir} already holds a run (log.csv); choose another --out, or add --resume to continue it.");
+        if (resume && !File.Exists(LogPath))
+            throw new Errors.UserInputException($"{Dir}: nothing to resume (no log.csv); start the run without --resume.");
+        Directory.CreateDirectory(SamplesDir);
+        if (!resume)
+        {
+            WriteAtomic(Path.Combine(Dir, "spec.gan"), model.SpecText);
+            File.WriteAllText(LogPath, string.Join(",", columns) + "\n");
+        }
+    }
+
+    static void WriteAtomic(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public void WriteParams(int seed, int batch, int epochs, long steps, string device)
+    {
+        var p = new Dictionary<string, object>
+        {
+            ["params"] = new SortedDictionary<string, object>(parameters.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
+            ["seed"] = seed, ["batch"] = batch, ["epochs"] = epochs, ["steps"] = steps, ["device"] = device,
+            ["versions"] = new Dictionary<string, string>
+            {
+                ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion, ["libtorch"] = RuntimeInfo.LibTorchVersion,
+            },
+            ["started_utc"] = DateTime.UtcNow.ToString("o"),
+        };
+        WriteAtomic(Path.Combine(Dir, "params.json"), JsonSerializer.Serialize(p, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Appends one row; values missing in this step are left empty.</summary>
+    public void AppendLog(long step, int epoch, Dictionary<string, double> row)
+    {
+        var sb = new StringBuilder();
+        sb.Append(step.ToString(CultureInfo.InvariantCulture)).Append(',').Append(epoch.ToString(CultureInfo.InvariantCulture));
+        foreach (var c in columns.Skip(2))
+            sb.Append(',').Append(row.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+        File.AppendAllText(LogPath, sb.Append('\n').ToString());
+    }
+
+    /// <summary>On resume, drops log rows after the checkpoint's step (they will be recomputed identically).</summary>
+    public void TruncateLog(long step)
+    {
+        var lines = File.ReadAllLines(LogPath);
+        var keep = lines.Take(1).Concat(lines.Skip(1).Where(l => l.Split(',') is var cells && cells.Length == columns.Count
+                                                              && long.TryParse(cells[0], out var s) && s <= step));
+        WriteAtomic(LogPath, string.Join("\n", keep) + "\n");
+        var epochsPath = Path.Combine(Dir, "epochs.csv");
+        if (File.Exists(epochsPath)) WriteAtomic(epochsPath, string.Join("\n", File.ReadAllLines(epochsPath).Take(1).Concat(
+            File.ReadAllLines(epochsPath).Skip(1).Where(l => int.TryParse(l.Split(',')[1], out var st) && st <= step))) + "\n");
+    }
+
+    /// <summary>The seed's per-epoch D accuracy (2-D data): printed and logged to epochs.csv.</summary>
+    public void LogEpoch(int epoch, double accuracy, Action<string> say)
+    {
+        var path = Path.Combine(Dir, "epochs.csv");
+        if (!File.Exists(path)) File.WriteAllText(path, "epoch,step,d_accuracy\n");
+        File.AppendAllText(path, $"{epoch},{LastStep()},{accuracy.ToString("R", CultureInfo.InvariantCulture)}\n");
+        say($"epoch {epoch}: D accuracy {accuracy:P1} (50% means D cannot tell real from generated)");
+    }
+
+    long LastStep()
+    {
+        var last = File.ReadLines(LogPath).LastOrDefault();
+        return last is not null && long.TryParse(last.Split(',')[0], out var s) ? s : 0;
+    }
+}
+

@@ -1,0 +1,130 @@
+using Gan.Dsl.Ir;
+using Gan.Runtime.Model;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gan.Runtime.Training;
+
+/// <summary>
+/// Evaluates the IR's loss expressions for one optimiser step. Structurally equal subexpressions are
+/// computed once (memo), so <c>G(z)</c> written twice is one forward pass on one latent sample.
+/// Latent parts are sampled lazily, once per step, from the run's latent generator.
+/// </summary>
+public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen)
+{
+    readonly Dictionary<LossExprIr, Tensor> memo = [];
+    readonly Dictionary<string, Tensor> named = [];
+
+    /// <summary>Values of named losses computed in this step (detached scalars).</summary>
+    public IReadOnlyDictionary<string, Tensor> Named => named;
+
+    /// <summary>Mean D output on real data and on fakes seen in this step, when the loss had them.</summary>
+    public Tensor? DReal { get; private set; }
+    public Tensor? DFake { get; private set; }
+
+    public Tensor Evaluate(LossExprIr e)
+    {
+        if (memo.TryGetValue(e, out var cached)) return cached;
+        var v = Compute(e);
+        memo[e] = v;
+        return v;
+    }
+
+    public Tensor Latent(string name)
+    {
+        var key = new LatentRefIr(name);
+        if (memo.TryGetValue(key, out var t)) return t;
+        var l = model.Latent(name);
+        long n = real.shape[0];
+        t = l.Kind switch
+        {
+            LatentKind.Normal => randn([n, l.Dim], generator: latentGen, device: real.device) * l.B + l.A,        // N×dim
+            LatentKind.Uniform => rand([n, l.Dim], generator: latentGen, device: real.device) * (l.B - l.A) + l.A, // N×dim
+            _ => Classes(l, n),
+        };
+        memo[key] = t;
+        return t;
+    }
+
+    Tensor Classes(LatentIr l, long n)
+    {
+        var idx = l.FromLabels && labels is not null ? labels : randint(0, l.Classes, [n], generator: latentGen, device: real.device);  // N
+        return l.Kind == LatentKind.OneHot ? F.one_hot(idx, l.Classes).to_type(ScalarType.Float32) : idx;
+    }
+
+    Tensor Compute(LossExprIr e)
+    {
+        switch (e)
+        {
+            case ConstIr c: return tensor((float)c.Value, device: real.device);
+            case RealIr: return real;
+            case LabelsIr: return labels ?? throw new InvalidOperationException("the data has no labels");
+            case LatentRefIr l: return Latent(l.Name);
+            case LossRefIr r:
+            {
+                var v = Evaluate(model.Loss(r.Name).Expr);
+                named[r.Name] = v.detach();
+                return v;
+            }
+            case NegIr n: return -Evaluate(n.Operand);
+            case BinaryIr b:
+            {
+                var l = Evaluate(b.Left); var r = Evaluate(b.Right);
+                return b.Op switch { BinaryOp.Add => l + r, BinaryOp.Sub => l - r, BinaryOp.Mul => l * r, _ => l / r };
+            }
+            case DetachIr d: return Evaluate(d.Operand).detach();
+            case ApplyIr a: return Apply(a);
+            case PrimitiveIr p: return Primitive(p);
+            case GradientPenaltyIr gp:
+                return Losses.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake), gp.Target, gp.Weight, latentGen);
+            case R1Ir r1:
+                return Losses.R1(x => nets[r1.Network].Output([x], r1.Output), Evaluate(r1.Real), r1.Gamma);
+            default: throw new NotSupportedException(e.GetType().Name);
+        }
+    }
+
+    Tensor Apply(ApplyIr a)
+    {
+        var net = nets[a.Network];
+        var args = a.Args.Select(Evaluate).ToList();
+        // Several flat parts for a one-input network are concatenated (one-hot ++ code ++ noise).
+        if (net.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
+        var outv = net.Output(args, a.Output);
+        if (net.Ir.Outputs.Count == 1 || a.Output == net.Ir.DefaultOutput)
+        {
+            // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data.
+            bool endsInSigmoid = net.Ir.Nodes[net.Ir.Outputs[a.Output]].Op is ActivationOp { Kind: ActivationKind.Sigmoid };
+            if (outv.shape.Aggregate(1L, (x, y) => x * y) == outv.shape[0])
+            {
+                var p = (endsInSigmoid ? outv : outv.sigmoid()).detach().mean();
+                if (a.Args is [RealIr]) DReal = p;
+                else if (a.Args.Any(x => x is ApplyIr or DetachIr { Operand: ApplyIr })) DFake = p;
+            }
+        }
+        return outv;
+    }
+
+    Tensor Primitive(PrimitiveIr p)
+    {
+        var a = p.Args.Select(Evaluate).ToArray();
+        Tensor Flat(Tensor x) => x.reshape(x.shape[0], -1);      // N×1
+        return p.Kind switch
+        {
+            PrimitiveKind.BceLogits => Losses.BceLogits(Flat(a[0]), a[1]),
+            PrimitiveKind.Bce => Losses.Bce(Flat(a[0]), a[1]),
+            PrimitiveKind.CrossEntropy => Losses.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
+            PrimitiveKind.Mse => Losses.Mse(a[0], a[1]),
+            PrimitiveKind.L1 => Losses.L1(a[0], a[1]),
+            PrimitiveKind.Mean => a[0].mean(),
+            PrimitiveKind.WassersteinD => Losses.WassersteinD(a[0], a[1]),
+            PrimitiveKind.WassersteinG => Losses.WassersteinG(a[0]),
+            PrimitiveKind.HingeD => Losses.HingeD(a[0], a[1]),
+            PrimitiveKind.HingeG => Losses.HingeG(a[0]),
+            PrimitiveKind.LeastSquaresD => Losses.LeastSquaresD(a[0], a[1]),
+            PrimitiveKind.LeastSquaresG => Losses.LeastSquaresG(a[0]),
+            PrimitiveKind.RelativisticD => Losses.RelativisticD(a[0], a[1]),
+            PrimitiveKind.RelativisticG => Losses.RelativisticG(a[0], a[1]),
+            _ => throw new NotSupportedException(p.Kind.ToString()),
+        };
+    }
+}

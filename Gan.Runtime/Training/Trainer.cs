@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gan.Dsl.Ir;
+using Gan.Runtime.Data;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Training;
+
+/// <summary>
+/// Trains a compiled spec. Each iteration runs the schedule's step order (e.g. D×5 then G); each step:
+/// draw a real batch, zero all gradients, evaluate the step's loss, backpropagate, step only the
+/// optimiser's own networks, clip if declared. Every step runs inside a dispose scope.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    readonly ModelIr model;
+    readonly TrainOptions options;
+    readonly Action<string> say;
+    readonly Device device;
+    readonly Dictionary<string, NetworkModule> nets = [];
+    readonly Dictionary<string, OptimizerHelper> opts = [];
+    readonly Data.TensorDataset data;
+    readonly Batches batches;
+    readonly TorchSharp.torch.Generator latentGen;
+    readonly RunFolder run;
+    readonly int batch, seed, epochs;
+    readonly long steps;
+    volatile bool stopRequested;
+
+    public string RunDir => run.Dir;
+    public long Step { get; private set; }
+    double elapsedBefore;
+
+    public Trainer(ModelIr model, TrainOptions options, Action<string> say)
+    {
+        this.model = model;
+        this.options = options;
+        this.say = say;
+        device = DeviceFor(options.Device);
+        seed = options.Seed ?? model.Schedule.Seed;
+        batch = options.Batch ?? model.Schedule.Batch;
+        epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
+        steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
+
+        manual_seed(seed);
+        foreach (var n in model.Networks) nets[n.Name] = new NetworkModule(n).to(device);
+        foreach (var o in model.Optimizers) opts[o.Name] = MakeOptimizer(o);
+        latentGen = new TorchSharp.torch.Generator((ulong)seed + 17, device);
+        data = Datasets.Load(model.Data, seed, say);
+        if (data.Count < batch) throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
+        batches = new Batches(data, batch, seed, model.Schedule.DropLast);
+        run = new RunFolder(options.OutDir, model, LossColumns().ToList(), options.Resume);
+        if (options.Resume) RestoreLatest();
+        else run.WriteParams(seed, batch, epochs, steps, options.Device);
+    }
+
+    static Device DeviceFor(string name)
+    {
+        if (name == "cpu") return CPU;
+        if (name != "cuda") throw new UserInputException($"--device {name}: use cpu or cuda.");
+        try { InitializeDeviceType(DeviceType.CUDA); }
+        catch (Exception e) { throw new UserInputException($"--device cuda: TorchSharp's CUDA backend could not be loaded ({e.Message}). Install TorchSharp-cuda-linux, or point LD_LIBRARY_PATH at a PyTorch installation's torch/lib."); }
+        if (!cuda.is_available()) throw new UserInputException("--device cuda: no CUDA device is available on this machine.");
+        return CUDA;
+    }
+
+    OptimizerHelper MakeOptimizer(OptimizerIr o)
+    {
+        var ps = o.Networks.SelectMany(n => nets[n].parameters()).Where(p => p.requires_grad).ToList();
+        return o.Kind switch
+        {
+            OptimizerKind.Adam => optim.Adam(ps, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay),
+            OptimizerKind.RmsProp => optim.RMSProp(ps, o.Lr, o.Alpha, o.Eps, o.WeightDecay, o.Momentum),
+            _ => optim.SGD(ps, o.Lr, o.Momentum, weight_decay: o.WeightDecay),
+        };
+    }
+
+    /// <summary>Named losses in log order: those the optimisers minimise, then the ones they refer to.</summary>
+    IEnumerable<string> LossColumns() => model.Optimizers.Select(o => o.Loss).Concat(model.Losses.Select(l => l.Name)).Distinct();
+
+    void RestoreLatest()
+    {
+        var dir = Checkpoint.Find(run.Dir);
+        var state = Checkpoint.Load(dir, nets, opts);
+        Step = state.Step;
+        batches.Restore(state.Epoch, state.Index);
+        latentGen.set_state(tensor(Convert.FromBase64String(state.LatentRng)));
+        set_rng_state(tensor(Convert.FromBase64String(state.TorchRng)));
+        elapsedBefore = state.Elapsed;
+        run.TruncateLog(Step);
+        say($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
+    }
+
+    public void RequestStop() => stopRequested = true;
+
+    bool Done => steps > 0 ? Step >= steps : batches.Epoch >= epochs || (batches.Epoch == epochs - 1 && batches.EpochExhausted);
+
+    /// <summary>Runs to the end of the schedule (or until stopped), then writes a final checkpoint.</summary>
+    public void Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / Math.Max(1, model.Schedule.Order.Sum(s => s.Repeat)));
+        var fixedLatents = Sampling.FixedLatents(model, device, seed);
+        while (!Done && !stopRequested)
+        {
+            var sw = Stopwatch.StartNew();
+            var row = Iteration();
+            Step++;
+            double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
+            int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
+            row["images_per_s"] = imagesPerIteration / sw.Elapsed.TotalSeconds;
+            row["elapsed_s"] = elapsed;
+            run.AppendLog(Step, batches.Epoch, row);
+            progress.Report(Step, batches.Epoch, row);
+            if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Sampling.Save(model, nets, fixedLatents, data, run, Step);
+            if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(elapsed);
+            if (batches.EpochExhausted && model.Data is Gaussian2dDataIr)
+                run.LogEpoch(batches.Epoch + 1, Sampling.Accuracy2d(model, nets, data, Step), say);
+        }
+        double total = elapsedBefore + clock.Elapsed.TotalSeconds;
+        Sampling.Save(model, nets, fixedLatents, data, run, Step);
+        var ck = SaveCheckpoint(total);
+        progress.Finish();
+        if (stopRequested) say($"stopped at step {Step}; checkpoint {ck}. Resume with: gan train {run.SpecPath} --out {run.Dir} --resume");
+        else say($"done: {Step} steps in {total:F1} s; run folder {run.Dir}");
+    }
+
+    string SaveCheckpoint(double elapsed)
+    {
+        var state = new CheckpointState(Step, batches.Epoch, batches.Index,
+            Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
+            Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
+        return Checkpoint.Save(run.Dir, nets, opts, state);
+    }
+
+    /// <summary>One pass through the step order. Returns the logged values of this iteration.</summary>
+    Dictionary<string, double> Iteration()
+    {
+        var row = new Dictionary<string, double>();
+        foreach (var n in nets.Values) n.train();
+        using var iterationScope = NewDisposeScope();
+        // One real batch per iteration; each extra repeat of a step (n_critic) draws a fresh one, and
+        // later steps reuse the most recent batch (as the seeds do: D and G see the same images).
+        (Tensor X, Tensor? Y) current = batches.Next();
+        foreach (var entry in model.Schedule.Order)
+            for (int r = 0; r < entry.Repeat; r++)
+            {
+                if (r > 0) current = batches.Next();
+                using var scope = NewDisposeScope();
+                var o = model.Optimizers.First(x => x.Name == entry.Optimizer);
+                var (x, y) = current;
+                var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen);
+                foreach (var opt in opts.Values) opt.zero_grad();
+                var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
+                double value = loss.item<float>();
+                if (!double.IsFinite(value))
+                    throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
+                loss.backward();
+                opts[o.Name].step();
+                foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
+                    using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
+                row[o.Loss] = value;
+                foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
+                if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
+                if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
+            }
+        return row;
+    }
+
+    public void Dispose()
+    {
+        foreach (var n in nets.Values) n.Dispose();
+        data.Dispose();
+    }
+}
+
+/// <summary>Progress: a refreshing line on a terminal, plain lines every ~5% (or 30 s) otherwise.</summary>
+sealed class Progress(Action<string> say, long total)
+{
+    readonly bool tty = !Console.IsErrorRedirected;
+    readonly Stopwatch clock = Stopwatch.StartNew();
+    double lastPrint = -1e9;
+    long lastStep;
+
+    public void Report(long step, int epoch, Dictionary<string, double> row)
+    {
+        double t = clock.Elapsed.TotalSeconds;
+        bool milestone = total > 0 && step * 20 / total != lastStep * 20 / total;
+        lastStep = step;
+        if (tty ? t - lastPrint < 0.2 : !(milestone || t - lastPrint > 30)) return;
+        lastPrint = t;
+        var losses = string.Join(" ", row.Where(kv => kv.Key is not ("images_per_s" or "elapsed_s")).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
+        double rate = step / Math.Max(t, 1e-9);
+        string eta = total > 0 && rate > 0 ? TimeSpan.FromSeconds((total - step) / rate).ToString(@"hh\:mm\:ss") : "?";
+        var line = $"step {step}{(total > 0 ? "/" + total : "")} epoch {epoch} | {losses} | {row.GetValueOrDefault("images_per_s"):F0} img/s | ETA {eta}";
+        if (tty) Console.Error.Write("\r" + (line.Length > 160 ? line[..160] : line.PadRight(160)));
+        else say(line);
+    }
+
+    public void Finish() { if (tty) Console.Error.WriteLine(); }
+}
