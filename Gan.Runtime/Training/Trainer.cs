@@ -103,7 +103,8 @@ public sealed class Trainer : IDisposable
     public void Run()
     {
         var clock = Stopwatch.StartNew();
-        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / Math.Max(1, model.Schedule.Order.Sum(s => s.Repeat)));
+        int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
+        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / batchesPerIteration);
         var fixedLatents = Sampling.FixedLatents(model, device, seed);
         while (!Done && !stopRequested)
         {
