@@ -53,8 +53,9 @@ public sealed class Binder
 
         // Params, in order; a used file's params come first and the spec may not redefine them.
         foreach (var p in usedParams.Concat(items.OfType<ParamSyntax>())) BindParam(p, overrides);
-        foreach (var name in overrides.Keys.Where(k => !parameters.ContainsKey(k)))
-            d.ReportUnknownOverride(source, name, parameters.Keys);
+        var paramNames = usedParams.Concat(items.OfType<ParamSyntax>()).Select(p => p.Name.Text).ToHashSet();
+        foreach (var name in overrides.Keys.Where(k => !paramNames.Contains(k)))
+            d.ReportUnknownOverride(source, name, paramNames);
 
         var blocks = new Dictionary<string, BlockSyntax>();
         foreach (var b in usedBlocks.Concat(items.OfType<BlockSyntax>()))
@@ -86,7 +87,9 @@ public sealed class Binder
         // Losses: names first, so losses may refer to each other in any order.
         var lossItems = items.OfType<LossSyntax>().Where(l => Define("loss", l.Name)).ToList();
         var lossNames = lossItems.Select(l => l.Name.Text).ToHashSet();
-        var lb = new LossBinder(source, d, networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), parameters, lossNames, data);
+        // Names that were defined but failed to bind: references to them are not reported again.
+        var failed = defined.Keys.Where(k => !networks.ContainsKey(k) && !latents.ContainsKey(k) && !blocks.ContainsKey(k) && !parameters.ContainsKey(k)).ToHashSet();
+        var lb = new LossBinder(source, d, networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), parameters, lossNames, data, failed);
         var losses = new Dictionary<string, LossIr>();
         var lossSpans = new Dictionary<string, TextSpan>();
         foreach (var l in lossItems)
@@ -96,7 +99,7 @@ public sealed class Binder
 
         var optimizers = new List<(OptimizerIr Ir, OptimizerSyntax Syntax)>();
         foreach (var o in items.OfType<OptimizerSyntax>())
-            if (Define("optimizer", o.Name) && BindOptimizer(o, networks, lossNames) is { } oi) optimizers.Add((oi, o));
+            if (Define("optimizer", o.Name) && BindOptimizer(o, networks, lossNames, losses) is { } oi) optimizers.Add((oi, o));
         if (optimizers.Count == 0 && !items.OfType<OptimizerSyntax>().Any()) d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
 
         var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers.Select(o => o.Ir).ToList(), networks, out var quirks);
@@ -250,12 +253,13 @@ public sealed class Binder
         }
     }
 
-    OptimizerIr? BindOptimizer(OptimizerSyntax o, Dictionary<string, NetworkIr> networks, ISet<string> lossNames)
+    OptimizerIr? BindOptimizer(OptimizerSyntax o, Dictionary<string, NetworkIr> networks, ISet<string> lossNames, IReadOnlyDictionary<string, LossIr> losses)
     {
         var c = o.Kind;
         if (!Sources.Optimizers.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "optimiser", c.Name.Text, Sources.Optimizers.Keys); return null; }
         var args = Args(c);
         if (args is null) return null;
+        if (!lossNames.Contains(o.Loss.Text)) { d.ReportUnknownName(source, o.Loss.Span, "loss", o.Loss.Text, lossNames); return null; }
         // Leading bare names are the networks it updates: adam(G, lr: ...) or adam(G, Q, lr: ...).
         var nets = new List<string>();
         while (args.Count > 0 && args[0].Item1 is null && args[0].Item2 is SymbolValue s)
@@ -271,7 +275,7 @@ public sealed class Binder
         if (nets.Count == 0) { d.ReportArity(source, c.Span, c.Name.Text, "name the network(s) it updates first, e.g. adam(G, lr: 2e-4)"); return null; }
         var a = sig.Bind(source, d, c.Span, args);
         if (a is null) return null;
-        if (!lossNames.Contains(o.Loss.Text)) { d.ReportUnknownName(source, o.Loss.Span, "loss", o.Loss.Text, lossNames); return null; }
+        if (!losses.ContainsKey(o.Loss.Text)) return null;     // the loss had errors: already reported
         if (a.Num("lr") <= 0) { d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}"); return null; }
         switch (c.Name.Text)
         {
@@ -297,7 +301,7 @@ public sealed class Binder
             // order: [opt_d * 5, opt_g] is kept as syntax-level pairs: evaluate names as symbols.
             var v = setting.Key.Text == "order" ? OrderValue(setting.Value) : eval.Evaluate(setting.Value, parameters);
             if (v is null) return null;
-            args.Add((setting.Key.Text, v, setting.Span));
+            args.Add((setting.Key.Text, v, setting.Value.Span));
         }
         return sig.Bind(source, d, s.Keyword.Span, args);
     }
@@ -337,7 +341,11 @@ public sealed class Binder
         var order = new List<StepIr>();
         foreach (var entry in ((ListValue)a.Get("order")!).Items.Cast<CallValue>())
         {
-            if (optimizers.All(o => o.Name != entry.Name)) { d.ReportUnknownName(source, entry.Span, "optimiser", entry.Name, optimizers.Select(o => o.Name)); return null; }
+            if (optimizers.All(o => o.Name != entry.Name))
+            {
+                if (!defined.ContainsKey(entry.Name)) d.ReportUnknownName(source, entry.Span, "optimiser", entry.Name, optimizers.Select(o => o.Name));
+                return null;
+            }
             order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
         }
         foreach (var o in optimizers.Where(o => order.All(st => st.Optimizer != o.Name)))

@@ -24,7 +24,7 @@ public static class LayerCatalog
             new("stride", ArgType.Int, Int(1)), new("padding", ArgType.Any, Sym("valid")), new("dilation", ArgType.Int, Int(1)), Bias, Init, Sn, SnIters]),
         ["conv_transpose2d"] = new("conv_transpose2d", [new("out", ArgType.Int, Positional: true), In, new("kernel", ArgType.Int, Required: true),
             new("stride", ArgType.Int, Int(1)), new("padding", ArgType.Any, Int(0)), new("output_padding", ArgType.Int, Int(0)), Bias, Init, Sn, SnIters]),
-        ["batchnorm"] = new("batchnorm", [new("features", ArgType.Int), new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy),
+        ["batchnorm"] = new("batchnorm", [new("features", ArgType.Int, Positional: true, Default: new NumberValue(-1, default)), new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy),
             new("momentum", ArgType.Float, NamedWhy: EpsWhy), new("decay", ArgType.Float), new("scale", ArgType.Bool, Bool(true)), new("shift", ArgType.Bool, Bool(true))]),
         ["layernorm"] = new("layernorm", [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(true))]),
         ["instancenorm"] = new("instancenorm", [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(false))]),
@@ -135,7 +135,7 @@ public static class LayerCatalog
                 double eps = a.Num("eps");
                 if (eps <= 0) { d.ReportOutOfRange(s, a.SpanOf("eps"), "batchnorm: 'eps'", $"must be positive, got {eps}"); return null; }
                 if (momentum is < 0 or > 1) { d.ReportOutOfRange(s, a.SpanOf(a.Given("decay") ? "decay" : "momentum"), "batchnorm: momentum", $"must lie in [0, 1], got {momentum}"); return null; }
-                var r = ShapeRules.BatchNorm(input, a.Has("features") ? a.Int("features") : null);
+                var r = ShapeRules.BatchNorm(input, a.Given("features") ? a.Int("features") : null);
                 int f = r.Ok ? input[0] : 0;
                 bool scale = a.Bool("scale"), shift = a.Bool("shift");
                 return (new BatchNormOp(f, input.Length == 1 ? 1 : 2, eps, momentum, scale, shift), r, (scale ? f : 0) + (shift ? f : 0));

@@ -40,14 +40,16 @@ public sealed class LossBinder
     readonly IReadOnlyDictionary<string, Value> parameters;
     readonly ISet<string> lossNames;
     readonly DataIr? data;
+    readonly ISet<string> failed;
 
     /// <summary>Spans of IR nodes (by reference), for diagnostics of the loss checks.</summary>
     public Dictionary<LossExprIr, TextSpan> Spans { get; } = new(ReferenceEqualityComparer.Instance);
 
     public LossBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, NetworkIr> networks,
                       IReadOnlyDictionary<string, LatentIr> latents, IReadOnlyDictionary<string, Value> parameters,
-                      ISet<string> lossNames, DataIr? data)
+                      ISet<string> lossNames, DataIr? data, ISet<string> failed)
     {
+        this.failed = failed;
         this.source = source; this.diagnostics = diagnostics; this.networks = networks; this.latents = latents;
         this.parameters = parameters; this.lossNames = lossNames; this.data = data;
     }
@@ -139,6 +141,7 @@ public sealed class LossBinder
             return null;
         }
         if (networks.ContainsKey(name)) return Keep(new ConstIr(0), new NetworkType(name), n.Span);
+        if (failed.Contains(name)) return null;       // defined, but it had errors: already reported
         diagnostics.ReportUnknownName(source, n.Span, "name", name,
             latents.Keys.Concat(lossNames).Concat(parameters.Keys).Concat(networks.Keys).Concat(["real", "labels"]));
         return null;
@@ -239,6 +242,7 @@ public sealed class LossBinder
             return Keep(new DetachIr(inner.Value.Ir), inner.Value.Type, c.Span);
         }
         if (name is "gradient_penalty" or "r1") return BindPenalty(c);
+        if (failed.Contains(name)) return null;       // a network that had errors: already reported
         if (!Primitives.TryGetValue(name, out var kind))
         {
             diagnostics.ReportUnknownName(source, c.Name.Span, "loss function or network", name, FunctionNames.Concat(networks.Keys));

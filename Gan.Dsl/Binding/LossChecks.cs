@@ -26,7 +26,7 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
         {
             case LossRefIr r:
                 if (!losses.TryGetValue(r.Name, out var l)) return;
-                if (!visiting.Add(r.Name)) { if (cycles.Add(r.Name)) d.ReportLossCycle(source, SpanOf(r), r.Name); return; }
+                if (!visiting.Add(r.Name)) { if (cycles.Count == 0) d.ReportLossCycle(source, SpanOf(r), r.Name); cycles.Add(r.Name); return; }
                 Walk(l.Expr, detached, consumer, uses, terms, visiting, cycles);
                 visiting.Remove(r.Name);
                 break;
