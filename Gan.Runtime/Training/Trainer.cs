@@ -97,6 +97,12 @@ public sealed class Trainer : IDisposable
 
     public void RequestStop() => stopRequested = true;
 
+    /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
+    public void RunSteps(int n)
+    {
+        for (int i = 0; i < n; i++) { Iteration(); Step++; }
+    }
+
     bool Done => steps > 0 ? Step >= steps : batches.Epoch >= epochs || (batches.Epoch == epochs - 1 && batches.EpochExhausted);
 
     /// <summary>Runs to the end of the schedule (or until stopped), then writes a final checkpoint.</summary>

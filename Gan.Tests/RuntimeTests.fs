@@ -1,0 +1,110 @@
+module Gan.Tests.RuntimeTests
+
+open System
+open System.IO
+open Xunit
+open TorchSharp
+open Gan.Dsl
+open Gan.Runtime.Model
+open Gan.Runtime.Training
+
+let private specPath name = Path.Combine(GoldenTests.repoRoot, "specs", name)
+
+let private compile name =
+    let r = Compilation.CompileFile(specPath name)
+    Assert.False(r.HasErrors)
+    r.Ir
+
+let private tempRun () = Path.Combine(Path.GetTempPath(), "gandsl-test-" + Guid.NewGuid().ToString "N")
+
+[<Fact>]
+let ``The built modules have exactly the trainable parameter count the checker reports, for every spec`` () =
+    for f in Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan") do
+        let ir = Compilation.CompileFile(f).Ir
+        for n in ir.Networks do
+            use m = new NetworkModule(n)
+            Assert.True((m.TrainableCount = n.Parameters), sprintf "%s %s: built %d, checker %d" f n.Name m.TrainableCount n.Parameters)
+
+[<Fact>]
+let ``Every node's output shape in TorchSharp equals the checker's, for every spec at batch 3`` () =
+    for f in Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan") do
+        let ir = Compilation.CompileFile(f).Ir
+        for n in ir.Networks do
+            use scope = torch.NewDisposeScope()
+            use m = new NetworkModule(n)
+            m.eval()
+            let inputs =
+                [| for i in n.Inputs ->
+                     if i.Kind = Gan.Dsl.Ir.InputKind.Label then torch.randint(0L, int64 i.Classes, [| 3L |])
+                     else torch.randn(Array.append [| 3L |] (i.Shape |> Seq.map int64 |> Seq.toArray)) |]
+            let values = m.Forward inputs
+            for node in n.Nodes do
+                let actual = values.[node.Id].shape |> Array.skip 1 |> Array.map int
+                Assert.True((actual = Seq.toArray node.Shape), sprintf "%s %s %s: torch %A, checker %A" f n.Name node.Name actual (Seq.toArray node.Shape))
+
+let private gaussianSpec steps =
+    (File.ReadAllText(specPath "gaussian2d.gan")).Replace("  epochs: 10", sprintf "  steps: %d" steps).Replace("checkpoint_every: 500", "checkpoint_every: 40")
+
+let private compileText text =
+    let r = Compilation.Compile("test.gan", text)
+    Assert.False(r.HasErrors, r.Diagnostics |> Seq.map (fun d -> d.Format false) |> String.concat "\n")
+    r.Ir
+
+let private train ir out resume =
+    use t = new Trainer(ir, TrainOptions(out, Resume = resume), Action<string> ignore)
+    t.Run()
+
+let private logRows dir =
+    File.ReadAllLines(Path.Combine(dir, "log.csv"))
+    |> Array.map (fun l -> l.Split ',' |> Array.take (l.Split(',').Length - 2) |> String.concat ",")   // drop the timing columns
+
+[<Fact>]
+let ``The same seed on CPU gives an identical log, apart from timing columns`` () =
+    let ir = compileText (gaussianSpec 60)
+    let a, b = tempRun (), tempRun ()
+    try
+        train ir a false
+        train ir b false
+        Assert.Equal<string[]>(logRows a, logRows b)
+        Assert.Equal(61, (logRows a).Length)
+    finally
+        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+
+[<Fact>]
+let ``A run interrupted after a checkpoint and resumed gives the same log rows as an uninterrupted one`` () =
+    let full = compileText (gaussianSpec 100)
+    let a, b = tempRun (), tempRun ()
+    try
+        train full a false
+        // Interrupted: the same run stopped at step 60 (its last checkpoint is step 40), then resumed to 100.
+        train (compileText (gaussianSpec 60)) b false
+        train full b true
+        Assert.Equal<string[]>(logRows a, logRows b)
+    finally
+        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+
+[<Fact>]
+let ``The live-tensor count stays flat over 200 training steps`` () =
+    let text = (File.ReadAllText(specPath "gaussian2d.gan")).Replace("  epochs: 10", "  steps: 250").Replace("sample_every: 250", "sample_every: 0").Replace("checkpoint_every: 500", "checkpoint_every: 0")
+    let ir = compileText text
+    let out = tempRun ()
+    try
+        use t = new Trainer(ir, TrainOptions(out), Action<string> ignore)
+        let stats = TorchSharp.DisposeScopeManager.Statistics
+        t.RunSteps 50                                   // warm-up: optimiser state is allocated lazily
+        let before = stats.ThreadTotalLiveCount
+        t.RunSteps 200
+        let after = stats.ThreadTotalLiveCount
+        Assert.True((after - before) <= 0L, sprintf "live tensors grew from %d to %d over 200 steps" before after)
+    finally
+        if Directory.Exists out then Directory.Delete(out, true)
+
+[<Fact>]
+let ``A NaN loss stops training with a message naming the loss and the step`` () =
+    let text = (gaussianSpec 50).Replace("loss g_loss = bce_logits(D(G(z)), 1)", "loss g_loss = bce_logits(D(G(z)), 1) / 0")
+    let out = tempRun ()
+    try
+        let e = Assert.Throws<TrainingStoppedException>(fun () -> train (compileText text) out false)
+        Assert.Contains("loss 'g_loss' became ∞ at step 1", e.Message.Replace("Infinity", "∞"))
+    finally
+        if Directory.Exists out then Directory.Delete(out, true)
