@@ -11,6 +11,7 @@ type GanArgs =
     | [<CliPrefix(CliPrefix.None)>] Shapes of ParseResults<Commands.Shapes.Args>
     | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<Commands.Fmt.Args>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<Commands.Train.Args>
+    | [<CliPrefix(CliPrefix.None)>] Sample of ParseResults<Commands.Sample.Args>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
@@ -21,6 +22,7 @@ type GanArgs =
             | Shapes _ -> "print each network's layers, output shapes and parameter counts."
             | Fmt _ -> "format specs canonically (in place, or --check)."
             | Train _ -> "train a spec into a run folder (log.csv, samples/, checkpoints/, report.html)."
+            | Sample _ -> "draw samples from a run's checkpoint into a PNG grid."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
@@ -30,6 +32,7 @@ let private run (results: ParseResults<GanArgs>) =
     | Shapes args -> Commands.Shapes.run args
     | Fmt args -> Commands.Fmt.run args
     | Train args -> Commands.Train.run args
+    | Sample args -> Commands.Sample.run args
     | Data args -> Commands.Data.run args
     | Version args -> Commands.Version.run args
 

@@ -1,0 +1,31 @@
+/// `gan sample RUN`: draw samples from a run's checkpoint into a PNG grid.
+module Gan.Cli.Commands.Sample
+
+open Argu
+open Gan.Cli
+open Gan.Runtime.Training
+
+type Args =
+    | [<MainCommand; ExactlyOnce>] Run of run: string
+    | N of int
+    | Out of file: string
+    | Class of int
+    | Step of int64
+    | Seed of int
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Run _ -> "the run folder (made by gan train)."
+            | N _ -> "how many samples (default 64)."
+            | Out _ -> "the PNG to write (default RUN/sample-step<N>.png)."
+            | Class _ -> "for conditional specs: draw only class K."
+            | Step _ -> "use the checkpoint of this step (default: the latest)."
+            | Seed _ -> "noise seed (default 0)."
+
+let run (args: ParseResults<Args>) =
+    let path =
+        Sampler.Sample(args.GetResult Run, defaultArg (args.TryGetResult N) 64, Option.toObj (args.TryGetResult Out),
+                       Option.toNullable (args.TryGetResult Class), Option.toNullable (args.TryGetResult Step), defaultArg (args.TryGetResult Seed) 0)
+    printfn "%s" path
+    ExitCodes.Ok
