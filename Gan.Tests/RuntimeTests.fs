@@ -26,8 +26,10 @@ let ``The built modules have exactly the trainable parameter count the checker r
             Assert.True((m.TrainableCount = n.Parameters), sprintf "%s %s: built %d, checker %d" f n.Name m.TrainableCount n.Parameters)
 
 [<Fact>]
-let ``Every node's output shape in TorchSharp equals the checker's, for every spec at batch 3`` () =
-    for f in Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan") do
+let ``Every node's output shape in TorchSharp equals the checker's, for every spec and every layer kind at batch 3`` () =
+    let files = Array.append (Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan"))
+                             (Directory.GetFiles(Path.Combine(GoldenTests.goldenRoot, "000-valid"), "*.gan"))
+    for f in files do
         let ir = Compilation.CompileFile(f).Ir
         for n in ir.Networks do
             use scope = torch.NewDisposeScope()
