@@ -23,7 +23,27 @@ if (only is "all" or "sgemm")
     }
 }
 
-if (only is "all" or "hand")
+if (only is "all" or "compile")
+{
+    CompiledBench.CompileTimes();
+}
+
+if (only is "all" or "ratio")
+{
+    CompiledBench.Throughput("gaussian2d", new Gaussian2dHand(4, device), 200, 7);
+    CompiledBench.Throughput("mnist-mlp", new MnistMlpHand(128, device), 20, 7);
+    CompiledBench.Throughput("tf-basic", new TfBasicHand(128, device), 50, 7);
+    CompiledBench.Throughput("acgan", new AcGanHand(10, device), 10, 5);
+    CompiledBench.Throughput("anime-dcgan", new AnimeDcganHand(64, device), 3, 5);
+}
+
+if (only is "all" or "memory")
+{
+    MemoryBench.Run("gaussian2d", [1000, 5000, 10000]);
+    MemoryBench.Run("mnist-mlp", [100, 1000, 2000]);
+}
+
+if (only is "hand")
 {
     IHandWritten[] models = [new Gaussian2dHand(4, device), new MnistMlpHand(128, device), new TfBasicHand(128, device),
                              new AcGanHand(10, device), new AnimeDcganHand(64, device)];

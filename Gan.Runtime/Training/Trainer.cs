@@ -30,6 +30,10 @@ public sealed class Trainer : IDisposable
     readonly int batch, seed, epochs;
     readonly long steps;
     volatile bool stopRequested;
+    readonly Stopwatch dataClock = new(), stepClock = new();
+
+    /// <summary>The share of training-step time spent waiting for real batches.</summary>
+    public double DataWaitFraction => stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
 
     public string RunDir => run.Dir;
     public long Step { get; private set; }
@@ -133,7 +137,7 @@ public sealed class Trainer : IDisposable
         var ck = SaveCheckpoint(total);
         progress.Finish();
         if (stopRequested) say($"stopped at step {Step}; checkpoint {ck}. Resume with: gan train {run.SpecPath} --out {run.Dir} --resume");
-        else say($"done: {Step} steps in {total:F1} s; run folder {run.Dir}");
+        else say($"done: {Step} steps in {total:F1} s ({DataWaitFraction:P1} of step time waiting for data); run folder {run.Dir}");
     }
 
     string SaveCheckpoint(double elapsed)
@@ -147,16 +151,17 @@ public sealed class Trainer : IDisposable
     /// <summary>One pass through the step order. Returns the logged values of this iteration.</summary>
     Dictionary<string, double> Iteration()
     {
+        stepClock.Start();
         var row = new Dictionary<string, double>();
         foreach (var n in nets.Values) n.train();
         using var iterationScope = NewDisposeScope();
         // One real batch per iteration; each extra repeat of a step (n_critic) draws a fresh one, and
         // later steps reuse the most recent batch (as the seeds do: D and G see the same images).
-        (Tensor X, Tensor? Y) current = batches.Next();
+        (Tensor X, Tensor? Y) current = NextBatch();
         foreach (var entry in model.Schedule.Order)
             for (int r = 0; r < entry.Repeat; r++)
             {
-                if (r > 0) current = batches.Next();
+                if (r > 0) current = NextBatch();
                 using var scope = NewDisposeScope();
                 var o = model.Optimizers.First(x => x.Name == entry.Optimizer);
                 var (x, y) = current;
@@ -175,7 +180,15 @@ public sealed class Trainer : IDisposable
                 if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
                 if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
             }
+        stepClock.Stop();
         return row;
+    }
+
+    (Tensor X, Tensor? Y) NextBatch()
+    {
+        dataClock.Start();
+        try { return batches.Next(); }
+        finally { dataClock.Stop(); }
     }
 
     public void Dispose()

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Gan.Dsl;
+using Gan.Runtime.Model;
+using Gan.Runtime.Training;
+using static TorchSharp.torch;
+
+namespace Gan.Bench;
+
+/// <summary>Compile-time figures and compiled-vs-hand-written training throughput.</summary>
+public static class CompiledBench
+{
+    public static string SpecsDir()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "specs"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? ".", "specs");
+    }
+
+    /// <summary>Parse + check + lower, and building the TorchSharp modules, per spec: cold (first) and warm (median).</summary>
+    public static void CompileTimes()
+    {
+        foreach (var f in Directory.GetFiles(SpecsDir(), "*.gan").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            var text = File.ReadAllText(f);
+            var sw = Stopwatch.StartNew();
+            var r = Compilation.Compile(f, text);
+            double cold = sw.Elapsed.TotalMilliseconds;
+            var check = Harness.Milliseconds($"check {Path.GetFileName(f)}", () => Compilation.Compile(f, text), warmup: 3, repeats: 15);
+            var build = Harness.Milliseconds($"check+build {Path.GetFileName(f)}", () =>
+            {
+                var ir = Compilation.Compile(f, text).Ir!;
+                foreach (var n in ir.Networks) new NetworkModule(n).Dispose();
+            }, warmup: 1, repeats: 5);
+            Console.WriteLine($"{Path.GetFileName(f),-24} first compile {cold,8:F1} ms | warm check {check.Median,7:F2} ms | warm check+build modules {build.Median,8:F1} ms ({r.Ir!.TotalParameters:N0} params)");
+        }
+    }
+
+    /// <summary>The compiled spec's trainer against the hand-written loop, alternating rounds in one process.</summary>
+    public static void Throughput(string spec, IHandWritten hand, int stepsPerRound, int rounds)
+    {
+        var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
+        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var trainer = new Trainer(ir, new TrainOptions(tmp, Batch: hand.Batch), _ => { });
+            int imagesPerIteration = hand.Batch * ir.Schedule.Order.Sum(s => s.Repeat);
+            var (compiled, handRates) = Harness.Alternate(stepsPerRound * imagesPerIteration,
+                () => trainer.RunSteps(stepsPerRound), () => { for (int i = 0; i < stepsPerRound; i++) hand.Step(); }, rounds);
+            var c = Harness.Summarise($"compiled {spec}", "images/s", compiled);
+            var h = Harness.Summarise($"hand-written {spec}", "images/s", handRates);
+            Console.WriteLine(c);
+            Console.WriteLine(h);
+            Console.WriteLine($"{"ratio compiled/hand-written " + spec,-48} {c.Median / h.Median,12:F3}");
+        }
+        finally
+        {
+            hand.Dispose();
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        }
+    }
+}
+
+/// <summary>Resident memory over a long run: steady-state growth and peak.</summary>
+public static class MemoryBench
+{
+    public static void Run(string spec, int[] checkpoints)
+    {
+        var ir = Compilation.CompileFile(Path.Combine(CompiledBench.SpecsDir(), spec + ".gan")).Ir!;
+        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var trainer = new Trainer(ir, new TrainOptions(tmp), _ => { });
+            var proc = Process.GetCurrentProcess();
+            int done = 0;
+            long peak = 0;
+            var sw = Stopwatch.StartNew();
+            foreach (var target in checkpoints)
+            {
+                while (done < target)
+                {
+                    int n = Math.Min(100, target - done);
+                    trainer.RunSteps(n);
+                    done += n;
+                    proc.Refresh();
+                    peak = Math.Max(peak, proc.WorkingSet64);
+                }
+                proc.Refresh();
+                Console.WriteLine($"memory {spec}: step {done,6}  RSS {proc.WorkingSet64 / 1048576.0,8:F1} MiB  peak {peak / 1048576.0,8:F1} MiB  live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}  ({sw.Elapsed.TotalSeconds:F0} s, data wait {trainer.DataWaitFraction:P2})");
+            }
+        }
+        finally { if (Directory.Exists(tmp)) Directory.Delete(tmp, true); }
+    }
+}
