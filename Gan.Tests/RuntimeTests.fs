@@ -110,3 +110,22 @@ let ``A NaN loss stops training with a message naming the loss and the step`` ()
         Assert.Contains("loss 'g_loss' became ∞ at step 1", e.Message.Replace("Infinity", "∞"))
     finally
         if Directory.Exists out then Directory.Delete(out, true)
+
+[<Fact>]
+let ``Every spec trains for a few steps on random data of its shape, and its losses stay finite`` () =
+    for f in Array.append (Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan"))
+                          (Directory.GetFiles(Path.Combine(GoldenTests.goldenRoot, "000-valid"), "*.gan")) do
+        let ir = Compilation.CompileFile(f).Ir
+        let batch = min ir.Schedule.Batch 8
+        let shape = Array.append [| int64 (4 * batch) |] (ir.Data.Shape |> Seq.map int64 |> Seq.toArray)
+        let x = torch.rand(shape) * 2.0f - 1.0f
+        let y = if ir.Data.Classes > 0 then torch.randint(0L, int64 ir.Data.Classes, [| int64 (4 * batch) |]) else null
+        let out = tempRun ()
+        try
+            use t = new Trainer(ir, TrainOptions(out, Steps = 3, Batch = batch), Action<string> ignore, new Gan.Runtime.Data.TensorDataset(x, y))
+            t.Run()
+            let rows = File.ReadAllLines(Path.Combine(out, "log.csv"))
+            Assert.True(rows.Length = 4, sprintf "%s: %d log rows" f rows.Length)
+            Assert.True(Directory.GetFiles(Path.Combine(out, "samples")).Length > 0, f)
+        finally
+            if Directory.Exists out then Directory.Delete(out, true)

@@ -43,7 +43,7 @@ public static class Losses
         var eps = rand(shape, generator: gen, device: real.device);               // N×1×…
         var mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
         var outv = critic(mixed);
-        var grad = autograd.grad([outv], [mixed], [ones_like(outv)], create_graph: true)[0];   // N×…
+        var grad = autograd.grad([outv], [mixed], [ones_like(outv)], retain_graph: true, create_graph: true)[0];   // N×…
         var norm = (grad.flatten(1).square().sum(1) + 1e-12).sqrt();                 // N
         return weight * (norm - target).square().mean();
     }
@@ -53,7 +53,7 @@ public static class Losses
     {
         var x = real.detach().requires_grad_(true);
         var outv = critic(x);
-        var grad = autograd.grad([outv], [x], [ones_like(outv)], create_graph: true)[0];
+        var grad = autograd.grad([outv], [x], [ones_like(outv)], retain_graph: true, create_graph: true)[0];
         return gamma / 2 * grad.flatten(1).square().sum(1).mean();
     }
 }

@@ -41,7 +41,8 @@ public static class Sampling
                 LatentKind.Uniform => rand([n, l.Dim], generator: gen) * (l.B - l.A) + l.A,
                 _ => randint(0, l.Classes, [n], generator: gen),
             };
-            if (name == s.ClassLatent && count is null) t = arange(n) / s.Cols;                              // row r = class r
+            if (name == s.ClassLatent && count is null)
+                t = tensor(Enumerable.Range(0, n).Select(i => (long)(i / s.Cols)).ToArray());                    // row r = class r
             if (l.Kind == LatentKind.OneHot) t = nn.functional.one_hot(t.to_type(ScalarType.Int64), l.Classes).to_type(ScalarType.Float32);
             if (name == s.CodeLatent && count is null)
                 t[.., s.CodeIndex] = linspace(0, 1, s.Cols).repeat(s.Rows).to_type(t.dtype);                 // columns sweep [0, 1]

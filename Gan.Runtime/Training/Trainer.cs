@@ -39,7 +39,8 @@ public sealed class Trainer : IDisposable
     public long Step { get; private set; }
     double elapsedBefore;
 
-    public Trainer(ModelIr model, TrainOptions options, Action<string> say)
+    /// <param name="dataOverride">Tests and benchmarks may supply the data (N×sample shape, labels) instead of loading it.</param>
+    public Trainer(ModelIr model, TrainOptions options, Action<string> say, Data.TensorDataset? dataOverride = null)
     {
         this.model = model;
         this.options = options;
@@ -54,7 +55,7 @@ public sealed class Trainer : IDisposable
         foreach (var n in model.Networks) nets[n.Name] = new NetworkModule(n).to(device);
         foreach (var o in model.Optimizers) opts[o.Name] = MakeOptimizer(o);
         latentGen = new TorchSharp.torch.Generator((ulong)seed + 17, device);
-        data = Datasets.Load(model.Data, seed, say);
+        data = dataOverride ?? Datasets.Load(model.Data, seed, say);
         if (data.Count < batch) throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
         batches = new Batches(data, batch, seed, model.Schedule.DropLast);
         run = new RunFolder(options.OutDir, model, LossColumns().ToList(), options.Resume);
