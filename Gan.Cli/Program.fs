@@ -12,6 +12,9 @@ type GanArgs =
     | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<Commands.Fmt.Args>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<Commands.Train.Args>
     | [<CliPrefix(CliPrefix.None)>] Sample of ParseResults<Commands.Sample.Args>
+    | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<Commands.Eval.Args>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<Commands.Report.Args>
+    | [<CliPrefix(CliPrefix.None)>] Judge of ParseResults<Commands.Judge.Args>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
@@ -23,6 +26,9 @@ type GanArgs =
             | Fmt _ -> "format specs canonically (in place, or --check)."
             | Train _ -> "train a spec into a run folder (log.csv, samples/, checkpoints/, report.html)."
             | Sample _ -> "draw samples from a run's checkpoint into a PNG grid."
+            | Eval _ -> "measure a run: 2-D Wasserstein for Gaussian data; judge-FID, judge-IS, class coverage for MNIST; writes metrics.json."
+            | Judge _ -> "train the MNIST judge used by eval (it is trained on first use otherwise)."
+            | Report _ -> "write report.html for a run: loss and D(x)/D(G(z)) curves, sample grids, metrics, spec."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
@@ -33,6 +39,9 @@ let private run (results: ParseResults<GanArgs>) =
     | Fmt args -> Commands.Fmt.run args
     | Train args -> Commands.Train.run args
     | Sample args -> Commands.Sample.run args
+    | Eval args -> Commands.Eval.run args
+    | Judge args -> Commands.Judge.run args
+    | Report args -> Commands.Report.run args
     | Data args -> Commands.Data.run args
     | Version args -> Commands.Version.run args
 

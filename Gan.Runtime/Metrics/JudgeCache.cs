@@ -1,0 +1,47 @@
+using Gan.Runtime.Data;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Metrics;
+
+/// <summary>The trained MNIST judge, cached next to the data (<c>judge/mnist-judge-v1.dat</c>); trained on first use.</summary>
+public static class JudgeCache
+{
+    public static string PathFor => Path.Combine(DataCache.Root, "judge", $"mnist-{MnistJudge.Version}.dat");
+
+    /// <summary>MNIST split as N×1×28×28 in [0, 1] and labels N.</summary>
+    public static (Tensor X, Tensor Y) Mnist(string split, Action<string> notice)
+    {
+        var set = Idx.ReadSplit(DataCache.EnsureMnist(notice), split);
+        var x = tensor(set.Pixels).reshape(set.Count, 1, set.Rows, set.Cols).to_type(ScalarType.Float32) / 255f;
+        return (x, tensor(set.Labels).to_type(ScalarType.Int64));
+    }
+
+    /// <summary>Trains the judge (deterministically, 3 epochs) and saves it atomically. Returns its test accuracy.</summary>
+    public static (MnistJudge Judge, double Accuracy) Train(Action<string> say)
+    {
+        using var scope = NewDisposeScope();
+        var (trainX, trainY) = Mnist("train", say);
+        var (testX, testY) = Mnist("test", say);
+        var (judge, acc) = MnistJudge.Train(trainX, trainY, testX, testY, 3, say);
+        Directory.CreateDirectory(Path.GetDirectoryName(PathFor)!);
+        var tmp = PathFor + ".tmp";
+        judge.save(tmp);
+        File.Move(tmp, PathFor, overwrite: true);
+        File.WriteAllText(PathFor + ".accuracy", acc.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return (judge, acc);
+    }
+
+    /// <summary>The cached judge, trained first (with a notice) when missing.</summary>
+    public static MnistJudge Load(Action<string> say)
+    {
+        if (!File.Exists(PathFor))
+        {
+            say($"the MNIST judge is not cached ({PathFor}); training it once (3 epochs, a few minutes on CPU)...");
+            return Train(say).Judge;
+        }
+        var judge = new MnistJudge();
+        judge.load(PathFor);
+        judge.eval();
+        return judge;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using Gan.Dsl.Ir;
+using Gan.Runtime.Data;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Training;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Metrics;
+
+/// <summary>
+/// `gan eval`: picks the metrics that fit a run's data, states the protocol, and writes metrics.json.
+/// </summary>
+public static class RunEvaluator
+{
+    public static Dictionary<string, object> Evaluate(string runDir, int n, long? step, int seed, Action<string> say)
+    {
+        var (model, nets, state) = Sampler.LoadRun(runDir, step);
+        var metrics = new Dictionary<string, object>();
+        var protocol = new Dictionary<string, object> { ["samples"] = n, ["seed"] = seed, ["checkpoint_step"] = state.Step, ["spec"] = model.Name };
+        using (var scope = NewDisposeScope())
+        {
+            switch (model.Data)
+            {
+                case Gaussian2dDataIr g:
+                    Gaussian(model, g, nets, n, seed, metrics, protocol);
+                    break;
+                case MnistDataIr m:
+                    Mnist(model, m, nets, n, seed, metrics, protocol, say);
+                    break;
+                default:
+                    throw new UserInputException($"{runDir}: gan eval has no metric for {model.Data.GetType().Name.Replace("DataIr", "")} data yet (it measures 2-D Gaussian and MNIST runs).");
+            }
+        }
+        metrics["protocol"] = protocol;
+        var path = Path.Combine(runDir, "metrics.json");
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, path, overwrite: true);
+        foreach (var m in nets.Values) m.Dispose();
+        return metrics;
+    }
+
+    static void Gaussian(ModelIr model, Gaussian2dDataIr g, IReadOnlyDictionary<string, Model.NetworkModule> nets, int n, int seed,
+                         Dictionary<string, object> metrics, Dictionary<string, object> protocol)
+    {
+        // Held-out real points: the same distribution drawn with another seed than the training set's.
+        using var real = Datasets.Gaussian(g with { Count = n }, seed + 9999);
+        var fake = Sampling.Generate(model, nets, Sampling.FixedLatents(model, CPU, seed + 1, n));
+        var r = Gaussian2dMetrics.Compare(real.X, fake);
+        metrics["w2"] = r.Wasserstein2;
+        metrics["mean_error"] = r.MeanError;
+        metrics["covariance_error"] = r.CovarianceError;
+        metrics["d_accuracy"] = Sampling.Accuracy2d(model, nets, real, seed + 2);
+        protocol["reference"] = $"{n} fresh points of the spec's Gaussian (seed {seed + 9999}), against {n} generated from fresh noise";
+    }
+
+    static Tensor ToJudgeInput(Tensor images, MnistDataIr m)
+    {
+        var x = ((images - m.Low) / (m.High - m.Low)).clamp(0, 1);                        // N×1×S×S in [0, 1]
+        if (m.Size == 28) return x;
+        if (m.Resize == "pad") { int before = (m.Size - 28) / 2; return x[.., .., before..(before + 28), before..(before + 28)]; }
+        return nn.functional.interpolate(x, [28, 28], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    static void Mnist(ModelIr model, MnistDataIr m, IReadOnlyDictionary<string, Model.NetworkModule> nets, int n, int seed,
+                      Dictionary<string, object> metrics, Dictionary<string, object> protocol, Action<string> say)
+    {
+        using var judge = JudgeCache.Load(say);
+        var (testX, testY) = JudgeCache.Mnist("test", say);
+        var latents = Sampling.FixedLatents(model, CPU, seed + 1, n);
+        var fakes = new List<Tensor>();
+        for (int i = 0; i < n; i += 500)
+        {
+            var part = latents.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, i, Math.Min(500, n - i)));
+            fakes.Add(ToJudgeInput(Sampling.Generate(model, nets, part), m));
+        }
+        var fake = cat(fakes, 0);
+        var (probs, feats) = judge.Judge(fake);
+        var (testProbs, testFeats) = judge.Judge(testX);
+        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
+        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
+        metrics["class_coverage"] = ClassifierScores.ClassCoverage(probs);
+        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
+        var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name));
+        if (cls is not null)
+        {
+            var asked = latents[cls.Name];
+            var wanted = cls.Kind == LatentKind.OneHot ? asked.argmax(1) : asked;
+            metrics["conditional_accuracy"] = ClassifierScores.Accuracy(probs, wanted);
+        }
+        // Real-vs-real baselines for scale.
+        var (trainX, _) = JudgeCache.Mnist("train", say);
+        var (_, trainFeats) = judge.Judge(trainX.narrow(0, 0, 10000));
+        metrics["baseline_judge_fid_train_vs_test"] = Frechet.Fid(trainFeats, testFeats);
+        metrics["baseline_judge_is_test"] = ClassifierScores.InceptionScore(testProbs);
+        metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
+        protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";
+        protocol["judge"] = $"{MnistJudge.Version} sha256 {MnistJudge.FileHash(JudgeCache.PathFor)[..16]}…";
+    }
+
+    public static string Format(Dictionary<string, object> metrics) =>
+        string.Join("\n", metrics.Where(kv => kv.Key != "protocol").Select(kv => $"{kv.Key,-36} {(kv.Value is double d ? d.ToString("G5", CultureInfo.InvariantCulture) : kv.Value)}"))
+        + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
+}
