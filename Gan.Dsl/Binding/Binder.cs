@@ -34,14 +34,15 @@ public sealed class Binder
         eval = new Evaluator(source, diagnostics);
     }
 
-    bool Define(string kind, Token name)
+    bool Define(string kind, Token name, SourceText? where = null)
     {
+        where ??= source;
         if (defined.TryGetValue(name.Text, out var first))
         {
-            d.ReportDuplicate(source, name.Span, kind, name.Text, first.Source, first.Span);
+            d.ReportDuplicate(where, name.Span, kind, name.Text, first.Source, first.Span);
             return false;
         }
-        defined[name.Text] = (kind, source, name.Span);
+        defined[name.Text] = (kind, where, name.Span);
         return true;
     }
 
@@ -59,7 +60,7 @@ public sealed class Binder
 
         var blocks = new Dictionary<string, BlockSyntax>();
         foreach (var b in usedBlocks.Concat(items.OfType<BlockSyntax>()))
-            if (Define("block", b.Name)) blocks[b.Name.Text] = b;
+            if (Define("block", b.Name, b.Source)) blocks[b.Name.Text] = b;
 
         var data = BindData(items.OfType<DataSyntax>().ToList());
         var latents = new Dictionary<string, (LatentIr Ir, TextSpan Span)>();
@@ -125,7 +126,9 @@ public sealed class Binder
 
     void BindParam(ParamSyntax p, IReadOnlyDictionary<string, string> overrides)
     {
-        if (!Define("param", p.Name)) return;
+        var source = p.Source ?? this.source;       // a used file's param reports into that file
+        var eval = source == this.source ? this.eval : new Evaluator(source, d);
+        if (!Define("param", p.Name, source)) return;
         var v = eval.Evaluate(p.Value, parameters);
         if (v is null) return;
         string? declared = p.Type?.Text;

@@ -20,9 +20,9 @@ public sealed class NetworkBinder
     /// <summary>A value in the network: a node (or input) with its shape; Shape is null once unknown.</summary>
     sealed record Flow(int Ref, int[]? Shape, bool IsLabel, string Producer);
 
-    readonly SourceText source;
+    SourceText source;          // switches to a used file's text while one of its blocks expands
     readonly DiagnosticBag diagnostics;
-    readonly Evaluator evaluator;
+    Evaluator evaluator;
     readonly IReadOnlyDictionary<string, BlockSyntax> blocks;
     readonly List<NodeIr> nodes = [];
     readonly List<TextSpan> nodeSpans = [];
@@ -249,6 +249,10 @@ public sealed class NetworkBinder
     void ExpandBlock(BlockSyntax block, CallSyntax call, List<(string?, Value, TextSpan)> args, IReadOnlyDictionary<string, Value> scope)
     {
         if (expanding.Contains(block.Name.Text)) { diagnostics.ReportRecursiveBlock(source, call.Span, block.Name.Text); current = null; return; }
+        var callerSource = source;
+        var callerEvaluator = evaluator;
+        var blockSource = block.Source ?? source;
+        var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);
         var ps = new List<Param>();
         foreach (var p in block.Parameters)
         {
@@ -256,7 +260,7 @@ public sealed class NetworkBinder
             {
                 "int" => ArgType.Int, "float" => ArgType.Float, "bool" => ArgType.Bool, "string" => ArgType.String, _ => ArgType.Any,
             } : ArgType.Any;
-            Value? def = p.Default is null ? null : evaluator.Evaluate(p.Default, scope);
+            Value? def = p.Default is null ? null : blockEvaluator.Evaluate(p.Default, scope);
             ps.Add(new Param(p.Name.Text, type, def, Positional: true));
         }
         var bound = new Signature(block.Name.Text, ps).Bind(source, diagnostics, call.Span, args);
@@ -264,8 +268,9 @@ public sealed class NetworkBinder
         var inner = new Dictionary<string, Value>(scope);
         foreach (var p in ps) if (bound.Get(p.Name) is { } v) inner[p.Name] = v;
         expanding.Push(block.Name.Text);
-        BindBody(block.Body, inner);
-        expanding.Pop();
+        (source, evaluator) = (blockSource, blockEvaluator);
+        try { BindBody(block.Body, inner); }
+        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
     }
 
     void Add(LayerSyntax layer, OpIr op, int[] inputs, int[] shape, long parameters)

@@ -15,7 +15,11 @@ public sealed record SourceSyntax(Token Text, TextSpan Span) : ItemSyntax(Span);
 public sealed record UseSyntax(Token Path, TextSpan Span) : ItemSyntax(Span);
 
 /// <summary><c>param name[: type] = value</c></summary>
-public sealed record ParamSyntax(Token Name, Token? Type, ExpressionSyntax Value, TextSpan Span) : ItemSyntax(Span);
+public sealed record ParamSyntax(Token Name, Token? Type, ExpressionSyntax Value, TextSpan Span) : ItemSyntax(Span)
+{
+    /// <summary>The file this param was written in (a `use`d file's params keep their own).</summary>
+    public SourceText? Source { get; init; }
+}
 
 /// <summary><c>data mnist(split: train, scale: [-1, 1])</c></summary>
 public sealed record DataSyntax(CallSyntax Source, TextSpan Span) : ItemSyntax(Span);
@@ -30,7 +34,11 @@ public sealed record ParameterSyntax(Token Name, ExpressionSyntax? Type, Express
 }
 
 /// <summary><c>block name(params) { statements }</c></summary>
-public sealed record BlockSyntax(Token Name, IReadOnlyList<ParameterSyntax> Parameters, IReadOnlyList<StatementSyntax> Body, TextSpan Span) : ItemSyntax(Span);
+public sealed record BlockSyntax(Token Name, IReadOnlyList<ParameterSyntax> Parameters, IReadOnlyList<StatementSyntax> Body, TextSpan Span) : ItemSyntax(Span)
+{
+    /// <summary>The file this block was written in: diagnostics inside it point there.</summary>
+    public SourceText? Source { get; init; }
+}
 
 /// <summary><c>network name(inputs) { statements }</c></summary>
 public sealed record NetworkSyntax(Token Name, IReadOnlyList<ParameterSyntax> Inputs, IReadOnlyList<StatementSyntax> Body, TextSpan Span) : ItemSyntax(Span);

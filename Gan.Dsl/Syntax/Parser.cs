@@ -113,7 +113,7 @@ public sealed class Parser
                 if (At(TokenKind.Colon)) { Advance(); type = ExpectIdentifier("a type (int, float, bool, string)"); }
                 Expect(TokenKind.Equals, "'=' and a default value");
                 var value = ParseExpression();
-                return new ParamSyntax(name, type, value, TextSpan.FromBounds(kw.Span.Start, value.Span.End));
+                return new ParamSyntax(name, type, value, TextSpan.FromBounds(kw.Span.Start, value.Span.End)) { Source = source };
             }
             case "data":
             {
@@ -146,7 +146,7 @@ public sealed class Parser
                 Expect(TokenKind.CloseParen, "')'");
                 var (body, close) = ParseBody();
                 var span = TextSpan.FromBounds(kw.Span.Start, close.Span.End);
-                return kw.Text == "block" ? new BlockSyntax(name, ps, body, span) : new NetworkSyntax(name, ps, body, span);
+                return kw.Text == "block" ? new BlockSyntax(name, ps, body, span) { Source = source } : new NetworkSyntax(name, ps, body, span);
             }
             case "loss":
             {
