@@ -15,7 +15,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Action _ -> "train: train the MNIST judge (deterministic, 3 epochs) and cache it."
+            | Action _ -> "train: train the MNIST judge (deterministic, 4 epochs) and cache it."
 
 let run (args: ParseResults<Args>) =
     match args.GetResult Action with

@@ -16,13 +16,13 @@ public static class JudgeCache
         return (x, tensor(set.Labels).to_type(ScalarType.Int64));
     }
 
-    /// <summary>Trains the judge (deterministically, 3 epochs) and saves it atomically. Returns its test accuracy.</summary>
+    /// <summary>Trains the judge (deterministically, 4 epochs) and saves it atomically. Returns its test accuracy.</summary>
     public static (MnistJudge Judge, double Accuracy) Train(Action<string> say)
     {
         using var scope = NewDisposeScope();
         var (trainX, trainY) = Mnist("train", say);
         var (testX, testY) = Mnist("test", say);
-        var (judge, acc) = MnistJudge.Train(trainX, trainY, testX, testY, 3, say);
+        var (judge, acc) = MnistJudge.Train(trainX, trainY, testX, testY, 4, say);
         Directory.CreateDirectory(Path.GetDirectoryName(PathFor)!);
         var tmp = PathFor + ".tmp";
         judge.save(tmp);
@@ -36,7 +36,7 @@ public static class JudgeCache
     {
         if (!File.Exists(PathFor))
         {
-            say($"the MNIST judge is not cached ({PathFor}); training it once (3 epochs, a few minutes on CPU)...");
+            say($"the MNIST judge is not cached ({PathFor}); training it once (4 epochs, a few minutes on CPU)...");
             return Train(say).Judge;
         }
         var judge = new MnistJudge();
