@@ -13,6 +13,8 @@ namespace Gan.Runtime.Training;
 public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen)
 {
     readonly Dictionary<LossExprIr, Tensor> memo = [];
+    // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
+    readonly Dictionary<ApplyIr, Tensor[]> forwards = [];
     readonly Dictionary<string, Tensor> named = [];
 
     /// <summary>Values of named losses computed in this step (detached scalars).</summary>
@@ -86,10 +88,16 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
     Tensor Apply(ApplyIr a)
     {
         var net = nets[a.Network];
-        var args = a.Args.Select(Evaluate).ToList();
-        // Several flat parts for a one-input network are concatenated (one-hot ++ code ++ noise).
-        if (net.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
-        var outv = net.Output(args, a.Output);
+        var key = a with { Output = "" };
+        if (!forwards.TryGetValue(key, out var values))
+        {
+            var args = a.Args.Select(Evaluate).ToList();
+            // Several flat parts for a one-input network are concatenated (one-hot ++ code ++ noise).
+            if (net.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
+            values = net.Forward(args);
+            forwards[key] = values;
+        }
+        var outv = values[net.Ir.Outputs[a.Output]];
         if (net.Ir.Outputs.Count == 1 || a.Output == net.Ir.DefaultOutput)
         {
             // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data.
