@@ -127,5 +127,31 @@ let ``Every spec trains for a few steps on random data of its shape, and its los
             let rows = File.ReadAllLines(Path.Combine(out, "log.csv"))
             Assert.True(rows.Length = 4, sprintf "%s: %d log rows" f rows.Length)
             Assert.True(Directory.GetFiles(Path.Combine(out, "samples")).Length > 0, f)
+            // The run folder's copy of the spec compiles on its own (used files are copied beside it).
+            Assert.False(Compilation.CompileFile(Path.Combine(out, "spec.gan")).HasErrors, f)
         finally
             if Directory.Exists out then Directory.Delete(out, true)
+
+[<Fact>]
+let ``A discriminator step computes no gradient for the generator, and a generator step leaves every discriminator parameter bit-identical`` () =
+    use scope = torch.NewDisposeScope()
+    let ir = compile "mnist-mlp.gan"
+    torch.manual_seed 5L |> ignore
+    let nets = System.Collections.Generic.Dictionary<string, NetworkModule>()
+    for n in ir.Networks do nets.[n.Name] <- new NetworkModule(n)
+    let real = torch.rand(8L, 1L, 28L, 28L) * 2.0f - 1.0f
+    use gen = new torch.Generator(1UL)
+    // D step: its loss detaches G(z), so no gradient may reach G.
+    let ctx = StepContext(ir, nets, real, null, gen)
+    ctx.Evaluate(ir.Loss("d_loss").Expr).backward()
+    for p in nets.["G"].parameters() do
+        Assert.True(isNull p.grad || p.grad.abs().sum().item<float32>() = 0.0f, "the D step backpropagated into G")
+    // G step with an optimiser over G only: D's parameters must not change at all.
+    for n in nets.Values do n.zero_grad()
+    let before = [ for p in nets.["D"].parameters() -> p.clone() ]
+    let opt = torch.optim.Adam(nets.["G"].parameters(), 1e-3)
+    let ctx2 = StepContext(ir, nets, real, null, gen)
+    ctx2.Evaluate(ir.Loss("g_loss").Expr).backward()
+    opt.step() |> ignore
+    for (b, p) in List.zip before (List.ofSeq (nets.["D"].parameters())) do
+        Assert.True((b.data<float32>().ToArray() = p.detach().data<float32>().ToArray()), "the G step changed a D parameter")

@@ -32,7 +32,24 @@ public sealed class RunFolder
         if (!resume)
         {
             WriteAtomic(Path.Combine(Dir, "spec.gan"), model.SpecText);
+            CopyUsedFiles(model.SpecPath, model.SpecText, Dir);
             File.WriteAllText(LogPath, string.Join(",", columns) + "\n");
+        }
+    }
+
+    /// <summary>Copies the files a spec `use`s (recursively) beside the run's spec.gan, so the copy compiles on its own.</summary>
+    static void CopyUsedFiles(string specPath, string specText, string targetDir)
+    {
+        var syntax = Gan.Dsl.Syntax.Parser.Parse(new Gan.Dsl.Text.SourceText(specPath, specText), new Gan.Dsl.Diagnostics.DiagnosticBag());
+        foreach (var use in syntax.Items.OfType<Gan.Dsl.Syntax.UseSyntax>())
+        {
+            var from = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? ".", use.Path.Text);
+            var to = Path.GetFullPath(Path.Combine(targetDir, use.Path.Text));
+            if (!File.Exists(from) || File.Exists(to)) continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            var text = File.ReadAllText(from);
+            WriteAtomic(to, text);
+            CopyUsedFiles(from, text, Path.GetDirectoryName(to)!);
         }
     }
 
