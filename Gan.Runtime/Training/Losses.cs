@@ -37,6 +37,9 @@ public static class Losses
     /// </summary>
     public static Tensor GradientPenalty(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, double target, double weight, Generator? gen)
     {
+        // Its own dispose scope: the interpolates and gradients die here; the autograd graph keeps what the
+        // step's backward needs, and the step's scope frees the rest.
+        using var scope = NewDisposeScope();
         var shape = new long[real.dim()];
         Array.Fill(shape, 1L);
         shape[0] = real.shape[0];
@@ -45,15 +48,16 @@ public static class Losses
         var outv = critic(mixed);
         var grad = autograd.grad([outv], [mixed], [ones_like(outv)], retain_graph: true, create_graph: true)[0];   // N×…
         var norm = (grad.flatten(1).square().sum(1) + 1e-12).sqrt();                 // N
-        return weight * (norm - target).square().mean();
+        return (weight * (norm - target).square().mean()).MoveToOuterDisposeScope();
     }
 
     /// <summary>R1: gamma/2 · mean(‖∇x D(x)‖₂²) on real data.</summary>
     public static Tensor R1(Func<Tensor, Tensor> critic, Tensor real, double gamma)
     {
+        using var scope = NewDisposeScope();
         var x = real.detach().requires_grad_(true);
         var outv = critic(x);
         var grad = autograd.grad([outv], [x], [ones_like(outv)], retain_graph: true, create_graph: true)[0];
-        return gamma / 2 * grad.flatten(1).square().sum(1).mean();
+        return (gamma / 2 * grad.flatten(1).square().sum(1).mean()).MoveToOuterDisposeScope();
     }
 }
