@@ -55,13 +55,20 @@ public static class ShapeRules
         }
     }
 
-    /// <summary>conv2d: N×C×H×W → N×out×H'×W'.</summary>
-    public static ShapeResult Conv2d(int[] input, int? inChannels, int outChannels, int kernel, int stride, int dilation, Padding padding)
+    /// <summary>A convolution's input must be N×C×H×W, with C equal to a stated channel count.</summary>
+    static ShapeResult? ImageInput(int[] input, int? inChannels)
     {
         if (input.Length != 3)
             return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}{(input.Length == 1 ? "; add reshape(C, H, W) before it" : "")}");
         if (inChannels is int c && c != input[0])
             return ShapeResult.Fail("GAN0302", $"N×{c}×H×W ({c} input channels), got {Shape.Show(input)}");
+        return null;
+    }
+
+    /// <summary>conv2d: N×C×H×W → N×out×H'×W'.</summary>
+    public static ShapeResult Conv2d(int[] input, int? inChannels, int outChannels, int kernel, int stride, int dilation, Padding padding)
+    {
+        if (ImageInput(input, inChannels) is { } bad) return bad;
         var (h, _, _) = ConvAxis(input[1], kernel, stride, dilation, padding);
         var (w, _, _) = ConvAxis(input[2], kernel, stride, dilation, padding);
         if (h <= 0 || w <= 0)
@@ -102,10 +109,7 @@ public static class ShapeRules
     /// <summary>conv_transpose2d: N×C×H×W → N×out×H'×W'.</summary>
     public static ShapeResult ConvTranspose2d(int[] input, int? inChannels, int outChannels, int kernel, int stride, Padding padding, int outputPadding)
     {
-        if (input.Length != 3)
-            return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}{(input.Length == 1 ? "; add reshape(C, H, W) before it" : "")}");
-        if (inChannels is int c && c != input[0])
-            return ShapeResult.Fail("GAN0302", $"N×{c}×H×W ({c} input channels), got {Shape.Show(input)}");
+        if (ImageInput(input, inChannels) is { } bad) return bad;
         var (h, _, _) = ConvTransposeAxis(input[1], kernel, stride, padding, outputPadding);
         var (w, _, _) = ConvTransposeAxis(input[2], kernel, stride, padding, outputPadding);
         if (h <= 0 || w <= 0)
