@@ -18,7 +18,7 @@ type Args =
             match this with
             | Run _ -> "the run folder (made by gan train)."
             | Json -> "print the metrics as JSON."
-            | N _ -> "how many samples to generate (default 10000; 2-D: 1000)."
+            | N _ -> "how many samples to generate (default 10000)."
             | Step _ -> "evaluate the checkpoint of this step (default: the latest)."
             | Seed _ -> "noise seed (default 0)."
 
