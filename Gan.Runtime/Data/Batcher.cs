@@ -1,0 +1,83 @@
+namespace Gan.Runtime.Data;
+
+/// <summary>One batch in host memory: X is Count×(sample shape) float32, row-major (NCHW for images); Y is Count int64 labels or null.</summary>
+public sealed record HostBatch(float[] X, long[]? Y, int Count, BatchPosition After);
+
+/// <summary>
+/// Serves batches of an in-memory dataset (float32 samples, optional int64 labels) in the order of a
+/// <see cref="BatchOrder"/>, gathering the next batch on a worker thread while the current one is used
+/// (when <c>prefetch</c>). <see cref="Position"/> is the consumer's position: the batch in flight does
+/// not count until it is taken, so a saved position resumes exactly. No TorchSharp here.
+/// </summary>
+public sealed class Batcher : IDisposable
+{
+    readonly float[] x;
+    readonly long[]? y;
+    readonly int sampleSize;
+    readonly BatchOrder order;
+    readonly Prefetcher<HostBatch>? prefetcher;
+
+    /// <param name="x">count × sampleSize floats, sample after sample.</param>
+    /// <param name="y">count labels, or null.</param>
+    public Batcher(float[] x, int sampleSize, long[]? y, int batchSize, int seed, bool dropLast, bool prefetch = true)
+    {
+        if (sampleSize <= 0 || x.Length % sampleSize != 0)
+            throw new ArgumentException($"{x.Length} values are not a whole number of samples of {sampleSize}", nameof(x));
+        int count = x.Length / sampleSize;
+        if (y != null && y.Length != count) throw new ArgumentException($"{y.Length} labels for {count} samples", nameof(y));
+        this.x = x;
+        this.y = y;
+        this.sampleSize = sampleSize;
+        order = new BatchOrder(count, batchSize, seed, dropLast);
+        if (prefetch) prefetcher = new Prefetcher<HostBatch>(Gather);
+    }
+
+    public int Count => order.Count;
+    public long BatchesPerEpoch => order.BatchesPerEpoch;
+
+    /// <summary>The position after the last batch taken.</summary>
+    public BatchPosition Position { get; private set; }
+
+    public bool EpochExhausted => order.IsExhausted(Position);
+
+    /// <summary>Total time the consumer waited for a batch that was not ready yet.</summary>
+    public TimeSpan Waited => prefetcher?.Waited ?? gatherClock.Elapsed;
+    readonly System.Diagnostics.Stopwatch gatherClock = new();
+
+    public HostBatch Next()
+    {
+        HostBatch b;
+        if (prefetcher != null) b = prefetcher.Take();
+        else
+        {
+            gatherClock.Start();
+            try { b = Gather(); }
+            finally { gatherClock.Stop(); }
+        }
+        Position = b.After;
+        return b;
+    }
+
+    /// <summary>Continues from a saved position (the batch in flight, if any, is dropped).</summary>
+    public void Restore(BatchPosition p)
+    {
+        prefetcher?.Discard();
+        order.Restore(p);
+        Position = p;
+    }
+
+    HostBatch Gather()
+    {
+        var idx = order.Next();
+        var bx = new float[idx.Length * sampleSize];
+        var by = y == null ? null : new long[idx.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            Array.Copy(x, (long)idx[i] * sampleSize, bx, (long)i * sampleSize, sampleSize);
+            if (by != null) by[i] = y![idx[i]];
+        }
+        return new HostBatch(bx, by, idx.Length, order.Position);
+    }
+
+    public void Dispose() => prefetcher?.Dispose();
+}
