@@ -119,6 +119,17 @@ let ``Prefetcher hands items over in order, one ahead, counts the consumer's wai
     use failing = new Prefetcher<int>(fun () -> raise (InvalidOperationException "boom"))
     Assert.Throws<InvalidOperationException>(fun () -> failing.Take() |> ignore) |> ignore
 
+[<Fact>]
+let ``An idle prefetcher lets its worker thread go and starts a new one when asked again`` () =
+    let n = ref 0
+    use p = new Prefetcher<int>((fun () -> n.Value <- n.Value + 1; n.Value), TimeSpan.FromMilliseconds 30.0)
+    Assert.Equal(1, p.Take())
+    Assert.True(p.WorkerRunning)
+    let deadline = DateTime.UtcNow.AddSeconds 3.0
+    while p.WorkerRunning && DateTime.UtcNow < deadline do Thread.Sleep 10
+    Assert.False(p.WorkerRunning, "the worker should exit after 30 ms without a request")
+    Assert.Equal<int list>([ 2; 3; 4 ], List.init 3 (fun _ -> p.Take()))
+
 let private seed000 count =
     Gaussian2dDataIr(ImmutableArray.Create(1.0, 2.0), ImmutableArray.Create(ImmutableArray.Create(1.0, 2.0), ImmutableArray.Create(-0.1, 0.5)), count)
 
