@@ -78,3 +78,19 @@ let ``MNIST files put into a cache folder by hand are checked against their SHA-
         Assert.Contains(Path.Combine(dir, "train-images-idx3-ubyte") + ": SHA-256 is", e.Message)
         Assert.Contains("expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", e.Message)
         Assert.False(File.Exists(Path.Combine(dir, ".verified"))))
+
+[<Fact>]
+let ``MNIST loads as N×1×S×S in the spec's range, zero-padding centred like torch's pad and labels as int64`` () =
+    withDir (fun dir ->
+        File.WriteAllBytes(Path.Combine(dir, "t10k-images-idx3-ubyte"), images 3 28 28)
+        File.WriteAllBytes(Path.Combine(dir, "t10k-labels-idx1-ubyte"), labels [| 4uy; 0uy; 9uy |])
+        use scope = TorchSharp.torch.NewDisposeScope()
+        use plain = Datasets.Mnist(Gan.Dsl.Ir.MnistDataIr("test", -1.0, 1.0, 28, "pad"), dir)
+        use padded = Datasets.Mnist(Gan.Dsl.Ir.MnistDataIr("test", 0.0, 1.0, 32, "pad"), dir)
+        Assert.Equal<int64[]>([| 3L; 1L; 28L; 28L |], plain.X.shape)
+        Assert.Equal(-1.0 + 2.0 * float (59 % 251) / 255.0, float plain.HostX.[59], 6)
+        Assert.Equal<int64[]>([| 4L; 0L; 9L |], plain.HostY)
+        Assert.Equal(TorchSharp.torch.ScalarType.Int64, plain.Y.dtype)
+        let raw = TorchSharp.torch.tensor(images 3 28 28 |> Array.skip 16).reshape(3L, 1L, 28L, 28L).to_type(TorchSharp.torch.ScalarType.Float32) / 255.0f
+        let expected = TorchSharp.torch.nn.functional.pad(raw, [| 2L; 2L; 2L; 2L |])
+        Assert.True(padded.X.allclose(expected, 1e-6, 1e-6)))

@@ -47,7 +47,23 @@ public static class Datasets
     public static TensorDataset Mnist(MnistDataIr m, string dir)
     {
         var set = Idx.ReadSplit(dir, m.Split);
+        var labels = Array.ConvertAll(set.Labels, l => (long)l);                                              // N
         float[] host;
+        if (set.Rows == set.Cols && (m.Size == set.Rows || (m.Resize == "pad" && m.Size > set.Rows)))
+        {
+            // Scale (and zero-pad, centred) in plain C#: about 0.2 s for the training split.
+            int r = set.Rows, size = m.Size, before = (size - r) / 2, plane = r * r;
+            float scale = (float)((m.High - m.Low) / 255), low = (float)m.Low;
+            host = new float[(long)set.Count * size * size];                                                   // N×1×S×S
+            if (size != r) Array.Fill(host, low);                                                              // padding is black
+            for (int n = 0; n < set.Count; n++)
+                for (int y = 0; y < r; y++)
+                {
+                    int src = n * plane + y * r, dst = (n * size + y + before) * size + before;
+                    for (int x = 0; x < r; x++) host[dst + x] = set.Pixels[src + x] * scale + low;
+                }
+            return TensorDataset.FromHost(host, [1, size, size], labels);
+        }
         using (NewDisposeScope())
         {
             var x = tensor(set.Pixels).reshape(set.Count, 1, set.Rows, set.Cols).to_type(ScalarType.Float32) / 255f;   // N×1×28×28 in [0,1]
@@ -62,7 +78,6 @@ public static class Datasets
             }
             host = TensorDataset.ToHostFloats(x * (float)(m.High - m.Low) + (float)m.Low);                    // N×1×S×S
         }
-        var labels = Array.ConvertAll(set.Labels, l => (long)l);                                              // N
         return TensorDataset.FromHost(host, [1, m.Size, m.Size], labels);
     }
 
