@@ -87,7 +87,7 @@ let ``Batches turns host batches into NCHW float32 and int64 tensors, from array
     let x, y = dataset 12 (2 * 3 * 3)
     use host = TensorDataset.FromHost(x, ReadOnlySpan<int64>([| 2L; 3L; 3L |]), y)
     use plain = new TensorDataset(torch.tensor(x).reshape(12L, 2L, 3L, 3L), torch.tensor(y))
-    use a = new Batches(host, 4, 5, true)
+    use a = new Batches(host, 4, 5, true, Nullable true)
     use b = new Batches(plain, 4, 5, true)
     for _ in 1 .. 5 do
         let struct (xa, ya) = a.Next()
