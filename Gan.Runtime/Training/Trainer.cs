@@ -195,6 +195,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         foreach (var n in nets.Values) n.Dispose();
+        batches.Dispose();
         data.Dispose();
     }
 }
