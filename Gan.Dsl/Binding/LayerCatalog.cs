@@ -166,7 +166,7 @@ public static class LayerCatalog
             case "softplus": return (new ActivationOp(ActivationKind.Softplus, 0), ShapeRules.Elementwise(input), 0);
             case "reshape":
             {
-                var dims = Enumerable.Range(0, 4).Select(i => a.Int($"d{i}")).Where(x => x != 0).ToArray();
+                var dims = Enumerable.Range(0, 64).TakeWhile(i => a.Has($"d{i}")).Select(i => a.Int($"d{i}")).Where(x => x != 0).ToArray();
                 var r = ShapeRules.Reshape(input, dims);
                 return (new ReshapeOp(r.Ok ? [.. r.Shape!] : ImmutableArray<int>.Empty), r, 0);
             }

@@ -43,15 +43,22 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
                 break;
             case GradientPenaltyIr gp:
                 terms.Add(gp);
-                uses.Add(new Use(new ApplyIr(gp.Network, [], gp.Output), detached, null, SpanOf(gp)));
-                Walk(gp.Real, detached, null, uses, terms, visiting, cycles);
-                Walk(gp.Fake, detached, null, uses, terms, visiting, cycles);
+            {
+                // The critic is applied to interpolates of real and fake: those feed it like arguments.
+                var critic = new ApplyIr(gp.Network, [], gp.Output);
+                uses.Add(new Use(critic, detached, null, SpanOf(gp)));
+                Walk(gp.Real, detached, critic, uses, terms, visiting, cycles);
+                Walk(gp.Fake, detached, critic, uses, terms, visiting, cycles);
                 break;
+            }
             case R1Ir r1:
                 terms.Add(r1);
-                uses.Add(new Use(new ApplyIr(r1.Network, [], r1.Output), detached, null, SpanOf(r1)));
-                Walk(r1.Real, detached, null, uses, terms, visiting, cycles);
+            {
+                var critic = new ApplyIr(r1.Network, [], r1.Output);
+                uses.Add(new Use(critic, detached, null, SpanOf(r1)));
+                Walk(r1.Real, detached, critic, uses, terms, visiting, cycles);
                 break;
+            }
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class NetworkBinder
     readonly Stack<string> expanding = new();
     InitIr init = InitIr.Default;
     Flow? current;
+    string networkName = "";
 
     public NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks)
     {
@@ -45,6 +46,7 @@ public sealed class NetworkBinder
 
     public NetworkIr? Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
+        networkName = syntax.Name.Text;
         var inputs = new List<InputIr>();
         for (int k = 0; k < syntax.Inputs.Count; k++)
         {
@@ -84,6 +86,12 @@ public sealed class NetworkBinder
             return null;
         }
         var v = evaluator.Evaluate(p.Type, scope);
+        if (v is ListValue { Items: var dims } && dims.All(i => i is NumberValue { IsInteger: true, Number: > 0 })
+            && ShapeRules.Sized([.. dims.Select(i => (long)((NumberValue)i).Number)]) is { Ok: false } big)
+        {
+            diagnostics.ReportTooLarge(source, p.Type.Span, $"input '{p.Name.Text}'", big.Message!);
+            return null;
+        }
         switch (v)
         {
             case null: return null;
@@ -118,10 +126,10 @@ public sealed class NetworkBinder
                     break;
                 case OutputSyntax o:
                     if (outputs.ContainsKey(o.Name.Text))
-                        diagnostics.ReportOutputChoice(source, o.Name.Span, "", $"output '{o.Name.Text}' is declared twice");
+                        diagnostics.ReportOutputChoice(source, o.Name.Span, networkName, $"output '{o.Name.Text}' is declared twice");
                     else if (current is not null)
                     {
-                        if (current.Ref < 0) diagnostics.ReportOutputChoice(source, o.Span, "", $"output '{o.Name.Text}' would be an input unchanged; add a layer first");
+                        if (current.Ref < 0) diagnostics.ReportOutputChoice(source, o.Span, networkName, $"output '{o.Name.Text}' would be an input unchanged; add a layer first");
                         else { outputs[o.Name.Text] = current.Ref; outputOrder.Add(o.Name.Text); }
                     }
                     break;
@@ -177,6 +185,9 @@ public sealed class NetworkBinder
             int first = args.FindIndex(a => a.Item1 is null);
             args[first] = ("in", args[first].Item2, args[first].Item3);
         }
+        // reshape and concat take any number of positional values (d0, d1, … / v0, v1, …).
+        if (name is "reshape" or "concat" && args.Count > 0 && args.All(a => a.Item1 is null))
+            sig = new Signature(name, [.. args.Select((_, i) => new Param(name == "reshape" ? $"d{i}" : $"v{i}", name == "reshape" ? ArgType.Int : ArgType.Symbol, Positional: true))]);
         var bound = sig.Bind(source, diagnostics, call.Span, args);
         if (bound is null) { current = null; return; }
 
@@ -204,18 +215,19 @@ public sealed class NetworkBinder
             case "GAN0301":
             {
                 var parts = r.Message!.Split('|');
-                diagnostics.ReportLinearMismatch(source, span, name, int.Parse(parts[0]), int.Parse(parts[1]), current!.Producer);
+                diagnostics.ReportLinearMismatch(source, span, name, int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), current!.Producer);
                 break;
             }
             case "GAN0303":
             {
                 var parts = r.Message!.Split('|');
-                diagnostics.ReportReshapeCount(source, span, Shape.Show(current!.Shape!), Shape.Count(current.Shape!), "N×" + parts[0], long.Parse(parts[1]));
+                diagnostics.ReportReshapeCount(source, span, Shape.Show(current!.Shape!), Shape.Count(current.Shape!), "N×" + parts[0], double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
                 break;
             }
             case "GAN0302": diagnostics.ReportRank(source, span, name, r.Message!); break;
             case "GAN0304": diagnostics.ReportConcat(source, span, r.Message!); break;
             case "GAN0305": diagnostics.ReportSpatial(source, span, name, r.Message!); break;
+            case "GAN0309": diagnostics.ReportTooLarge(source, span, name, r.Message!); break;
             default: diagnostics.ReportOutOfRange(source, span, name + ":", r.Message!); break;
         }
     }
@@ -242,7 +254,13 @@ public sealed class NetworkBinder
             return;
         }
         var r = ShapeRules.Concat(parts.Select(p => p.Shape!).ToList());
-        if (!r.Ok) { diagnostics.ReportConcat(source, layer.Call.Span, r.Message!); current = null; return; }
+        if (!r.Ok)
+        {
+            if (r.Code == "GAN0309") diagnostics.ReportTooLarge(source, layer.Call.Span, "concat", r.Message!);
+            else diagnostics.ReportConcat(source, layer.Call.Span, r.Message!);
+            current = null;
+            return;
+        }
         Add(layer, new ConcatOp(1), [.. parts.Select(p => p.Ref)], r.Shape!, 0);
     }
 

@@ -14,10 +14,18 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public IEnumerator<Diagnostic> GetEnumerator() => items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     public bool HasErrors => items.Any(d => d.IsError);
-    public void AddRange(IEnumerable<Diagnostic> ds) => items.AddRange(ds);
+    public void AddRange(IEnumerable<Diagnostic> ds) { foreach (var x in ds) Add(x); }
 
-    void Error(string code, SourceText s, TextSpan span, string message) => items.Add(new Diagnostic(code, Severity.Error, s, span, message));
-    void Warning(string code, SourceText s, TextSpan span, string message) => items.Add(new Diagnostic(code, Severity.Warning, s, span, message));
+    readonly HashSet<(string, string, int, int, string)> seen = [];
+
+    // The same finding at the same place is kept once (a block expanded twice, a `use`d file's items).
+    void Add(Diagnostic diagnostic)
+    {
+        if (seen.Add((diagnostic.Code, diagnostic.Source.Path, diagnostic.Span.Start, diagnostic.Span.Length, diagnostic.Message))) items.Add(diagnostic);
+    }
+
+    void Error(string code, SourceText s, TextSpan span, string message) => Add(new Diagnostic(code, Severity.Error, s, span, message));
+    void Warning(string code, SourceText s, TextSpan span, string message) => Add(new Diagnostic(code, Severity.Warning, s, span, message));
 
     static string DidYouMean(string name, IEnumerable<string> candidates)
     {
@@ -46,6 +54,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0211"] = (Severity.Error, "an argument that must be given by keyword"),
         ["GAN0212"] = (Severity.Error, "a block that calls itself"),
         ["GAN0213"] = (Severity.Error, "a value outside its valid range"),
+        ["GAN0214"] = (Severity.Error, "a block with the name of a built-in layer"),
         ["GAN0301"] = (Severity.Error, "linear in-features do not match"),
         ["GAN0302"] = (Severity.Error, "a layer gets a tensor of the wrong rank"),
         ["GAN0303"] = (Severity.Error, "reshape changes the element count"),
@@ -54,6 +63,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0306"] = (Severity.Error, "a network output does not fit the loss it feeds"),
         ["GAN0307"] = (Severity.Error, "a network is applied to a value of the wrong shape"),
         ["GAN0308"] = (Severity.Error, "a network has no output, or several and none chosen"),
+        ["GAN0309"] = (Severity.Error, "a tensor with more elements per sample than fit in 32 bits"),
         ["GAN0401"] = (Severity.Error, "an optimiser's loss cannot reach its network's parameters"),
         ["GAN0402"] = (Severity.Error, "a generator loss would update the discriminator"),
         ["GAN0403"] = (Severity.Warning, "a discriminator loss uses G's output without detach"),
@@ -76,8 +86,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     // ---- GAN01xx: lexing and parsing -------------------------------------------------------
     public void ReportBadCharacter(SourceText s, TextSpan span, string text) =>
         Error("GAN0101", s, span, $"unexpected character '{text}'; specs use letters, digits, _ and ( ) {{ }} [ ] , : ; . = + - * / \" #");
-    public void ReportBadNumber(SourceText s, TextSpan span, string text) =>
-        Error("GAN0102", s, span, $"'{text}' is not a number; write e.g. 128, 0.5 or 2e-4");
+    public void ReportBadNumber(SourceText s, TextSpan span, string text, string why) =>
+        Error("GAN0102", s, span, $"'{text}' is not a number ({why}); write e.g. 128, 0.5 or 2e-4");
     public void ReportUnterminatedString(SourceText s, TextSpan span) =>
         Error("GAN0103", s, span, "this string has no closing quote on its line; add \"");
     public void ReportExpected(SourceText s, TextSpan span, string expected, string found) =>
@@ -92,6 +102,11 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     {
         var (l, c) = firstSource.LineCol(first.Start);
         Error("GAN0202", s, span, $"{kind} '{name}' is already defined at {l}:{c}; rename one of them");
+    }
+    public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first)
+    {
+        var (l, c) = s.LineCol(first.Start);
+        Error("GAN0202", s, span, $"a spec has one {item}, and it is already given at {l}:{c}; merge the two");
     }
     public void ReportWrongType(SourceText s, TextSpan span, string what, string expected, string got) =>
         Error("GAN0203", s, span, $"{what} must be {expected}, got {got}");
@@ -116,13 +131,16 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportOutOfRange(SourceText s, TextSpan span, string what, string detail) =>
         Error("GAN0213", s, span, $"{what} {detail}");
 
+    public void ReportBlockNamedLikeLayer(SourceText s, TextSpan span, string name) =>
+        Error("GAN0214", s, span, $"block '{name}' has the name of a built-in layer, which it would hide; rename the block (e.g. '{name}_block')");
+
     // ---- GAN03xx: shapes --------------------------------------------------------------------
     public void ReportLinearMismatch(SourceText s, TextSpan span, string layer, int expected, int got, string producer) =>
         Error("GAN0301", s, span, $"{layer} expects {expected} input features, got {got} from {producer}");
     public void ReportRank(SourceText s, TextSpan span, string layer, string expectedAndGot) =>
         Error("GAN0302", s, span, $"{layer} expects {expectedAndGot}");
-    public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, long toCount) =>
-        Error("GAN0303", s, span, $"reshape from {from} ({fromCount} elements) to {to} ({toCount} elements) changes the element count");
+    public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, double toCount) =>
+        Error("GAN0303", s, span, $"reshape from {from} ({fromCount} elements) to {to} ({toCount:0} elements) changes the element count");
     public void ReportConcat(SourceText s, TextSpan span, string detail) =>
         Error("GAN0304", s, span, $"concat: {detail}");
     public void ReportSpatial(SourceText s, TextSpan span, string layer, string detail) =>
@@ -133,6 +151,9 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Error("GAN0307", s, span, $"{network} input '{input}' expects N×{expected}, got N×{got}");
     public void ReportOutputChoice(SourceText s, TextSpan span, string network, string detail) =>
         Error("GAN0308", s, span, $"network {network}: {detail}");
+
+    public void ReportTooLarge(SourceText s, TextSpan span, string what, string detail) =>
+        Error("GAN0309", s, span, $"{what}: {detail}");
 
     // ---- GAN04xx: losses ----------------------------------------------------------------------
     public void ReportUnreachable(SourceText s, TextSpan span, string optimizer, string network, string loss) =>
@@ -170,7 +191,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportUnusedLatent(SourceText s, TextSpan span, string name) =>
         Warning("GAN0603", s, span, $"latent part '{name}' is never used");
     public void ReportAbsurdSize(SourceText s, TextSpan span, long count, long limit) =>
-        Error("GAN0604", s, span, $"the networks have {count:N0} parameters in total, over the limit of {limit:N0}; check the layer sizes");
+        Error("GAN0604", s, span, $"the networks have {(count == long.MaxValue ? "more than 9e18" : count.ToString("N0"))} parameters in total, over the limit of {limit:N0}; check the layer sizes");
     public void ReportUnusedLoss(SourceText s, TextSpan span, string name) =>
         Warning("GAN0605", s, span, $"loss '{name}' is neither minimised nor used by another loss");
 }
