@@ -34,4 +34,6 @@ let printDiagnostics (result: CompileResult) =
     for d in result.Diagnostics do
         eprintfn "%s" (d.Format true)
 
-let jsonOptions = System.Text.Json.JsonSerializerOptions(WriteIndented = true)
+/// Indented, and readable: "N×784" and "'x'" stay as written (still valid JSON, UTF-8 on stdout).
+let jsonOptions =
+    System.Text.Json.JsonSerializerOptions(WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)

@@ -160,23 +160,29 @@ public sealed class Binder
     void BindParam(ParamSyntax p, IReadOnlyDictionary<string, string> overrides)
     {
         var source = p.Source ?? this.source;       // a used file's param reports into that file
-        var eval = source == this.source ? this.eval : new Evaluator(source, d);
         if (!Define("param", p.Name, source)) return;
+        // A param with an error still gets a value, an ErrorValue, so that its uses stay quiet.
+        parameters[p.Name.Text] = ParamValue(p, source, overrides) ?? new ErrorValue(p.Name.Span);
+    }
+
+    Value? ParamValue(ParamSyntax p, SourceText source, IReadOnlyDictionary<string, string> overrides)
+    {
+        var eval = source == this.source ? this.eval : new Evaluator(source, d);
         var v = eval.Evaluate(p.Value, parameters);
-        if (v is null) return;
+        if (v is null) return null;
         string? declared = p.Type?.Text;
         if (declared is not null and not ("int" or "float" or "bool" or "string"))
         {
             d.ReportUnknownName(source, p.Type!.Span, "type", declared, ["int", "float", "bool", "string"]);
-            return;
+            return null;
         }
         string actual = v.TypeName;
         string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
-        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return; }
+        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return null; }
         if (!(type == actual || (type == "float" && actual == "int")))
         {
             d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
-            return;
+            return null;
         }
         if (overrides.TryGetValue(p.Name.Text, out var text))
         {
@@ -187,10 +193,10 @@ public sealed class Binder
                 "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
                 _ => new StringValue(text, p.Value.Span),
             };
-            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return; }
+            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return null; }
             v = o;
         }
-        parameters[p.Name.Text] = v;
+        return v;
     }
 
     List<(string?, Value, TextSpan)>? Args(CallSyntax c)
@@ -305,6 +311,7 @@ public sealed class Binder
                 if (!defined.ContainsKey(s.Name)) d.ReportUnknownName(source, args[0].Item3, "network", s.Name, networks.Keys);
                 return null;
             }
+            if (nets.Contains(s.Name)) { d.ReportArgumentTwice(source, args[0].Item3, c.Name.Text, $"network {s.Name}"); return null; }
             nets.Add(s.Name);
             args.RemoveAt(0);
         }

@@ -67,6 +67,29 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
 
     static ApplyIr? Applied(LossExprIr e) => e switch { ApplyIr a => a, DetachIr d => Applied(d.Operand), _ => null };
 
+    static string? LatentName(LossExprIr e) => e switch { LatentRefIr r => r.Name, DetachIr d => LatentName(d.Operand), _ => null };
+
+    /// <summary>
+    /// Latent parts concatenated into one input must come in one order: G(c, code, noise) here and
+    /// G(code, c, noise) there feed the same weights differently arranged inputs (and sampling cannot
+    /// know which order is meant).
+    /// </summary>
+    void PartOrders(List<Use> uses)
+    {
+        var first = new Dictionary<(string Network, string Parts), string[]>();
+        foreach (var u in uses)
+        {
+            if (u.Apply.Args.Length < 2) continue;
+            var names = u.Apply.Args.Select(LatentName).ToArray();
+            if (names.Any(n => n is null)) continue;
+            var parts = names.Select(n => n!).ToArray();
+            var key = (u.Apply.Network, string.Join(",", parts.Order(StringComparer.Ordinal)));
+            if (!first.TryGetValue(key, out var order)) first[key] = parts;
+            else if (!order.SequenceEqual(parts))
+                d.ReportPartOrder(source, u.Span, u.Apply.Network, string.Join(", ", parts), string.Join(", ", order));
+        }
+    }
+
     public void Run(IReadOnlyList<(OptimizerIr Ir, OptimizerSyntax Syntax)> optimizers, IReadOnlyDictionary<string, TextSpan> latentSpans,
                     IReadOnlyDictionary<string, TextSpan> networkSpans, IReadOnlyDictionary<string, TextSpan> lossSpans)
     {
@@ -114,6 +137,8 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
                 foreach (var gp in terms.OfType<GradientPenaltyIr>().Where(g => networks[g.Network].HasBatchNorm).Select(g => g.Network).Distinct())
                     d.ReportBatchNormInCritic(source, syntax.Loss.Span, gp);
         }
+
+        PartOrders(allUses);
 
         var usedNetworks = allUses.Select(u => u.Apply.Network).ToHashSet();
         foreach (var (name, span) in networkSpans)

@@ -81,6 +81,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0603"] = (Severity.Warning, "a latent part that no loss uses"),
         ["GAN0604"] = (Severity.Error, "an absurd total parameter count"),
         ["GAN0605"] = (Severity.Warning, "a loss that no optimiser minimises"),
+        ["GAN0606"] = (Severity.Warning, "latent parts concatenated in different orders"),
     };
 
     // ---- GAN01xx: lexing and parsing -------------------------------------------------------
@@ -192,6 +193,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Warning("GAN0603", s, span, $"latent part '{name}' is never used");
     public void ReportAbsurdSize(SourceText s, TextSpan span, long count, long limit) =>
         Error("GAN0604", s, span, $"the networks have {(count == long.MaxValue ? "more than 9e18" : count.ToString("N0"))} parameters in total, over the limit of {limit:N0}; check the layer sizes");
+    public void ReportPartOrder(SourceText s, TextSpan span, string network, string order, string firstOrder) =>
+        Warning("GAN0606", s, span, $"{network} gets its latent parts in the order ({order}) here but ({firstOrder}) elsewhere; the concatenated input differs, so use one order everywhere");
     public void ReportUnusedLoss(SourceText s, TextSpan span, string name) =>
         Warning("GAN0605", s, span, $"loss '{name}' is neither minimised nor used by another loss");
 }
