@@ -97,12 +97,22 @@ public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
     }
 
     /// <summary>A bare word in arithmetic names no number: an unknown or not-yet-defined param.</summary>
-    void UnknownNumber(SymbolValue s, IReadOnlyDictionary<string, Value> scope) =>
-        diagnostics.ReportUnknownName(source, s.Span, "param", s.Name,
-                                      scope.Where(kv => kv.Value is NumberValue).Select(kv => kv.Key));
+    void UnknownNumber(SymbolValue s, IReadOnlyDictionary<string, Value> scope)
+    {
+        if (s.Name is "fan_in")
+            diagnostics.ReportWrongType(source, s.Span, "fan_in", "used as sqrt(k / fan_in) with a number k, inside an initialiser such as normal(std: sqrt(2 / fan_in))", "another expression");
+        else
+            diagnostics.ReportUnknownName(source, s.Span, "param", s.Name, scope.Where(kv => kv.Value is NumberValue).Select(kv => kv.Key));
+    }
 
     /// <summary>Recognises <c>sqrt(k / fan_in)</c> and returns k.</summary>
     static double? FanInGain(CallSyntax f) =>
-        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: NumberSyntax k, Right: NameSyntax { Name.Text: "fan_in" } } }]
-            ? k.Value : null;
+        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: var left, Right: NameSyntax { Name.Text: "fan_in" } } }]
+            ? left switch
+            {
+                NumberSyntax k => k.Value,
+                UnarySyntax { Operator.Kind: TokenKind.Minus, Operand: NumberSyntax k } => -k.Value,
+                _ => null,
+            }
+            : null;
 }

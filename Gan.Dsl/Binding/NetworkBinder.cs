@@ -204,6 +204,10 @@ public sealed class NetworkBinder
         }
         if (op is BatchNormOp bn && bn.Eps >= 0.1 && layer.Quirk is null)
             diagnostics.ReportEpsLikeMomentum(source, bound.SpanOf("eps"), bn.Eps);
+        if (op is BatchNormOp bm && bound.Given("momentum") && bm.Momentum >= 0.5 && layer.Quirk is null)
+            diagnostics.ReportMomentumLikeDecay(source, bound.SpanOf("momentum"), bm.Momentum);
+        if (layer.Quirk is { } q && string.IsNullOrWhiteSpace(q.Text))
+            diagnostics.ReportOutOfRange(source, q.Span, "quirk", "needs its reason, e.g. quirk \"the seed passes 0.8 positionally: it is eps\"");
         Add(layer, op, [current.Ref], shapeResult.Shape!, parameters);
     }
 

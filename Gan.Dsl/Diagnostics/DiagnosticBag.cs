@@ -81,6 +81,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0603"] = (Severity.Warning, "a latent part that no loss uses"),
         ["GAN0604"] = (Severity.Error, "an absurd total parameter count"),
         ["GAN0605"] = (Severity.Warning, "a loss that no optimiser minimises"),
+        ["GAN0607"] = (Severity.Warning, "a batchnorm momentum that looks like a TF/Keras decay"),
         ["GAN0606"] = (Severity.Warning, "latent parts concatenated in different orders"),
     };
 
@@ -187,6 +188,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     // ---- GAN06xx: lints and quirks -------------------------------------------------------------
     public void ReportEpsLikeMomentum(SourceText s, TextSpan span, double eps) =>
         Warning("GAN0601", s, span, $"batchnorm eps {eps} is large: it reads like a momentum (PyTorch's BatchNorm1d(n, 0.8) passes 0.8 as eps); if you mean it, acknowledge it with quirk \"...\" after the layer");
+    public void ReportMomentumLikeDecay(SourceText s, TextSpan span, double momentum) =>
+        Warning("GAN0607", s, span, $"batchnorm momentum {momentum} is PyTorch's (the weight of each new batch), but it reads like a TF/Keras momentum, which is a decay; for Keras' momentum={momentum} write decay: {momentum} (momentum = 1 − decay), or acknowledge it with quirk \"...\"");
     public void ReportUnusedNetwork(SourceText s, TextSpan span, string name) =>
         Warning("GAN0602", s, span, $"network {name} is never used by a loss");
     public void ReportUnusedLatent(SourceText s, TextSpan span, string name) =>
