@@ -51,6 +51,17 @@ public static class Compilation
         return Compile(path, text, overrides);
     }
 
+    /// <summary>A used file's path as diagnostics show it: relative to the working folder when inside it.</summary>
+    static string Display(string full)
+    {
+        try
+        {
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
+            return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
+        }
+        catch (Exception) { return full; }
+    }
+
     static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
 
     /// <summary>Follows <c>use "file.gan"</c> items (relative to the using file), collecting their blocks and params.</summary>
@@ -68,7 +79,7 @@ public static class Compilation
                 diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, e is FileNotFoundException or DirectoryNotFoundException ? $"no such file ({target})" : e.Message);
                 continue;
             }
-            var used = Parser.Parse(new SourceText(target, text), diagnostics);
+            var used = Parser.Parse(new SourceText(Display(target), text), diagnostics);
             foreach (var item in used.Items)
             {
                 switch (item)

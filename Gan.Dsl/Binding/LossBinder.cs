@@ -150,6 +150,15 @@ public sealed class LossBinder
 
     (LossExprIr, LossType)? BindMember(MemberSyntax m)
     {
+        if (m.Target is CallSyntax fc && !networks.ContainsKey(fc.Name.Text))
+        {
+            if (failed.Contains(fc.Name.Text)) return null;      // a network that had errors: already reported
+            if (!FunctionNames.Contains(fc.Name.Text))
+            {
+                diagnostics.ReportUnknownName(source, fc.Name.Span, "network", fc.Name.Text, networks.Keys);
+                return null;
+            }
+        }
         if (m.Target is not CallSyntax c || !networks.TryGetValue(c.Name.Text, out var net))
         {
             diagnostics.ReportLossKind(source, m.Span, $"'.{m.Member.Text}' selects an output of a network application, e.g. D(x).{m.Member.Text}");

@@ -44,7 +44,18 @@ public sealed class NetworkBinder
 
     public IReadOnlyList<TextSpan> NodeSpans => nodeSpans;
 
+    /// <summary>A value whose shape is unknown because an earlier layer had an error.</summary>
+    static readonly Flow Unknown = new(int.MinValue, null, false, "");
+
+    /// <summary>The network's graph; null when it has errors (uses of the network are then not reported again).</summary>
     public NetworkIr? Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
+    {
+        int errorsBefore = diagnostics.Count(x => x.IsError);
+        var ir = BindGraph(syntax, scope);
+        return diagnostics.Count(x => x.IsError) > errorsBefore ? null : ir;
+    }
+
+    NetworkIr? BindGraph(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
         networkName = syntax.Name.Text;
         var inputs = new List<InputIr>();
@@ -114,7 +125,8 @@ public sealed class NetworkBinder
             switch (st)
             {
                 case LetSyntax l:
-                    if (current is not null) named[l.Name.Text] = current;
+                    // After an error the value is unknown; naming it still defines the name (no cascade at `from`).
+                    named[l.Name.Text] = current ?? Unknown;
                     break;
                 case FromSyntax f:
                     if (named.TryGetValue(f.Name.Text, out var flow)) current = flow;
@@ -127,7 +139,7 @@ public sealed class NetworkBinder
                 case OutputSyntax o:
                     if (outputs.ContainsKey(o.Name.Text))
                         diagnostics.ReportOutputChoice(source, o.Name.Span, networkName, $"output '{o.Name.Text}' is declared twice");
-                    else if (current is not null)
+                    else if (current is { Shape: not null })
                     {
                         if (current.Ref < 0) diagnostics.ReportOutputChoice(source, o.Span, networkName, $"output '{o.Name.Text}' would be an input unchanged; add a layer first");
                         else { outputs[o.Name.Text] = current.Ref; outputOrder.Add(o.Name.Text); }

@@ -103,7 +103,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportDuplicate(SourceText s, TextSpan span, string kind, string name, SourceText firstSource, TextSpan first)
     {
         var (l, c) = firstSource.LineCol(first.Start);
-        Error("GAN0202", s, span, $"{kind} '{name}' is already defined at {l}:{c}; rename one of them");
+        var at = firstSource == s ? $"{l}:{c}" : $"{firstSource.Path}:{l}:{c}";
+        Error("GAN0202", s, span, $"{kind} '{name}' is already defined at {at}; rename one of them");
     }
     public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first)
     {
