@@ -439,7 +439,11 @@ public sealed class Binder
         var a = Settings(s);
         if (a is null) return null;
         var gen = a.Str("generator");
-        if (!networks.ContainsKey(gen)) { d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys); return null; }
+        if (!networks.ContainsKey(gen))
+        {
+            if (!defined.ContainsKey(gen)) d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys);
+            return null;
+        }
         if (!MakesSamples(gen, networks, data, a.SpanOf("generator"))) return null;
         int cols = a.Int("cols");
         if (a.Get("grid") is ListValue g)

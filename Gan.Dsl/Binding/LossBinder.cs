@@ -359,6 +359,7 @@ public sealed class LossBinder
     {
         var name = c.Name.Text;
         string[] keys = name == "r1" ? ["real", "gamma", "output"] : ["real", "fake", "target", "weight", "output"];
+        if (c.Arguments is [{ Keyword: null, Value: NameSyntax failedName }, ..] && failed.Contains(failedName.Name.Text)) return null;   // already reported
         if (c.Arguments.Count == 0 || c.Arguments[0].Keyword is not null || c.Arguments[0].Value is not NameSyntax netName || !networks.TryGetValue(netName.Name.Text, out var net))
         {
             diagnostics.ReportArity(source, c.Span, name, $"needs the critic network first, e.g. {name}(D, real: real{(name == "r1" ? ", gamma: 10" : ", fake: detach(G(z)), weight: 10")})");
