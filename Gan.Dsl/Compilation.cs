@@ -45,7 +45,7 @@ public static class Compilation
         {
             var diagnostics = new DiagnosticBag();
             var empty = new SourceText(path, "");
-            diagnostics.ReportUseFailed(empty, default, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+            diagnostics.ReportCannotRead(empty, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
             return new CompileResult(null, [.. diagnostics], new Dictionary<string, IReadOnlyList<LayerRow>>(), new SpecSyntax(empty, []));
         }
         return Compile(path, text, overrides);

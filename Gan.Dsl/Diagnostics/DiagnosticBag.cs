@@ -127,6 +127,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Error("GAN0209", s, new TextSpan(0, 0), $"the spec has no {what}; add e.g. `{example}`");
     public void ReportUseFailed(SourceText s, TextSpan span, string path, string reason) =>
         Error("GAN0210", s, span, $"cannot use \"{path}\": {reason}");
+    public void ReportCannotRead(SourceText s, string path, string reason) =>
+        Error("GAN0210", s, default, $"cannot read the spec \"{path}\": {reason}");
     public void ReportMustBeNamed(SourceText s, TextSpan span, string callee, string name, string why) =>
         Error("GAN0211", s, span, $"{callee}: write '{name}:' before this value; {why}");
     public void ReportRecursiveBlock(SourceText s, TextSpan span, string name) =>
