@@ -107,6 +107,14 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
         if (cycles.Count > 0) return;
         foreach (var p in allTerms.OfType<PrimitiveIr>().Distinct(ReferenceEqualityComparer.Instance).Cast<PrimitiveIr>())
         {
+            if (p.Kind is PrimitiveKind.WassersteinD or PrimitiveKind.WassersteinG or PrimitiveKind.HingeD or PrimitiveKind.HingeG
+                       or PrimitiveKind.RelativisticD or PrimitiveKind.RelativisticG)
+            {
+                // These read the critic's raw score: a sigmoid squashes it into (0, 1).
+                foreach (var squashed in p.Args.Select(Applied).OfType<ApplyIr>().Where(EndsInSigmoid).Take(1))
+                    d.ReportCriticSigmoid(source, SpanOf(p), LossBinder.Primitives.First(kv => kv.Value == p.Kind).Key, squashed.Network, squashed.Output);
+                continue;
+            }
             if (p.Kind is not (PrimitiveKind.BceLogits or PrimitiveKind.Bce) || Applied(p.Args[0]) is not { } a) continue;
             bool sigmoid = EndsInSigmoid(a);
             if (p.Kind == PrimitiveKind.BceLogits && sigmoid) d.ReportDoubleSigmoid(source, SpanOf(p), a.Network, a.Output);

@@ -82,6 +82,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0604"] = (Severity.Error, "an absurd total parameter count"),
         ["GAN0605"] = (Severity.Warning, "a loss that no optimiser minimises"),
         ["GAN0607"] = (Severity.Warning, "a batchnorm momentum that looks like a TF/Keras decay"),
+        ["GAN0608"] = (Severity.Warning, "a Wasserstein, hinge or relativistic loss on a sigmoid output"),
         ["GAN0606"] = (Severity.Warning, "latent parts concatenated in different orders"),
     };
 
@@ -193,6 +194,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Warning("GAN0601", s, span, $"batchnorm eps {eps} is large: it reads like a momentum (PyTorch's BatchNorm1d(n, 0.8) passes 0.8 as eps); if you mean it, acknowledge it with quirk \"...\" after the layer");
     public void ReportMomentumLikeDecay(SourceText s, TextSpan span, double momentum) =>
         Warning("GAN0607", s, span, $"batchnorm momentum {momentum} is PyTorch's (the weight of each new batch), but it reads like a TF/Keras momentum, which is a decay; for Keras' momentum={momentum} write decay: {momentum} (momentum = 1 − decay), or acknowledge it with quirk \"...\"");
+    public void ReportCriticSigmoid(SourceText s, TextSpan span, string loss, string network, string output) =>
+        Warning("GAN0608", s, span, $"{loss} reads the critic's raw score, but {network}.{output} ends in sigmoid, which squashes it into (0, 1); drop the sigmoid");
     public void ReportUnusedNetwork(SourceText s, TextSpan span, string name) =>
         Warning("GAN0602", s, span, $"network {name} is never used by a loss");
     public void ReportUnusedLatent(SourceText s, TextSpan span, string name) =>
