@@ -231,9 +231,9 @@ public sealed class Binder
             case "mnist":
             {
                 var split = a.Str("split");
-                if (split is not ("train" or "test")) { d.ReportWrongType(source, a.SpanOf("split"), "mnist: 'split'", "train or test", split); return null; }
+                if (split is not ("train" or "test")) { d.ReportBadChoice(source, a.SpanOf("split"), "mnist: 'split'", ["train", "test"], split); return null; }
                 var resize = a.Str("resize");
-                if (resize is not ("pad" or "resize")) { d.ReportWrongType(source, a.SpanOf("resize"), "mnist: 'resize'", "pad or resize", resize); return null; }
+                if (resize is not ("pad" or "resize")) { d.ReportBadChoice(source, a.SpanOf("resize"), "mnist: 'resize'", ["pad", "resize"], resize); return null; }
                 int size = a.Int("size");
                 if (size < 28 && resize == "pad") { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}"); return null; }
                 if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}"); return null; }
@@ -283,7 +283,7 @@ public sealed class Binder
                 int k = a.Int("classes");
                 if (k < 2) { d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}"); return null; }
                 var from = a.Str("from");
-                if (from is not ("labels" or "sampled")) { d.ReportWrongType(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", "labels or sampled", from); return null; }
+                if (from is not ("labels" or "sampled")) { d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from); return null; }
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
                     d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):", data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
@@ -373,7 +373,7 @@ public sealed class Binder
             foreach (var q in ql.Items)
             {
                 if (q is SymbolValue { Name: "bce_gp" or "bn_gp" } qs) quirks.Add(qs.Name);
-                else d.ReportWrongType(source, q.Span, "schedule: a 'quirks' entry", "bce_gp or bn_gp", q.Show());
+                else d.ReportBadChoice(source, q.Span, "schedule: a 'quirks' entry", ["bce_gp", "bn_gp"], q.Show());
             }
         int batch = a.Int("batch");
         if (batch <= 0) { d.ReportSchedule(source, a.SpanOf("batch"), $"batch must be positive, got {batch}"); return null; }

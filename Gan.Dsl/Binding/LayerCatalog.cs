@@ -54,7 +54,7 @@ public static class LayerCatalog
             case SymbolValue { Name: "valid" }: return Padding.Valid;
             case NumberValue { IsInteger: true, Number: >= 0 } n: return Padding.Explicit((int)n.Number);
             case var v:
-                d.ReportWrongType(s, v!.Span, $"{a.Callee}: 'padding'", "same, valid or a non-negative integer", v.Show());
+                d.ReportBadChoice(s, v!.Span, $"{a.Callee}: 'padding'", ["same", "valid", "a non-negative integer"], v.Show());
                 return null;
         }
     }
@@ -180,7 +180,7 @@ public static class LayerCatalog
             case "upsample":
             {
                 var mode = a.Str("mode");
-                if (mode is not ("nearest" or "bilinear")) { d.ReportWrongType(s, a.SpanOf("mode"), "upsample: 'mode'", "nearest or bilinear", mode); return null; }
+                if (mode is not ("nearest" or "bilinear")) { d.ReportBadChoice(s, a.SpanOf("mode"), "upsample: 'mode'", ["nearest", "bilinear"], mode); return null; }
                 var r = ShapeRules.Upsample(input, a.Num("scale"));
                 return (new UpsampleOp((int)Math.Round(a.Num("scale")), mode), r, 0);
             }

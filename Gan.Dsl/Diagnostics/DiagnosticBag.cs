@@ -114,6 +114,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     }
     public void ReportWrongType(SourceText s, TextSpan span, string what, string expected, string got) =>
         Error("GAN0203", s, span, $"{what} must be {expected}, got {got}");
+    public void ReportBadChoice(SourceText s, TextSpan span, string what, IReadOnlyList<string> choices, string got) =>
+        Error("GAN0203", s, span, $"{what} must be {string.Join(", ", choices.Take(choices.Count - 1))} or {choices[^1]}, got {got}{DidYouMean(got, choices)}");
     public void ReportArity(SourceText s, TextSpan span, string callee, string detail) =>
         Error("GAN0204", s, span, $"{callee}: {detail}");
     public void ReportUnknownKeyword(SourceText s, TextSpan span, string callee, string keyword, IEnumerable<string> known) =>
