@@ -71,9 +71,11 @@ public static class LayerCatalog
     }
 
     /// <summary>Builds the op for a layer call; null after reporting an argument error (shape errors come back in the ShapeResult).</summary>
-    public static (OpIr Op, ShapeResult Shape, long Params)? Build(string name, BoundArgs a, int[] input, bool inputIsLabel, InitIr networkInit,
+    /// <remarks><paramref name="labelClasses"/> is the class count of an integer label input, 0 for a float tensor.</remarks>
+    public static (OpIr Op, ShapeResult Shape, long Params)? Build(string name, BoundArgs a, int[] input, int labelClasses, InitIr networkInit,
                                                                   SourceText s, DiagnosticBag d)
     {
+        bool inputIsLabel = labelClasses > 0;
         InitIr? init = networkInit;
         if (a.Get("init") is { } iv) init = Inits.Bind(iv, s, d);
         if (init is null) return null;
@@ -175,7 +177,7 @@ public static class LayerCatalog
             {
                 if (!Positive(a, s, d, "count", "dim")) return null;
                 int count = a.Int("count"), dim = a.Int("dim");
-                return (new EmbeddingOp(count, dim, init), ShapeRules.Embedding(inputIsLabel, input, dim), (long)count * dim);
+                return (new EmbeddingOp(count, dim, init), ShapeRules.Embedding(labelClasses, input, count, dim), (long)count * dim);
             }
             case "upsample":
             {

@@ -18,7 +18,8 @@ public sealed record LayerRow(string Name, string Op, string Shape, long Params,
 public sealed class NetworkBinder
 {
     /// <summary>A value in the network: a node (or input) with its shape; Shape is null once unknown.</summary>
-    sealed record Flow(int Ref, int[]? Shape, bool IsLabel, string Producer);
+    /// <summary>A value in the network: a node (or input) with its shape; Shape is null once unknown. Classes: of a label input.</summary>
+    sealed record Flow(int Ref, int[]? Shape, bool IsLabel, string Producer, int Classes = 0);
 
     SourceText source;          // switches to a used file's text while one of its blocks expands
     readonly DiagnosticBag diagnostics;
@@ -65,7 +66,7 @@ public sealed class NetworkBinder
             var input = BindInput(p, scope);
             if (input is null) return null;
             inputs.Add(input);
-            var flow = new Flow(NetworkIr.InputRef(k), input.Shape.ToArray(), input.Kind == InputKind.Label, $"input '{p.Name.Text}'");
+            var flow = new Flow(NetworkIr.InputRef(k), input.Shape.ToArray(), input.Kind == InputKind.Label, $"input '{p.Name.Text}'", input.Classes);
             named[p.Name.Text] = flow;
             if (k == 0) current = flow;
         }
@@ -205,7 +206,7 @@ public sealed class NetworkBinder
 
         if (name == "concat") { BindConcat(layer, args); return; }
         if (current is null || current.Shape is null) return;     // unknown input: no cascade
-        var result = LayerCatalog.Build(name, bound, current.Shape, current.IsLabel, init, source, diagnostics);
+        var result = LayerCatalog.Build(name, bound, current.Shape, current.IsLabel ? current.Classes : 0, init, source, diagnostics);
         if (result is null) { current = null; return; }
         var (op, shapeResult, parameters) = result.Value;
         if (!shapeResult.Ok)

@@ -206,10 +206,15 @@ public static class ShapeRules
         return Sized([inputs.Sum(x => (long)x[0]), .. first.Skip(1).Select(d => (long)d)]);
     }
 
-    /// <summary>embedding: an integer label N → N×dim.</summary>
-    public static ShapeResult Embedding(bool inputIsLabel, int[] input, int dim) =>
-        inputIsLabel ? Sized(dim)
-            : ShapeResult.Fail("GAN0302", $"an integer label input (declare it as label(K)), got a float tensor {Shape.Show(input)}");
+    /// <summary>embedding: an integer label in [0, K) → N×dim; the table needs at least K rows.</summary>
+    public static ShapeResult Embedding(int labelClasses, int[] input, int count, int dim)
+    {
+        if (labelClasses <= 0)
+            return ShapeResult.Fail("GAN0302", $"an integer label input (declare it as label(K)), got a float tensor {Shape.Show(input)}");
+        if (count < labelClasses)
+            return ShapeResult.Fail("GAN0213", $"its table has {count} rows, but the label input has {labelClasses} classes (0..{labelClasses - 1}); use embedding({labelClasses}, {dim})");
+        return Sized(dim);
+    }
 
     /// <summary>upsample by an integer factor: N×C×H×W → N×C×(sH)×(sW).</summary>
     public static ShapeResult Upsample(int[] input, double scale)
