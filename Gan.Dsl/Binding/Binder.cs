@@ -446,8 +446,15 @@ public sealed class Binder
         }
         if (!MakesSamples(gen, networks, data, a.SpanOf("generator"))) return null;
         int cols = a.Int("cols");
+        if (cols < 1) { d.ReportSampling(source, a.SpanOf("cols"), $"cols must be at least 1, got {cols}"); return null; }
         if (a.Get("grid") is ListValue g)
         {
+            var extra = new[] { "class", "sweep", "index", "cols" }.FirstOrDefault(a.Given);
+            if (extra is not null)
+            {
+                d.ReportSampling(source, a.SpanOf(extra), $"'{extra}' belongs to per-class sampling, but grid: {g.Show()} asks for a plain grid; give one or the other");
+                return null;
+            }
             if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
                 return new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0);
             d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
@@ -460,6 +467,7 @@ public sealed class Binder
             d.ReportSampling(source, a.SpanOf("class"), $"'{cls}' is not a one-hot or label latent part");
             return null;
         }
+        if (a.Given("index") && !a.Has("sweep")) { d.ReportSampling(source, a.SpanOf("index"), "'index' chooses the swept code dimension; add sweep: <continuous latent>"); return null; }
         if (a.Has("sweep"))
         {
             var code = a.Str("sweep");
