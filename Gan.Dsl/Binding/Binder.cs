@@ -358,7 +358,7 @@ public sealed class Binder
             if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span))], n.Span));
             else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
                 items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
-            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count", source[item.Span]); return null; }
+            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]); return null; }
         }
         return new ListValue(items, l.Span);
     }
