@@ -7,12 +7,16 @@ open Gan.Dsl
 open Gan.Dsl.Diagnostics
 open Gan.Runtime.Errors
 
-/// Parses `name=value` pairs from --set; a malformed pair is bad input.
+/// Parses `name=value` pairs from --set; a malformed or repeated pair is bad input.
 let overrides (pairs: string list) : IReadOnlyDictionary<string, string> =
     let d = Dictionary<string, string>()
     for p in pairs do
         match p.IndexOf '=' with
-        | i when i > 0 -> d.[p.Substring(0, i).Trim()] <- p.Substring(i + 1).Trim()
+        | i when i > 0 ->
+            let name = p.Substring(0, i).Trim()
+            if d.ContainsKey name then
+                raise (UserInputException(sprintf "--set %s: '%s' is already set to %s by an earlier --set; give each param once" p name d.[name]))
+            d.[name] <- p.Substring(i + 1).Trim()
         | _ -> raise (UserInputException(sprintf "--set %s: expected name=value, e.g. --set lr=1e-4" p))
     d :> IReadOnlyDictionary<string, string>
 
@@ -34,4 +38,6 @@ let printDiagnostics (result: CompileResult) =
     for d in result.Diagnostics do
         eprintfn "%s" (d.Format true)
 
-let jsonOptions = System.Text.Json.JsonSerializerOptions(WriteIndented = true)
+/// Indented, and readable: "N×784" and "'x'" stay as written (still valid JSON, UTF-8 on stdout).
+let jsonOptions =
+    System.Text.Json.JsonSerializerOptions(WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)

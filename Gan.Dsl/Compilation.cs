@@ -45,10 +45,21 @@ public static class Compilation
         {
             var diagnostics = new DiagnosticBag();
             var empty = new SourceText(path, "");
-            diagnostics.ReportUseFailed(empty, default, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+            diagnostics.ReportCannotRead(empty, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
             return new CompileResult(null, [.. diagnostics], new Dictionary<string, IReadOnlyList<LayerRow>>(), new SpecSyntax(empty, []));
         }
         return Compile(path, text, overrides);
+    }
+
+    /// <summary>A used file's path as diagnostics show it: relative to the working folder when inside it.</summary>
+    static string Display(string full)
+    {
+        try
+        {
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
+            return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
+        }
+        catch (Exception) { return full; }
     }
 
     static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
@@ -68,7 +79,7 @@ public static class Compilation
                 diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, e is FileNotFoundException or DirectoryNotFoundException ? $"no such file ({target})" : e.Message);
                 continue;
             }
-            var used = Parser.Parse(new SourceText(target, text), diagnostics);
+            var used = Parser.Parse(new SourceText(Display(target), text), diagnostics);
             foreach (var item in used.Items)
             {
                 switch (item)

@@ -56,8 +56,8 @@ let ``There are at least 40 golden specs and every diagnostic code has one`` () 
     let missing =
         Diagnostics.DiagnosticBag.Codes.Keys
         |> Seq.filter (fun c -> not (covered.Contains c))
-        // GAN0102 (a malformed number) cannot be reached: the lexer reads the longest valid number prefix.
-        |> Seq.filter (fun c -> c <> "GAN0102" && c <> "GAN0207" && c <> "GAN0208")
+        // GAN0207 and GAN0208 concern --set overrides, which a spec file cannot express: tested below.
+        |> Seq.filter (fun c -> c <> "GAN0207" && c <> "GAN0208")
         |> List.ofSeq
     Assert.True(missing.IsEmpty, sprintf "codes without a golden case: %A" missing)
 

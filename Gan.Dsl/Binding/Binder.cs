@@ -51,6 +51,10 @@ public sealed class Binder
         var items = spec.Items;
         var header = items.OfType<HeaderSyntax>().FirstOrDefault();
         if (header is null) d.ReportMissingItem(source, "header", "gan my_gan \"what it is\"");
+        ReportRepeated(items.OfType<HeaderSyntax>().Select(h => h.Span), "header (gan name \"...\")");
+        ReportRepeated(items.OfType<SourceSyntax>().Select(x => x.Span), "source");
+        ReportRepeated(items.OfType<SettingsSyntax>().Where(x => x.Keyword.Text == "schedule").Select(x => x.Keyword.Span), "schedule");
+        ReportRepeated(items.OfType<SettingsSyntax>().Where(x => x.Keyword.Text == "sample").Select(x => x.Keyword.Span), "sample block");
 
         // Params, in order; a used file's params come first and the spec may not redefine them.
         foreach (var p in usedParams.Concat(items.OfType<ParamSyntax>())) BindParam(p, overrides);
@@ -60,7 +64,12 @@ public sealed class Binder
 
         var blocks = new Dictionary<string, BlockSyntax>();
         foreach (var b in usedBlocks.Concat(items.OfType<BlockSyntax>()))
+        {
+            var where = b.Source ?? source;
+            if (LayerCatalog.Signatures.ContainsKey(b.Name.Text)) { d.ReportBlockNamedLikeLayer(where, b.Name.Span, b.Name.Text); continue; }
+            CheckBlockParameters(b, where);
             if (Define("block", b.Name, b.Source)) blocks[b.Name.Text] = b;
+        }
 
         var data = BindData(items.OfType<DataSyntax>().ToList());
         var latents = new Dictionary<string, (LatentIr Ir, TextSpan Span)>();
@@ -82,7 +91,7 @@ public sealed class Binder
         }
         if (networks.Count == 0 && !items.OfType<NetworkSyntax>().Any()) d.ReportMissingItem(source, "network", "network G(z: [100]) { linear(784) tanh }");
 
-        long total = networks.Values.Sum(n => n.Parameters);
+        long total = NetworkIr.SaturatingSum(networks.Values.Select(n => n.Parameters));
         if (total > MaxParameters) d.ReportAbsurdSize(source, header?.Name.Span ?? default, total, MaxParameters);
 
         // Losses: names first, so losses may refer to each other in any order.
@@ -90,6 +99,7 @@ public sealed class Binder
         var lossNames = lossItems.Select(l => l.Name.Text).ToHashSet();
         // Names that were defined but failed to bind: references to them are not reported again.
         var failed = defined.Keys.Where(k => !networks.ContainsKey(k) && !latents.ContainsKey(k) && !blocks.ContainsKey(k) && !parameters.ContainsKey(k)).ToHashSet();
+        failed.UnionWith(items.OfType<NetworkSyntax>().Select(n => n.Name.Text).Where(n => !networks.ContainsKey(n)));   // e.g. a duplicate name
         var lb = new LossBinder(source, d, networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), parameters, lossNames, data, failed);
         var losses = new Dictionary<string, LossIr>();
         var lossSpans = new Dictionary<string, TextSpan>();
@@ -124,26 +134,55 @@ public sealed class Binder
         return new BoundSpec(ir, layers);
     }
 
+    /// <summary>Items that may appear once: every repeat after the first is a duplicate.</summary>
+    void ReportRepeated(IEnumerable<TextSpan> occurrences, string item)
+    {
+        var list = occurrences.ToList();
+        foreach (var span in list.Skip(1)) d.ReportRepeatedItem(source, span, item, list[0]);
+    }
+
+    static readonly string[] ParameterTypes = ["int", "float", "bool", "string"];
+
+    /// <summary>A block parameter's type, when written, is one of int, float, bool, string.</summary>
+    void CheckBlockParameters(BlockSyntax b, SourceText where)
+    {
+        foreach (var p in b.Parameters)
+        {
+            if (p.Type is null) continue;
+            if (p.Type is NameSyntax t)
+            {
+                if (!ParameterTypes.Contains(t.Name.Text)) d.ReportUnknownName(where, t.Span, "type", t.Name.Text, ParameterTypes);
+            }
+            else d.ReportWrongType(where, p.Type.Span, $"the type of block parameter '{p.Name.Text}'", "int, float, bool or string", where[p.Type.Span]);
+        }
+    }
+
     void BindParam(ParamSyntax p, IReadOnlyDictionary<string, string> overrides)
     {
         var source = p.Source ?? this.source;       // a used file's param reports into that file
-        var eval = source == this.source ? this.eval : new Evaluator(source, d);
         if (!Define("param", p.Name, source)) return;
+        // A param with an error still gets a value, an ErrorValue, so that its uses stay quiet.
+        parameters[p.Name.Text] = ParamValue(p, source, overrides) ?? new ErrorValue(p.Name.Span);
+    }
+
+    Value? ParamValue(ParamSyntax p, SourceText source, IReadOnlyDictionary<string, string> overrides)
+    {
+        var eval = source == this.source ? this.eval : new Evaluator(source, d);
         var v = eval.Evaluate(p.Value, parameters);
-        if (v is null) return;
+        if (v is null) return null;
         string? declared = p.Type?.Text;
         if (declared is not null and not ("int" or "float" or "bool" or "string"))
         {
             d.ReportUnknownName(source, p.Type!.Span, "type", declared, ["int", "float", "bool", "string"]);
-            return;
+            return null;
         }
         string actual = v.TypeName;
         string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
-        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return; }
+        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return null; }
         if (!(type == actual || (type == "float" && actual == "int")))
         {
             d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
-            return;
+            return null;
         }
         if (overrides.TryGetValue(p.Name.Text, out var text))
         {
@@ -154,10 +193,10 @@ public sealed class Binder
                 "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
                 _ => new StringValue(text, p.Value.Span),
             };
-            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return; }
+            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return null; }
             v = o;
         }
-        parameters[p.Name.Text] = v;
+        return v;
     }
 
     List<(string?, Value, TextSpan)>? Args(CallSyntax c)
@@ -175,7 +214,7 @@ public sealed class Binder
     DataIr? BindData(List<DataSyntax> items)
     {
         if (items.Count == 0) { d.ReportMissingItem(source, "data", "data mnist(split: train, scale: [-1, 1])"); return null; }
-        foreach (var extra in items.Skip(1)) d.ReportDuplicate(source, extra.Source.Name.Span, "data", "data", source, items[0].Source.Name.Span);
+        foreach (var extra in items.Skip(1)) d.ReportRepeatedItem(source, extra.Source.Name.Span, "data source", items[0].Source.Name.Span);
         var c = items[0].Source;
         if (!Sources.Data.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "data source", c.Name.Text, Sources.Data.Keys); return null; }
         var args = Args(c);
@@ -192,9 +231,9 @@ public sealed class Binder
             case "mnist":
             {
                 var split = a.Str("split");
-                if (split is not ("train" or "test")) { d.ReportWrongType(source, a.SpanOf("split"), "mnist: 'split'", "train or test", split); return null; }
+                if (split is not ("train" or "test")) { d.ReportBadChoice(source, a.SpanOf("split"), "mnist: 'split'", ["train", "test"], split); return null; }
                 var resize = a.Str("resize");
-                if (resize is not ("pad" or "resize")) { d.ReportWrongType(source, a.SpanOf("resize"), "mnist: 'resize'", "pad or resize", resize); return null; }
+                if (resize is not ("pad" or "resize")) { d.ReportBadChoice(source, a.SpanOf("resize"), "mnist: 'resize'", ["pad", "resize"], resize); return null; }
                 int size = a.Int("size");
                 if (size < 28 && resize == "pad") { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}"); return null; }
                 if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}"); return null; }
@@ -244,7 +283,7 @@ public sealed class Binder
                 int k = a.Int("classes");
                 if (k < 2) { d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}"); return null; }
                 var from = a.Str("from");
-                if (from is not ("labels" or "sampled")) { d.ReportWrongType(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", "labels or sampled", from); return null; }
+                if (from is not ("labels" or "sampled")) { d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from); return null; }
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
                     d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):", data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
@@ -272,6 +311,7 @@ public sealed class Binder
                 if (!defined.ContainsKey(s.Name)) d.ReportUnknownName(source, args[0].Item3, "network", s.Name, networks.Keys);
                 return null;
             }
+            if (nets.Contains(s.Name)) { d.ReportArgumentTwice(source, args[0].Item3, c.Name.Text, $"network {s.Name}"); return null; }
             nets.Add(s.Name);
             args.RemoveAt(0);
         }
@@ -318,7 +358,7 @@ public sealed class Binder
             if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span))], n.Span));
             else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
                 items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
-            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count", source[item.Span]); return null; }
+            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]); return null; }
         }
         return new ListValue(items, l.Span);
     }
@@ -333,7 +373,7 @@ public sealed class Binder
             foreach (var q in ql.Items)
             {
                 if (q is SymbolValue { Name: "bce_gp" or "bn_gp" } qs) quirks.Add(qs.Name);
-                else d.ReportWrongType(source, q.Span, "schedule: a 'quirks' entry", "bce_gp or bn_gp", q.Show());
+                else d.ReportBadChoice(source, q.Span, "schedule: a 'quirks' entry", ["bce_gp", "bn_gp"], q.Show());
             }
         int batch = a.Int("batch");
         if (batch <= 0) { d.ReportSchedule(source, a.SpanOf("batch"), $"batch must be positive, got {batch}"); return null; }
@@ -351,13 +391,19 @@ public sealed class Binder
             }
             order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
         }
+        if (order.Count == 0) { d.ReportSchedule(source, a.SpanOf("order"), "order is empty, so no optimiser would ever step; list them, e.g. [opt_d, opt_g]"); return null; }
         foreach (var o in optimizers.Where(o => order.All(st => st.Optimizer != o.Name)))
             d.ReportNeverStepped(source, a.SpanOf("order"), o.Name);
         var clips = new List<ClipIr>();
         if (a.Get("clip") is ListValue cl)
         {
             // clip: [D, 0.01]
-            if (cl.Items is [SymbolValue net, NumberValue { Number: > 0 } c] && networks.ContainsKey(net.Name)) clips.Add(new ClipIr(net.Name, c.Number));
+            if (cl.Items is [SymbolValue unknown, NumberValue] && !networks.ContainsKey(unknown.Name))
+            {
+                if (!defined.ContainsKey(unknown.Name)) d.ReportUnknownName(source, unknown.Span, "network", unknown.Name, networks.Keys);
+                return null;
+            }
+            if (cl.Items is [SymbolValue net, NumberValue { Number: > 0 } c]) clips.Add(new ClipIr(net.Name, c.Number));
             else { d.ReportWrongType(source, cl.Span, "schedule: 'clip'", "[network, value] with value > 0, e.g. [D, 0.01]", cl.Show()); return null; }
         }
         foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
@@ -365,16 +411,50 @@ public sealed class Binder
         return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"));
     }
 
+    static IReadOnlyList<int> Output(NetworkIr net) => net.Nodes[net.Outputs[net.DefaultOutput]].Shape;
+
+    /// <summary>The sampled network's output must have the data's sample shape (it is drawn as data).</summary>
+    bool MakesSamples(string gen, Dictionary<string, NetworkIr> networks, DataIr? data, TextSpan span)
+    {
+        var shape = Output(networks[gen]);
+        if (data is null || shape.SequenceEqual(data.Shape)) return true;
+        d.ReportSampling(source, span, $"network {gen} outputs {Shapes.Shape.Show(shape)}, but samples must have the data's shape {Shapes.Shape.Show(data.Shape)}; "
+                                       + "sample the generator (generator: G)");
+        return false;
+    }
+
     SamplingIr? BindSampling(SettingsSyntax? s, Dictionary<string, NetworkIr> networks, Dictionary<string, LatentIr> latents, DataIr? data)
     {
-        if (s is null) return new SamplingIr(SamplingMode.FixedNoise, 8, 8, networks.ContainsKey("G") ? "G" : networks.Keys.FirstOrDefault() ?? "G", null, null, 0);
+        if (s is null)
+        {
+            // No sample block: an 8×8 grid from G, or else from the first network that outputs data-shaped samples.
+            var fallback = networks.Keys.OrderBy(n => n == "G" ? 0 : 1).FirstOrDefault(n => data is null || Output(networks[n]).SequenceEqual(data.Shape));
+            if (fallback is null && networks.Count > 0 && data is not null && !d.HasErrors)
+            {
+                d.ReportSampling(source, default, $"no network outputs samples of the data's shape {Shapes.Shape.Show(data.Shape)}, so there is nothing to draw; check the generator's last layers");
+                return null;
+            }
+            return new SamplingIr(SamplingMode.FixedNoise, 8, 8, fallback ?? "G", null, null, 0);
+        }
         var a = Settings(s);
         if (a is null) return null;
         var gen = a.Str("generator");
-        if (!networks.ContainsKey(gen)) { d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys); return null; }
+        if (!networks.ContainsKey(gen))
+        {
+            if (!defined.ContainsKey(gen)) d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys);
+            return null;
+        }
+        if (!MakesSamples(gen, networks, data, a.SpanOf("generator"))) return null;
         int cols = a.Int("cols");
+        if (cols < 1) { d.ReportSampling(source, a.SpanOf("cols"), $"cols must be at least 1, got {cols}"); return null; }
         if (a.Get("grid") is ListValue g)
         {
+            var extra = new[] { "class", "sweep", "index", "cols" }.FirstOrDefault(a.Given);
+            if (extra is not null)
+            {
+                d.ReportSampling(source, a.SpanOf(extra), $"'{extra}' belongs to per-class sampling, but grid: {g.Show()} asks for a plain grid; give one or the other");
+                return null;
+            }
             if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
                 return new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0);
             d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
@@ -387,6 +467,7 @@ public sealed class Binder
             d.ReportSampling(source, a.SpanOf("class"), $"'{cls}' is not a one-hot or label latent part");
             return null;
         }
+        if (a.Given("index") && !a.Has("sweep")) { d.ReportSampling(source, a.SpanOf("index"), "'index' chooses the swept code dimension; add sweep: <continuous latent>"); return null; }
         if (a.Has("sweep"))
         {
             var code = a.Str("sweep");

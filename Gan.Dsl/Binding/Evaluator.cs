@@ -18,7 +18,7 @@ public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
             case NumberSyntax n: return new NumberValue(n.Value, n.Span);
             case StringSyntax s: return new StringValue(s.Value, s.Span);
             case NameSyntax n:
-                if (scope.TryGetValue(n.Name.Text, out var v)) return v with { Span = n.Span };
+                if (scope.TryGetValue(n.Name.Text, out var v)) return v is ErrorValue ? null : v with { Span = n.Span };
                 return n.Name.Text switch
                 {
                     "true" => new BoolValue(true, n.Span),
@@ -41,6 +41,7 @@ public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
             {
                 var operand = Evaluate(u.Operand, scope);
                 if (operand is null) return null;
+                if (operand is SymbolValue us) { UnknownNumber(us, scope); return null; }
                 if (operand is not NumberValue num) { diagnostics.ReportWrongType(source, u.Operand.Span, $"the operand of '{u.Operator.Text}'", "a number", operand.TypeName); return null; }
                 return new NumberValue(u.Operator.Kind == TokenKind.Minus ? -num.Number : num.Number, u.Span);
             }
@@ -49,6 +50,8 @@ public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 var l = Evaluate(b.Left, scope);
                 var r = Evaluate(b.Right, scope);
                 if (l is null || r is null) return null;
+                if (l is SymbolValue ls) { UnknownNumber(ls, scope); return null; }
+                if (r is SymbolValue rs) { UnknownNumber(rs, scope); return null; }
                 if (l is not NumberValue ln) { diagnostics.ReportWrongType(source, b.Left.Span, $"the left side of '{b.Operator.Text}'", "a number", l.TypeName); return null; }
                 if (r is not NumberValue rn) { diagnostics.ReportWrongType(source, b.Right.Span, $"the right side of '{b.Operator.Text}'", "a number", r.TypeName); return null; }
                 if (b.Operator.Kind == TokenKind.Slash && rn.Number == 0) { diagnostics.ReportOutOfRange(source, b.Right.Span, "a divisor", "is zero"); return null; }
@@ -93,8 +96,23 @@ public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
         }
     }
 
+    /// <summary>A bare word in arithmetic names no number: an unknown or not-yet-defined param.</summary>
+    void UnknownNumber(SymbolValue s, IReadOnlyDictionary<string, Value> scope)
+    {
+        if (s.Name is "fan_in")
+            diagnostics.ReportWrongType(source, s.Span, "fan_in", "used as sqrt(k / fan_in) with a number k, inside an initialiser such as normal(std: sqrt(2 / fan_in))", "another expression");
+        else
+            diagnostics.ReportUnknownName(source, s.Span, "param", s.Name, scope.Where(kv => kv.Value is NumberValue).Select(kv => kv.Key));
+    }
+
     /// <summary>Recognises <c>sqrt(k / fan_in)</c> and returns k.</summary>
     static double? FanInGain(CallSyntax f) =>
-        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: NumberSyntax k, Right: NameSyntax { Name.Text: "fan_in" } } }]
-            ? k.Value : null;
+        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: var left, Right: NameSyntax { Name.Text: "fan_in" } } }]
+            ? left switch
+            {
+                NumberSyntax k => k.Value,
+                UnarySyntax { Operator.Kind: TokenKind.Minus, Operand: NumberSyntax k } => -k.Value,
+                _ => null,
+            }
+            : null;
 }

@@ -32,12 +32,25 @@ public static class Inits
             {
                 double mean = 0, std = 0.02;
                 double? gain = null;
+                if (c.Args.Count(a => a.Keyword is null) > 2 || (c.Args.Count(a => a.Keyword is null) == 2 && c.Args.Count > 2))
+                {
+                    diagnostics.ReportArity(source, c.Span, "normal", "takes normal(std), normal(mean, std) or keywords mean: and std:");
+                    return null;
+                }
+                int position = 0;
                 foreach (var (k, a) in c.Args)
                 {
-                    var key = k ?? (c.Args.Count == 1 ? "std" : null);
+                    // normal(0.02) is the std; normal(0, 0.02) is N(mean, std), as written in papers.
+                    var key = k ?? (c.Args.Count == 1 ? "std" : position++ == 0 ? "mean" : "std");
                     if (key is not ("mean" or "std")) { diagnostics.ReportUnknownKeyword(source, a.Span, "normal", key ?? "(positional)", ["mean", "std"]); return null; }
-                    if (key == "std" && a is CallValue { Name: "sqrt_fan_in" } f) { gain = ((NumberValue)f.Args[0].Value).Number; continue; }
+                    if (key == "std" && a is CallValue { Name: "sqrt_fan_in" } f)
+                    {
+                        gain = ((NumberValue)f.Args[0].Value).Number;
+                        if (gain <= 0) { diagnostics.ReportOutOfRange(source, f.Span, "normal: 'std'", $"sqrt({gain} / fan_in) needs a positive gain"); return null; }
+                        continue;
+                    }
                     if (a is not NumberValue n) { diagnostics.ReportWrongType(source, a.Span, $"normal: '{key}'", "a number or sqrt(k / fan_in)", a.TypeName); return null; }
+                    if (key == "std" && n.Number < 0) { diagnostics.ReportOutOfRange(source, a.Span, "normal: 'std'", $"must not be negative, got {n.Show()}"); return null; }
                     if (key == "mean") mean = n.Number; else std = n.Number;
                 }
                 return gain is double g ? new InitIr(InitKind.NormalFanIn, Mean: mean, Gain: g) : new InitIr(InitKind.Normal, mean, std);

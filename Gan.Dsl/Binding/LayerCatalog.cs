@@ -54,7 +54,7 @@ public static class LayerCatalog
             case SymbolValue { Name: "valid" }: return Padding.Valid;
             case NumberValue { IsInteger: true, Number: >= 0 } n: return Padding.Explicit((int)n.Number);
             case var v:
-                d.ReportWrongType(s, v!.Span, $"{a.Callee}: 'padding'", "same, valid or a non-negative integer", v.Show());
+                d.ReportBadChoice(s, v!.Span, $"{a.Callee}: 'padding'", ["same", "valid", "a non-negative integer"], v.Show());
                 return null;
         }
     }
@@ -71,9 +71,11 @@ public static class LayerCatalog
     }
 
     /// <summary>Builds the op for a layer call; null after reporting an argument error (shape errors come back in the ShapeResult).</summary>
-    public static (OpIr Op, ShapeResult Shape, long Params)? Build(string name, BoundArgs a, int[] input, bool inputIsLabel, InitIr networkInit,
+    /// <remarks><paramref name="labelClasses"/> is the class count of an integer label input, 0 for a float tensor.</remarks>
+    public static (OpIr Op, ShapeResult Shape, long Params)? Build(string name, BoundArgs a, int[] input, int labelClasses, InitIr networkInit,
                                                                   SourceText s, DiagnosticBag d)
     {
+        bool inputIsLabel = labelClasses > 0;
         InitIr? init = networkInit;
         if (a.Get("init") is { } iv) init = Inits.Bind(iv, s, d);
         if (init is null) return null;
@@ -166,7 +168,7 @@ public static class LayerCatalog
             case "softplus": return (new ActivationOp(ActivationKind.Softplus, 0), ShapeRules.Elementwise(input), 0);
             case "reshape":
             {
-                var dims = Enumerable.Range(0, 4).Select(i => a.Int($"d{i}")).Where(x => x != 0).ToArray();
+                var dims = Enumerable.Range(0, 64).TakeWhile(i => a.Has($"d{i}")).Select(i => a.Int($"d{i}")).Where(x => x != 0).ToArray();
                 var r = ShapeRules.Reshape(input, dims);
                 return (new ReshapeOp(r.Ok ? [.. r.Shape!] : ImmutableArray<int>.Empty), r, 0);
             }
@@ -175,12 +177,12 @@ public static class LayerCatalog
             {
                 if (!Positive(a, s, d, "count", "dim")) return null;
                 int count = a.Int("count"), dim = a.Int("dim");
-                return (new EmbeddingOp(count, dim, init), ShapeRules.Embedding(inputIsLabel, input, dim), (long)count * dim);
+                return (new EmbeddingOp(count, dim, init), ShapeRules.Embedding(labelClasses, input, count, dim), (long)count * dim);
             }
             case "upsample":
             {
                 var mode = a.Str("mode");
-                if (mode is not ("nearest" or "bilinear")) { d.ReportWrongType(s, a.SpanOf("mode"), "upsample: 'mode'", "nearest or bilinear", mode); return null; }
+                if (mode is not ("nearest" or "bilinear")) { d.ReportBadChoice(s, a.SpanOf("mode"), "upsample: 'mode'", ["nearest", "bilinear"], mode); return null; }
                 var r = ShapeRules.Upsample(input, a.Num("scale"));
                 return (new UpsampleOp((int)Math.Round(a.Num("scale")), mode), r, 0);
             }

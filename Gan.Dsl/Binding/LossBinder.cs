@@ -137,6 +137,7 @@ public sealed class LossBinder
         if (parameters.TryGetValue(name, out var pv))
         {
             if (pv is NumberValue num) return Keep(new ConstIr(num.Number), new ScalarType(), n.Span);
+            if (pv is ErrorValue) return null;      // its definition had an error: already reported
             diagnostics.ReportWrongType(source, n.Span, $"param '{name}' in a loss", "a number", pv.TypeName);
             return null;
         }
@@ -149,6 +150,15 @@ public sealed class LossBinder
 
     (LossExprIr, LossType)? BindMember(MemberSyntax m)
     {
+        if (m.Target is CallSyntax fc && !networks.ContainsKey(fc.Name.Text))
+        {
+            if (failed.Contains(fc.Name.Text)) return null;      // a network that had errors: already reported
+            if (!FunctionNames.Contains(fc.Name.Text))
+            {
+                diagnostics.ReportUnknownName(source, fc.Name.Span, "network", fc.Name.Text, networks.Keys);
+                return null;
+            }
+        }
         if (m.Target is not CallSyntax c || !networks.TryGetValue(c.Name.Text, out var net))
         {
             diagnostics.ReportLossKind(source, m.Span, $"'.{m.Member.Text}' selects an output of a network application, e.g. D(x).{m.Member.Text}");
@@ -265,6 +275,16 @@ public sealed class LossBinder
         return Keep(new PrimitiveIr(kind, [.. args.Select(a => a.Ir)]), new ScalarType(), c.Span);
     }
 
+    /// <summary>The value of a constant subexpression (numbers, params, − and arithmetic), or null.</summary>
+    static double? Constant(LossExprIr e) => e switch
+    {
+        ConstIr c => c.Value,
+        NegIr n => -Constant(n.Operand),
+        BinaryIr { Op: var op, Left: var l, Right: var r } when Constant(l) is double a && Constant(r) is double b =>
+            op switch { BinaryOp.Add => a + b, BinaryOp.Sub => a - b, BinaryOp.Mul => a * b, _ => b == 0 ? null : a / b },
+        _ => null,
+    };
+
     bool CheckPrimitive(CallSyntax c, string name, PrimitiveKind kind, List<(LossExprIr Ir, LossType Type)> args)
     {
         string ArgDesc(int i) => source[c.Arguments[i].Value.Span];
@@ -281,6 +301,16 @@ public sealed class LossBinder
             case PrimitiveKind.Bce:
                 if (!OnePerSample(0)) return false;
                 if (args[1].Type is not (ScalarType or TensorType)) { diagnostics.ReportHeadMismatch(source, c.Arguments[1].Value.Span, name, "the target must be a number (1 real, 0 fake) or a tensor"); return false; }
+                if (args[1].Type is TensorType target && !Shape.Same(target.Shape, ((TensorType)args[0].Type).Shape))
+                {
+                    diagnostics.ReportHeadMismatch(source, c.Arguments[1].Value.Span, name, $"the target `{ArgDesc(1)}` is {Shape.Show(target.Shape)}, but `{ArgDesc(0)}` is {Shape.Show(((TensorType)args[0].Type).Shape)}; targets are one probability per sample");
+                    return false;
+                }
+                if (Constant(args[1].Ir) is double k and (< 0 or > 1))
+                {
+                    diagnostics.ReportHeadMismatch(source, c.Arguments[1].Value.Span, name, $"the target {k} is not a probability; use 1 for real, 0 for fake (or e.g. 0.9 for label smoothing)");
+                    return false;
+                }
                 return true;
             case PrimitiveKind.CrossEntropy:
             {
@@ -329,6 +359,7 @@ public sealed class LossBinder
     {
         var name = c.Name.Text;
         string[] keys = name == "r1" ? ["real", "gamma", "output"] : ["real", "fake", "target", "weight", "output"];
+        if (c.Arguments is [{ Keyword: null, Value: NameSyntax failedName }, ..] && failed.Contains(failedName.Name.Text)) return null;   // already reported
         if (c.Arguments.Count == 0 || c.Arguments[0].Keyword is not null || c.Arguments[0].Value is not NameSyntax netName || !networks.TryGetValue(netName.Name.Text, out var net))
         {
             diagnostics.ReportArity(source, c.Span, name, $"needs the critic network first, e.g. {name}(D, real: real{(name == "r1" ? ", gamma: 10" : ", fake: detach(G(z)), weight: 10")})");

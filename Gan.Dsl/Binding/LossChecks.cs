@@ -43,15 +43,22 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
                 break;
             case GradientPenaltyIr gp:
                 terms.Add(gp);
-                uses.Add(new Use(new ApplyIr(gp.Network, [], gp.Output), detached, null, SpanOf(gp)));
-                Walk(gp.Real, detached, null, uses, terms, visiting, cycles);
-                Walk(gp.Fake, detached, null, uses, terms, visiting, cycles);
+            {
+                // The critic is applied to interpolates of real and fake: those feed it like arguments.
+                var critic = new ApplyIr(gp.Network, [], gp.Output);
+                uses.Add(new Use(critic, detached, null, SpanOf(gp)));
+                Walk(gp.Real, detached, critic, uses, terms, visiting, cycles);
+                Walk(gp.Fake, detached, critic, uses, terms, visiting, cycles);
                 break;
+            }
             case R1Ir r1:
                 terms.Add(r1);
-                uses.Add(new Use(new ApplyIr(r1.Network, [], r1.Output), detached, null, SpanOf(r1)));
-                Walk(r1.Real, detached, null, uses, terms, visiting, cycles);
+            {
+                var critic = new ApplyIr(r1.Network, [], r1.Output);
+                uses.Add(new Use(critic, detached, null, SpanOf(r1)));
+                Walk(r1.Real, detached, critic, uses, terms, visiting, cycles);
                 break;
+            }
         }
     }
 
@@ -59,6 +66,29 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
         networks.TryGetValue(a.Network, out var n) && n.Nodes[n.Outputs[a.Output]].Op is ActivationOp { Kind: ActivationKind.Sigmoid };
 
     static ApplyIr? Applied(LossExprIr e) => e switch { ApplyIr a => a, DetachIr d => Applied(d.Operand), _ => null };
+
+    static string? LatentName(LossExprIr e) => e switch { LatentRefIr r => r.Name, DetachIr d => LatentName(d.Operand), _ => null };
+
+    /// <summary>
+    /// Latent parts concatenated into one input must come in one order: G(c, code, noise) here and
+    /// G(code, c, noise) there feed the same weights differently arranged inputs (and sampling cannot
+    /// know which order is meant).
+    /// </summary>
+    void PartOrders(List<Use> uses)
+    {
+        var first = new Dictionary<(string Network, string Parts), string[]>();
+        foreach (var u in uses)
+        {
+            if (u.Apply.Args.Length < 2) continue;
+            var names = u.Apply.Args.Select(LatentName).ToArray();
+            if (names.Any(n => n is null)) continue;
+            var parts = names.Select(n => n!).ToArray();
+            var key = (u.Apply.Network, string.Join(",", parts.Order(StringComparer.Ordinal)));
+            if (!first.TryGetValue(key, out var order)) first[key] = parts;
+            else if (!order.SequenceEqual(parts))
+                d.ReportPartOrder(source, u.Span, u.Apply.Network, string.Join(", ", parts), string.Join(", ", order));
+        }
+    }
 
     public void Run(IReadOnlyList<(OptimizerIr Ir, OptimizerSyntax Syntax)> optimizers, IReadOnlyDictionary<string, TextSpan> latentSpans,
                     IReadOnlyDictionary<string, TextSpan> networkSpans, IReadOnlyDictionary<string, TextSpan> lossSpans)
@@ -77,6 +107,14 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
         if (cycles.Count > 0) return;
         foreach (var p in allTerms.OfType<PrimitiveIr>().Distinct(ReferenceEqualityComparer.Instance).Cast<PrimitiveIr>())
         {
+            if (p.Kind is PrimitiveKind.WassersteinD or PrimitiveKind.WassersteinG or PrimitiveKind.HingeD or PrimitiveKind.HingeG
+                       or PrimitiveKind.RelativisticD or PrimitiveKind.RelativisticG)
+            {
+                // These read the critic's raw score: a sigmoid squashes it into (0, 1).
+                foreach (var squashed in p.Args.Select(Applied).OfType<ApplyIr>().Where(EndsInSigmoid).Take(1))
+                    d.ReportCriticSigmoid(source, SpanOf(p), LossBinder.Primitives.First(kv => kv.Value == p.Kind).Key, squashed.Network, squashed.Output);
+                continue;
+            }
             if (p.Kind is not (PrimitiveKind.BceLogits or PrimitiveKind.Bce) || Applied(p.Args[0]) is not { } a) continue;
             bool sigmoid = EndsInSigmoid(a);
             if (p.Kind == PrimitiveKind.BceLogits && sigmoid) d.ReportDoubleSigmoid(source, SpanOf(p), a.Network, a.Output);
@@ -107,6 +145,8 @@ public sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDict
                 foreach (var gp in terms.OfType<GradientPenaltyIr>().Where(g => networks[g.Network].HasBatchNorm).Select(g => g.Network).Distinct())
                     d.ReportBatchNormInCritic(source, syntax.Loss.Span, gp);
         }
+
+        PartOrders(allUses);
 
         var usedNetworks = allUses.Select(u => u.Apply.Network).ToHashSet();
         foreach (var (name, span) in networkSpans)

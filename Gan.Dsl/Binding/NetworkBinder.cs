@@ -18,7 +18,8 @@ public sealed record LayerRow(string Name, string Op, string Shape, long Params,
 public sealed class NetworkBinder
 {
     /// <summary>A value in the network: a node (or input) with its shape; Shape is null once unknown.</summary>
-    sealed record Flow(int Ref, int[]? Shape, bool IsLabel, string Producer);
+    /// <summary>A value in the network: a node (or input) with its shape; Shape is null once unknown. Classes: of a label input.</summary>
+    sealed record Flow(int Ref, int[]? Shape, bool IsLabel, string Producer, int Classes = 0);
 
     SourceText source;          // switches to a used file's text while one of its blocks expands
     readonly DiagnosticBag diagnostics;
@@ -32,6 +33,7 @@ public sealed class NetworkBinder
     readonly Stack<string> expanding = new();
     InitIr init = InitIr.Default;
     Flow? current;
+    string networkName = "";
 
     public NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks)
     {
@@ -43,8 +45,20 @@ public sealed class NetworkBinder
 
     public IReadOnlyList<TextSpan> NodeSpans => nodeSpans;
 
+    /// <summary>A value whose shape is unknown because an earlier layer had an error.</summary>
+    static readonly Flow Unknown = new(int.MinValue, null, false, "");
+
+    /// <summary>The network's graph; null when it has errors (uses of the network are then not reported again).</summary>
     public NetworkIr? Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
+        int errorsBefore = diagnostics.Count(x => x.IsError);
+        var ir = BindGraph(syntax, scope);
+        return diagnostics.Count(x => x.IsError) > errorsBefore ? null : ir;
+    }
+
+    NetworkIr? BindGraph(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
+    {
+        networkName = syntax.Name.Text;
         var inputs = new List<InputIr>();
         for (int k = 0; k < syntax.Inputs.Count; k++)
         {
@@ -52,7 +66,7 @@ public sealed class NetworkBinder
             var input = BindInput(p, scope);
             if (input is null) return null;
             inputs.Add(input);
-            var flow = new Flow(NetworkIr.InputRef(k), input.Shape.ToArray(), input.Kind == InputKind.Label, $"input '{p.Name.Text}'");
+            var flow = new Flow(NetworkIr.InputRef(k), input.Shape.ToArray(), input.Kind == InputKind.Label, $"input '{p.Name.Text}'", input.Classes);
             named[p.Name.Text] = flow;
             if (k == 0) current = flow;
         }
@@ -84,6 +98,12 @@ public sealed class NetworkBinder
             return null;
         }
         var v = evaluator.Evaluate(p.Type, scope);
+        if (v is ListValue { Items: var dims } && dims.All(i => i is NumberValue { IsInteger: true, Number: > 0 })
+            && ShapeRules.Sized([.. dims.Select(i => (long)((NumberValue)i).Number)]) is { Ok: false } big)
+        {
+            diagnostics.ReportTooLarge(source, p.Type.Span, $"input '{p.Name.Text}'", big.Message!);
+            return null;
+        }
         switch (v)
         {
             case null: return null;
@@ -106,7 +126,8 @@ public sealed class NetworkBinder
             switch (st)
             {
                 case LetSyntax l:
-                    if (current is not null) named[l.Name.Text] = current;
+                    // After an error the value is unknown; naming it still defines the name (no cascade at `from`).
+                    named[l.Name.Text] = current ?? Unknown;
                     break;
                 case FromSyntax f:
                     if (named.TryGetValue(f.Name.Text, out var flow)) current = flow;
@@ -118,10 +139,10 @@ public sealed class NetworkBinder
                     break;
                 case OutputSyntax o:
                     if (outputs.ContainsKey(o.Name.Text))
-                        diagnostics.ReportOutputChoice(source, o.Name.Span, "", $"output '{o.Name.Text}' is declared twice");
-                    else if (current is not null)
+                        diagnostics.ReportOutputChoice(source, o.Name.Span, networkName, $"output '{o.Name.Text}' is declared twice");
+                    else if (current is { Shape: not null })
                     {
-                        if (current.Ref < 0) diagnostics.ReportOutputChoice(source, o.Span, "", $"output '{o.Name.Text}' would be an input unchanged; add a layer first");
+                        if (current.Ref < 0) diagnostics.ReportOutputChoice(source, o.Span, networkName, $"output '{o.Name.Text}' would be an input unchanged; add a layer first");
                         else { outputs[o.Name.Text] = current.Ref; outputOrder.Add(o.Name.Text); }
                     }
                     break;
@@ -177,12 +198,15 @@ public sealed class NetworkBinder
             int first = args.FindIndex(a => a.Item1 is null);
             args[first] = ("in", args[first].Item2, args[first].Item3);
         }
+        // reshape and concat take any number of positional values (d0, d1, … / v0, v1, …).
+        if (name is "reshape" or "concat" && args.Count > 0 && args.All(a => a.Item1 is null))
+            sig = new Signature(name, [.. args.Select((_, i) => new Param(name == "reshape" ? $"d{i}" : $"v{i}", name == "reshape" ? ArgType.Int : ArgType.Symbol, Positional: true))]);
         var bound = sig.Bind(source, diagnostics, call.Span, args);
         if (bound is null) { current = null; return; }
 
         if (name == "concat") { BindConcat(layer, args); return; }
         if (current is null || current.Shape is null) return;     // unknown input: no cascade
-        var result = LayerCatalog.Build(name, bound, current.Shape, current.IsLabel, init, source, diagnostics);
+        var result = LayerCatalog.Build(name, bound, current.Shape, current.IsLabel ? current.Classes : 0, init, source, diagnostics);
         if (result is null) { current = null; return; }
         var (op, shapeResult, parameters) = result.Value;
         if (!shapeResult.Ok)
@@ -193,6 +217,10 @@ public sealed class NetworkBinder
         }
         if (op is BatchNormOp bn && bn.Eps >= 0.1 && layer.Quirk is null)
             diagnostics.ReportEpsLikeMomentum(source, bound.SpanOf("eps"), bn.Eps);
+        if (op is BatchNormOp bm && bound.Given("momentum") && bm.Momentum >= 0.5 && layer.Quirk is null)
+            diagnostics.ReportMomentumLikeDecay(source, bound.SpanOf("momentum"), bm.Momentum);
+        if (layer.Quirk is { } q && string.IsNullOrWhiteSpace(q.Text))
+            diagnostics.ReportOutOfRange(source, q.Span, "quirk", "needs its reason, e.g. quirk \"the seed passes 0.8 positionally: it is eps\"");
         Add(layer, op, [current.Ref], shapeResult.Shape!, parameters);
     }
 
@@ -204,18 +232,19 @@ public sealed class NetworkBinder
             case "GAN0301":
             {
                 var parts = r.Message!.Split('|');
-                diagnostics.ReportLinearMismatch(source, span, name, int.Parse(parts[0]), int.Parse(parts[1]), current!.Producer);
+                diagnostics.ReportLinearMismatch(source, span, name, int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), current!.Producer);
                 break;
             }
             case "GAN0303":
             {
                 var parts = r.Message!.Split('|');
-                diagnostics.ReportReshapeCount(source, span, Shape.Show(current!.Shape!), Shape.Count(current.Shape!), "N×" + parts[0], long.Parse(parts[1]));
+                diagnostics.ReportReshapeCount(source, span, Shape.Show(current!.Shape!), Shape.Count(current.Shape!), "N×" + parts[0], double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
                 break;
             }
             case "GAN0302": diagnostics.ReportRank(source, span, name, r.Message!); break;
             case "GAN0304": diagnostics.ReportConcat(source, span, r.Message!); break;
             case "GAN0305": diagnostics.ReportSpatial(source, span, name, r.Message!); break;
+            case "GAN0309": diagnostics.ReportTooLarge(source, span, name, r.Message!); break;
             default: diagnostics.ReportOutOfRange(source, span, name + ":", r.Message!); break;
         }
     }
@@ -242,7 +271,13 @@ public sealed class NetworkBinder
             return;
         }
         var r = ShapeRules.Concat(parts.Select(p => p.Shape!).ToList());
-        if (!r.Ok) { diagnostics.ReportConcat(source, layer.Call.Span, r.Message!); current = null; return; }
+        if (!r.Ok)
+        {
+            if (r.Code == "GAN0309") diagnostics.ReportTooLarge(source, layer.Call.Span, "concat", r.Message!);
+            else diagnostics.ReportConcat(source, layer.Call.Span, r.Message!);
+            current = null;
+            return;
+        }
         Add(layer, new ConcatOp(1), [.. parts.Select(p => p.Ref)], r.Shape!, 0);
     }
 

@@ -42,7 +42,7 @@ public static class Sources
             new("order", ArgType.List, Required: true), new("clip", ArgType.List), new("sample_every", ArgType.Int, Int(0)),
             new("checkpoint_every", ArgType.Int, Int(0)), new("seed", ArgType.Int, Int(0)), new("drop_last", ArgType.Bool, Bool(true)),
             new("quirks", ArgType.List)]),
-        ["sample"] = new("sample", [new("grid", ArgType.List), new("rows", ArgType.Symbol), new("cols", ArgType.Int, Int(10)),
+        ["sample"] = new("sample", [new("grid", ArgType.List), new("cols", ArgType.Int, Int(10)),
             new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)), new("generator", ArgType.Symbol, Sym("G"))]),
     };
 

@@ -42,6 +42,16 @@ public sealed record ListValue(IReadOnlyList<Value> Items, TextSpan Span) : Valu
     public override string Show() => "[" + string.Join(", ", Items.Select(i => i.Show())) + "]";
 }
 
+/// <summary>
+/// The value of a param whose definition had an error (already reported). Evaluating a reference to
+/// it fails silently, so one bad param gives one diagnostic, not one per use.
+/// </summary>
+public sealed record ErrorValue(TextSpan Span) : Value(Span)
+{
+    public override string TypeName => "an erroneous value";
+    public override string Show() => "?";
+}
+
 /// <summary>A call kept as data, e.g. the initialiser <c>normal(std: 0.02)</c>.</summary>
 public sealed record CallValue(string Name, IReadOnlyList<(string? Keyword, Value Value)> Args, TextSpan Span) : Value(Span)
 {

@@ -14,10 +14,18 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public IEnumerator<Diagnostic> GetEnumerator() => items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     public bool HasErrors => items.Any(d => d.IsError);
-    public void AddRange(IEnumerable<Diagnostic> ds) => items.AddRange(ds);
+    public void AddRange(IEnumerable<Diagnostic> ds) { foreach (var x in ds) Add(x); }
 
-    void Error(string code, SourceText s, TextSpan span, string message) => items.Add(new Diagnostic(code, Severity.Error, s, span, message));
-    void Warning(string code, SourceText s, TextSpan span, string message) => items.Add(new Diagnostic(code, Severity.Warning, s, span, message));
+    readonly HashSet<(string, string, int, int, string)> seen = [];
+
+    // The same finding at the same place is kept once (a block expanded twice, a `use`d file's items).
+    void Add(Diagnostic diagnostic)
+    {
+        if (seen.Add((diagnostic.Code, diagnostic.Source.Path, diagnostic.Span.Start, diagnostic.Span.Length, diagnostic.Message))) items.Add(diagnostic);
+    }
+
+    void Error(string code, SourceText s, TextSpan span, string message) => Add(new Diagnostic(code, Severity.Error, s, span, message));
+    void Warning(string code, SourceText s, TextSpan span, string message) => Add(new Diagnostic(code, Severity.Warning, s, span, message));
 
     static string DidYouMean(string name, IEnumerable<string> candidates)
     {
@@ -46,6 +54,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0211"] = (Severity.Error, "an argument that must be given by keyword"),
         ["GAN0212"] = (Severity.Error, "a block that calls itself"),
         ["GAN0213"] = (Severity.Error, "a value outside its valid range"),
+        ["GAN0214"] = (Severity.Error, "a block with the name of a built-in layer"),
         ["GAN0301"] = (Severity.Error, "linear in-features do not match"),
         ["GAN0302"] = (Severity.Error, "a layer gets a tensor of the wrong rank"),
         ["GAN0303"] = (Severity.Error, "reshape changes the element count"),
@@ -54,6 +63,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0306"] = (Severity.Error, "a network output does not fit the loss it feeds"),
         ["GAN0307"] = (Severity.Error, "a network is applied to a value of the wrong shape"),
         ["GAN0308"] = (Severity.Error, "a network has no output, or several and none chosen"),
+        ["GAN0309"] = (Severity.Error, "a tensor with more elements per sample than fit in 32 bits"),
         ["GAN0401"] = (Severity.Error, "an optimiser's loss cannot reach its network's parameters"),
         ["GAN0402"] = (Severity.Error, "a generator loss would update the discriminator"),
         ["GAN0403"] = (Severity.Warning, "a discriminator loss uses G's output without detach"),
@@ -71,13 +81,16 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0603"] = (Severity.Warning, "a latent part that no loss uses"),
         ["GAN0604"] = (Severity.Error, "an absurd total parameter count"),
         ["GAN0605"] = (Severity.Warning, "a loss that no optimiser minimises"),
+        ["GAN0607"] = (Severity.Warning, "a batchnorm momentum that looks like a TF/Keras decay"),
+        ["GAN0608"] = (Severity.Warning, "a Wasserstein, hinge or relativistic loss on a sigmoid output"),
+        ["GAN0606"] = (Severity.Warning, "latent parts concatenated in different orders"),
     };
 
     // ---- GAN01xx: lexing and parsing -------------------------------------------------------
     public void ReportBadCharacter(SourceText s, TextSpan span, string text) =>
         Error("GAN0101", s, span, $"unexpected character '{text}'; specs use letters, digits, _ and ( ) {{ }} [ ] , : ; . = + - * / \" #");
-    public void ReportBadNumber(SourceText s, TextSpan span, string text) =>
-        Error("GAN0102", s, span, $"'{text}' is not a number; write e.g. 128, 0.5 or 2e-4");
+    public void ReportBadNumber(SourceText s, TextSpan span, string text, string why) =>
+        Error("GAN0102", s, span, $"'{text}' is not a number ({why}); write e.g. 128, 0.5 or 2e-4");
     public void ReportUnterminatedString(SourceText s, TextSpan span) =>
         Error("GAN0103", s, span, "this string has no closing quote on its line; add \"");
     public void ReportExpected(SourceText s, TextSpan span, string expected, string found) =>
@@ -91,10 +104,18 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportDuplicate(SourceText s, TextSpan span, string kind, string name, SourceText firstSource, TextSpan first)
     {
         var (l, c) = firstSource.LineCol(first.Start);
-        Error("GAN0202", s, span, $"{kind} '{name}' is already defined at {l}:{c}; rename one of them");
+        var at = firstSource == s ? $"{l}:{c}" : $"{firstSource.Path}:{l}:{c}";
+        Error("GAN0202", s, span, $"{kind} '{name}' is already defined at {at}; rename one of them");
+    }
+    public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first)
+    {
+        var (l, c) = s.LineCol(first.Start);
+        Error("GAN0202", s, span, $"a spec has one {item}, and it is already given at {l}:{c}; merge the two");
     }
     public void ReportWrongType(SourceText s, TextSpan span, string what, string expected, string got) =>
         Error("GAN0203", s, span, $"{what} must be {expected}, got {got}");
+    public void ReportBadChoice(SourceText s, TextSpan span, string what, IReadOnlyList<string> choices, string got) =>
+        Error("GAN0203", s, span, $"{what} must be {string.Join(", ", choices.Take(choices.Count - 1))} or {choices[^1]}, got {got}{DidYouMean(got, choices)}");
     public void ReportArity(SourceText s, TextSpan span, string callee, string detail) =>
         Error("GAN0204", s, span, $"{callee}: {detail}");
     public void ReportUnknownKeyword(SourceText s, TextSpan span, string callee, string keyword, IEnumerable<string> known) =>
@@ -109,6 +130,8 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Error("GAN0209", s, new TextSpan(0, 0), $"the spec has no {what}; add e.g. `{example}`");
     public void ReportUseFailed(SourceText s, TextSpan span, string path, string reason) =>
         Error("GAN0210", s, span, $"cannot use \"{path}\": {reason}");
+    public void ReportCannotRead(SourceText s, string path, string reason) =>
+        Error("GAN0210", s, default, $"cannot read the spec \"{path}\": {reason}");
     public void ReportMustBeNamed(SourceText s, TextSpan span, string callee, string name, string why) =>
         Error("GAN0211", s, span, $"{callee}: write '{name}:' before this value; {why}");
     public void ReportRecursiveBlock(SourceText s, TextSpan span, string name) =>
@@ -116,13 +139,16 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportOutOfRange(SourceText s, TextSpan span, string what, string detail) =>
         Error("GAN0213", s, span, $"{what} {detail}");
 
+    public void ReportBlockNamedLikeLayer(SourceText s, TextSpan span, string name) =>
+        Error("GAN0214", s, span, $"block '{name}' has the name of a built-in layer, which it would hide; rename the block (e.g. '{name}_block')");
+
     // ---- GAN03xx: shapes --------------------------------------------------------------------
     public void ReportLinearMismatch(SourceText s, TextSpan span, string layer, int expected, int got, string producer) =>
         Error("GAN0301", s, span, $"{layer} expects {expected} input features, got {got} from {producer}");
     public void ReportRank(SourceText s, TextSpan span, string layer, string expectedAndGot) =>
         Error("GAN0302", s, span, $"{layer} expects {expectedAndGot}");
-    public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, long toCount) =>
-        Error("GAN0303", s, span, $"reshape from {from} ({fromCount} elements) to {to} ({toCount} elements) changes the element count");
+    public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, double toCount) =>
+        Error("GAN0303", s, span, $"reshape from {from} ({fromCount} elements) to {to} ({toCount:0} elements) changes the element count");
     public void ReportConcat(SourceText s, TextSpan span, string detail) =>
         Error("GAN0304", s, span, $"concat: {detail}");
     public void ReportSpatial(SourceText s, TextSpan span, string layer, string detail) =>
@@ -133,6 +159,9 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         Error("GAN0307", s, span, $"{network} input '{input}' expects N×{expected}, got N×{got}");
     public void ReportOutputChoice(SourceText s, TextSpan span, string network, string detail) =>
         Error("GAN0308", s, span, $"network {network}: {detail}");
+
+    public void ReportTooLarge(SourceText s, TextSpan span, string what, string detail) =>
+        Error("GAN0309", s, span, $"{what}: {detail}");
 
     // ---- GAN04xx: losses ----------------------------------------------------------------------
     public void ReportUnreachable(SourceText s, TextSpan span, string optimizer, string network, string loss) =>
@@ -165,12 +194,18 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
     // ---- GAN06xx: lints and quirks -------------------------------------------------------------
     public void ReportEpsLikeMomentum(SourceText s, TextSpan span, double eps) =>
         Warning("GAN0601", s, span, $"batchnorm eps {eps} is large: it reads like a momentum (PyTorch's BatchNorm1d(n, 0.8) passes 0.8 as eps); if you mean it, acknowledge it with quirk \"...\" after the layer");
+    public void ReportMomentumLikeDecay(SourceText s, TextSpan span, double momentum) =>
+        Warning("GAN0607", s, span, $"batchnorm momentum {momentum} is PyTorch's (the weight of each new batch), but it reads like a TF/Keras momentum, which is a decay; for Keras' momentum={momentum} write decay: {momentum} (momentum = 1 − decay), or acknowledge it with quirk \"...\"");
+    public void ReportCriticSigmoid(SourceText s, TextSpan span, string loss, string network, string output) =>
+        Warning("GAN0608", s, span, $"{loss} reads the critic's raw score, but {network}.{output} ends in sigmoid, which squashes it into (0, 1); drop the sigmoid");
     public void ReportUnusedNetwork(SourceText s, TextSpan span, string name) =>
         Warning("GAN0602", s, span, $"network {name} is never used by a loss");
     public void ReportUnusedLatent(SourceText s, TextSpan span, string name) =>
         Warning("GAN0603", s, span, $"latent part '{name}' is never used");
     public void ReportAbsurdSize(SourceText s, TextSpan span, long count, long limit) =>
-        Error("GAN0604", s, span, $"the networks have {count:N0} parameters in total, over the limit of {limit:N0}; check the layer sizes");
+        Error("GAN0604", s, span, $"the networks have {(count == long.MaxValue ? "more than 9e18" : count.ToString("N0"))} parameters in total, over the limit of {limit:N0}; check the layer sizes");
+    public void ReportPartOrder(SourceText s, TextSpan span, string network, string order, string firstOrder) =>
+        Warning("GAN0606", s, span, $"{network} gets its latent parts in the order ({order}) here but ({firstOrder}) elsewhere; the concatenated input differs, so use one order everywhere");
     public void ReportUnusedLoss(SourceText s, TextSpan span, string name) =>
         Warning("GAN0605", s, span, $"loss '{name}' is neither minimised nor used by another loss");
 }

@@ -34,7 +34,9 @@ public sealed class Formatter
             bool oneLiner = item is ParamSyntax or LatentSyntax or LossSyntax or OptimizerSyntax or HeaderSyntax or SourceSyntax or UseSyntax;
             bool sameGroup = lastKind == kind || (lastKind is "HeaderSyntax" && kind is "SourceSyntax");
             if (lastKind is not null && !(oneLiner && sameGroup)) sb.Append('\n');
-            LeadingComments(item.Span.Start);
+            // A one-line item is printed on one line: comments inside it (a loss written over several
+            // lines) go above it, in order; a comment after its last token stays trailing.
+            LeadingComments(oneLiner ? item.Span.End : item.Span.Start);
             Item(item);
             TrailingComment(item.Span.End);
             lastKind = kind;
@@ -55,10 +57,12 @@ public sealed class Formatter
             sb.Append(indent).Append('#').Append(Pad(comments.Dequeue().Text)).Append('\n');
     }
 
+    /// <summary>A comment trails code when only blanks and ';' separate it from the code's last token.</summary>
     void TrailingComment(int end)
     {
         var src = spec.Source;
-        if (comments.Count > 0 && src.LineIndex(comments.Peek().Start) == src.LineIndex(Math.Max(0, end - 1)) && comments.Peek().Start >= end)
+        if (comments.Count > 0 && comments.Peek().Start >= end && src.LineIndex(comments.Peek().Start) == src.LineIndex(Math.Max(0, end - 1))
+            && src.Text[end..comments.Peek().Start].All(c => c is ' ' or '\t' or ';'))
         {
             sb.Length -= 1; // drop the newline
             sb.Append("  #").Append(Pad(comments.Dequeue().Text)).Append('\n');
@@ -86,7 +90,7 @@ public sealed class Formatter
                 indent += "  ";
                 foreach (var setting in s.Settings)
                 {
-                    LeadingComments(setting.Span.Start);
+                    LeadingComments(setting.Span.End);
                     Line($"{setting.Key.Text}: {Expr(setting.Value)}");
                     TrailingComment(setting.Span.End);
                 }
@@ -112,7 +116,7 @@ public sealed class Formatter
         indent += "  ";
         foreach (var st in body)
         {
-            LeadingComments(st.Span.Start);
+            LeadingComments(st is IfSyntax ? st.Span.Start : st.Span.End);
             switch (st)
             {
                 case LayerSyntax l: Line(Expr(l.Call) + (l.Quirk is null ? "" : " quirk " + Str(l.Quirk.Text))); break;
@@ -122,7 +126,7 @@ public sealed class Formatter
                 case InitSyntax i: Line($"init {Expr(i.Init)}"); break;
                 case IfSyntax f:
                     Line($"if {Expr(f.Condition)} {{");
-                    Statements(f.Then, f.Else is null ? f.Span.End : f.Else.FirstOrDefault()?.Span.Start ?? f.Span.End);
+                    Statements(f.Then, f.Else is null ? f.Span.End : ElseKeyword(f));
                     if (f.Else is not null)
                     {
                         Line("} else {");
@@ -135,6 +139,20 @@ public sealed class Formatter
         }
         LeadingComments(end);
         indent = indent[..^2];
+    }
+
+    /// <summary>Offset of the <c>else</c> of an if: comments before it close the then-branch, later ones open the else-branch.</summary>
+    int ElseKeyword(IfSyntax f)
+    {
+        var text = spec.Source.Text;
+        int from = f.Then.Count > 0 ? f.Then[^1].Span.End : f.Condition.Span.End;
+        int to = f.Else is { Count: > 0 } e ? e[0].Span.Start : f.Span.End;
+        for (int i = from; i < to; i++)
+        {
+            if (text[i] == '#') { while (i < to && text[i] != '\n') i++; continue; }
+            if (string.CompareOrdinal(text, i, "else", 0, 4) == 0) return i;
+        }
+        return to;
     }
 
     static string Str(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\t", "\\t") + "\"";

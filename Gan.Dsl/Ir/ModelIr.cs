@@ -24,5 +24,5 @@ public sealed record ModelIr(
     public NetworkIr Network(string name) => Networks.First(n => n.Name == name);
     public LatentIr Latent(string name) => Latents.First(l => l.Name == name);
     public LossIr Loss(string name) => Losses.First(l => l.Name == name);
-    public long TotalParameters => Networks.Sum(n => n.Parameters);
+    public long TotalParameters => NetworkIr.SaturatingSum(Networks.Select(n => n.Parameters));
 }

@@ -18,7 +18,12 @@ public sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> In
 public sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, ImmutableArray<NodeIr> Nodes,
                                ImmutableDictionary<string, int> Outputs, string DefaultOutput)
 {
-    public long Parameters => Nodes.Sum(n => n.Parameters);
+    /// <summary>Trainable parameters of all nodes; saturates at <see cref="long.MaxValue"/> instead of overflowing.</summary>
+    public long Parameters => SaturatingSum(Nodes.Select(n => n.Parameters));
     public bool HasBatchNorm => Nodes.Any(n => n.Op is BatchNormOp);
     public static int InputRef(int k) => -1 - k;
+
+    /// <summary>A sum of non-negative counts that stops at <see cref="long.MaxValue"/>.</summary>
+    public static long SaturatingSum(IEnumerable<long> counts) =>
+        counts.Aggregate(0L, (a, c) => a > long.MaxValue - c ? long.MaxValue : a + c);
 }

@@ -22,6 +22,25 @@ public static class ShapeRules
         "reshape", "flatten", "concat", "embedding", "upsample", "avgpool", "maxpool", "global_avgpool",
     ];
 
+    /// <summary>Largest number of elements one sample may have at any point of a network (2³¹ − 1).</summary>
+    public const long MaxElements = int.MaxValue;
+
+    /// <summary>
+    /// The output shape <paramref name="dims"/>, computed in 64 bits, or GAN0309 when a dimension or the
+    /// per-sample element count exceeds <see cref="MaxElements"/> (the int shapes would wrap around).
+    /// </summary>
+    public static ShapeResult Sized(params long[] dims)
+    {
+        long count = 1;
+        foreach (var d in dims)
+        {
+            count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
+            if (d > MaxElements || count > MaxElements)
+                return ShapeResult.Fail("GAN0309", $"N×{string.Join("×", dims)} has more than {MaxElements:N0} elements per sample; check the sizes");
+        }
+        return ShapeResult.Of([.. dims.Select(d => (int)d)]);
+    }
+
     /// <summary>linear: N×F → N×out. With an explicit <paramref name="inFeatures"/>, F must equal it.</summary>
     public static ShapeResult Linear(int[] input, int? inFeatures, int outFeatures)
     {
@@ -29,27 +48,34 @@ public static class ShapeRules
             return ShapeResult.Fail("GAN0302", $"N×F (a flat vector), got {Shape.Show(input)}; add flatten before it");
         if (inFeatures is int f && f != input[0])
             return ShapeResult.Fail("GAN0301", $"{f}|{input[0]}");
-        return ShapeResult.Of(outFeatures);
+        return Sized(outFeatures);
     }
 
     /// <summary>Output length and padding (before, after) of a convolution along one axis.</summary>
     public static (int Out, int Before, int After) ConvAxis(int size, int kernel, int stride, int dilation, Padding padding)
     {
-        int span = dilation * (kernel - 1) + 1;
+        var (o, b, a) = ConvAxisLong(size, kernel, stride, dilation, padding);
+        return ((int)o, (int)b, (int)a);
+    }
+
+    /// <summary><see cref="ConvAxis"/> in 64 bits, so huge kernels, dilations or paddings cannot wrap around.</summary>
+    static (long Out, long Before, long After) ConvAxisLong(long size, long kernel, long stride, long dilation, Padding padding)
+    {
+        long span = dilation * (kernel - 1) + 1;
         switch (padding.Mode)
         {
             case "same":
             {
-                int outSize = (size + stride - 1) / stride;
-                int total = Math.Max((outSize - 1) * stride + span - size, 0);
+                long outSize = (size + stride - 1) / stride;
+                long total = Math.Max((outSize - 1) * stride + span - size, 0);
                 return (outSize, total / 2, total - total / 2);
             }
             case "valid":
                 return (size - span < 0 ? 0 : (size - span) / stride + 1, 0, 0);
             default:
             {
-                int p = padding.Amount;
-                int padded = size + 2 * p;
+                long p = padding.Amount;
+                long padded = size + 2 * p;
                 return (padded - span < 0 ? 0 : (padded - span) / stride + 1, p, p);
             }
         }
@@ -69,11 +95,11 @@ public static class ShapeRules
     public static ShapeResult Conv2d(int[] input, int? inChannels, int outChannels, int kernel, int stride, int dilation, Padding padding)
     {
         if (ImageInput(input, inChannels) is { } bad) return bad;
-        var (h, _, _) = ConvAxis(input[1], kernel, stride, dilation, padding);
-        var (w, _, _) = ConvAxis(input[2], kernel, stride, dilation, padding);
+        var (h, _, _) = ConvAxisLong(input[1], kernel, stride, dilation, padding);
+        var (w, _, _) = ConvAxisLong(input[2], kernel, stride, dilation, padding);
         if (h <= 0 || w <= 0)
             return ShapeResult.Fail("GAN0305", $"kernel {kernel} with stride {stride} and {padding.Mode} padding leaves no output on {input[1]}×{input[2]}: the spatial size reaches zero");
-        return ShapeResult.Of(outChannels, h, w);
+        return Sized(outChannels, h, w);
     }
 
     /// <summary>
@@ -83,24 +109,31 @@ public static class ShapeRules
     /// </summary>
     public static (int Out, int CropBefore, int CropAfter) ConvTransposeAxis(int size, int kernel, int stride, Padding padding, int outputPadding)
     {
-        int full = (size - 1) * stride + kernel;
+        var (o, b, a) = ConvTransposeAxisLong(size, kernel, stride, padding, outputPadding);
+        return ((int)o, (int)b, (int)a);
+    }
+
+    /// <summary><see cref="ConvTransposeAxis"/> in 64 bits, so huge strides or kernels cannot wrap around.</summary>
+    static (long Out, long CropBefore, long CropAfter) ConvTransposeAxisLong(long size, long kernel, long stride, Padding padding, long outputPadding)
+    {
+        long full = (size - 1) * stride + kernel;
         switch (padding.Mode)
         {
             case "same":
             {
-                int outSize = size * stride;
-                int total = full - outSize;                     // = kernel − stride
-                int before = total > 0 ? total / 2 : 0;
+                long outSize = size * stride;
+                long total = full - outSize;                     // = kernel − stride
+                long before = total > 0 ? total / 2 : 0;
                 return (outSize, before, total - before);
             }
             case "valid":
             {
-                int outSize = size * stride + Math.Max(kernel - stride, 0);
+                long outSize = size * stride + Math.Max(kernel - stride, 0);
                 return (outSize, 0, full - outSize);
             }
             default:
             {
-                int p = padding.Amount;
+                long p = padding.Amount;
                 return (full - 2 * p + outputPadding, p, p - outputPadding);
             }
         }
@@ -110,11 +143,11 @@ public static class ShapeRules
     public static ShapeResult ConvTranspose2d(int[] input, int? inChannels, int outChannels, int kernel, int stride, Padding padding, int outputPadding)
     {
         if (ImageInput(input, inChannels) is { } bad) return bad;
-        var (h, _, _) = ConvTransposeAxis(input[1], kernel, stride, padding, outputPadding);
-        var (w, _, _) = ConvTransposeAxis(input[2], kernel, stride, padding, outputPadding);
+        var (h, _, _) = ConvTransposeAxisLong(input[1], kernel, stride, padding, outputPadding);
+        var (w, _, _) = ConvTransposeAxisLong(input[2], kernel, stride, padding, outputPadding);
         if (h <= 0 || w <= 0)
             return ShapeResult.Fail("GAN0305", $"padding {padding.Amount} crops away the whole {input[1]}×{input[2]} output: the spatial size reaches zero");
-        return ShapeResult.Of(outChannels, h, w);
+        return Sized(outChannels, h, w);
     }
 
     /// <summary>batchnorm: N×F or N×C×H×W, same shape out. An explicit feature count must match.</summary>
@@ -152,13 +185,13 @@ public static class ShapeRules
             target = (int[])target.Clone();
             target[unknown] = (int)(count / known);
         }
-        if (Shape.Count(target) != count)
-            return ShapeResult.Fail("GAN0303", $"{Shape.Dims(target)}|{Shape.Count(target)}");
+        if (target.Aggregate(1.0, (a, d) => a * d) != count)
+            return ShapeResult.Fail("GAN0303", $"{Shape.Dims(target)}|{target.Aggregate(1.0, (a, d) => a * d).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}");
         return ShapeResult.Of(target);
     }
 
     /// <summary>flatten: N×… → N×(product).</summary>
-    public static ShapeResult Flatten(int[] input) => ShapeResult.Of((int)Shape.Count(input));
+    public static ShapeResult Flatten(int[] input) => Sized(Shape.Count(input));
 
     /// <summary>concat along the first non-batch axis: all other dimensions must agree.</summary>
     public static ShapeResult Concat(IReadOnlyList<int[]> inputs)
@@ -170,15 +203,18 @@ public static class ShapeRules
             if (x.Length != first.Length || !x.Skip(1).SequenceEqual(first.Skip(1)))
                 return ShapeResult.Fail("GAN0304", $"cannot join {Shape.Show(first)} and {Shape.Show(x)} along dimension 1: the other dimensions must agree");
         }
-        var result = (int[])first.Clone();
-        result[0] = inputs.Sum(x => x[0]);
-        return ShapeResult.Of(result);
+        return Sized([inputs.Sum(x => (long)x[0]), .. first.Skip(1).Select(d => (long)d)]);
     }
 
-    /// <summary>embedding: an integer label N → N×dim.</summary>
-    public static ShapeResult Embedding(bool inputIsLabel, int[] input, int dim) =>
-        inputIsLabel ? ShapeResult.Of(dim)
-            : ShapeResult.Fail("GAN0302", $"an integer label input (declare it as label(K)), got a float tensor {Shape.Show(input)}");
+    /// <summary>embedding: an integer label in [0, K) → N×dim; the table needs at least K rows.</summary>
+    public static ShapeResult Embedding(int labelClasses, int[] input, int count, int dim)
+    {
+        if (labelClasses <= 0)
+            return ShapeResult.Fail("GAN0302", $"an integer label input (declare it as label(K)), got a float tensor {Shape.Show(input)}");
+        if (count < labelClasses)
+            return ShapeResult.Fail("GAN0213", $"its table has {count} rows, but the label input has {labelClasses} classes (0..{labelClasses - 1}); use embedding({labelClasses}, {dim})");
+        return Sized(dim);
+    }
 
     /// <summary>upsample by an integer factor: N×C×H×W → N×C×(sH)×(sW).</summary>
     public static ShapeResult Upsample(int[] input, double scale)
@@ -186,19 +222,19 @@ public static class ShapeRules
         if (input.Length != 3) return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}");
         if (scale < 1 || Math.Abs(scale - Math.Round(scale)) > 1e-9)
             return ShapeResult.Fail("GAN0305", $"scale {scale} gives {input[1] * scale}×{input[2] * scale}, which is not a whole size; use an integer scale");
-        int s = (int)Math.Round(scale);
-        return ShapeResult.Of(input[0], input[1] * s, input[2] * s);
+        long s = (long)Math.Min(Math.Round(scale), int.MaxValue);
+        return Sized(input[0], input[1] * s, input[2] * s);
     }
 
     /// <summary>avg/max pool: N×C×H×W → N×C×H'×W' with H' = ⌊(H + 2p − k)/s⌋ + 1.</summary>
     public static ShapeResult Pool(int[] input, int kernel, int stride, int padding)
     {
         if (input.Length != 3) return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}");
-        int h = (input[1] + 2 * padding - kernel) / stride + 1;
-        int w = (input[2] + 2 * padding - kernel) / stride + 1;
-        if (input[1] + 2 * padding < kernel || input[2] + 2 * padding < kernel || h <= 0 || w <= 0)
+        long h = (input[1] + 2L * padding - kernel) / stride + 1;
+        long w = (input[2] + 2L * padding - kernel) / stride + 1;
+        if (input[1] + 2L * padding < kernel || input[2] + 2L * padding < kernel || h <= 0 || w <= 0)
             return ShapeResult.Fail("GAN0305", $"a {kernel}×{kernel} window does not fit in {input[1]}×{input[2]}: the spatial size reaches zero");
-        return ShapeResult.Of(input[0], h, w);
+        return Sized(input[0], h, w);
     }
 
     /// <summary>global average pool: N×C×H×W → N×C.</summary>

@@ -107,10 +107,18 @@ public sealed class Lexer
             if (pos < text.Length && char.IsDigit(text[pos])) { while (pos < text.Length && char.IsDigit(text[pos])) pos++; }
             else pos = save;
         }
+        // A number runs into letters (5x5, 784x, 2e-4f): the whole run is one malformed number.
+        bool glued = pos < text.Length && (char.IsLetter(text[pos]) || text[pos] == '_');
+        while (pos < text.Length && (char.IsLetterOrDigit(text[pos]) || text[pos] == '_')) pos++;
         var raw = text[start..pos];
-        if (!double.TryParse(raw.Replace("_", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        if (glued)
         {
-            diagnostics.ReportBadNumber(source, Span(start), raw);
+            diagnostics.ReportBadNumber(source, Span(start), raw, "a number cannot run into letters; put a space or comma between them");
+            return new Token(TokenKind.Number, Span(start), raw, 0, newline);
+        }
+        if (!double.TryParse(raw.Replace("_", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            diagnostics.ReportBadNumber(source, Span(start), raw, "it is too large for a 64-bit float");
             value = 0;
         }
         return new Token(TokenKind.Number, Span(start), raw, value, newline);

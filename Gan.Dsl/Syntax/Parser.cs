@@ -41,8 +41,24 @@ public sealed class Parser
     Token Expect(TokenKind kind, string what)
     {
         if (At(kind)) return Advance();
-        diagnostics.ReportExpected(source, Current.Span, what, Describe(Current));
+        ReportExpectedHere(what);
         throw new ParseError();
+    }
+
+    /// <summary>
+    /// Reports what was expected. When the current token starts a new line (or is the end of the file),
+    /// the missing piece belongs at the end of the previous line: point there, not at the next line.
+    /// </summary>
+    void ReportExpectedHere(string what)
+    {
+        var t = Current;
+        if (pos > 0 && (t.NewlineBefore || t.Kind == TokenKind.EndOfFile))
+        {
+            var end = tokens[pos - 1].Span.End;
+            var found = t.Kind == TokenKind.EndOfFile ? Describe(t) : $"the end of the line (next comes {Describe(t)})";
+            diagnostics.ReportExpected(source, new TextSpan(end, 0), what, found);
+        }
+        else diagnostics.ReportExpected(source, t.Span, what, Describe(t));
     }
 
     Token ExpectIdentifier(string what) => Expect(TokenKind.Identifier, what);
@@ -162,7 +178,7 @@ public sealed class Parser
                 var call = ParseCall("an optimiser such as adam(G, lr: 2e-4)");
                 if (!AtWord("minimize"))
                 {
-                    diagnostics.ReportExpected(source, Current.Span, "'minimize' and the name of the loss this optimiser minimises", Describe(Current));
+                    ReportExpectedHere("'minimize' and the name of the loss this optimiser minimises");
                     throw new ParseError();
                 }
                 Advance();
@@ -350,7 +366,7 @@ public sealed class Parser
                 return new ParenthesizedSyntax(inner, To(t, close));
             }
             default:
-                diagnostics.ReportExpected(source, t.Span, "an expression", Describe(t));
+                ReportExpectedHere("an expression");
                 throw new ParseError();
         }
     }
