@@ -59,7 +59,7 @@ public sealed partial class DiagnosticBag : IEnumerable<Diagnostic>
         ["GAN0302"] = (Severity.Error, "a layer gets a tensor of the wrong rank"),
         ["GAN0303"] = (Severity.Error, "reshape changes the element count"),
         ["GAN0304"] = (Severity.Error, "concatenated values do not fit together"),
-        ["GAN0305"] = (Severity.Error, "a spatial size reaches zero or is not whole"),
+        ["GAN0305"] = (Severity.Error, "a spatial size reaches zero or is not whole, or a layer cannot use the spatial size it gets"),
         ["GAN0306"] = (Severity.Error, "a network output does not fit the loss it feeds"),
         ["GAN0307"] = (Severity.Error, "a network is applied to a value of the wrong shape"),
         ["GAN0308"] = (Severity.Error, "a network has no output, or several and none chosen"),

@@ -164,8 +164,13 @@ public static class ShapeRules
     public static ShapeResult LayerNorm(int[] input) => ShapeResult.Of(input);
 
     /// <summary>instancenorm: N×C×H×W, shape unchanged.</summary>
-    public static ShapeResult InstanceNorm(int[] input) =>
-        input.Length == 3 ? ShapeResult.Of(input) : ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}");
+    public static ShapeResult InstanceNorm(int[] input)
+    {
+        if (input.Length != 3) return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}");
+        if (input[1] * (long)input[2] < 2)
+            return ShapeResult.Fail("GAN0305", $"it normalises each channel over H×W, and {input[1]}×{input[2]} has one element (PyTorch refuses it); use batchnorm or layernorm, or normalise before the size reaches 1×1");
+        return ShapeResult.Of(input);
+    }
 
     /// <summary>Element-wise layers (dropout, activations): shape unchanged.</summary>
     public static ShapeResult Elementwise(int[] input) => ShapeResult.Of(input);
@@ -230,6 +235,8 @@ public static class ShapeRules
     public static ShapeResult Pool(int[] input, int kernel, int stride, int padding)
     {
         if (input.Length != 3) return ShapeResult.Fail("GAN0302", $"N×C×H×W, got {Shape.Show(input)}");
+        if (2L * padding > kernel)
+            return ShapeResult.Fail("GAN0305", $"padding {padding} is more than half the {kernel}×{kernel} window (PyTorch allows at most {kernel / 2}); lower the padding or widen the window");
         long h = (input[1] + 2L * padding - kernel) / stride + 1;
         long w = (input[2] + 2L * padding - kernel) / stride + 1;
         if (input[1] + 2L * padding < kernel || input[2] + 2L * padding < kernel || h <= 0 || w <= 0)
