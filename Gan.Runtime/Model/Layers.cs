@@ -28,39 +28,47 @@ public static class Initialise
 }
 
 /// <summary>
-/// Spectral normalisation by power iteration: W / σ(W), with σ estimated from a persistent vector u
-/// (a buffer, saved in checkpoints) refined by <c>iterations</c> steps per training forward.
+/// Spectral normalisation (Miyato et al.; PyTorch's spectral_norm): W / σ with σ = uᵀ W v, where u and v
+/// are persistent buffers (saved in checkpoints) refined by <c>iterations</c> power-iteration steps per
+/// training forward, without gradient. σ is differentiated through W only, u and v being constants.
 /// </summary>
 public sealed class SpectralNormalizer : nn.Module
 {
-    readonly Tensor u;
-    readonly int iterations;
+    readonly Tensor u, v;
+    readonly int iterations, dim;
 
-    public SpectralNormalizer(string name, long rows, int iterations) : base(name)
+    /// <param name="weight">the layer's weight; u and v start from 15 power iterations on it.</param>
+    /// <param name="dim">the output dimension of the weight (rows): 0, or 1 for a transposed convolution (in×out×k×k), as PyTorch.</param>
+    public SpectralNormalizer(string name, Tensor weight, int iterations, int dim = 0) : base(name)
     {
         this.iterations = iterations;
+        this.dim = dim;
+        long rows = weight.shape[dim];
         u = F.normalize(randn(rows), dim: 0);
+        v = zeros(weight.numel() / rows);
         register_buffer("u", u);
+        register_buffer("v", v);
+        PowerIterations(weight, 15);
     }
 
-    /// <summary>Returns W/σ for a weight whose first dimension is the output (rows).</summary>
+    void PowerIterations(Tensor weight, int n)
+    {
+        using var _ = no_grad();
+        var w = Matrix(weight);                                   // rows × cols
+        for (int i = 0; i < n; i++)
+        {
+            v.copy_(F.normalize(w.t().mv(u), dim: 0));
+            u.copy_(F.normalize(w.mv(v), dim: 0));
+        }
+    }
+
+    Tensor Matrix(Tensor weight) => dim == 0 ? weight.reshape(weight.shape[0], -1) : weight.transpose(0, dim).reshape(weight.shape[dim], -1);
+
+    /// <summary>Returns W/σ.</summary>
     public Tensor Normalise(Tensor weight)
     {
-        var w = weight.reshape(weight.shape[0], -1);              // rows × cols
-        if (training)
-        {
-            using var _ = no_grad();
-            Tensor uu = u, v = u;
-            for (int i = 0; i < iterations; i++)
-            {
-                v = F.normalize(w.t().mv(uu), dim: 0);
-                uu = F.normalize(w.mv(v), dim: 0);
-            }
-            u.copy_(uu);
-        }
-        using var __ = no_grad();
-        var vFinal = F.normalize(w.t().mv(u), dim: 0).detach();
-        var sigma = u.detach().dot(w.mv(vFinal));
+        if (training) PowerIterations(weight, iterations);
+        var sigma = u.dot(Matrix(weight).mv(v));                  // scalar; u, v constants
         return weight / sigma;
     }
 }
@@ -80,7 +88,7 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
         Initialise.Apply(weight, bias, op.Init, op.In);
         register_parameter("weight", weight);
         if (bias is not null) register_parameter("bias", bias);
-        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", op.Out, op.PowerIterations); register_module("sn", sn); }
+        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", weight, op.PowerIterations); register_module("sn", sn); }
     }
 
     public override Tensor forward(Tensor x) => F.linear(x, sn is null ? weight : sn.Normalise(weight), bias);   // N×out
@@ -104,7 +112,7 @@ public sealed class Conv2dLayer : nn.Module<Tensor, Tensor>
         Initialise.Apply(weight, bias, op.Init, (long)op.InChannels * op.KernelH * op.KernelW);
         register_parameter("weight", weight);
         if (bias is not null) register_parameter("bias", bias);
-        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", op.OutChannels, op.PowerIterations); register_module("sn", sn); }
+        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", weight, op.PowerIterations); register_module("sn", sn); }
         symmetric = op.PadTop == op.PadBottom && op.PadLeft == op.PadRight;
     }
 
@@ -135,7 +143,7 @@ public sealed class ConvTranspose2dLayer : nn.Module<Tensor, Tensor>
         Initialise.Apply(weight, bias, op.Init, (long)op.OutChannels * op.KernelH * op.KernelW);
         register_parameter("weight", weight);
         if (bias is not null) register_parameter("bias", bias);
-        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", op.InChannels, op.PowerIterations); register_module("sn", sn); }
+        if (op.SpectralNorm) { sn = new SpectralNormalizer("sn", weight, op.PowerIterations, dim: 1); register_module("sn", sn); }
     }
 
     public override Tensor forward(Tensor x)
@@ -153,21 +161,25 @@ public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
 {
     readonly BatchNormOp op;
     readonly Parameter? weight, bias;
-    readonly Tensor runningMean, runningVar;
+    // Field names equal the registered buffer names: Module.to(device or dtype) replaces registered
+    // tensors and updates the fields of the same name (other fields would keep disposed handles).
+#pragma warning disable IDE1006
+    readonly Tensor running_mean, running_var;
+#pragma warning restore IDE1006
 
     public BatchNormLayer(string name, BatchNormOp op) : base(name)
     {
         this.op = op;
         if (op.Scale) { weight = new Parameter(ones(op.Features)); register_parameter("weight", weight); }
         if (op.Shift) { bias = new Parameter(zeros(op.Features)); register_parameter("bias", bias); }
-        runningMean = zeros(op.Features);
-        runningVar = ones(op.Features);
-        register_buffer("running_mean", runningMean);
-        register_buffer("running_var", runningVar);
+        running_mean = zeros(op.Features);
+        running_var = ones(op.Features);
+        register_buffer("running_mean", running_mean);
+        register_buffer("running_var", running_var);
     }
 
     public override Tensor forward(Tensor x) =>
-        F.batch_norm(x, runningMean, runningVar, weight, bias, training, op.Momentum, op.Eps);
+        F.batch_norm(x, running_mean, running_var, weight, bias, training, op.Momentum, op.Eps);
 }
 
 /// <summary>Ops without parameters.</summary>

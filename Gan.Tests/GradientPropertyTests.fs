@@ -1,0 +1,197 @@
+/// Property 3: for every layer kind and every loss primitive, autograd's gradient equals central finite
+/// differences in float64 (DiffSharp is not available; finite differences are the oracle).
+module Gan.Tests.GradientPropertyTests
+
+open System
+open System.Collections.Generic
+open FsCheck
+open FsCheck.FSharp
+open global.Xunit
+open TorchSharp
+open Gan.Dsl
+open Gan.Dsl.Ir
+open Gan.Dsl.Shapes
+open Gan.Runtime.Model
+open Gan.Runtime.Training
+open Gan.Tests.Generators
+
+/// Central-difference step and tolerance: |autograd − numeric| ≤ tol·max(1, |numeric|).
+let h = 1e-6
+let tol = 1e-6
+
+/// One single-layer network: the layer kind, the input declaration, the body lines and the batch size.
+type LayerCase = { Kind: string; Inputs: string; Lines: string list; Seed: int }
+
+let private pick (r: Random) (xs: 'a list) = xs.[r.Next xs.Length]
+
+/// A random small instance of a layer kind (sizes from the case seed, so shrinking is by seed).
+let layerCase (kind: string) (seed: int) : LayerCase =
+    let r = Random seed
+    let n () = r.Next(1, 5)
+    let image minHw =
+        let c, hh, w = r.Next(1, 3), r.Next(minHw, 6), r.Next(minHw, 6)
+        sprintf "x: [%d, %d, %d]" c hh w, (c, hh, w)
+    let flat () = let f = n () in sprintf "x: [%d]" f, f
+    let one inputs line = { Kind = kind; Inputs = inputs; Lines = [ line ]; Seed = seed }
+    match kind with
+    | "linear" ->
+        let i, _ = flat ()
+        one i (sprintf "linear(%d%s)" (n ()) (if r.Next 2 = 0 then ", spectral_norm: true" else ""))
+    | "conv2d" ->
+        let i, _ = image 3
+        let k = r.Next(1, 4)
+        let pad = pick r [ "same"; "valid"; string (r.Next(0, 2)) ]
+        let dil = if pad <> "same" && k <= 2 then r.Next(1, 3) else 1
+        one i (sprintf "conv2d(%d, kernel: %d, stride: %d, padding: %s, dilation: %d%s)" (r.Next(1, 3)) k (r.Next(1, 3)) pad dil (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
+    | "conv_transpose2d" ->
+        let i, _ = image 1
+        let k = r.Next(1, 4)
+        let pad = pick r [ "same"; "valid"; "0" ]
+        one i (sprintf "conv_transpose2d(%d, kernel: %d, stride: %d, padding: %s%s)" (r.Next(1, 3)) k (r.Next(1, 3)) pad (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
+    | "batchnorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) (pick r [ "batchnorm"; "batchnorm(eps: 0.8)"; "batchnorm(scale: false)" ])
+    | "layernorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) "layernorm"
+    | "instancenorm" -> one (fst (image 2)) (pick r [ "instancenorm"; "instancenorm(affine: true)" ])
+    | "dropout" -> one (fst (flat ())) "dropout(0.3)"
+    | "relu" | "gelu" | "tanh" | "sigmoid" | "softplus" -> one (fst (flat ())) kind
+    | "leaky_relu" -> one (fst (flat ())) "leaky_relu(0.2)"
+    | "elu" -> one (fst (flat ())) "elu(0.7)"
+    | "reshape" -> let i, (c, hh, w) = image 1 in one i (sprintf "reshape(%d, %d)" (c * hh) w)
+    | "flatten" -> one (fst (image 1)) "flatten"
+    | "concat" -> { Kind = kind; Inputs = fst (flat ()); Lines = [ "let a"; "tanh"; "concat(a)" ]; Seed = seed }
+    | "embedding" -> let k = r.Next(2, 5) in one (sprintf "y: label(%d)" k) (sprintf "embedding(%d, %d)" k (n ()))
+    | "upsample" -> one (fst (image 1)) (pick r [ "upsample(2)"; "upsample(2, mode: bilinear)" ])
+    | "avgpool" | "maxpool" ->
+        let i, (_, hh, w) = image 2
+        let k = r.Next(1, min hh w + 1)
+        one i (sprintf "%s(%d, padding: %d)" kind k (r.Next(0, k / 2 + 1)))
+    | "global_avgpool" -> one (fst (image 1)) "global_avgpool"
+    | other -> failwithf "no gradient case for layer kind '%s': add one to GradientPropertyTests.layerCase" other
+
+let private compileLayer (c: LayerCase) =
+    let text, _ = specOf { Header = sprintf "network N(%s)" c.Inputs; Lines = c.Lines; Outputs = [] }
+    let r = Compilation.Compile("grad.gan", text)
+    if r.HasErrors then failwithf "case does not compile: %s\n%s" (r.Errors |> Seq.map string |> String.concat "\n") text
+    r.Ir.Networks |> Seq.find (fun n -> n.Name = "N")
+
+/// Central finite differences of f with respect to every element of t (changed in place, then restored).
+let finiteDifferences (f: unit -> float) (t: torch.Tensor) =
+    let flat = t.view(-1L)
+    // Edits happen without autograd (t may be a parameter); f itself runs with it (a penalty needs it).
+    let set (i: int) (v: float) = use _ = torch.no_grad() in flat.[int64 i] <- torch.tensor(v, dtype = torch.float64)
+    Array.init (int flat.shape.[0]) (fun i ->
+        let x0 = flat.[int64 i].item<float>()
+        set i (x0 + h)
+        let plus = f ()
+        set i (x0 - h)
+        let minus = f ()
+        set i x0
+        (plus - minus) / (2.0 * h))
+
+let compareGradients what (autograd: float[]) (numeric: float[]) =
+    for i in 0 .. numeric.Length - 1 do
+        let err = abs (autograd.[i] - numeric.[i])
+        if err > tol * max 1.0 (abs numeric.[i]) then
+            failwithf "%s[%d]: autograd %.10g, finite differences %.10g (error %.3g)" what i autograd.[i] numeric.[i] err
+
+let private layerSeen = Dictionary<string, int>()
+
+let checkLayer (c: LayerCase) =
+    lock layerSeen (fun () -> layerSeen.[c.Kind] <- (match layerSeen.TryGetValue c.Kind with | true, k -> k + 1 | _ -> 1))
+    let ir = compileLayer c
+    use scope = torch.NewDisposeScope()
+    torch.manual_seed (int64 c.Seed) |> ignore
+    use m = new NetworkModule(ir)
+    m.``to``(torch.float64) |> ignore
+    // Spectral norm's power iteration changes u each training forward: check the formula with u, v fixed (eval).
+    if c.Lines |> List.exists (fun l -> l.Contains "spectral_norm") then m.eval() else m.train()
+    let batch = 3L
+    let input = ir.Inputs.[0]
+    let x =
+        if input.Kind = InputKind.Label then torch.randint(0L, int64 input.Classes, [| batch |])
+        else torch.randn(Array.append [| batch |] (input.Shape |> Seq.map int64 |> Seq.toArray), dtype = torch.float64)
+    let outShape = Array.append [| batch |] (ir.Nodes.[ir.Outputs.[ir.DefaultOutput]].Shape |> Seq.map int64 |> Seq.toArray)
+    let weights = torch.randn(outShape, dtype = torch.float64)
+    // f = Σ out ⊙ R: a scalar that depends on every output element. Dropout's mask is fixed by reseeding.
+    let f (x: torch.Tensor) =
+        torch.manual_seed 11L |> ignore
+        (m.Output([| x |], ir.DefaultOutput) * weights).sum()
+    let xg = if x.is_floating_point() then x.clone().requires_grad_(true) else x
+    f(xg).backward()
+    let parameters = m.named_parameters() |> Seq.map (fun struct (name, p) -> name, p) |> List.ofSeq
+    if x.is_floating_point() then
+        compareGradients (c.Kind + " input") (xg.grad.flatten().data<float>().ToArray()) (finiteDifferences (fun () -> f(x).item<float>()) x)
+    for (name, p) in parameters do
+        if isNull p.grad then failwithf "%s %s: no gradient reached this parameter" c.Kind name
+        let auto = p.grad.flatten().data<float>().ToArray()
+        compareGradients (sprintf "%s %s" c.Kind name) auto (finiteDifferences (fun () -> f(x).item<float>()) p)
+    true
+
+let private arbLayerCase =
+    let g = Gen.map2 layerCase (Gen.elements (List.ofSeq ShapeRules.LayerKinds)) (Gen.choose (0, 1_000_000))
+    Arb.fromGenShrink (g, fun c -> Seq.init 3 (fun i -> layerCase c.Kind i) |> Seq.filter (fun d -> d.Seed < c.Seed))
+
+[<Fact>]
+let ``For every layer kind, autograd's gradient with respect to the input and every parameter equals central finite differences in float64`` () =
+    Check.One(config.WithMaxTest(max cases 100), Prop.forAll arbLayerCase checkLayer)
+    let missing = ShapeRules.LayerKinds |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
+    Assert.True(missing.IsEmpty, sprintf "layer kinds never generated: %A" missing)
+
+/// A loss primitive (or the gradient penalty / R1) on random float64 inputs of a random batch size.
+type LossCase = { Primitive: string; Seed: int }
+
+let private lossNames = [ for k in Enum.GetValues<PrimitiveKind>() -> string k ] @ [ "GradientPenalty"; "R1" ]
+let private lossSeen = HashSet<string>()
+
+let checkLoss (c: LossCase) =
+    lock lossSeen (fun () -> lossSeen.Add c.Primitive |> ignore)
+    use scope = torch.NewDisposeScope()
+    torch.manual_seed (int64 c.Seed) |> ignore
+    let r = Random c.Seed
+    let n = int64 (r.Next(2, 6))
+    let f64 (shape: int64[]) = torch.randn(shape, dtype = torch.float64)
+    let col () = f64 [| n; 1L |]
+    let target () = torch.tensor(r.NextDouble(), dtype = torch.float64)
+    // Each case: the differentiated inputs and the loss as a function of them.
+    let inputs, loss =
+        match c.Primitive with
+        | "BceLogits" -> let t = target () in [ col () ], (fun (a: torch.Tensor list) -> Losses.BceLogits(a.[0], t))
+        | "Bce" -> let t = target () in [ col().sigmoid() ], (fun a -> Losses.Bce(a.[0], t))
+        | "CrossEntropy" ->
+            let k = int64 (r.Next(2, 6))
+            let labels = torch.randint(0L, k, [| n |])
+            [ f64 [| n; k |] ], (fun a -> Losses.CrossEntropy(a.[0], labels))
+        | "Mse" -> [ f64 [| n; 3L |]; f64 [| n; 3L |] ], (fun a -> Losses.Mse(a.[0], a.[1]))
+        | "L1" -> [ f64 [| n; 3L |]; f64 [| n; 3L |] ], (fun a -> Losses.L1(a.[0], a.[1]))
+        | "Mean" -> [ f64 [| n; 2L |] ], (fun a -> a.[0].mean())
+        | "WassersteinD" -> [ col (); col () ], (fun a -> Losses.WassersteinD(a.[0], a.[1]))
+        | "WassersteinG" -> [ col () ], (fun a -> Losses.WassersteinG(a.[0]))
+        | "HingeD" -> [ col () * 2.0; col () * 2.0 ], (fun a -> Losses.HingeD(a.[0], a.[1]))
+        | "HingeG" -> [ col () ], (fun a -> Losses.HingeG(a.[0]))
+        | "LeastSquaresD" -> [ col (); col () ], (fun a -> Losses.LeastSquaresD(a.[0], a.[1]))
+        | "LeastSquaresG" -> [ col () ], (fun a -> Losses.LeastSquaresG(a.[0]))
+        | "RelativisticD" -> [ col (); col () ], (fun a -> Losses.RelativisticD(a.[0], a.[1]))
+        | "RelativisticG" -> [ col (); col () ], (fun a -> Losses.RelativisticG(a.[0], a.[1]))
+        | "GradientPenalty" | "R1" ->
+            // A small tanh critic; the penalty's gradient with respect to its weights needs a double backward.
+            let real, fake = f64 [| n; 2L |], f64 [| n; 2L |]
+            let critic (w: torch.Tensor) (x: torch.Tensor) = x.matmul(w.t()).tanh().sum(1L, keepdim = true)
+            [ f64 [| 3L; 2L |] ],
+            (fun a ->
+                if c.Primitive = "R1" then Losses.R1(critic a.[0], real, 2.0)
+                else
+                    use g = new torch.Generator(uint64 c.Seed)
+                    Losses.GradientPenalty(critic a.[0], real, fake, 1.0, 10.0, g))
+        | other -> failwithf "no gradient case for loss primitive '%s': add one to GradientPropertyTests.checkLoss" other
+    let xs = inputs |> List.map (fun x -> x.detach().clone().requires_grad_(true))
+    (loss xs).backward()
+    for i, (x, leaf) in List.indexed (List.zip inputs xs) do
+        let numeric = finiteDifferences (fun () -> (loss inputs).item<float>()) x
+        compareGradients (sprintf "%s argument %d" c.Primitive i) (leaf.grad.flatten().data<float>().ToArray()) numeric
+    true
+
+[<Fact>]
+let ``For every loss primitive, the gradient penalty and R1, autograd's gradient equals central finite differences in float64`` () =
+    let g = Gen.map2 (fun p s -> { Primitive = p; Seed = s }) (Gen.elements lossNames) (Gen.choose (0, 1_000_000))
+    Check.One(config, Prop.forAll (Arb.fromGen g) checkLoss)
+    let missing = lossNames |> List.filter (lossSeen.Contains >> not)
+    Assert.True(missing.IsEmpty, sprintf "loss primitives never generated: %A" missing)
