@@ -68,7 +68,10 @@ public sealed class SpectralNormalizer : nn.Module
     public Tensor Normalise(Tensor weight)
     {
         if (training) PowerIterations(weight, iterations);
-        var sigma = u.dot(Matrix(weight).mv(v));                  // scalar; u, v constants
+        // Copies, as PyTorch: a later forward's power iteration updates u and v in place, and this
+        // forward's backward still needs the values it used.
+        var (uu, vv) = training ? (u.clone(), v.clone()) : (u, v);
+        var sigma = uu.dot(Matrix(weight).mv(vv));                // scalar; u, v constants
         return weight / sigma;
     }
 }
