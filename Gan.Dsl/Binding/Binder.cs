@@ -408,7 +408,10 @@ public sealed class Binder
         }
         foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
             if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
-        return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"));
+        var bnStats = a.Str("bn_stats");
+        if (bnStats is not ("all" or "own")) { d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats); return null; }
+        return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"),
+                              OwnBatchNormStats: bnStats == "own");
     }
 
     static IReadOnlyList<int> Output(NetworkIr net) => net.Nodes[net.Outputs[net.DefaultOutput]].Shape;

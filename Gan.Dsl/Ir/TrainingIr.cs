@@ -19,8 +19,14 @@ public sealed record ClipIr(string Network, double Value);
 /// The schedule. One iteration runs <see cref="Order"/> once; each step draws its own real batch and
 /// latent samples. Epochs count passes over the real data (Steps = 0), or Steps counts iterations.
 /// </summary>
+/// <param name="OwnBatchNormStats">
+/// false (<c>bn_stats: all</c>, PyTorch's behaviour): every train-mode forward updates BatchNorm running
+/// statistics, so a G step also moves D's. true (<c>bn_stats: own</c>): a network's running statistics
+/// change only in its own optimiser's steps; elsewhere it still normalises with batch statistics.
+/// </param>
 public sealed record ScheduleIr(int Batch, int Epochs, int Steps, ImmutableArray<StepIr> Order,
-                                ImmutableArray<ClipIr> Clips, int SampleEvery, int CheckpointEvery, int Seed, bool DropLast);
+                                ImmutableArray<ClipIr> Clips, int SampleEvery, int CheckpointEvery, int Seed, bool DropLast,
+                                bool OwnBatchNormStats = false);
 
 public enum SamplingMode
 {

@@ -181,8 +181,12 @@ public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
         register_buffer("running_var", running_var);
     }
 
-    public override Tensor forward(Tensor x) =>
-        F.batch_norm(x, running_mean, running_var, weight, bias, training, op.Momentum, op.Eps);
+    /// <summary>When set, a training forward normalises with batch statistics but leaves the running ones alone.</summary>
+    public bool FreezeStats { get; set; }
+
+    public override Tensor forward(Tensor x) => training && FreezeStats
+        ? F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps)
+        : F.batch_norm(x, running_mean, running_var, weight, bias, training, op.Momentum, op.Eps);
 }
 
 /// <summary>Ops without parameters.</summary>

@@ -83,6 +83,12 @@ public sealed class NetworkModule : nn.Module
     /// <summary>The named output of one application.</summary>
     public Tensor Output(IReadOnlyList<Tensor> inputs, string output) => Forward(inputs)[ir.Outputs[output]];
 
+    /// <summary>Freezes (or unfreezes) the running statistics of every BatchNorm layer (schedule bn_stats: own).</summary>
+    public void FreezeBatchNormStats(bool frozen)
+    {
+        foreach (var l in layers.OfType<BatchNormLayer>()) l.FreezeStats = frozen;
+    }
+
     /// <summary>Trainable parameter count, for checking against the IR.</summary>
     public long TrainableCount => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 }

@@ -163,26 +163,47 @@ public sealed class Trainer : IDisposable
             for (int r = 0; r < entry.Repeat; r++)
             {
                 if (r > 0) current = NextBatch();
-                using var scope = NewDisposeScope();
-                var o = model.Optimizers.First(x => x.Name == entry.Optimizer);
-                var (x, y) = current;
-                var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen);
-                foreach (var opt in opts.Values) opt.zero_grad();
-                var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
-                double value = loss.item<float>();
-                if (!double.IsFinite(value))
-                    throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
-                loss.backward();
-                opts[o.Name].step();
-                foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
-                    using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
-                row[o.Loss] = value;
-                foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
-                if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
-                if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
+                OptimizerStep(model.Optimizers.First(x => x.Name == entry.Optimizer), current, row);
             }
         stepClock.Stop();
         return row;
+    }
+
+    /// <summary>
+    /// One optimiser step: zero all gradients, evaluate the step's loss on the batch, backpropagate, step
+    /// only the optimiser's own networks, clip if declared.
+    /// </summary>
+    void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double> row)
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = batchXY;
+        // bn_stats: own — networks this optimiser does not train keep their BatchNorm running statistics.
+        foreach (var (name, net) in nets) net.FreezeBatchNormStats(model.Schedule.OwnBatchNormStats && !o.Networks.Contains(name));
+        var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen);
+        foreach (var opt in opts.Values) opt.zero_grad();
+        var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
+        double value = loss.item<float>();
+        if (!double.IsFinite(value))
+            throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
+        loss.backward();
+        opts[o.Name].step();
+        foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
+            using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
+        row[o.Loss] = value;
+        foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
+        if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
+        if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
+    }
+
+    /// <summary>The built networks by name (for tests that inspect parameters around single steps).</summary>
+    public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
+
+    /// <summary>Runs one step of the named optimiser on a fresh real batch, networks in training mode (for tests).</summary>
+    public void RunOptimizerStep(string optimizer)
+    {
+        foreach (var n in nets.Values) n.train();
+        using var scope = NewDisposeScope();
+        OptimizerStep(model.Optimizers.First(x => x.Name == optimizer), NextBatch(), []);
     }
 
     (Tensor X, Tensor? Y) NextBatch()
