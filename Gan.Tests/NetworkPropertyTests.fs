@@ -1,6 +1,7 @@
 /// Properties 1 and 2 on random networks: the checker's shapes and parameter counts against TorchSharp.
 module Gan.Tests.NetworkPropertyTests
 
+open System
 open System.Collections.Generic
 open FsCheck
 open FsCheck.FSharp
@@ -97,3 +98,42 @@ let ``A failing network shrinks to a minimal one: a single layer on the smallest
         Assert.Empty(m.Heads)
         Assert.Equal<int list>([ 1 ], m.Input)
         Assert.Equal<Layer list>([ ConvT(1, 1, 2, Valid) ], m.Trunk)
+
+/// A size edit that must break the shapes at its own line: a wrong stated input size, a wrong feature
+/// count, or a reshape to a different element count.
+let private breakingEdits (line: string) : (string * string) list =
+    let m = System.Text.RegularExpressions.Regex.Match(line, @"in: (\d+)")
+    [ if m.Success then
+          let n = int m.Groups.[1].Value
+          yield "in", line.Replace(m.Value, sprintf "in: %d" (n + 1))
+      let bn = System.Text.RegularExpressions.Regex.Match(line, @"^batchnorm\((\d+)\)$")
+      if bn.Success then yield "batchnorm", sprintf "batchnorm(%d)" (int bn.Groups.[1].Value + 2)
+      let rs = System.Text.RegularExpressions.Regex.Match(line, @"^reshape\((\d+)")
+      if rs.Success then yield "reshape", line.Replace(rs.Value, sprintf "reshape(%d" (2 * int rs.Groups.[1].Value)) ]
+
+let private edited = Dictionary<string, int>()
+
+[<Fact>]
+let ``Changing one size in a valid network so that the shapes break yields a shape error at the edited line and no new diagnostic elsewhere`` () =
+    let prop (net: NetCase, pick: int) =
+        let r = render net
+        let text, firstLine = specOf r
+        let edits = r.Lines |> List.indexed |> List.collect (fun (i, l) -> breakingEdits l |> List.map (fun (kind, e) -> i, kind, e))
+        if edits.IsEmpty then true
+        else
+            let i, kind, newLine = edits.[abs pick % edits.Length]
+            lock edited (fun () -> edited.[kind] <- (match edited.TryGetValue kind with | true, n -> n + 1 | _ -> 1))
+            let brokenText, _ = specOf { r with Lines = List.updateAt i newLine r.Lines }
+            let line = firstLine + i
+            let key (d: Gan.Dsl.Diagnostics.Diagnostic) = (let struct (l, _) = d.Position in l), d.Code
+            // (The valid spec's only diagnostic is the warning that N is unused; lints are skipped once there are errors.)
+            let before = Compilation.Compile("net.gan", text).Diagnostics |> Seq.map key |> Set.ofSeq
+            let after = Compilation.Compile("net.gan", brokenText).Diagnostics |> Seq.map key |> Set.ofSeq
+            let added = Set.difference after before
+            let describe () = sprintf "edited line %d to '%s'; new diagnostics %A\n%s" line newLine (List.ofSeq added) brokenText
+            if added.IsEmpty then failwithf "no diagnostic: %s" (describe ())
+            if added |> Set.exists (fun (l, code) -> l <> line || not (code.StartsWith "GAN03")) then failwithf "a diagnostic away from the edit, or not a shape code: %s" (describe ())
+            true
+    Check.One(config, Prop.forAll (Arb.fromGenShrink (Gen.zip netCaseGen (Gen.choose (0, 1000)), fun (n, p) -> shrinkNet n |> Seq.map (fun n -> n, p))) prop)
+    for kind in [ "in"; "batchnorm"; "reshape" ] do
+        Assert.True(edited.GetValueOrDefault kind > cases / 20, sprintf "only %d edits of kind %s" (edited.GetValueOrDefault kind) kind)
