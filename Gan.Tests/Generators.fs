@@ -351,3 +351,70 @@ let shrinkNet (n: NetCase) : seq<NetCase> =
     }
 
 let arbNet = Arb.fromGenShrink (netCaseGen, shrinkNet)
+
+// ---------------------------------------------------------------------------------------------
+// Random whole specs: a generated G and D on 2-D data, with a random optimiser and bn_stats.
+// ---------------------------------------------------------------------------------------------
+
+type StepCase = { G: NetCase; D: NetCase; OwnStats: bool; Optimizer: int }
+
+let private optimizers = [| "adam(%s, lr: 1e-3)"; "sgd(%s, lr: 1e-2, momentum: 0.9)"; "rmsprop(%s, lr: 1e-3)" |]
+
+/// A trainable spec on 2-D data: G = generated layers + linear(2), D = generated layers + linear(1).
+let stepSpec (c: StepCase) =
+    let k = c.G.Input |> List.fold (*) 1 |> max 1 |> min 8
+    let g = render { c.G with Input = [ k ]; Label = 0; Heads = [] }
+    let d = render { c.D with Input = [ 2 ]; Label = 0; Heads = [] }
+    let body (lines: string list) = lines |> List.map (fun l -> "  " + l)
+    let opt = optimizers.[abs c.Optimizer % optimizers.Length]
+    [ yield "gan p \"property case\""
+      yield "data gaussian2d(mean: [0, 0], transform: [[1, 0], [0, 1]], count: 64)"
+      yield sprintf "latent z = normal(%d)" k
+      yield g.Header.Replace("network N(", "network G(") + " {"
+      yield! body g.Lines
+      yield! body [ "flatten"; "linear(2)" ]
+      yield "}"
+      yield d.Header.Replace("network N(", "network D(") + " {"
+      yield! body d.Lines
+      yield! body [ "flatten"; "linear(1)" ]
+      yield "}"
+      yield "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+      yield "loss g_loss = bce_logits(D(G(z)), 1)"
+      yield sprintf "optimizer opt_d = %s minimize d_loss" (sprintf (Printf.StringFormat<string -> string> opt) "D")
+      yield sprintf "optimizer opt_g = %s minimize g_loss" (sprintf (Printf.StringFormat<string -> string> opt) "G")
+      yield "schedule {"; yield "  batch: 8"; yield "  steps: 1"; yield "  order: [opt_d, opt_g]"
+      yield sprintf "  bn_stats: %s" (if c.OwnStats then "own" else "all")
+      yield "}"; yield "" ]
+    |> String.concat "\n"
+
+let stepCaseGen =
+    gen {
+        let! g = netCaseGen
+        let! d = netCaseGen
+        let! own = Gen.elements [ true; false ]
+        let! o = Gen.choose (0, 2)
+        return { G = g; D = d; OwnStats = own; Optimizer = o }
+    }
+
+let shrinkStep (c: StepCase) =
+    seq {
+        for g in shrinkNet c.G do yield { c with G = g }
+        for d in shrinkNet c.D do yield { c with D = d }
+        if c.Optimizer <> 0 then yield { c with Optimizer = 0 }
+    }
+
+
+/// The same spec with random layout: indentation, spaces after commas and colons, blank lines and
+/// end-of-line comments, so that the formatter has something to do.
+let layoutNoise (seed: int) (text: string) =
+    let r = Random seed
+    text.Split '\n'
+    |> Array.collect (fun line ->
+        let body = line.Trim().Replace(", ", (if r.Next 2 = 0 then "," else ",   ")).Replace(": ", (if r.Next 2 = 0 then ":" else ":  "))
+        let comment = if body <> "" && r.Next 6 = 0 then "   # note" else ""
+        let blank = if r.Next 8 = 0 then [| "" |] else [||]
+        Array.append blank [| String(' ', r.Next 7) + body + comment |])
+    |> String.concat "\n"
+
+/// Random whole specs as text, laid out at random.
+let wholeSpec = Gen.map2 (fun c seed -> layoutNoise seed (stepSpec c)) stepCaseGen (Gen.choose (0, 100000))

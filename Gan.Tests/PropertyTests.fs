@@ -26,8 +26,26 @@ let ``Whatever the input, the compiler returns diagnostics and never throws, wit
             inFile && (d.Source.Path <> "fuzz.gan" || lineStart + col - 1 = d.Span.Start))
     Check.One(config, Prop.forAll (Arb.fromGen anyInput) prop)
 
+/// A syntax tree as text, without positions, line breaks or source: two trees are the same when their dumps are.
+let rec dumpTree (o: obj) : string =
+    match o with
+    | null -> "_"
+    | :? Token as t -> sprintf "%A '%s'" t.Kind t.Text
+    | :? string as s -> s
+    // Comments are (offset, text): the text must survive, the offset may move.
+    | :? System.Runtime.CompilerServices.ITuple as t -> [ for i in 0 .. t.Length - 1 do if not (t.[i] :? int) then yield dumpTree t.[i] ] |> String.concat ", "
+    | :? System.Collections.IEnumerable as e -> "[" + (e |> Seq.cast<obj> |> Seq.map dumpTree |> String.concat "; ") + "]"
+    | _ when o.GetType().Namespace = "Gan.Dsl.Syntax" ->
+        let props =
+            o.GetType().GetProperties()
+            |> Array.filter (fun p -> p.GetIndexParameters().Length = 0 && p.Name <> "EqualityContract"
+                                      && p.PropertyType <> typeof<TextSpan> && p.PropertyType <> typeof<SourceText>)
+            |> Array.map (fun p -> p.Name + "=" + dumpTree (p.GetValue o))
+        o.GetType().Name + "(" + String.concat ", " props + ")"
+    | _ -> string o
+
 [<Fact>]
-let ``Formatting twice gives the same text as formatting once, and the formatted text parses to the same tokens`` () =
+let ``Printing a syntax tree and re-parsing it gives the same tree, and formatting twice gives the same text as formatting once`` () =
     let prop (text: string) =
         let bag = DiagnosticBag()
         let tree = Parser.Parse(SourceText("f.gan", text), bag)
@@ -35,10 +53,18 @@ let ``Formatting twice gives the same text as formatting once, and the formatted
         else
             let once = Formatter.Format tree
             let bag2 = DiagnosticBag()
-            let twice = Formatter.Format(Parser.Parse(SourceText("f.gan", once), bag2))
-            not bag2.HasErrors && once = twice && tokens once = tokens text
-    // All real specs, then mutations of them that still parse.
+            let tree2 = Parser.Parse(SourceText("f.gan", once), bag2)
+            if bag2.HasErrors then failwithf "the printed text does not parse:\n%s" once
+            let d1, d2 = dumpTree tree, dumpTree tree2
+            if d1 <> d2 then
+                let i = Seq.zip d1 d2 |> Seq.tryFindIndex (fun (a, b) -> a <> b) |> Option.defaultValue (min d1.Length d2.Length)
+                let around (d: string) = d.Substring(max 0 (i - 150), min 300 (d.Length - max 0 (i - 150)))
+                failwithf "the re-parsed tree differs at ...%s... vs ...%s...:\n%s\n---\n%s" (around d1) (around d2) text once
+            if Formatter.Format tree2 <> once then failwithf "formatting twice changed the text:\n%s" once
+            tokens once = tokens text
+    // All real specs; random whole specs laid out at random; and mutations of the real specs that still parse.
     for t in specTexts.Value do Assert.True(prop t)
+    Check.One(config, Prop.forAll (Arb.fromGen wholeSpec) prop)
     Check.One(config, Prop.forAll (Arb.fromGen mutatedSpec) prop)
 
 [<Fact>]
