@@ -4,6 +4,8 @@ open System
 open Xunit
 open TorchSharp
 open Gan.Runtime.Training
+open FsCheck
+open FsCheck.FSharp
 
 let private t (xs: float[]) = torch.tensor(xs, dtype = torch.float64).reshape(int64 xs.Length, 1L)
 let private v (x: torch.Tensor) = x.item<float>()
@@ -11,33 +13,80 @@ let private close tol (e: float) (a: float) = Assert.True(abs (e - a) <= tol, sp
 let private sigmoid x = 1.0 / (1.0 + exp (-x))
 
 [<Fact>]
-let ``Each loss matches its formula computed by hand on small tensors`` () =
-    use scope = torch.NewDisposeScope()
-    let real = [| 0.5; -1.0; 2.0 |]
-    let fake = [| -0.25; 1.5; 0.0 |]
-    let mean (xs: float[]) = Array.average xs
-    close 1e-12 (mean fake - mean real) (v (Losses.WassersteinD(t real, t fake)))
-    close 1e-12 (-(mean fake)) (v (Losses.WassersteinG(t fake)))
-    close 1e-12 (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f)))) (v (Losses.HingeD(t real, t fake)))
-    close 1e-12 (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f))) (v (Losses.LeastSquaresD(t real, t fake)))
-    close 1e-12 (0.5 * mean (fake |> Array.map (fun f -> (f - 1.0) ** 2.0))) (v (Losses.LeastSquaresG(t fake)))
-    let bce (x: float) (target: float) = -(target * log (sigmoid x) + (1.0 - target) * log (1.0 - sigmoid x))
-    close 1e-12 (mean (real |> Array.map (fun x -> bce x 1.0))) (v (Losses.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
-    let probs = [| 0.9; 0.2; 0.5 |]
-    close 1e-12 (mean (probs |> Array.map (fun p -> -log p))) (v (Losses.Bce(t probs, torch.tensor(1.0, dtype = torch.float64))))
-    let mf, mr = mean fake, mean real
-    let ragan = 0.5 * (mean (real |> Array.map (fun r -> bce (r - mf) 1.0)) + mean (fake |> Array.map (fun f -> bce (f - mr) 0.0)))
-    close 1e-12 ragan (v (Losses.RelativisticD(t real, t fake)))
+let ``Each loss matches its formula computed by hand on small random tensors`` () =
+    let prop (real: float[], fake: float[], probs: int[]) =
+        use scope = torch.NewDisposeScope()
+        let mean (xs: float[]) = Array.average xs
+        let bce (x: float) (target: float) = -(target * log (sigmoid x) + (1.0 - target) * log (1.0 - sigmoid x))
+        let tol = 1e-9
+        close tol (mean fake - mean real) (v (Losses.WassersteinD(t real, t fake)))
+        close tol (-(mean fake)) (v (Losses.WassersteinG(t fake)))
+        close tol (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f)))) (v (Losses.HingeD(t real, t fake)))
+        close tol (-(mean fake)) (v (Losses.HingeG(t fake)))
+        close tol (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f))) (v (Losses.LeastSquaresD(t real, t fake)))
+        close tol (0.5 * mean (fake |> Array.map (fun f -> (f - 1.0) ** 2.0))) (v (Losses.LeastSquaresG(t fake)))
+        close tol (mean (real |> Array.map (fun x -> bce x 1.0))) (v (Losses.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
+        close tol (mean (fake |> Array.map (fun x -> bce x 0.0))) (v (Losses.BceLogits(t fake, torch.tensor(0.0, dtype = torch.float64))))
+        let p = probs |> Array.map (fun i -> float i / 1000.0)
+        close tol (mean (p |> Array.map (fun p -> -log p))) (v (Losses.Bce(t p, torch.tensor(1.0, dtype = torch.float64))))
+        let mf, mr = mean fake, mean real
+        let raganD = 0.5 * (mean (real |> Array.map (fun r -> bce (r - mf) 1.0)) + mean (fake |> Array.map (fun f -> bce (f - mr) 0.0)))
+        close tol raganD (v (Losses.RelativisticD(t real, t fake)))
+        let raganG = 0.5 * (mean (fake |> Array.map (fun f -> bce (f - mr) 1.0)) + mean (real |> Array.map (fun r -> bce (r - mf) 0.0)))
+        close tol raganG (v (Losses.RelativisticG(t real, t fake)))
+        // cross_entropy: the real batch as the logits of one sample over classes, labelled with class 0.
+        let lse = log (real |> Array.sumBy exp)
+        close tol (lse - real.[0]) (v (Losses.CrossEntropy(torch.tensor(real, dtype = torch.float64).reshape(1L, -1L), torch.tensor([| 0L |]))))
+        close tol (mean (Array.map2 (fun a b -> (a - b) ** 2.0) real fake)) (v (Losses.Mse(t real, t fake)))
+        close tol (mean (Array.map2 (fun a b -> abs (a - b)) real fake)) (v (Losses.L1(t real, t fake)))
+        true
+    let g = gen {
+        let! n = Gen.choose (1, 6)
+        let value = Gen.choose (-5000, 5000) |> Gen.map (fun i -> float i / 1000.0)
+        let! real = Gen.arrayOfLength n value
+        let! fake = Gen.arrayOfLength n value
+        let! probs = Gen.arrayOfLength n (Gen.choose (1, 999))
+        return real, fake, probs }
+    Check.One(Generators.config, Prop.forAll (Arb.fromGen g) prop)
 
 [<Fact>]
-let ``The Wasserstein critic loss is antisymmetric when real and fake swap, and the non-saturating G loss falls as D(G(z)) rises`` () =
-    use scope = torch.NewDisposeScope()
-    let a, b = t [| 0.3; -2.0 |], t [| 1.0; 0.7 |]
-    close 1e-12 (-(v (Losses.WassersteinD(a, b)))) (v (Losses.WassersteinD(b, a)))
-    let one = torch.tensor(1.0, dtype = torch.float64)
-    let gLoss logit = v (Losses.BceLogits(t [| logit |], one))
-    let values = [ -3.0; -1.0; 0.0; 1.0; 3.0 ] |> List.map gLoss
-    Assert.True(values |> List.pairwise |> List.forall (fun (x, y) -> y < x), sprintf "%A" values)
+let ``Each loss has its sign and monotonic properties: Wasserstein antisymmetric, D losses fall as real scores rise and fake scores fall, G losses fall as D(G(z)) rises`` () =
+    let prop (real: float[], fake: float[], delta: int) =
+        use scope = torch.NewDisposeScope()
+        let d = float delta / 100.0                       // > 0
+        let up (xs: float[]) = xs |> Array.map ((+) d)
+        let one, zero = torch.tensor(1.0, dtype = torch.float64), torch.tensor(0.0, dtype = torch.float64)
+        close 1e-12 (-(v (Losses.WassersteinD(t real, t fake)))) (v (Losses.WassersteinD(t fake, t real)))
+        let dLosses : (string * (float[] -> float[] -> float)) list =
+            [ "bce", (fun r f -> v (Losses.BceLogits(t r, one)) + v (Losses.BceLogits(t f, zero)))
+              "wasserstein", (fun r f -> v (Losses.WassersteinD(t r, t f)))
+              // LSGAN's squares fall only on their own side of the target: real scores in [−1, 0], fake in [1, 2].
+              "lsgan", (fun r f -> v (Losses.LeastSquaresD(t (Array.map (fun x -> x / 8.0 - 0.5) r), t (Array.map (fun x -> x / 8.0 + 1.5) f))))
+              "ragan", (fun r f -> v (Losses.RelativisticD(t r, t f))) ]
+        for name, loss in dLosses do
+            let l0 = loss real fake
+            if not (loss (up real) fake < l0) then failwithf "D loss %s did not fall when real scores rose" name
+            if not (loss real (fake |> Array.map (fun x -> x - d)) < l0) then failwithf "D loss %s did not fall when fake scores fell" name
+        let hinge r f = v (Losses.HingeD(t r, t f))
+        if hinge real fake < 0.0 then failwith "hinge D loss negative"
+        if hinge (up real) fake > hinge real fake then failwith "hinge D loss rose when real scores rose"
+        let gLosses : (string * (float[] -> float)) list =
+            [ "non-saturating", (fun f -> v (Losses.BceLogits(t f, one)))
+              "wasserstein", (fun f -> v (Losses.WassersteinG(t f)))
+              "hinge", (fun f -> v (Losses.HingeG(t f)))
+              "lsgan", (fun f -> v (Losses.LeastSquaresG(t (Array.map (fun x -> x / 8.0 - 0.5) f))))
+              "ragan", (fun f -> v (Losses.RelativisticG(t real, t f))) ]
+        for name, loss in gLosses do
+            if not (loss (up fake) < loss fake) then failwithf "G loss %s did not fall as D(G(z)) rose" name
+        true
+    let g = gen {
+        let! n = Gen.choose (1, 6)
+        let value = Gen.choose (-4000, 4000) |> Gen.map (fun i -> float i / 1000.0)
+        let! real = Gen.arrayOfLength n value
+        let! fake = Gen.arrayOfLength n value
+        let! delta = Gen.choose (1, 100)
+        return real, fake, delta }
+    Check.One(Generators.config, Prop.forAll (Arb.fromGen g) prop)
 
 /// Central finite differences in float64 (DiffSharp is not available): the gradient oracle.
 let private finiteDifference (f: torch.Tensor -> float) (x: torch.Tensor) (h: float) =
