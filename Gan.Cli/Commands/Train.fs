@@ -19,6 +19,7 @@ type Args =
     | Device of string
     | Set of assignment: string
     | Resume of dir: string option
+    | Log_Every of int
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -32,6 +33,7 @@ type Args =
             | Device _ -> "cpu (default) or cuda."
             | Set _ -> "override a param, e.g. --set lr=1e-4 (repeatable)."
             | Resume _ -> "continue a run from its last checkpoint (the run folder, or --out)."
+            | Log_Every _ -> "write a log.csv row (and check the losses are finite) every N iterations (default 1); larger N saves host syncs on small models."
 
 let run (args: ParseResults<Args>) =
     let specPath = args.GetResult Spec
@@ -55,7 +57,7 @@ let run (args: ParseResults<Args>) =
     let opts =
         TrainOptions(out, Option.toNullable (positive "epochs" (args.TryGetResult Epochs)), Option.toNullable (positive "steps" (args.TryGetResult Steps)),
                      Option.toNullable (positive "batch" (args.TryGetResult Batch)), Option.toNullable (args.TryGetResult Seed),
-                     defaultArg (args.TryGetResult Device) "cpu", resume)
+                     defaultArg (args.TryGetResult Device) "cpu", resume, Option.toNullable (positive "log-every" (args.TryGetResult Log_Every)))
     let say (s: string) = eprintfn "%s" s
     use trainer = new Trainer(ir, opts, Action<string> say)
     let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; trainer.RequestStop(); eprintfn "\nstopping after this step...")

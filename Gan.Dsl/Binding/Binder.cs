@@ -410,8 +410,10 @@ public sealed class Binder
             if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
         var bnStats = a.Str("bn_stats");
         if (bnStats is not ("all" or "own")) { d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats); return null; }
+        var fakes = a.Str("fakes");
+        if (fakes is not ("per_step" or "per_iteration")) { d.ReportBadChoice(source, a.SpanOf("fakes"), "schedule: 'fakes'", ["per_step", "per_iteration"], fakes); return null; }
         return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"),
-                              OwnBatchNormStats: bnStats == "own");
+                              OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
     }
 
     static IReadOnlyList<int> Output(NetworkIr net) => net.Nodes[net.Outputs[net.DefaultOutput]].Shape;
@@ -441,6 +443,9 @@ public sealed class Binder
         }
         var a = Settings(s);
         if (a is null) return null;
+        var bn = a.Str("bn");
+        if (bn is not ("running" or "batch")) { d.ReportBadChoice(source, a.SpanOf("bn"), "sample: 'bn'", ["running", "batch"], bn); return null; }
+        SamplingIr WithBn(SamplingIr r) => r with { BatchStats = bn == "batch" };
         var gen = a.Str("generator");
         if (!networks.ContainsKey(gen))
         {
@@ -459,7 +464,7 @@ public sealed class Binder
                 return null;
             }
             if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
-                return new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0);
+                return WithBn(new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0));
             d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
             return null;
         }
@@ -479,8 +484,8 @@ public sealed class Binder
                 d.ReportSampling(source, a.SpanOf("sweep"), $"'{code}' with index {a.Int("index")} is not a continuous latent code dimension");
                 return null;
             }
-            return new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index"));
+            return WithBn(new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index")));
         }
-        return new SamplingIr(SamplingMode.PerClassRows, cl.Classes, cols, gen, cls, null, 0);
+        return WithBn(new SamplingIr(SamplingMode.PerClassRows, cl.Classes, cols, gen, cls, null, 0));
     }
 }

@@ -41,10 +41,11 @@ public static class Sources
         ["schedule"] = new("schedule", [new("batch", ArgType.Int, Required: true), new("epochs", ArgType.Int), new("steps", ArgType.Int),
             new("order", ArgType.List, Required: true), new("clip", ArgType.List), new("sample_every", ArgType.Int, Int(0)),
             new("checkpoint_every", ArgType.Int, Int(0)), new("seed", ArgType.Int, Int(0)), new("drop_last", ArgType.Bool, Bool(true)),
-            new("bn_stats", ArgType.Symbol, Sym("all")),
+            new("bn_stats", ArgType.Symbol, Sym("all")), new("fakes", ArgType.Symbol, Sym("per_step")),
             new("quirks", ArgType.List)]),
         ["sample"] = new("sample", [new("grid", ArgType.List), new("cols", ArgType.Int, Int(10)),
-            new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)), new("generator", ArgType.Symbol, Sym("G"))]),
+            new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)), new("generator", ArgType.Symbol, Sym("G")),
+            new("bn", ArgType.Symbol, Sym("running"))]),
     };
 
     /// <summary>Two numbers [low, high] with low &lt; high.</summary>

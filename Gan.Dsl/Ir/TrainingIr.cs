@@ -24,9 +24,15 @@ public sealed record ClipIr(string Network, double Value);
 /// statistics, so a G step also moves D's. true (<c>bn_stats: own</c>): a network's running statistics
 /// change only in its own optimiser's steps; elsewhere it still normalises with batch statistics.
 /// </param>
+/// <param name="FakesPerIteration">
+/// false (<c>fakes: per_step</c>): every step draws its own latents and evaluates its loss afresh. true
+/// (<c>fakes: per_iteration</c>): latents are drawn once per iteration, and a step that reads a network
+/// output under detach() reuses the value an earlier step of the iteration computed (PyTorch-GAN's
+/// loops: the D step trains on the G step's <c>gen_imgs.detach()</c>).
+/// </param>
 public sealed record ScheduleIr(int Batch, int Epochs, int Steps, ImmutableArray<StepIr> Order,
                                 ImmutableArray<ClipIr> Clips, int SampleEvery, int CheckpointEvery, int Seed, bool DropLast,
-                                bool OwnBatchNormStats = false);
+                                bool OwnBatchNormStats = false, bool FakesPerIteration = false);
 
 public enum SamplingMode
 {
@@ -39,4 +45,7 @@ public enum SamplingMode
 }
 
 /// <summary>How sample grids are made. Class is the one-hot/label latent; Code and CodeIndex the swept code.</summary>
-public sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex);
+/// <param name="BatchStats">BatchNorm while sampling: false = running statistics (eval mode); true = the sampled batch's own
+/// statistics, as PyTorch-GAN's sample grids (which never call eval()); running statistics are not updated either way.</param>
+public sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex,
+                                bool BatchStats = false);

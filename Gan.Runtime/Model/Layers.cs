@@ -184,9 +184,15 @@ public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
     /// <summary>When set, a training forward normalises with batch statistics but leaves the running ones alone.</summary>
     public bool FreezeStats { get; set; }
 
-    public override Tensor forward(Tensor x) => training && FreezeStats
-        ? F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps)
-        : F.batch_norm(x, running_mean, running_var, weight, bias, training, op.Momentum, op.Eps);
+    /// <summary>When set, an eval-mode forward normalises with batch statistics (sample { bn: batch }).</summary>
+    public bool BatchStatsInEval { get; set; }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (training && !FreezeStats) return F.batch_norm(x, running_mean, running_var, weight, bias, true, op.Momentum, op.Eps);
+        if (training || BatchStatsInEval) return F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps);   // batch statistics, no update
+        return F.batch_norm(x, running_mean, running_var, weight, bias, false, op.Momentum, op.Eps);
+    }
 }
 
 /// <summary>Ops without parameters.</summary>

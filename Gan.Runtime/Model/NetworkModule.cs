@@ -89,6 +89,12 @@ public sealed class NetworkModule : nn.Module
         foreach (var l in layers.OfType<BatchNormLayer>()) l.FreezeStats = frozen;
     }
 
+    /// <summary>Makes eval-mode BatchNorm use the batch's own statistics (sample { bn: batch }) or the running ones.</summary>
+    public void BatchNormStatsInEval(bool batchStats)
+    {
+        foreach (var l in layers.OfType<BatchNormLayer>()) l.BatchStatsInEval = batchStats;
+    }
+
     /// <summary>Trainable parameter count, for checking against the IR.</summary>
     public long TrainableCount => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 }

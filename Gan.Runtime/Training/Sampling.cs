@@ -51,12 +51,16 @@ public static class Sampling
         return result;
     }
 
-    /// <summary>Generates from fixed latents with the generator in eval mode (BatchNorm uses running statistics).</summary>
+    /// <summary>
+    /// Generates from fixed latents with the generator in eval mode: BatchNorm uses running statistics, or the
+    /// batch's own under sample { bn: batch } (never updating the running ones).
+    /// </summary>
     public static Tensor Generate(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, IReadOnlyDictionary<string, Tensor> latents)
     {
         var g = nets[model.Sampling.Generator];
         bool wasTraining = g.training;
         g.eval();
+        g.BatchNormStatsInEval(model.Sampling.BatchStats);
         try
         {
             using var _ = no_grad();
@@ -64,7 +68,11 @@ public static class Sampling
             if (g.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
             return g.Output(args, GeneratorApply(model).Output);
         }
-        finally { if (wasTraining) g.train(); }
+        finally
+        {
+            g.BatchNormStatsInEval(false);
+            if (wasTraining) g.train();
+        }
     }
 
     public static void Save(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, IReadOnlyDictionary<string, Tensor> latents,

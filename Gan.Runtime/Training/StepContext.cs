@@ -10,7 +10,22 @@ namespace Gan.Runtime.Training;
 /// computed once (memo), so <c>G(z)</c> written twice is one forward pass on one latent sample.
 /// Latent parts are sampled lazily, once per step, from the run's latent generator.
 /// </summary>
-public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen)
+/// <summary>
+/// Values shared by the steps of one iteration under <c>fakes: per_iteration</c>: the latent samples, and
+/// each network output a later step may reuse under detach() (the seeds' <c>gen_imgs.detach()</c>).
+/// Its tensors belong to the iteration's dispose scope.
+/// </summary>
+public sealed class IterationShare
+{
+    public Dictionary<string, Tensor> Latents { get; } = [];
+    public Dictionary<ApplyIr, Tensor> Detached { get; } = [];
+}
+
+/// <param name="share">under <c>fakes: per_iteration</c>, the iteration's shared latents and detached outputs; null: all per step.</param>
+/// <param name="bookkeeping">compute mean D(x) and D(G(z)) for the log (skipped on steps that are not logged).</param>
+/// <param name="constants">scalar constants kept for the whole run, so steps do not allocate them; null: allocate per step.</param>
+public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
+                                IterationShare? share = null, bool bookkeeping = true, Dictionary<double, Tensor>? constants = null)
 {
     readonly Dictionary<LossExprIr, Tensor> memo = [];
     // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
@@ -36,6 +51,7 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
     {
         var key = new LatentRefIr(name);
         if (memo.TryGetValue(key, out var t)) return t;
+        if (share is not null && share.Latents.TryGetValue(name, out var shared)) { memo[key] = shared; return shared; }
         var l = model.Latent(name);
         long n = real.shape[0];
         t = l.Kind switch
@@ -44,6 +60,7 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
             LatentKind.Uniform => rand([n, l.Dim], generator: latentGen, device: real.device) * (l.B - l.A) + l.A, // N×dim
             _ => Classes(l, n),
         };
+        if (share is not null) share.Latents[name] = t.MoveToOuterDisposeScope();
         memo[key] = t;
         return t;
     }
@@ -58,7 +75,7 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
     {
         switch (e)
         {
-            case ConstIr c: return tensor((float)c.Value, device: real.device);
+            case ConstIr c: return Constant(c.Value);
             case RealIr: return real;
             case LabelsIr: return labels ?? throw new InvalidOperationException("the data has no labels");
             case LatentRefIr l: return Latent(l.Name);
@@ -74,6 +91,7 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
                 var l = Evaluate(b.Left); var r = Evaluate(b.Right);
                 return b.Op switch { BinaryOp.Add => l + r, BinaryOp.Sub => l - r, BinaryOp.Mul => l * r, _ => l / r };
             }
+            case DetachIr { Operand: ApplyIr a } when share is not null && share.Detached.TryGetValue(a, out var earlier): return earlier;
             case DetachIr d: return Evaluate(d.Operand).detach();
             case ApplyIr a: return Apply(a);
             case PrimitiveIr p: return Primitive(p);
@@ -98,7 +116,8 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
             forwards[key] = values;
         }
         var outv = values[net.Ir.Outputs[a.Output]];
-        if (net.Ir.Outputs.Count == 1 || a.Output == net.Ir.DefaultOutput)
+        if (share is not null && !share.Detached.ContainsKey(a)) share.Detached[a] = outv.detach().MoveToOuterDisposeScope();
+        if (bookkeeping && (net.Ir.Outputs.Count == 1 || a.Output == net.Ir.DefaultOutput))
         {
             // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data.
             bool endsInSigmoid = net.Ir.Nodes[net.Ir.Outputs[a.Output]].Op is ActivationOp { Kind: ActivationKind.Sigmoid };
@@ -110,6 +129,13 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
             }
         }
         return outv;
+    }
+
+    Tensor Constant(double value)
+    {
+        if (constants is null) return tensor((float)value, device: real.device);
+        if (!constants.TryGetValue(value, out var t)) constants[value] = t = tensor((float)value, device: real.device).DetachFromDisposeScope();
+        return t;
     }
 
     Tensor Primitive(PrimitiveIr p)

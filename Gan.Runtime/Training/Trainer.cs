@@ -31,6 +31,8 @@ public sealed class Trainer : IDisposable
     readonly long steps;
     volatile bool stopRequested;
     readonly Stopwatch dataClock = new(), stepClock = new();
+    readonly Dictionary<double, Tensor> constants = [];
+    readonly int logEvery;
 
     /// <summary>The share of training-step time spent waiting for real batches.</summary>
     public double DataWaitFraction => stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
@@ -50,6 +52,8 @@ public sealed class Trainer : IDisposable
         batch = options.Batch ?? model.Schedule.Batch;
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
+        logEvery = options.LogEvery ?? 1;
+        if (logEvery < 1) throw new UserInputException($"--log-every {logEvery}: must be at least 1.");
 
         manual_seed(seed);
         foreach (var n in model.Networks) nets[n.Name] = new NetworkModule(n).to(device);
@@ -105,7 +109,8 @@ public sealed class Trainer : IDisposable
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
     public void RunSteps(int n)
     {
-        for (int i = 0; i < n; i++) { Iteration(); Step++; }
+        foreach (var net in nets.Values) net.train();
+        for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
     }
 
     bool Done => steps > 0 ? Step >= steps : batches.Epoch >= epochs || (batches.Epoch == epochs - 1 && batches.EpochExhausted);
@@ -117,17 +122,25 @@ public sealed class Trainer : IDisposable
         int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
         var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / batchesPerIteration);
         var fixedLatents = Sampling.FixedLatents(model, device, seed);
+        foreach (var net in nets.Values) net.train();      // sampling switches G to eval and back
+        var sw = Stopwatch.StartNew();
+        long swStep = Step;
         while (!Done && !stopRequested)
         {
-            var sw = Stopwatch.StartNew();
-            var row = Iteration();
+            bool log = (Step + 1) % logEvery == 0 || Step == 0;
+            var row = Iteration(log);
             Step++;
             double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
-            int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
-            row["images_per_s"] = imagesPerIteration / sw.Elapsed.TotalSeconds;
-            row["elapsed_s"] = elapsed;
-            run.AppendLog(Step, batches.Epoch, row);
-            progress.Report(Step, batches.Epoch, row);
+            if (log)
+            {
+                int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
+                row["images_per_s"] = imagesPerIteration * (Step - swStep) / sw.Elapsed.TotalSeconds;
+                sw.Restart();
+                swStep = Step;
+                row["elapsed_s"] = elapsed;
+                run.AppendLog(Step, batches.Epoch, row);
+                progress.Report(Step, batches.Epoch, row);
+            }
             if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Sampling.Save(model, nets, fixedLatents, data, run, Step);
             if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(elapsed);
             if (batches.EpochExhausted && model.Data is Gaussian2dDataIr)
@@ -150,12 +163,12 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One pass through the step order. Returns the logged values of this iteration.</summary>
-    Dictionary<string, double> Iteration()
+    Dictionary<string, double> Iteration(bool log)
     {
         stepClock.Start();
         var row = new Dictionary<string, double>();
-        foreach (var n in nets.Values) n.train();
         using var iterationScope = NewDisposeScope();
+        var share = model.Schedule.FakesPerIteration ? new IterationShare() : null;
         // One real batch per iteration; each extra repeat of a step (n_critic) draws a fresh one, and
         // later steps reuse the most recent batch (as the seeds do: D and G see the same images).
         (Tensor X, Tensor? Y) current = NextBatch();
@@ -163,7 +176,7 @@ public sealed class Trainer : IDisposable
             for (int r = 0; r < entry.Repeat; r++)
             {
                 if (r > 0) current = NextBatch();
-                OptimizerStep(model.Optimizers.First(x => x.Name == entry.Optimizer), current, row);
+                OptimizerStep(model.Optimizers.First(x => x.Name == entry.Optimizer), current, log ? row : null, share);
             }
         stepClock.Stop();
         return row;
@@ -173,22 +186,26 @@ public sealed class Trainer : IDisposable
     /// One optimiser step: zero all gradients, evaluate the step's loss on the batch, backpropagate, step
     /// only the optimiser's own networks, clip if declared.
     /// </summary>
-    void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double> row)
+    /// <param name="row">the log row to fill, or null on a step that is not logged (no host syncs, no bookkeeping).</param>
+    void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double>? row, IterationShare? share)
     {
         using var scope = NewDisposeScope();
         var (x, y) = batchXY;
         // bn_stats: own — networks this optimiser does not train keep their BatchNorm running statistics.
-        foreach (var (name, net) in nets) net.FreezeBatchNormStats(model.Schedule.OwnBatchNormStats && !o.Networks.Contains(name));
-        var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen);
+        if (model.Schedule.OwnBatchNormStats)
+            foreach (var (name, net) in nets) net.FreezeBatchNormStats(!o.Networks.Contains(name));
+        var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen, share, bookkeeping: row is not null, constants);
         foreach (var opt in opts.Values) opt.zero_grad();
         var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
-        double value = loss.item<float>();
-        if (!double.IsFinite(value))
+        // Logged steps read the loss (a host sync) and stop on a non-finite value.
+        double value = row is null ? double.NaN : loss.item<float>();
+        if (row is not null && !double.IsFinite(value))
             throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
         loss.backward();
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
             using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
+        if (row is null) return;
         row[o.Loss] = value;
         foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
         if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
@@ -203,7 +220,7 @@ public sealed class Trainer : IDisposable
     {
         foreach (var n in nets.Values) n.train();
         using var scope = NewDisposeScope();
-        OptimizerStep(model.Optimizers.First(x => x.Name == optimizer), NextBatch(), []);
+        OptimizerStep(model.Optimizers.First(x => x.Name == optimizer), NextBatch(), [], null);
     }
 
     (Tensor X, Tensor? Y) NextBatch()
@@ -216,6 +233,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         foreach (var n in nets.Values) n.Dispose();
+        foreach (var c in constants.Values) c.Dispose();
         batches.Dispose();
         data.Dispose();
     }
