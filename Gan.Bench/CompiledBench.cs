@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Gan.Dsl;
+using Gan.Dsl.Ir;
+using TorchSharp;
 using Gan.Runtime.Model;
 using Gan.Runtime.Training;
 using static TorchSharp.torch;
@@ -32,6 +34,36 @@ public static class CompiledBench
                 foreach (var n in ir.Networks) new NetworkModule(n).Dispose();
             }, warmup: 1, repeats: 5);
             Console.WriteLine($"{Path.GetFileName(f),-24} first compile {cold,8:F1} ms | warm check {check.Median,7:F2} ms | warm check+build modules {build.Median,8:F1} ms ({r.Ir!.TotalParameters:N0} params)");
+        }
+    }
+
+    /// <summary>
+    /// CPU efficiency of the mnist-mlp training step: achieved matmul GFLOP/s against sgemm at the same thread count.
+    /// FLOPs per iteration = 2·batch·(3·MACs(G) + 9·MACs(D)): each network pass costs its forward MACs once and its
+    /// backward twice (input and weight gradients); the G step passes G and D once, the D step (fakes: per_iteration)
+    /// passes D twice (real and the G step's fakes). MACs(net) = Σ in·out over its linear layers.
+    /// </summary>
+    public static void Efficiency(string spec, int stepsPerRound, int rounds)
+    {
+        var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
+        long Macs(string net) => ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
+        int batch = ir.Schedule.Batch;
+        double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + 9 * Macs("D"));
+        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var trainer = new Trainer(ir, new TrainOptions(tmp), _ => { });
+            var m = Harness.Throughput($"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s",
+                                       stepsPerRound * flopsPerIteration / 1e9, () => trainer.RunSteps(stepsPerRound), warmup: 2, repeats: rounds);
+            Console.WriteLine(m);
+            using var a = torch.randn(1024, 1024); using var b = torch.randn(1024, 1024);
+            var peak = Harness.Throughput("sgemm 1024x1024x1024", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
+            Console.WriteLine(peak);
+            Console.WriteLine($"{"efficiency " + spec + " step / sgemm",-48} {m.Median / peak.Median,12:P1}");
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         }
     }
 

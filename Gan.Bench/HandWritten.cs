@@ -6,10 +6,18 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Gan.Bench;
 
+/// <summary>Real batches for the hand-written loops.</summary>
+public static class Real
+{
+    /// <summary><paramref name="batch"/> random rows of <paramref name="data"/> (N×…).</summary>
+    public static Tensor Draw(Tensor data, int batch) => data.index_select(0, randint(0, data.shape[0], [batch], device: data.device));
+}
+
 /// <summary>
 /// Each seed model and its training step written by hand, as a TorchSharp user would without GanDsl:
 /// plain nn.Sequential, one Adam per network, a dispose scope per step. These are the baselines the
-/// compiled specs are measured against. Real data is a fixed random batch: this measures compute.
+/// compiled specs are measured against. Each step draws its real batch from an in-memory tensor the size
+/// of the seed's dataset (random rows, index_select), as the compiled trainer draws from the loaded data.
 /// </summary>
 public interface IHandWritten : IDisposable
 {
@@ -40,12 +48,19 @@ public sealed class MnistMlpHand : IHandWritten
         g.to(device); d.to(device);
         optG = optim.Adam(g.parameters(), 2e-4, 0.5, 0.999);
         optD = optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
-        real = (rand(batch, 784, device: device) * 2 - 1).DetachFromDisposeScope();
+        real = (rand(60000, 784, device: device) * 2 - 1).DetachFromDisposeScope();   // the MNIST train set's size
         ones = torch.ones(batch, 1, device: device).DetachFromDisposeScope();
         zeros = torch.zeros(batch, 1, device: device).DetachFromDisposeScope();
     }
 
     public void Step()
+    {
+        using var scope = NewDisposeScope();
+        Step(Real.Draw(real, Batch));
+    }
+
+    /// <summary>One iteration on a given real batch (N×784 in [−1, 1]).</summary>
+    public void Step(Tensor real)
     {
         using var scope = NewDisposeScope();
         optG.zero_grad();
@@ -59,6 +74,13 @@ public sealed class MnistMlpHand : IHandWritten
         var dLoss = (F.binary_cross_entropy(d.call(real), ones) + F.binary_cross_entropy(d.call(fake.detach()), zeros)) / 2;
         dLoss.backward();
         optD.step();
+    }
+
+    /// <summary>Samples in training mode (batch statistics, as the seed's grids), in chunks of 500.</summary>
+    public Tensor Sample(int n)
+    {
+        using var _ = no_grad();
+        return cat(Enumerable.Range(0, (n + 499) / 500).Select(i => g.call(randn(Math.Min(500, n - 500 * i), 100))).ToArray(), 0);   // n×784
     }
 
     public void Dispose() { g.Dispose(); d.Dispose(); real.Dispose(); ones.Dispose(); zeros.Dispose(); }
@@ -81,7 +103,7 @@ public sealed class TfBasicHand : IHandWritten
         g.to(device); d.to(device);
         optG = optim.Adam(g.parameters());
         optD = optim.Adam(d.parameters());
-        real = rand(batch, 784, device: device).DetachFromDisposeScope();
+        real = rand(60000, 784, device: device).DetachFromDisposeScope();
         ones = torch.ones(batch, 1, device: device).DetachFromDisposeScope();
         zeros = torch.zeros(batch, 1, device: device).DetachFromDisposeScope();
     }
@@ -89,6 +111,7 @@ public sealed class TfBasicHand : IHandWritten
     public void Step()
     {
         using var scope = NewDisposeScope();
+        var real = Real.Draw(this.real, Batch);
         var z = rand(Batch, 100, device: real.device) * 2 - 1;     // N×100 ~ U(-1, 1)
         optD.zero_grad();
         var fake = g.call(z);                                        // N×784
@@ -124,7 +147,7 @@ public sealed class Gaussian2dHand : IHandWritten
         g.to(device); d.to(device);
         optG = optim.Adam(g.parameters(), 0.01);
         optD = optim.Adam(d.parameters(), 0.05);
-        real = randn(batch, 2, device: device).DetachFromDisposeScope();
+        real = randn(1000, 2, device: device).DetachFromDisposeScope();
         ones = torch.ones(batch, 1, device: device).DetachFromDisposeScope();
         zeros = torch.zeros(batch, 1, device: device).DetachFromDisposeScope();
     }
@@ -132,6 +155,7 @@ public sealed class Gaussian2dHand : IHandWritten
     public void Step()
     {
         using var scope = NewDisposeScope();
+        var real = Real.Draw(this.real, Batch);
         optD.zero_grad();
         var fake = g.call(randn(Batch, 2, device: real.device));    // N×2
         var dLoss = F.binary_cross_entropy_with_logits(d.call(real), ones)
@@ -173,7 +197,7 @@ public sealed class AnimeDcganHand : IHandWritten
         g.to(device); d.to(device);
         optG = optim.Adam(g.parameters(), 0.002, 0.5, 0.999);
         optD = optim.Adam(d.parameters(), 0.002, 0.5, 0.999);
-        real = (rand(batch, 3, 64, 64, device: device) * 2 - 1).DetachFromDisposeScope();
+        real = (rand(3786, 3, 64, 64, device: device) * 2 - 1).DetachFromDisposeScope();   // the emoji set's size
         ones = torch.ones(batch, 1, device: device).DetachFromDisposeScope();
         zeros = torch.zeros(batch, 1, device: device).DetachFromDisposeScope();
     }
@@ -181,6 +205,7 @@ public sealed class AnimeDcganHand : IHandWritten
     public void Step()
     {
         using var scope = NewDisposeScope();
+        var real = Real.Draw(this.real, Batch);
         optD.zero_grad();
         var fake = g.call(rand(Batch, 100, device: real.device) * 2 - 1);   // N×3×64×64
         var dLoss = F.binary_cross_entropy_with_logits(d.call(real), ones)

@@ -54,7 +54,7 @@ public sealed class AcGanHand : IHandWritten
         g.to(device); d.to(device);
         optG = optim.Adam(g.parameters().Where(p => p.requires_grad), 1e-3);
         optD = optim.Adam(d.parameters(), 1e-4);
-        real = rand(batch, 1, 28, 28, device: device).DetachFromDisposeScope();
+        real = rand(55000, 1, 28, 28, device: device).DetachFromDisposeScope();   // TF's MNIST train split
         labels = randint(0, 10, batch, device: device).DetachFromDisposeScope();
         ones = torch.ones(batch, device: device).DetachFromDisposeScope();
         zeros = torch.zeros(batch, device: device).DetachFromDisposeScope();
@@ -63,6 +63,7 @@ public sealed class AcGanHand : IHandWritten
     public void Step()
     {
         using var scope = NewDisposeScope();
+        var real = Real.Draw(this.real, Batch);
         // D step
         optD.zero_grad();
         var zCon = randn(Batch, 2, device: real.device);

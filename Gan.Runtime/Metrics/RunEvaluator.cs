@@ -28,6 +28,9 @@ public static class RunEvaluator
                 case MnistDataIr m:
                     Mnist(model, m, nets, n, seed, metrics, protocol, say);
                     break;
+                case ImageFolderDataIr f:
+                    Images(model, f, nets, n, seed, metrics, protocol, say);
+                    break;
                 default:
                     throw new UserInputException($"{runDir}: gan eval has no metric for {model.Data.GetType().Name.Replace("DataIr", "")} data yet (it measures 2-D Gaussian and MNIST runs).");
             }
@@ -97,6 +100,45 @@ public static class RunEvaluator
         metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
         protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";
         protocol["judge"] = $"{MnistJudge.Version} sha256 {MnistJudge.FileHash(JudgeCache.PathFor)[..16]}…";
+    }
+
+    /// <summary>Generates <paramref name="n"/> samples from fixed latents in chunks of 500.</summary>
+    static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, Model.NetworkModule> nets, int n, int seed)
+    {
+        var latents = Sampling.FixedLatents(model, CPU, seed + 1, n);
+        var parts = new List<Tensor>();
+        for (int i = 0; i < n; i += 500)
+        {
+            var part = latents.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, i, Math.Min(500, n - i)));
+            parts.Add(Sampling.Generate(model, nets, part));
+        }
+        return cat(parts, 0);
+    }
+
+    /// <summary>Pixel features for image sets without a judge: 8×8 average-pooled images in [0, 1] (C·64 values).</summary>
+    static Tensor PixelFeatures(Tensor images, double lo, double hi) =>
+        nn.functional.adaptive_avg_pool2d((images - lo) / (hi - lo), [8, 8]).clamp(0, 1).flatten(1).to_type(ScalarType.Float64);   // N×(C·64)
+
+    /// <summary>
+    /// Image folders (the emoji set, a user's faces) have no judge: the Fréchet distance between Gaussians fitted to
+    /// 8×8 pixel features, with the distance between two random halves of the real set as the floor to compare with,
+    /// plus D's accuracy on the real images against as many fresh fakes.
+    /// </summary>
+    static void Images(ModelIr model, ImageFolderDataIr f, IReadOnlyDictionary<string, Model.NetworkModule> nets, int n, int seed,
+                       Dictionary<string, object> metrics, Dictionary<string, object> protocol, Action<string> say)
+    {
+        using var data = Datasets.Load(f, seed, say);
+        long count = data.Count;
+        int fakes = (int)Math.Min(n, count);
+        var realFeats = PixelFeatures(data.X, f.Low, f.High);                                  // count×(C·64)
+        var fakeFeats = PixelFeatures(GenerateMany(model, nets, fakes, seed), f.Low, f.High);   // fakes×(C·64)
+        metrics["pixel_fid_8x8"] = Frechet.Fid(fakeFeats, realFeats);
+        var perm = randperm(count, generator: new Generator((ulong)seed + 31));
+        var half = count / 2;
+        metrics["baseline_pixel_fid_8x8_real_half_vs_half"] = Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
+        metrics["d_accuracy"] = Sampling.Accuracy2d(model, nets, data, seed + 2);
+        protocol["reference"] = $"all {count} images of {f.Path} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; features: 8×8 average-pooled pixels in [0, 1]; "
+                                + $"baseline: two random halves of the real set (seed {seed + 31})";
     }
 
     public static string Format(Dictionary<string, object> metrics) =>
