@@ -55,3 +55,33 @@ let ``An image folder that is missing, empty or holds an undecodable file fails 
         File.WriteAllText(bad, "this is text, not a PNG")
         let e3 = Assert.Throws<UserInputException>(fun () -> ImageFolder.Load(dir, 4, 3) |> ignore)
         Assert.Contains(bad + ": not a decodable PNG or JPEG image", e3.Message))
+
+[<Fact>]
+let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real half-vs-half floor and D accuracy`` () =
+    withDir (fun dir ->
+        let rnd = System.Random 3
+        for i in 0 .. 39 do
+            write (Path.Combine(dir, sprintf "img-%02d.png" i)) 8 8 (SKColor(byte (rnd.Next 256), byte (rnd.Next 256), byte (rnd.Next 256), 255uy)) SKEncodedImageFormat.Png
+        let spec =
+            String.concat "\n"
+                [ "gan faces \"image folder test\""
+                  sprintf "data images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))
+                  "latent z = normal(4)"
+                  "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
+                  "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
+                  "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+                  "loss g_loss = bce_logits(D(G(z)), 1)"
+                  "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"
+                  "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
+                  "schedule {"; "  batch: 8"; "  steps: 3"; "  order: [opt_d, opt_g]"; "}"; "" ]
+        let r = Gan.Dsl.Compilation.Compile(Path.Combine(dir, "faces.gan"), spec)
+        Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
+        let out = Path.Combine(dir, "run")
+        do
+            use t = new Gan.Runtime.Training.Trainer(r.Ir, Gan.Runtime.Training.TrainOptions(out), System.Action<string> ignore)
+            t.Run()
+        let m = Gan.Runtime.Metrics.RunEvaluator.Evaluate(out, 30, System.Nullable(), 0, System.Action<string> ignore)
+        let fid, floor, acc = m.["pixel_fid_8x8"] :?> float, m.["baseline_pixel_fid_8x8_real_half_vs_half"] :?> float, m.["d_accuracy"] :?> float
+        Assert.True(fid > floor && floor >= 0.0, sprintf "fid %f, floor %f" fid floor)
+        Assert.InRange(acc, 0.0, 1.0)
+        Assert.True(File.Exists(Path.Combine(out, "metrics.json"))))

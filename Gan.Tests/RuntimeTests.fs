@@ -158,3 +158,30 @@ let ``A discriminator step computes no gradient for the generator, and a generat
     opt.step() |> ignore
     for (b, p) in List.zip before (List.ofSeq (nets.["D"].parameters())) do
         Assert.True((b.data<float32>().ToArray() = p.detach().data<float32>().ToArray()), "the G step changed a D parameter")
+
+[<Fact>]
+let ``Under fakes per_iteration the D step trains on the G step's fakes, detached, with the same latent sample`` () =
+    use scope = torch.NewDisposeScope()
+    let ir = compile "mnist-mlp.gan"
+    Assert.True(ir.Schedule.FakesPerIteration)
+    torch.manual_seed 5L |> ignore
+    let nets = System.Collections.Generic.Dictionary<string, NetworkModule>()
+    for n in ir.Networks do nets.[n.Name] <- new NetworkModule(n)
+    let real = torch.rand(8L, 1L, 28L, 28L) * 2.0f - 1.0f
+    use gen = new torch.Generator(1UL)
+    let share = IterationShare()
+    // G step first (the seed's order), then the D step with the same share.
+    let gStep = StepContext(ir, nets, real, null, gen, share)
+    gStep.Evaluate(ir.Loss("g_loss").Expr) |> ignore
+    let z = share.Latents.["z"]
+    let fakes = share.Detached |> Seq.find (fun kv -> kv.Key.Network = "G") |> fun kv -> kv.Value
+    let dStep = StepContext(ir, nets, real, null, gen, share)
+    dStep.Evaluate(ir.Loss("d_loss").Expr) |> ignore
+    Assert.Same(z, dStep.Latent "z")
+    let detachedG = Gan.Dsl.Ir.DetachIr(share.Detached.Keys |> Seq.find (fun k -> k.Network = "G"))
+    Assert.Same(fakes, dStep.Evaluate detachedG)
+    Assert.False(fakes.requires_grad)
+    // Without a share, each step draws its own latent sample.
+    let a = StepContext(ir, nets, real, null, gen)
+    let b = StepContext(ir, nets, real, null, gen)
+    Assert.False(a.Latent("z").allclose(b.Latent "z"))
