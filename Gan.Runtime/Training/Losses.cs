@@ -11,8 +11,11 @@ public static class Losses
 {
     static Tensor Target(Tensor x, double t) => full_like(x, t);
 
-    public static Tensor BceLogits(Tensor x, Tensor target) => F.binary_cross_entropy_with_logits(x, target.expand_as(x));
-    public static Tensor Bce(Tensor p, Tensor target) => F.binary_cross_entropy(p, target.expand_as(p));
+    /// <summary>The target broadcast to the prediction's shape (no new tensor when it already has it).</summary>
+    static Tensor Like(Tensor target, Tensor x) => target.numel() == x.numel() && target.dim() == x.dim() ? target : target.expand_as(x);
+
+    public static Tensor BceLogits(Tensor x, Tensor target) => F.binary_cross_entropy_with_logits(x, Like(target, x));
+    public static Tensor Bce(Tensor p, Tensor target) => F.binary_cross_entropy(p, Like(target, p));
     public static Tensor CrossEntropy(Tensor logits, Tensor labels) => F.cross_entropy(logits, labels);
     public static Tensor Mse(Tensor a, Tensor b) => (a - b.expand_as(a)).square().mean();
     public static Tensor L1(Tensor a, Tensor b) => (a - b.expand_as(a)).abs().mean();

@@ -24,9 +24,12 @@ public sealed class IterationShare
 /// <param name="share">under <c>fakes: per_iteration</c>, the iteration's shared latents and detached outputs; null: all per step.</param>
 /// <param name="bookkeeping">compute mean D(x) and D(G(z)) for the log (skipped on steps that are not logged).</param>
 /// <param name="constants">scalar constants kept for the whole run, so steps do not allocate them; null: allocate per step.</param>
+/// <param name="shapedConstants">constant BCE targets of each prediction shape, kept for the whole run.</param>
 public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
-                                IterationShare? share = null, bool bookkeeping = true, Dictionary<double, Tensor>? constants = null)
+                                IterationShare? share = null, bool bookkeeping = true, Dictionary<double, Tensor>? constants = null,
+                                Dictionary<(double, long, long), Tensor>? shapedConstants = null)
 {
+    readonly Dictionary<(double, long, long), Tensor> shaped = shapedConstants ?? [];
     readonly Dictionary<LossExprIr, Tensor> memo = [];
     // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
     readonly Dictionary<ApplyIr, Tensor[]> forwards = [];
@@ -56,13 +59,20 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
         long n = real.shape[0];
         t = l.Kind switch
         {
-            LatentKind.Normal => randn([n, l.Dim], generator: latentGen, device: real.device) * l.B + l.A,        // N×dim
-            LatentKind.Uniform => rand([n, l.Dim], generator: latentGen, device: real.device) * (l.B - l.A) + l.A, // N×dim
+            LatentKind.Normal => Affine(randn([n, l.Dim], generator: latentGen, device: real.device), l.B, l.A),        // N×dim
+            LatentKind.Uniform => Affine(rand([n, l.Dim], generator: latentGen, device: real.device), l.B - l.A, l.A), // N×dim
             _ => Classes(l, n),
         };
         if (share is not null) share.Latents[name] = t.MoveToOuterDisposeScope();
         memo[key] = t;
         return t;
+    }
+
+    /// <summary>x·scale + shift, without the no-op kernels when scale is 1 or shift is 0.</summary>
+    static Tensor Affine(Tensor x, double scale, double shift)
+    {
+        if (scale != 1) x = x * scale;
+        return shift == 0 ? x : x + shift;
     }
 
     Tensor Classes(LatentIr l, long n)
@@ -138,14 +148,24 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
         return t;
     }
 
+    /// <summary>A constant BCE target as a tensor of the prediction's shape, kept for the run (no expand per step).</summary>
+    Tensor Target(LossExprIr target, Tensor value, Tensor prediction)
+    {
+        if (target is not ConstIr c || constants is null) return value;
+        var key = (c.Value, prediction.shape[0], prediction.shape[1]);
+        if (!shaped.TryGetValue(key, out var t))
+            shaped[key] = t = full(prediction.shape, c.Value, dtype: prediction.dtype, device: prediction.device).DetachFromDisposeScope();
+        return t;
+    }
+
     Tensor Primitive(PrimitiveIr p)
     {
         var a = p.Args.Select(Evaluate).ToArray();
-        Tensor Flat(Tensor x) => x.reshape(x.shape[0], -1);      // N×1
+        Tensor Flat(Tensor x) => x.dim() == 2 ? x : x.reshape(x.shape[0], -1);      // N×1
         return p.Kind switch
         {
-            PrimitiveKind.BceLogits => Losses.BceLogits(Flat(a[0]), a[1]),
-            PrimitiveKind.Bce => Losses.Bce(Flat(a[0]), a[1]),
+            PrimitiveKind.BceLogits => Losses.BceLogits(Flat(a[0]), Target(p.Args[1], a[1], Flat(a[0]))),
+            PrimitiveKind.Bce => Losses.Bce(Flat(a[0]), Target(p.Args[1], a[1], Flat(a[0]))),
             PrimitiveKind.CrossEntropy => Losses.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
             PrimitiveKind.Mse => Losses.Mse(a[0], a[1]),
             PrimitiveKind.L1 => Losses.L1(a[0], a[1]),

@@ -32,6 +32,7 @@ public sealed class Trainer : IDisposable
     volatile bool stopRequested;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly Dictionary<double, Tensor> constants = [];
+    readonly Dictionary<(double, long, long), Tensor> shapedConstants = [];
     readonly int logEvery;
 
     /// <summary>The share of training-step time spent waiting for real batches.</summary>
@@ -194,8 +195,11 @@ public sealed class Trainer : IDisposable
         // bn_stats: own — networks this optimiser does not train keep their BatchNorm running statistics.
         if (model.Schedule.OwnBatchNormStats)
             foreach (var (name, net) in nets) net.FreezeBatchNormStats(!o.Networks.Contains(name));
-        var ctx = new StepContext(model, nets, x.to(device), y?.to(device), latentGen, share, bookkeeping: row is not null, constants);
-        foreach (var opt in opts.Values) opt.zero_grad();
+        if (device.type != DeviceType.CPU) { x = x.to(device); y = y?.to(device); }
+        var ctx = new StepContext(model, nets, x, y, latentGen, share, bookkeeping: row is not null, constants, shapedConstants);
+        // Only this optimiser's gradients: other networks' gradients (say D's, from the G step's backward) are
+        // never read until their own step zeroes them, as in the seeds' loops.
+        opts[o.Name].zero_grad();
         var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
         // Logged steps read the loss (a host sync) and stop on a non-finite value.
         double value = row is null ? double.NaN : loss.item<float>();
@@ -203,8 +207,9 @@ public sealed class Trainer : IDisposable
             throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
         loss.backward();
         opts[o.Name].step();
-        foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
-            using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
+        foreach (var clip in model.Schedule.Clips)
+            if (o.Networks.Contains(clip.Network))
+                using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
         if (row is null) return;
         row[o.Loss] = value;
         foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
@@ -234,6 +239,7 @@ public sealed class Trainer : IDisposable
     {
         foreach (var n in nets.Values) n.Dispose();
         foreach (var c in constants.Values) c.Dispose();
+        foreach (var c in shapedConstants.Values) c.Dispose();
         batches.Dispose();
         data.Dispose();
     }
