@@ -49,3 +49,13 @@ let ``Inception score is K for confident, balanced predictions and 1 for a colla
     Assert.Equal(1, ClassifierScores.ClassCoverage collapsed)
     close 1e-12 1.0 (ClassifierScores.ConfidentFraction balanced)
     close 1e-12 0.0 (ClassifierScores.ConfidentFraction(torch.full(4L, 10L, 0.1)))
+
+[<Fact>]
+let ``The matched conditional accuracy finds the best one-to-one code-to-class map`` () =
+    use scope = TorchSharp.torch.NewDisposeScope()
+    // Codes 0,1,2 came out as classes 2,0,1 (always), except one sample of code 0 judged class 0.
+    let asked = TorchSharp.torch.tensor([| 0L; 0L; 0L; 1L; 1L; 2L; 2L; 2L |])
+    let judged = [| 2; 2; 0; 0; 0; 1; 1; 1 |]
+    let probs = TorchSharp.torch.nn.functional.one_hot(TorchSharp.torch.tensor(judged |> Array.map int64), 3L).to_type(TorchSharp.torch.float32)
+    Assert.Equal(1.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.Accuracy(probs, asked), 9)
+    Assert.Equal(7.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.MatchedAccuracy(probs, asked, 3), 9)

@@ -90,7 +90,7 @@ let ``A run interrupted after a checkpoint and resumed gives the same log rows a
 [<InlineData("gaussian2d-wgan-gp.gan")>]
 let ``The live-tensor count stays flat over 200 training steps, gradient penalty included`` (spec: string) =
     let text =
-        (File.ReadAllText(specPath spec)).Replace("  epochs: 10", "  steps: 250").Replace("  steps: 3000", "  steps: 250")
+        (File.ReadAllText(specPath spec)).Replace("  epochs: 10", "  steps: 250").Replace("  steps: 6000", "  steps: 250")
     let ir = compileText text
     let out = tempRun ()
     try

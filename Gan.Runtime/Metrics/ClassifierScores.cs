@@ -40,4 +40,31 @@ public static class ClassifierScores
         using var scope = NewDisposeScope();
         return (probs.argmax(1) == wanted).to_type(ScalarType.Float64).mean().item<double>();
     }
+
+    /// <summary>
+    /// Accuracy under the best one-to-one mapping from asked codes to judged classes (InfoGAN's categorical
+    /// code learns the digits in an arbitrary order). Exact: dynamic programming over subsets of classes.
+    /// </summary>
+    public static double MatchedAccuracy(Tensor probs, Tensor wanted, int codes)
+    {
+        int classes = (int)probs.shape[1];
+        var judged = probs.argmax(1).data<long>().ToArray();
+        var asked = wanted.to_type(ScalarType.Int64).data<long>().ToArray();
+        var counts = new long[codes, classes];
+        for (int i = 0; i < judged.Length; i++) counts[asked[i], judged[i]]++;
+        // best[mask] = most matched samples assigning the first popcount(mask) codes to the classes in mask.
+        var best = new long[1 << classes];
+        Array.Fill(best, -1);
+        best[0] = 0;
+        for (int mask = 0; mask < 1 << classes; mask++)
+        {
+            if (best[mask] < 0) continue;
+            int code = System.Numerics.BitOperations.PopCount((uint)mask);
+            if (code >= codes) continue;
+            for (int c = 0; c < classes; c++)
+                if ((mask & (1 << c)) == 0) best[mask | (1 << c)] = Math.Max(best[mask | (1 << c)], best[mask] + counts[code, c]);
+        }
+        long top = best.Where((v, m) => System.Numerics.BitOperations.PopCount((uint)m) == Math.Min(codes, classes)).Max();
+        return (double)top / judged.Length;
+    }
 }

@@ -91,6 +91,9 @@ public static class RunEvaluator
             var asked = latents[cls.Name];
             var wanted = cls.Kind == LatentKind.OneHot ? asked.argmax(1) : asked;
             metrics["conditional_accuracy"] = ClassifierScores.Accuracy(probs, wanted);
+            // InfoGAN's code is unsupervised: which code value became which digit is arbitrary.
+            metrics["conditional_accuracy_best_code_to_class_map"] = ClassifierScores.MatchedAccuracy(probs, wanted, cls.Classes);
+            protocol["conditional"] = $"latent '{cls.Name}': code k asked for, judged class compared with k, and under the best one-to-one code-to-class map";
         }
         // Real-vs-real baselines for scale.
         var (trainX, _) = JudgeCache.Mnist("train", say);
