@@ -418,3 +418,14 @@ let layoutNoise (seed: int) (text: string) =
 
 /// Random whole specs as text, laid out at random.
 let wholeSpec = Gen.map2 (fun c seed -> layoutNoise seed (stepSpec c)) stepCaseGen (Gen.choose (0, 100000))
+
+/// D scores for a random batch of 1 to 6 real and as many fake samples, each in [−bound, bound] (steps of 0.001).
+let scorePairs (bound: float) =
+    gen {
+        let! n = Gen.choose (1, 6)
+        let k = int (bound * 1000.0)
+        let value = Gen.choose (-k, k) |> Gen.map (fun i -> float i / 1000.0)
+        let! real = Gen.arrayOfLength n value
+        let! fake = Gen.arrayOfLength n value
+        return real, fake
+    }

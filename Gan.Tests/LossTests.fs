@@ -41,11 +41,8 @@ let ``Each loss matches its formula computed by hand on small random tensors`` (
         close tol (mean (Array.map2 (fun a b -> abs (a - b)) real fake)) (v (Losses.L1(t real, t fake)))
         true
     let g = gen {
-        let! n = Gen.choose (1, 6)
-        let value = Gen.choose (-5000, 5000) |> Gen.map (fun i -> float i / 1000.0)
-        let! real = Gen.arrayOfLength n value
-        let! fake = Gen.arrayOfLength n value
-        let! probs = Gen.arrayOfLength n (Gen.choose (1, 999))
+        let! real, fake = Generators.scorePairs 5.0
+        let! probs = Gen.arrayOfLength real.Length (Gen.choose (1, 999))
         return real, fake, probs }
     Check.One(Generators.config, Prop.forAll (Arb.fromGen g) prop)
 
@@ -80,10 +77,7 @@ let ``Each loss has its sign and monotonic properties: Wasserstein antisymmetric
             if not (loss (up fake) < loss fake) then failwithf "G loss %s did not fall as D(G(z)) rose" name
         true
     let g = gen {
-        let! n = Gen.choose (1, 6)
-        let value = Gen.choose (-4000, 4000) |> Gen.map (fun i -> float i / 1000.0)
-        let! real = Gen.arrayOfLength n value
-        let! fake = Gen.arrayOfLength n value
+        let! real, fake = Generators.scorePairs 4.0
         let! delta = Gen.choose (1, 100)
         return real, fake, delta }
     Check.One(Generators.config, Prop.forAll (Arb.fromGen g) prop)
