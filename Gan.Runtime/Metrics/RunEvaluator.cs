@@ -58,7 +58,7 @@ public static class RunEvaluator
         protocol["reference"] = $"{n} fresh points of the spec's Gaussian (seed {seed + 9999}), against {n} generated from fresh noise";
     }
 
-    static Tensor ToJudgeInput(Tensor images, MnistDataIr m)
+    public static Tensor ToJudgeInput(Tensor images, MnistDataIr m)
     {
         var x = ((images - m.Low) / (m.High - m.Low)).clamp(0, 1);                        // N×1×S×S in [0, 1]
         if (m.Size == 28) return x;

@@ -121,7 +121,7 @@ public sealed class Trainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
-        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / batchesPerIteration);
+        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / batchesPerIteration, Step);
         var fixedLatents = Sampling.FixedLatents(model, device, seed);
         foreach (var net in nets.Values) net.train();      // sampling switches G to eval and back
         var sw = Stopwatch.StartNew();
@@ -246,7 +246,8 @@ public sealed class Trainer : IDisposable
 }
 
 /// <summary>Progress: a refreshing line on a terminal, plain lines every ~5% (or 30 s) otherwise.</summary>
-sealed class Progress(Action<string> say, long total)
+/// <param name="startStep">the step the run starts from (non-zero after --resume): the rate counts only this process's steps.</param>
+sealed class Progress(Action<string> say, long total, long startStep)
 {
     readonly bool tty = !Console.IsErrorRedirected;
     readonly Stopwatch clock = Stopwatch.StartNew();
@@ -261,7 +262,7 @@ sealed class Progress(Action<string> say, long total)
         if (tty ? t - lastPrint < 0.2 : !(milestone || t - lastPrint > 30)) return;
         lastPrint = t;
         var losses = string.Join(" ", row.Where(kv => kv.Key is not ("images_per_s" or "elapsed_s")).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
-        double rate = step / Math.Max(t, 1e-9);
+        double rate = (step - startStep) / Math.Max(t, 1e-9);
         string eta = total > 0 && rate > 0 ? TimeSpan.FromSeconds((total - step) / rate).ToString(@"hh\:mm\:ss") : "?";
         var line = $"step {step}{(total > 0 ? "/" + total : "")} epoch {epoch} | {losses} | {row.GetValueOrDefault("images_per_s"):F0} img/s | ETA {eta}";
         if (tty) Console.Error.Write("\r" + (line.Length > 160 ? line[..160] : line.PadRight(160)));
