@@ -74,10 +74,17 @@ let private compileLayer (c: LayerCase) =
     r.Ir.Networks |> Seq.find (fun n -> n.Name = "N")
 
 /// Central finite differences of f with respect to every element of t (changed in place, then restored).
+let mutable private kinks = 0
+let mutable private elements = 0
+
+/// Central differences of f with respect to every element of t (changed in place, then restored). An element
+/// where the one-sided slopes disagree sits on a kink (relu at 0, two maxpool inputs within h of each other):
+/// f has no derivative there, so it is given as NaN and not compared; the tests check such points stay rare.
 let finiteDifferences (f: unit -> float) (t: torch.Tensor) =
     let flat = t.view(-1L)
     // Edits happen without autograd (t may be a parameter); f itself runs with it (a penalty needs it).
     let set (i: int) (v: float) = use _ = torch.no_grad() in flat.[int64 i] <- torch.tensor(v, dtype = torch.float64)
+    let f0 = f ()
     Array.init (int flat.shape.[0]) (fun i ->
         let x0 = flat.[int64 i].item<float>()
         set i (x0 + h)
@@ -85,12 +92,17 @@ let finiteDifferences (f: unit -> float) (t: torch.Tensor) =
         set i (x0 - h)
         let minus = f ()
         set i x0
-        (plus - minus) / (2.0 * h))
+        let right, left = (plus - f0) / h, (f0 - minus) / h
+        elements <- elements + 1
+        if abs (right - left) > 1e-3 * max 1.0 (abs right) then
+            kinks <- kinks + 1
+            nan
+        else (plus - minus) / (2.0 * h))
 
 let compareGradients what (autograd: float[]) (numeric: float[]) =
     for i in 0 .. numeric.Length - 1 do
         let err = abs (autograd.[i] - numeric.[i])
-        if err > tol * max 1.0 (abs numeric.[i]) then
+        if not (Double.IsNaN numeric.[i]) && err > tol * max 1.0 (abs numeric.[i]) then
             failwithf "%s[%d]: autograd %.10g, finite differences %.10g (error %.3g)" what i autograd.[i] numeric.[i] err
 
 let private layerSeen = Dictionary<string, int>()
@@ -137,6 +149,7 @@ let ``For every layer kind, autograd's gradient with respect to the input and ev
     Check.One(config.WithMaxTest(max cases 100), Prop.forAll arbLayerCase checkLayer)
     let missing = ShapeRules.LayerKinds |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
     Assert.True(missing.IsEmpty, sprintf "layer kinds never generated: %A" missing)
+    Assert.True(kinks * 1000 < elements, sprintf "%d of %d elements sat on a kink: the comparison skipped too many" kinks elements)
 
 /// A loss primitive (or the gradient penalty / R1) on random float64 inputs of a random batch size.
 type LossCase = { Primitive: string; Seed: int }
@@ -197,3 +210,4 @@ let ``For every loss primitive, the gradient penalty and R1, autograd's gradient
     Check.One(config, Prop.forAll (Arb.fromGen g) checkLoss)
     let missing = lossNames |> List.filter (lossSeen.Contains >> not)
     Assert.True(missing.IsEmpty, sprintf "loss primitives never generated: %A" missing)
+
