@@ -10,26 +10,12 @@ namespace Gan.Runtime.Training;
 /// computed once (memo), so <c>G(z)</c> written twice is one forward pass on one latent sample.
 /// Latent parts are sampled lazily, once per step, from the run's latent generator.
 /// </summary>
-/// <summary>
-/// Values shared by the steps of one iteration under <c>fakes: per_iteration</c>: the latent samples, and
-/// each network output a later step may reuse under detach() (the seeds' <c>gen_imgs.detach()</c>).
-/// Its tensors belong to the iteration's dispose scope.
-/// </summary>
-public sealed class IterationShare
-{
-    public Dictionary<string, Tensor> Latents { get; } = [];
-    public Dictionary<ApplyIr, Tensor> Detached { get; } = [];
-}
-
 /// <param name="share">under <c>fakes: per_iteration</c>, the iteration's shared latents and detached outputs; null: all per step.</param>
 /// <param name="bookkeeping">compute mean D(x) and D(G(z)) for the log (skipped on steps that are not logged).</param>
-/// <param name="constants">scalar constants kept for the whole run, so steps do not allocate them; null: allocate per step.</param>
-/// <param name="shapedConstants">constant BCE targets of each prediction shape, kept for the whole run.</param>
+/// <param name="constants">the run's constants, allocated once; null: allocate them in each step.</param>
 public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
-                                IterationShare? share = null, bool bookkeeping = true, Dictionary<double, Tensor>? constants = null,
-                                Dictionary<(double, long, long), Tensor>? shapedConstants = null)
+                                IterationShare? share = null, bool bookkeeping = true, RunConstants? constants = null)
 {
-    readonly Dictionary<(double, long, long), Tensor> shaped = shapedConstants ?? [];
     readonly Dictionary<LossExprIr, Tensor> memo = [];
     // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
     readonly Dictionary<ApplyIr, Tensor[]> forwards = [];
@@ -141,31 +127,22 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
         return outv;
     }
 
-    Tensor Constant(double value)
-    {
-        if (constants is null) return tensor((float)value, device: real.device);
-        if (!constants.TryGetValue(value, out var t)) constants[value] = t = tensor((float)value, device: real.device).DetachFromDisposeScope();
-        return t;
-    }
+    Tensor Constant(double value) => constants?.Scalar(value, real.device) ?? tensor((float)value, device: real.device);
 
-    /// <summary>A constant BCE target as a tensor of the prediction's shape, kept for the run (no expand per step).</summary>
-    Tensor Target(LossExprIr target, Tensor value, Tensor prediction)
+    /// <summary>A BCE loss on the N×1 prediction: a constant target comes from the run's constants in the prediction's shape.</summary>
+    Tensor Bce(Func<Tensor, Tensor, Tensor> loss, Tensor prediction, LossExprIr target, Tensor value)
     {
-        if (target is not ConstIr c || constants is null) return value;
-        var key = (c.Value, prediction.shape[0], prediction.shape[1]);
-        if (!shaped.TryGetValue(key, out var t))
-            shaped[key] = t = full(prediction.shape, c.Value, dtype: prediction.dtype, device: prediction.device).DetachFromDisposeScope();
-        return t;
+        var x = prediction.dim() == 2 ? prediction : prediction.reshape(prediction.shape[0], -1);   // N×1
+        return loss(x, target is ConstIr c && constants is not null ? constants.Like(c.Value, x) : value);
     }
 
     Tensor Primitive(PrimitiveIr p)
     {
         var a = p.Args.Select(Evaluate).ToArray();
-        Tensor Flat(Tensor x) => x.dim() == 2 ? x : x.reshape(x.shape[0], -1);      // N×1
         return p.Kind switch
         {
-            PrimitiveKind.BceLogits => Losses.BceLogits(Flat(a[0]), Target(p.Args[1], a[1], Flat(a[0]))),
-            PrimitiveKind.Bce => Losses.Bce(Flat(a[0]), Target(p.Args[1], a[1], Flat(a[0]))),
+            PrimitiveKind.BceLogits => Bce(Losses.BceLogits, a[0], p.Args[1], a[1]),
+            PrimitiveKind.Bce => Bce(Losses.Bce, a[0], p.Args[1], a[1]),
             PrimitiveKind.CrossEntropy => Losses.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
             PrimitiveKind.Mse => Losses.Mse(a[0], a[1]),
             PrimitiveKind.L1 => Losses.L1(a[0], a[1]),

@@ -31,8 +31,7 @@ public sealed class Trainer : IDisposable
     readonly long steps;
     volatile bool stopRequested;
     readonly Stopwatch dataClock = new(), stepClock = new();
-    readonly Dictionary<double, Tensor> constants = [];
-    readonly Dictionary<(double, long, long), Tensor> shapedConstants = [];
+    readonly RunConstants constants = new();
     readonly int logEvery;
 
     /// <summary>The share of training-step time spent waiting for real batches.</summary>
@@ -196,7 +195,7 @@ public sealed class Trainer : IDisposable
         if (model.Schedule.OwnBatchNormStats)
             foreach (var (name, net) in nets) net.FreezeBatchNormStats(!o.Networks.Contains(name));
         if (device.type != DeviceType.CPU) { x = x.to(device); y = y?.to(device); }
-        var ctx = new StepContext(model, nets, x, y, latentGen, share, bookkeeping: row is not null, constants, shapedConstants);
+        var ctx = new StepContext(model, nets, x, y, latentGen, share, bookkeeping: row is not null, constants);
         // Only this optimiser's gradients: other networks' gradients (say D's, from the G step's backward) are
         // never read until their own step zeroes them, as in the seeds' loops.
         opts[o.Name].zero_grad();
@@ -238,8 +237,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         foreach (var n in nets.Values) n.Dispose();
-        foreach (var c in constants.Values) c.Dispose();
-        foreach (var c in shapedConstants.Values) c.Dispose();
+        constants.Dispose();
         batches.Dispose();
         data.Dispose();
     }
