@@ -54,7 +54,7 @@ public static class RunEvaluator
         metrics["w2"] = r.Wasserstein2;
         metrics["mean_error"] = r.MeanError;
         metrics["covariance_error"] = r.CovarianceError;
-        metrics["d_accuracy"] = Sampling.Accuracy2d(model, nets, real, seed + 2);
+        metrics["d_accuracy"] = Sampling.DAccuracy(model, nets, real, seed + 2);
         protocol["reference"] = $"{n} fresh points of the spec's Gaussian (seed {seed + 9999}), against {n} generated from fresh noise";
     }
 
@@ -72,14 +72,7 @@ public static class RunEvaluator
         using var judge = JudgeCache.Load(say);
         var (testX, testY) = JudgeCache.Mnist("test", say);
         var latents = Sampling.FixedLatents(model, CPU, seed + 1, n);
-        var fakes = new List<Tensor>();
-        for (int i = 0; i < n; i += 500)
-        {
-            var part = latents.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, i, Math.Min(500, n - i)));
-            fakes.Add(ToJudgeInput(Sampling.Generate(model, nets, part), m));
-        }
-        var fake = cat(fakes, 0);
-        var (probs, feats) = judge.Judge(fake);
+        var (probs, feats) = judge.Judge(ToJudgeInput(GenerateMany(model, nets, latents, n), m));
         var (testProbs, testFeats) = judge.Judge(testX);
         metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
         metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
@@ -105,10 +98,9 @@ public static class RunEvaluator
         protocol["judge"] = $"{MnistJudge.Version} sha256 {MnistJudge.FileHash(JudgeCache.PathFor)[..16]}…";
     }
 
-    /// <summary>Generates <paramref name="n"/> samples from fixed latents in chunks of 500.</summary>
-    static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, Model.NetworkModule> nets, int n, int seed)
+    /// <summary>Generates <paramref name="n"/> samples from the given latents in chunks of 500 (the batch that sample { bn: batch } normalises over).</summary>
+    static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, Model.NetworkModule> nets, Dictionary<string, Tensor> latents, int n)
     {
-        var latents = Sampling.FixedLatents(model, CPU, seed + 1, n);
         var parts = new List<Tensor>();
         for (int i = 0; i < n; i += 500)
         {
@@ -134,12 +126,12 @@ public static class RunEvaluator
         long count = data.Count;
         int fakes = (int)Math.Min(n, count);
         var realFeats = PixelFeatures(data.X, f.Low, f.High);                                  // count×(C·64)
-        var fakeFeats = PixelFeatures(GenerateMany(model, nets, fakes, seed), f.Low, f.High);   // fakes×(C·64)
+        var fakeFeats = PixelFeatures(GenerateMany(model, nets, Sampling.FixedLatents(model, CPU, seed + 1, fakes), fakes), f.Low, f.High);   // fakes×(C·64)
         metrics["pixel_fid_8x8"] = Frechet.Fid(fakeFeats, realFeats);
         var perm = randperm(count, generator: new Generator((ulong)seed + 31));
         var half = count / 2;
         metrics["baseline_pixel_fid_8x8_real_half_vs_half"] = Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
-        metrics["d_accuracy"] = Sampling.Accuracy2d(model, nets, data, seed + 2);
+        metrics["d_accuracy"] = Sampling.DAccuracy(model, nets, data, seed + 2);
         protocol["reference"] = $"all {count} images of {f.Path} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; features: 8×8 average-pooled pixels in [0, 1]; "
                                 + $"baseline: two random halves of the real set (seed {seed + 31})";
     }

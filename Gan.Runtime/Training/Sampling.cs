@@ -89,8 +89,8 @@ public static class Sampling
         }
     }
 
-    /// <summary>D's accuracy on all real points and as many fresh fakes (the seed's per-epoch figure).</summary>
-    public static double Accuracy2d(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long step)
+    /// <summary>D's accuracy on all real samples and as many fresh fakes (seed 000's per-epoch figure; gan eval for 2-D and image data).</summary>
+    public static double DAccuracy(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long step)
     {
         using var scope = NewDisposeScope();
         var dApply = model.Losses.Select(l => FindRealApply(l.Expr)).FirstOrDefault(a => a is not null);

@@ -144,7 +144,7 @@ public sealed class Trainer : IDisposable
             if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Sampling.Save(model, nets, fixedLatents, data, run, Step);
             if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(elapsed);
             if (batches.EpochExhausted && model.Data is Gaussian2dDataIr)
-                run.LogEpoch(batches.Epoch + 1, Sampling.Accuracy2d(model, nets, data, Step), say);
+                run.LogEpoch(batches.Epoch + 1, Sampling.DAccuracy(model, nets, data, Step), say);
         }
         double total = elapsedBefore + clock.Elapsed.TotalSeconds;
         Sampling.Save(model, nets, fixedLatents, data, run, Step);
