@@ -14,10 +14,7 @@ open Gan.Dsl.Shapes
 open Gan.Runtime.Model
 open Gan.Runtime.Training
 open Gan.Tests.Generators
-
-/// Central-difference step and tolerance: |autograd − numeric| ≤ tol·max(1, |numeric|).
-let h = 1e-6
-let tol = 1e-6
+open Gan.Tests.FiniteDifferences
 
 /// One single-layer network: the layer kind, the input declaration, the body lines and the batch size.
 type LayerCase = { Kind: string; Inputs: string; Lines: string list; Seed: int }
@@ -73,38 +70,6 @@ let private compileLayer (c: LayerCase) =
     if r.HasErrors then failwithf "case does not compile: %s\n%s" (r.Errors |> Seq.map string |> String.concat "\n") text
     r.Ir.Networks |> Seq.find (fun n -> n.Name = "N")
 
-/// Central finite differences of f with respect to every element of t (changed in place, then restored).
-let mutable private kinks = 0
-let mutable private elements = 0
-
-/// Central differences of f with respect to every element of t (changed in place, then restored). An element
-/// where the one-sided slopes disagree sits on a kink (relu at 0, two maxpool inputs within h of each other):
-/// f has no derivative there, so it is given as NaN and not compared; the tests check such points stay rare.
-let finiteDifferences (f: unit -> float) (t: torch.Tensor) =
-    let flat = t.view(-1L)
-    // Edits happen without autograd (t may be a parameter); f itself runs with it (a penalty needs it).
-    let set (i: int) (v: float) = use _ = torch.no_grad() in flat.[int64 i] <- torch.tensor(v, dtype = torch.float64)
-    let f0 = f ()
-    Array.init (int flat.shape.[0]) (fun i ->
-        let x0 = flat.[int64 i].item<float>()
-        set i (x0 + h)
-        let plus = f ()
-        set i (x0 - h)
-        let minus = f ()
-        set i x0
-        let right, left = (plus - f0) / h, (f0 - minus) / h
-        elements <- elements + 1
-        if abs (right - left) > 1e-3 * max 1.0 (abs right) then
-            kinks <- kinks + 1
-            nan
-        else (plus - minus) / (2.0 * h))
-
-let compareGradients what (autograd: float[]) (numeric: float[]) =
-    for i in 0 .. numeric.Length - 1 do
-        let err = abs (autograd.[i] - numeric.[i])
-        if not (Double.IsNaN numeric.[i]) && err > tol * max 1.0 (abs numeric.[i]) then
-            failwithf "%s[%d]: autograd %.10g, finite differences %.10g (error %.3g)" what i autograd.[i] numeric.[i] err
-
 let private layerSeen = Dictionary<string, int>()
 
 let checkLayer (c: LayerCase) =
@@ -149,7 +114,7 @@ let ``For every layer kind, autograd's gradient with respect to the input and ev
     Check.One(config.WithMaxTest(max cases 100), Prop.forAll arbLayerCase checkLayer)
     let missing = ShapeRules.LayerKinds |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
     Assert.True(missing.IsEmpty, sprintf "layer kinds never generated: %A" missing)
-    Assert.True(kinks * 1000 < elements, sprintf "%d of %d elements sat on a kink: the comparison skipped too many" kinks elements)
+    Assert.True(kinks () * 1000 < elements (), sprintf "%d of %d elements sat on a kink: the comparison skipped too many" (kinks ()) (elements ()))
 
 /// A loss primitive (or the gradient penalty / R1) on random float64 inputs of a random batch size.
 type LossCase = { Primitive: string; Seed: int }

@@ -82,16 +82,6 @@ let ``Each loss has its sign and monotonic properties: Wasserstein antisymmetric
         return real, fake, delta }
     Check.One(Generators.config, Prop.forAll (Arb.fromGen g) prop)
 
-/// Central finite differences in float64 (DiffSharp is not available): the gradient oracle.
-let private finiteDifference (f: torch.Tensor -> float) (x: torch.Tensor) (h: float) =
-    let flat = x.clone().flatten()
-    Array.init (int flat.shape.[0]) (fun i ->
-        let plus = flat.clone()
-        plus.[int64 i] <- plus.[int64 i] + h
-        let minus = flat.clone()
-        minus.[int64 i] <- minus.[int64 i] - h
-        (f (plus.reshape x.shape) - f (minus.reshape x.shape)) / (2.0 * h))
-
 [<Fact>]
 let ``The gradient penalty's gradient (a double backward) equals central finite differences in float64`` () =
     use scope = torch.NewDisposeScope()
@@ -107,6 +97,6 @@ let ``The gradient penalty's gradient (a double backward) equals central finite 
     let w = w1.clone().requires_grad_(true)
     (penalty w).backward()
     let autograd = w.grad.flatten().data<float>().ToArray()
-    let numeric = finiteDifference (fun wv -> (penalty wv).item<float>()) w1 1e-6
+    let numeric = FiniteDifferences.finiteDifferences (fun () -> (penalty w1).item<float>()) w1
     for i in 0 .. autograd.Length - 1 do
         close 1e-6 numeric.[i] autograd.[i]
