@@ -12,7 +12,7 @@ public static class Losses
     static Tensor Target(Tensor x, double t) => full_like(x, t);
 
     /// <summary>The target broadcast to the prediction's shape (no new tensor when it already has it).</summary>
-    static Tensor Like(Tensor target, Tensor x) => target.numel() == x.numel() && target.dim() == x.dim() ? target : target.expand_as(x);
+    static Tensor Like(Tensor target, Tensor x) => target.shape.AsSpan().SequenceEqual(x.shape) ? target : target.expand_as(x);
 
     public static Tensor BceLogits(Tensor x, Tensor target) => F.binary_cross_entropy_with_logits(x, Like(target, x));
     public static Tensor Bce(Tensor p, Tensor target) => F.binary_cross_entropy(p, Like(target, p));
