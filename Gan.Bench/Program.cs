@@ -60,10 +60,20 @@ if (only is "mnist-hand-quality")
             using (var s = NewDisposeScope()) hand.Step(flat.index_select(0, perm.narrow(0, i, 128)));
         Console.WriteLine($"epoch {epoch + 1} done at {sw.Elapsed.TotalSeconds:F0} s");
     }
-    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
-    var fakes = ((hand.Sample(10000) + 1) / 2).clamp(0, 1).reshape(10000, 1, 28, 28);
-    var (probs, _) = judge.Judge(fakes);
-    Console.WriteLine($"hand-written mnist-mlp, 5 epochs: class coverage {Gan.Runtime.Metrics.ClassifierScores.ClassCoverage(probs)}, judge-IS {Gan.Runtime.Metrics.ClassifierScores.InceptionScore(probs):F2}, confident {Gan.Runtime.Metrics.ClassifierScores.ConfidentFraction(probs):P1}");
+    Console.WriteLine("hand-written mnist-mlp, 5 epochs:");
+    JudgeSamples(((hand.Sample(10000) + 1) / 2).clamp(0, 1).reshape(10000, 1, 28, 28));
+}
+
+if (only is "judge-raw")
+{
+    // Samples made by another tool (e.g. bench/pytorch/seed001.py, the seed's recipe in PyTorch), judged exactly like
+    // `gan eval` judges a run: a raw little-endian float32 file of N×784 values in [0, 1].
+    var path = args.Length > 1 ? args[1] : throw new ArgumentException("usage: gan-bench judge-raw FILE (N×784 float32 in [0, 1])");
+    var bytes = File.ReadAllBytes(path);
+    var values = new float[bytes.Length / 4];
+    Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
+    Console.WriteLine($"{path}: {values.Length / 784} samples");
+    JudgeSamples(tensor(values).reshape(-1, 1, 28, 28));
 }
 
 if (only is "mnist-data-check")
@@ -122,4 +132,17 @@ if (only is "hand")
         Console.WriteLine(r);
         m.Dispose();
     }
+}
+
+/// <summary>Generated digits (N×1×28×28 in [0, 1]) scored by the cached judge exactly as `gan eval` scores a run.</summary>
+static void JudgeSamples(Tensor images)
+{
+    using var scope = NewDisposeScope();
+    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
+    var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
+    var (_, testFeats) = judge.Judge(testX);
+    var metrics = new Dictionary<string, object>();
+    Gan.Runtime.Metrics.RunEvaluator.SampleScores(judge, images, testFeats, metrics);
+    metrics["protocol"] = new Dictionary<string, object> { ["samples"] = images.shape[0], ["reference"] = "MNIST test split", ["judge"] = Gan.Runtime.Metrics.MnistJudge.Version };
+    Console.WriteLine(Gan.Runtime.Metrics.RunEvaluator.Format(metrics));
 }

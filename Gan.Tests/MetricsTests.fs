@@ -51,6 +51,19 @@ let ``Inception score is K for confident, balanced predictions and 1 for a colla
     close 1e-12 0.0 (ClassifierScores.ConfidentFraction(torch.full(4L, 10L, 0.1)))
 
 [<Fact>]
+let ``Class shares count top-1 predictions and coverage needs at least 5 percent of them`` () =
+    use scope = torch.NewDisposeScope()
+    // 100 samples: class 0 gets 50, class 1 gets 45, class 2 exactly 5 (covered), class 3 gets 0; class 4 is
+    // second-best everywhere and must not count.
+    let top = Array.concat [ Array.create 50 0L; Array.create 45 1L; Array.create 5 2L ]
+    let probs = torch.nn.functional.one_hot(torch.tensor(top), 5L).to_type(torch.float32) * 0.6f
+    probs.index_fill_(1L, torch.tensor([| 4L |]), 0.4) |> ignore
+    let shares = ClassifierScores.ClassShares probs
+    Assert.Equal<float[]>([| 0.5; 0.45; 0.05; 0.0; 0.0 |], shares |> Array.map (fun v -> System.Math.Round(v, 12)))
+    Assert.Equal(3, ClassifierScores.ClassCoverage probs)
+    Assert.Equal(2, ClassifierScores.ClassCoverage(probs, 0.06))
+
+[<Fact>]
 let ``The matched conditional accuracy finds the best one-to-one code-to-class map`` () =
     use scope = TorchSharp.torch.NewDisposeScope()
     // Codes 0,1,2 came out as classes 2,0,1 (always), except one sample of code 0 judged class 0.

@@ -18,14 +18,16 @@ public static class ClassifierScores
         return Math.Exp(kl.mean().item<double>());
     }
 
-    /// <summary>How many classes receive at least <paramref name="minShare"/> of the top-1 predictions.</summary>
-    public static int ClassCoverage(Tensor probs, double minShare = 0.05)
+    /// <summary>The share of the top-1 predictions that each class receives (K values summing to 1).</summary>
+    public static double[] ClassShares(Tensor probs)
     {
         using var scope = NewDisposeScope();
         var k = (int)probs.shape[1];
-        var counts = probs.argmax(1).bincount(null, k).to_type(ScalarType.Float64) / probs.shape[0];
-        return (int)(counts >= minShare).sum().item<long>();
+        return (probs.argmax(1).bincount(null, k).to_type(ScalarType.Float64) / probs.shape[0]).data<double>().ToArray();
     }
+
+    /// <summary>How many classes receive at least <paramref name="minShare"/> of the top-1 predictions.</summary>
+    public static int ClassCoverage(Tensor probs, double minShare = 0.05) => ClassShares(probs).Count(s => s >= minShare);
 
     /// <summary>The share of samples whose top class probability exceeds <paramref name="threshold"/>.</summary>
     public static double ConfidentFraction(Tensor probs, double threshold = 0.9)

@@ -72,12 +72,8 @@ public static class RunEvaluator
         using var judge = JudgeCache.Load(say);
         var (testX, testY) = JudgeCache.Mnist("test", say);
         var latents = Sampling.FixedLatents(model, CPU, seed + 1, n);
-        var (probs, feats) = judge.Judge(ToJudgeInput(GenerateMany(model, nets, latents, n), m));
         var (testProbs, testFeats) = judge.Judge(testX);
-        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
-        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
-        metrics["class_coverage"] = ClassifierScores.ClassCoverage(probs);
-        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
+        var probs = SampleScores(judge, ToJudgeInput(GenerateMany(model, nets, latents, n), m), testFeats, metrics);
         var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name));
         if (cls is not null)
         {
@@ -96,6 +92,21 @@ public static class RunEvaluator
         metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
         protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";
         protocol["judge"] = $"{MnistJudge.Version} sha256 {MnistJudge.FileHash(JudgeCache.PathFor)[..16]}…";
+    }
+
+    /// <summary>
+    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID against
+    /// the test set's features, judge-IS, class coverage and shares, confident fraction. Returns the class probabilities.
+    /// </summary>
+    public static Tensor SampleScores(MnistJudge judge, Tensor images, Tensor testFeats, Dictionary<string, object> metrics)
+    {
+        var (probs, feats) = judge.Judge(images);
+        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
+        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
+        metrics["class_coverage"] = ClassifierScores.ClassCoverage(probs);
+        metrics["class_shares"] = ClassifierScores.ClassShares(probs);
+        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
+        return probs;
     }
 
     /// <summary>Generates <paramref name="n"/> samples from the given latents in chunks of 500 (the batch that sample { bn: batch } normalises over).</summary>
@@ -137,6 +148,13 @@ public static class RunEvaluator
     }
 
     public static string Format(Dictionary<string, object> metrics) =>
-        string.Join("\n", metrics.Where(kv => kv.Key != "protocol").Select(kv => $"{kv.Key,-36} {(kv.Value is double d ? d.ToString("G5", CultureInfo.InvariantCulture) : kv.Value)}"))
+        string.Join("\n", metrics.Where(kv => kv.Key != "protocol").Select(kv => $"{kv.Key,-36} {FormatValue(kv.Value)}"))
         + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
+
+    static string FormatValue(object value) => value switch
+    {
+        double d => d.ToString("G5", CultureInfo.InvariantCulture),
+        double[] shares => string.Join(" ", shares.Select((v, k) => $"{k}:{v * 100:F1}%")),
+        _ => value.ToString() ?? "",
+    };
 }
