@@ -26,7 +26,7 @@ type GanArgs =
             | Fmt _ -> "format specs canonically (in place, or --check)."
             | Train _ -> "train a spec into a run folder (log.csv, samples/, checkpoints/, report.html)."
             | Sample _ -> "draw samples from a run's checkpoint into a PNG grid."
-            | Eval _ -> "measure a run: 2-D Wasserstein for Gaussian data; judge-FID, judge-IS, class coverage, conditional accuracy for MNIST; 8×8 pixel Fréchet distance for image folders; writes metrics.json."
+            | Eval _ -> "measure a run: 2-D Wasserstein for Gaussian data; judge-FID, judge-IS, class coverage, conditional accuracy for MNIST; 8×8 pixel Fréchet distance for image folders; writes metrics.json and refreshes report.html."
             | Judge _ -> "train the MNIST judge used by eval (it is trained on first use otherwise)."
             | Report _ -> "write report.html for a run: loss and D(x)/D(G(z)) curves, sample grids, metrics, spec."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."

@@ -47,6 +47,18 @@ let ``Drop-last serves only full batches and moves to the next epoch; keep-last 
     Assert.Throws<UserInputException>(fun () -> BatchOrder(3, 4, 1, true) |> ignore) |> ignore
 
 [<Fact>]
+let ``Batches left in an epoch count down to zero under both last-batch policies`` () =
+    let left (order: BatchOrder) n =
+        List.init n (fun _ ->
+            let l = order.BatchesLeftInEpoch order.Position
+            order.Next().Length |> ignore
+            l)
+    // 10 samples at batch 4: drop-last serves 2 full batches an epoch, keep-last 3 (the last of 2 samples).
+    // At an exhausted position the epoch has none left; the next batch opens the next epoch.
+    Assert.Equal<int64 list>([ 2L; 1L; 0L; 1L ], left (BatchOrder(10, 4, 1, true)) 4)
+    Assert.Equal<int64 list>([ 3L; 2L; 1L; 0L; 2L ], left (BatchOrder(10, 4, 1, false)) 5)
+
+[<Fact>]
 let ``Batcher rows and labels belong together, and prefetching changes nothing but timing`` () =
     let x, y = dataset 50 6
     use pre = new Batcher(x, 6, y, 8, 3, false, true)

@@ -85,6 +85,21 @@ let ``A run interrupted after a checkpoint and resumed gives the same log rows a
     finally
         for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
 
+[<Fact>]
+let ``With --log-every N the log has the first step, every Nth and the run's last, by steps and by epochs`` () =
+    let loggedSteps dir = logRows dir |> Array.skip 1 |> Array.map (fun r -> int (r.Split(',').[0]))
+    let a, b = tempRun (), tempRun ()
+    try
+        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(a, LogEvery = 10), Action<string> ignore)
+        t.Run()
+        Assert.Equal<int[]>([| 1; 10; 20; 25 |], loggedSteps a)
+        // One epoch of gaussian2d: 1,000 points at batch 4 = 250 iterations.
+        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(b, Epochs = 1, LogEvery = 100), Action<string> ignore)
+        t.Run()
+        Assert.Equal<int[]>([| 1; 100; 200; 250 |], loggedSteps b)
+    finally
+        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+
 [<Theory>]
 [<InlineData("gaussian2d.gan")>]
 [<InlineData("gaussian2d-wgan-gp.gan")>]

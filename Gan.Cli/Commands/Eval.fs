@@ -29,4 +29,6 @@ let run (args: ParseResults<Args>) =
     let metrics = RunEvaluator.Evaluate(runDir, n, Option.toNullable (args.TryGetResult Step), defaultArg (args.TryGetResult Seed) 0, fun s -> eprintfn "%s" s)
     if args.Contains Json then printfn "%s" (JsonSerializer.Serialize(metrics, SpecArgs.jsonOptions))
     else printfn "%s" (RunEvaluator.Format metrics)
+    // The run's report shows the metrics table: refresh it so it never says "no metrics yet" after an eval.
+    eprintfn "report: %s" (Gan.Runtime.Reports.RunReport.Write runDir)
     ExitCodes.Ok

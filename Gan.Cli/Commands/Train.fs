@@ -33,7 +33,7 @@ type Args =
             | Device _ -> "cpu (default) or cuda."
             | Set _ -> "override a param, e.g. --set lr=1e-4 (repeatable)."
             | Resume _ -> "continue a run from its last checkpoint (the run folder, or --out)."
-            | Log_Every _ -> "write a log.csv row (and check the losses are finite) every N iterations (default 1); larger N saves host syncs on small models."
+            | Log_Every _ -> "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); larger N saves host syncs on small models."
 
 let run (args: ParseResults<Args>) =
     let specPath = args.GetResult Spec

@@ -43,6 +43,10 @@ public sealed class BatchOrder
 
     public bool IsExhausted(BatchPosition p) => p.Index + (DropLast ? BatchSize : 1) > Count;
 
+    /// <summary>How many more batches epoch <c>p.Epoch</c> serves after position <paramref name="p"/>.</summary>
+    public long BatchesLeftInEpoch(BatchPosition p) =>
+        DropLast ? (Count - p.Index) / BatchSize : (Count - p.Index + BatchSize - 1) / BatchSize;
+
     /// <summary>Moves to a saved position (from a checkpoint).</summary>
     public void Restore(BatchPosition p)
     {

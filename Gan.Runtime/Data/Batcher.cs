@@ -39,6 +39,7 @@ public sealed class Batcher : IDisposable
     public BatchPosition Position { get; private set; }
 
     public bool EpochExhausted => order.IsExhausted(Position);
+    public long BatchesLeftInEpoch => order.BatchesLeftInEpoch(Position);
 
     /// <summary>Total time the consumer waited for a batch that was not ready yet.</summary>
     public TimeSpan Waited => prefetcher?.Waited ?? gatherClock.Elapsed;

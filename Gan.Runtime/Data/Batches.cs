@@ -45,6 +45,8 @@ public sealed class Batches : IDisposable
     public long Index => batcher.Position.Index;
     public long BatchesPerEpoch => batcher.BatchesPerEpoch;
     public bool EpochExhausted => batcher.EpochExhausted;
+    /// <summary>Batches the current epoch still serves.</summary>
+    public long BatchesLeftInEpoch => batcher.BatchesLeftInEpoch;
 
     /// <summary>Total time spent waiting for a batch that the worker had not finished.</summary>
     public TimeSpan Waited => batcher.Waited;

@@ -113,6 +113,11 @@ public sealed class Trainer : IDisposable
         for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
     }
 
+    /// <summary>Whether the coming iteration (which draws <paramref name="batchesPerIteration"/> batches) ends the schedule.</summary>
+    bool IsLastIteration(int batchesPerIteration) => steps > 0
+        ? Step + 1 >= steps
+        : (long)(epochs - 1 - batches.Epoch) * batches.BatchesPerEpoch + batches.BatchesLeftInEpoch <= batchesPerIteration;
+
     bool Done => steps > 0 ? Step >= steps : batches.Epoch >= epochs || (batches.Epoch == epochs - 1 && batches.EpochExhausted);
 
     /// <summary>Runs to the end of the schedule (or until stopped), then writes a final checkpoint.</summary>
@@ -127,7 +132,7 @@ public sealed class Trainer : IDisposable
         long swStep = Step;
         while (!Done && !stopRequested)
         {
-            bool log = (Step + 1) % logEvery == 0 || Step == 0;
+            bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(batchesPerIteration);   // curves end at the run's end
             var row = Iteration(log);
             Step++;
             double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
