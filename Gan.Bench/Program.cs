@@ -68,10 +68,21 @@ if (only is "judge-raw")
 {
     // Samples made by another tool (e.g. bench/pytorch/seed001.py, the seed's recipe in PyTorch), judged exactly like
     // `gan eval` judges a run: a raw little-endian float32 file of N×784 values in [0, 1].
-    var path = args.Length > 1 ? args[1] : throw new ArgumentException("usage: gan-bench judge-raw FILE (N×784 float32 in [0, 1])");
+    var path = args.Length > 1 ? args[1] : "";
+    long length = File.Exists(path) ? new FileInfo(path).Length : 0;
+    if (length == 0 || length % (784 * 4) != 0)
+    {
+        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' is missing or not a whole number of 28×28 float32 images (784·4 bytes each); usage: gan-bench judge-raw FILE");
+        Environment.Exit(1);
+    }
     var bytes = File.ReadAllBytes(path);
     var values = new float[bytes.Length / 4];
     Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
+    if (values.Any(v => !(v >= 0f && v <= 1f)))
+    {
+        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' holds values outside [0, 1] (min {values.Min()}, max {values.Max()}); write pixels in [0, 1], e.g. (x + 1) / 2 for tanh outputs.");
+        Environment.Exit(1);
+    }
     Console.WriteLine($"{path}: {values.Length / 784} samples");
     JudgeSamples(tensor(values).reshape(-1, 1, 28, 28));
 }
