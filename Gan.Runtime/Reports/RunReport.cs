@@ -76,8 +76,16 @@ public static class RunReport
             if (e.ValueKind == JsonValueKind.Object)
                 foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix.Length == 0 ? p.Name : prefix + "." + p.Name);
             else
-                html.Append("<tr><td>").Append(Enc(prefix)).Append("</td><td>").Append(Enc(e.ToString())).Append("</td></tr>");
+                html.Append("<tr><td>").Append(Enc(prefix)).Append("</td><td>").Append(Enc(Value(e))).Append("</td></tr>");
         }
+        // Numbers to 5 significant digits, as `gan eval` prints them; a list (class shares) as index: value pairs.
+        static string Value(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.Number => e.TryGetInt64(out var whole) ? whole.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                                                                 : e.GetDouble().ToString("G5", System.Globalization.CultureInfo.InvariantCulture),
+            JsonValueKind.Array => string.Join(", ", e.EnumerateArray().Select((v, i) => $"{i}: {Value(v)}")),
+            _ => e.ToString(),
+        };
         Walk(doc.RootElement, "");
         html.Append("</table>");
     }
