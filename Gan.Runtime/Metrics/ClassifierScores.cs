@@ -27,7 +27,10 @@ public static class ClassifierScores
     }
 
     /// <summary>How many classes receive at least <paramref name="minShare"/> of the top-1 predictions.</summary>
-    public static int ClassCoverage(Tensor probs, double minShare = 0.05) => ClassShares(probs).Count(s => s >= minShare);
+    public static int ClassCoverage(Tensor probs, double minShare = 0.05) => ClassCoverage(ClassShares(probs), minShare);
+
+    /// <summary>How many of the given class shares (from <see cref="ClassShares"/>) are at least <paramref name="minShare"/>.</summary>
+    public static int ClassCoverage(double[] shares, double minShare = 0.05) => shares.Count(s => s >= minShare);
 
     /// <summary>The share of samples whose top class probability exceeds <paramref name="threshold"/>.</summary>
     public static double ConfidentFraction(Tensor probs, double threshold = 0.9)

@@ -103,8 +103,9 @@ public static class RunEvaluator
         var (probs, feats) = judge.Judge(images);
         metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
         metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
-        metrics["class_coverage"] = ClassifierScores.ClassCoverage(probs);
-        metrics["class_shares"] = ClassifierScores.ClassShares(probs);
+        var shares = ClassifierScores.ClassShares(probs);
+        metrics["class_coverage"] = ClassifierScores.ClassCoverage(shares);
+        metrics["class_shares"] = shares;
         metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
         return probs;
     }
