@@ -1,25 +1,41 @@
+using System.Collections.Immutable;
 using Gan.Dsl.Binding;
+using Gan.Dsl.Checking;
 using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Ir;
+using Gan.Dsl.Lowering;
 using Gan.Dsl.Syntax;
 using Gan.Dsl.Text;
 
 namespace Gan.Dsl;
 
-/// <summary>The result of compiling one spec: the IR when there are no errors, every diagnostic, and the layer tables.</summary>
-public sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers,
-                                   SpecSyntax Syntax)
+/// <summary>One row of `gan shapes`: a layer's node name, kind, output shape, trainable parameters and where it is written.</summary>
+internal sealed record LayerRow(string Name, string Op, string Shape, long Params, SourceText Source, TextSpan Span);
+
+/// <summary>
+/// The result of compiling one spec: every diagnostic, the syntax tree, the bound tree (when the spec parsed), the
+/// checked networks' layer tables, and the IR when there are no errors.
+/// </summary>
+internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diagnostics, SpecSyntax Syntax, CheckedSpec? Checked = null)
 {
+    public BoundSpec? Bound => Checked?.Bound;
+
+    /// <summary>The layer table of each network that checked, in source order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers =>
+        Checked is null ? new Dictionary<string, IReadOnlyList<LayerRow>>()
+        : Checked.Bound.Networks.Select(n => Checked.Networks[n.Name]).Where(n => !n.Failed).ToDictionary(n => n.Name, n => (IReadOnlyList<LayerRow>)
+            [.. n.Nodes.Select(x => new LayerRow(x.Name, x.Layer.Kind.Name, Gan.Dsl.Layers.Shape.Show(x.Shape), x.Parameters, x.Layer.Source, x.Layer.Syntax.Call.Span))]);
+
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
     public IEnumerable<Diagnostic> Warnings => Diagnostics.Where(d => !d.IsError);
 }
 
 /// <summary>
-/// The compiler's entry point: text → tokens → syntax tree → bound model with shapes → loss checks →
-/// IR. Never throws on user input; every problem is a diagnostic.
+/// The compiler's pipeline: text → syntax (Parser) → bound tree (Binder) → checked (Checker: shapes, losses, lints)
+/// → IR (Lowerer). Never throws on user input; every problem is a diagnostic.
 /// </summary>
-public static class Compilation
+internal static class Compilation
 {
     /// <summary>Compiles spec text. <paramref name="overrides"/> are <c>--set name=value</c> pairs.</summary>
     public static CompileResult Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null)
@@ -27,13 +43,13 @@ public static class Compilation
         var diagnostics = new DiagnosticBag();
         var source = new SourceText(path, text);
         var syntax = Parser.Parse(source, diagnostics);
-        var usedBlocks = new List<BlockSyntax>();
-        var usedParams = new List<ParamSyntax>();
-        LoadUses(syntax, diagnostics, usedBlocks, usedParams, [Full(path)]);
-        if (diagnostics.HasErrors)
-            return new CompileResult(null, Sorted(diagnostics), new Dictionary<string, IReadOnlyList<LayerRow>>(), syntax);
-        var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), usedBlocks, usedParams);
-        return new CompileResult(diagnostics.HasErrors ? null : bound.Ir, Sorted(diagnostics), bound.Layers, syntax);
+        var uses = new Uses();
+        uses.Load(syntax, diagnostics, Path.GetDirectoryName(Full(path)) ?? ".", [Full(path)]);
+        if (diagnostics.HasErrors) return new CompileResult(null, Sorted(diagnostics), syntax);
+        var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params, [.. uses.Files]);
+        var check = Checker.Check(bound, diagnostics);
+        var ir = diagnostics.HasErrors ? null : Lowerer.Lower(check);
+        return new CompileResult(ir, Sorted(diagnostics), syntax, check);
     }
 
     /// <summary>Reads and compiles a spec file. A missing file is reported as a diagnostic, not thrown.</summary>
@@ -46,53 +62,63 @@ public static class Compilation
             var diagnostics = new DiagnosticBag();
             var empty = new SourceText(path, "");
             diagnostics.ReportCannotRead(empty, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
-            return new CompileResult(null, [.. diagnostics], new Dictionary<string, IReadOnlyList<LayerRow>>(), new SpecSyntax(empty, []));
+            return new CompileResult(null, [.. diagnostics], new SpecSyntax(empty, []));
         }
         return Compile(path, text, overrides);
     }
 
-    /// <summary>A used file's path as diagnostics show it: relative to the working folder when inside it.</summary>
-    static string Display(string full)
-    {
-        try
-        {
-            var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
-            return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
-        }
-        catch (Exception) { return full; }
-    }
-
     static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
 
-    /// <summary>Follows <c>use "file.gan"</c> items (relative to the using file), collecting their blocks and params.</summary>
-    static void LoadUses(SpecSyntax syntax, DiagnosticBag diagnostics, List<BlockSyntax> blocks, List<ParamSyntax> parameters, HashSet<string> seen)
+    /// <summary>The blocks and params of the files a spec `use`s, recursively, and the files themselves.</summary>
+    sealed class Uses
     {
-        foreach (var use in syntax.Items.OfType<UseSyntax>())
+        public List<BlockSyntax> Blocks { get; } = [];
+        public List<ParamSyntax> Params { get; } = [];
+        public List<UsedFileIr> Files { get; } = [];
+
+        /// <summary>A used file's path as diagnostics show it: relative to the working folder when inside it.</summary>
+        static string Display(string full)
         {
-            var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
-            var target = Full(Path.Combine(dir, use.Path.Text));
-            if (!seen.Add(target)) continue;
-            string text;
-            try { text = File.ReadAllText(target); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            try
             {
-                diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, e is FileNotFoundException or DirectoryNotFoundException ? $"no such file ({target})" : e.Message);
-                continue;
+                var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
+                return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
             }
-            var used = Parser.Parse(new SourceText(Display(target), text), diagnostics);
-            foreach (var item in used.Items)
+            catch (Exception) { return full; }
+        }
+
+        /// <summary>Follows <c>use "file.gan"</c> items (relative to the using file), collecting their blocks and params.</summary>
+        public void Load(SpecSyntax syntax, DiagnosticBag diagnostics, string specDir, HashSet<string> seen)
+        {
+            foreach (var use in syntax.Items.OfType<UseSyntax>())
             {
-                switch (item)
+                var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
+                var target = Full(Path.Combine(dir, use.Path.Text));
+                if (!seen.Add(target)) continue;
+                string text;
+                try { text = File.ReadAllText(target); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
                 {
-                    case BlockSyntax b: blocks.Add(b); break;
-                    case ParamSyntax p: parameters.Add(p); break;
-                    case UseSyntax: break;
-                    default:
-                        diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, "a used file may hold only block, param and use items");
-                        break;
+                    diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text,
+                                                e is FileNotFoundException or DirectoryNotFoundException ? $"no such file ({target})" : e.Message);
+                    continue;
                 }
+                Files.Add(new UsedFileIr(Path.GetRelativePath(specDir, target), text));
+                var used = Parser.Parse(new SourceText(Display(target), text), diagnostics);
+                foreach (var item in used.Items)
+                {
+                    switch (item)
+                    {
+                        case BlockSyntax b: Blocks.Add(b); break;
+                        case ParamSyntax p: Params.Add(p); break;
+                        case UseSyntax: break;
+                        default:
+                            diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, "a used file may hold only block, param and use items");
+                            break;
+                    }
+                }
+                Load(used, diagnostics, specDir, seen);
             }
-            LoadUses(used, diagnostics, blocks, parameters, seen);
         }
     }
 

@@ -2,23 +2,19 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Ir;
+using Gan.Dsl.Layers;
 using Gan.Dsl.Syntax;
 using Gan.Dsl.Text;
 
 namespace Gan.Dsl.Binding;
 
-/// <summary>The bound spec: the IR (null when errors prevent it), plus the layer tables for `gan shapes`.</summary>
-public sealed record BoundSpec(ModelIr? Ir, IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers);
-
 /// <summary>
-/// Binds a parsed spec: names, params (with --set overrides), data, latents, networks (with shapes),
-/// losses, optimisers, schedule and sampling; then runs the loss checks and lints and assembles the IR.
+/// Binds a parsed spec: defines every name (params with --set overrides, blocks, latents, networks, losses,
+/// optimisers), evaluates arguments and binds them to their signatures, and builds the bound tree. Networks are
+/// bound by <see cref="NetworkBinder"/>, losses by <see cref="LossBinder"/>. Nothing here knows a shape.
 /// </summary>
-public sealed class Binder
+internal sealed class Binder
 {
-    /// <summary>Specs over this many parameters are rejected before anything is allocated.</summary>
-    public const long MaxParameters = 2_000_000_000;
-
     readonly SpecSyntax spec;
     readonly SourceText source;
     readonly DiagnosticBag d;
@@ -34,6 +30,16 @@ public sealed class Binder
         eval = new Evaluator(source, diagnostics);
     }
 
+    /// <summary>
+    /// A name that should be of <paramref name="kind"/> but is not one that bound: quiet when it was defined as that kind
+    /// (its definition had an error, already reported), GAN0203 when it names something else, GAN0201 when unknown.
+    /// </summary>
+    void NotA(string kind, string noun, string name, TextSpan span, string what, IEnumerable<string> candidates)
+    {
+        if (!defined.TryGetValue(name, out var def)) d.ReportUnknownName(source, span, noun, name, candidates);
+        else if (def.Kind != kind) d.ReportWrongType(source, span, what, $"a{(noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "n" : "")} {noun}", $"the {def.Kind} '{name}'");
+    }
+
     bool Define(string kind, Token name, SourceText? where = null)
     {
         where ??= source;
@@ -46,7 +52,8 @@ public sealed class Binder
         return true;
     }
 
-    public BoundSpec Bind(IReadOnlyDictionary<string, string> overrides, IReadOnlyList<BlockSyntax> usedBlocks, IReadOnlyList<ParamSyntax> usedParams)
+    public BoundSpec Bind(IReadOnlyDictionary<string, string> overrides, IReadOnlyList<BlockSyntax> usedBlocks, IReadOnlyList<ParamSyntax> usedParams,
+                          ImmutableArray<UsedFileIr> usedFiles)
     {
         var items = spec.Items;
         var header = items.OfType<HeaderSyntax>().FirstOrDefault();
@@ -66,72 +73,44 @@ public sealed class Binder
         foreach (var b in usedBlocks.Concat(items.OfType<BlockSyntax>()))
         {
             var where = b.Source ?? source;
-            if (LayerCatalog.Signatures.ContainsKey(b.Name.Text)) { d.ReportBlockNamedLikeLayer(where, b.Name.Span, b.Name.Text); continue; }
+            if (LayerRegistry.Kinds.ContainsKey(b.Name.Text)) { d.ReportBlockNamedLikeLayer(where, b.Name.Span, b.Name.Text); continue; }
             CheckBlockParameters(b, where);
             if (Define("block", b.Name, b.Source)) blocks[b.Name.Text] = b;
         }
 
         var data = BindData(items.OfType<DataSyntax>().ToList());
-        var latents = new Dictionary<string, (LatentIr Ir, TextSpan Span)>();
+        var latents = new List<BoundLatent>();
         foreach (var l in items.OfType<LatentSyntax>())
-            if (Define("latent part", l.Name) && BindLatent(l, data) is { } li) latents[li.Name] = (li, l.Name.Span);
+            if (Define("latent part", l.Name) && BindLatent(l, data?.Ir) is { } li) latents.Add(new BoundLatent(l, li));
 
-        var networks = new Dictionary<string, NetworkIr>();
-        var networkSpans = new Dictionary<string, TextSpan>();
-        var layers = new Dictionary<string, IReadOnlyList<LayerRow>>();
+        var networks = new List<BoundNetwork>();
         foreach (var n in items.OfType<NetworkSyntax>())
-        {
-            if (!Define("network", n.Name)) continue;
-            var nb = new NetworkBinder(source, d, blocks);
-            var net = nb.Bind(n, parameters);
-            if (net is null) continue;
-            networks[net.Name] = net;
-            networkSpans[net.Name] = n.Name.Span;
-            layers[net.Name] = [.. net.Nodes.Select((node, i) => new LayerRow(node.Name, node.Op.OpName, Shapes.Shape.Show(node.Shape), node.Parameters, nb.NodeSpans[i]))];
-        }
-        if (networks.Count == 0 && !items.OfType<NetworkSyntax>().Any()) d.ReportMissingItem(source, "network", "network G(z: [100]) { linear(784) tanh }");
-
-        long total = NetworkIr.SaturatingSum(networks.Values.Select(n => n.Parameters));
-        if (total > MaxParameters) d.ReportAbsurdSize(source, header?.Name.Span ?? default, total, MaxParameters);
+            if (Define("network", n.Name)) networks.Add(new NetworkBinder(source, d, blocks).Bind(n, parameters));
+        if (!items.OfType<NetworkSyntax>().Any()) d.ReportMissingItem(source, "network", "network G(z: [100]) { linear(784) tanh }");
 
         // Losses: names first, so losses may refer to each other in any order.
         var lossItems = items.OfType<LossSyntax>().Where(l => Define("loss", l.Name)).ToList();
-        var lossNames = lossItems.Select(l => l.Name.Text).ToHashSet();
-        // Names that were defined but failed to bind: references to them are not reported again.
-        var failed = defined.Keys.Where(k => !networks.ContainsKey(k) && !latents.ContainsKey(k) && !blocks.ContainsKey(k) && !parameters.ContainsKey(k)).ToHashSet();
-        failed.UnionWith(items.OfType<NetworkSyntax>().Select(n => n.Name.Text).Where(n => !networks.ContainsKey(n)));   // e.g. a duplicate name
-        var lb = new LossBinder(source, d, networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), parameters, lossNames, data, failed);
-        var losses = new Dictionary<string, LossIr>();
-        var lossSpans = new Dictionary<string, TextSpan>();
-        foreach (var l in lossItems)
-        {
-            if (lb.BindLoss(l.Value) is { } lossIr) { losses[l.Name.Text] = new LossIr(l.Name.Text, lossIr); lossSpans[l.Name.Text] = l.Name.Span; }
-        }
+        var symbols = new LossBinder.Symbols(
+            networks.Select(n => n.Name).ToHashSet(), latents.ToDictionary(l => l.Name, l => l.Ir), parameters,
+            lossItems.Select(l => l.Name.Text).ToHashSet(), data?.Ir,
+            // Names whose definitions failed (latent parts with errors, networks named like something defined before): references
+            // to them are not reported again.
+            defined.Where(kv => kv.Value.Kind == "latent part" && latents.All(l => l.Name != kv.Key)).Select(kv => kv.Key)
+                .Concat(items.OfType<NetworkSyntax>().Select(n => n.Name.Text).Where(n => networks.All(b => b.Name != n)))
+                .ToHashSet());
+        var lb = new LossBinder(source, d, symbols);
+        var losses = lossItems.Select(l => new BoundLoss(l, lb.BindLoss(l.Value))).ToList();
+        var boundLosses = losses.Where(l => !l.Failed).Select(l => l.Name).ToHashSet();
 
-        var optimizers = new List<(OptimizerIr Ir, OptimizerSyntax Syntax)>();
+        var optimizers = new List<BoundOptimizer>();
         foreach (var o in items.OfType<OptimizerSyntax>())
-            if (Define("optimizer", o.Name) && BindOptimizer(o, networks, lossNames, losses) is { } oi) optimizers.Add((oi, o));
-        if (optimizers.Count == 0 && !items.OfType<OptimizerSyntax>().Any()) d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
+            if (Define("optimizer", o.Name) && BindOptimizer(o, symbols.Networks, symbols.Losses, boundLosses) is { } oi) optimizers.Add(new BoundOptimizer(o, oi));
+        if (!items.OfType<OptimizerSyntax>().Any()) d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
 
-        var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers.Select(o => o.Ir).ToList(), networks, out var quirks);
-        var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), networks, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Ir), data);
-
-        if (!d.HasErrors)
-            new LossChecks(source, d, networks, losses, lb.Spans, quirks).Run(optimizers, latents.ToDictionary(kv => kv.Key, kv => kv.Value.Span), networkSpans, lossSpans);
-
-        if (d.HasErrors || data is null || schedule is null || sampling is null)
-            return new BoundSpec(null, layers);
-
-        var ir = new ModelIr(
-            header!.Name.Text, header.Description?.Text ?? "", items.OfType<SourceSyntax>().FirstOrDefault()?.Text.Text ?? "",
-            source.Path, source.Text,
-            parameters.ToImmutableDictionary(kv => kv.Key, kv => (object)(kv.Value switch
-            {
-                NumberValue n => n.Number, BoolValue b => b.Bool, StringValue s => s.Text, var v => v.Show(),
-            })),
-            data, [.. latents.Values.Select(l => l.Ir)], [.. networks.Values], [.. losses.Values],
-            [.. optimizers.Select(o => o.Ir)], schedule, sampling);
-        return new BoundSpec(ir, layers);
+        var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers, symbols.Networks);
+        var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), symbols.Networks,
+                                    latents.ToDictionary(l => l.Name, l => l.Ir));
+        return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling, usedFiles);
     }
 
     /// <summary>Items that may appear once: every repeat after the first is a duplicate.</summary>
@@ -159,29 +138,29 @@ public sealed class Binder
 
     void BindParam(ParamSyntax p, IReadOnlyDictionary<string, string> overrides)
     {
-        var source = p.Source ?? this.source;       // a used file's param reports into that file
-        if (!Define("param", p.Name, source)) return;
+        var where = p.Source ?? source;       // a used file's param reports into that file
+        if (!Define("param", p.Name, where)) return;
         // A param with an error still gets a value, an ErrorValue, so that its uses stay quiet.
-        parameters[p.Name.Text] = ParamValue(p, source, overrides) ?? new ErrorValue(p.Name.Span);
+        parameters[p.Name.Text] = ParamValue(p, where, overrides) ?? new ErrorValue(p.Name.Span);
     }
 
-    Value? ParamValue(ParamSyntax p, SourceText source, IReadOnlyDictionary<string, string> overrides)
+    Value? ParamValue(ParamSyntax p, SourceText where, IReadOnlyDictionary<string, string> overrides)
     {
-        var eval = source == this.source ? this.eval : new Evaluator(source, d);
-        var v = eval.Evaluate(p.Value, parameters);
+        var evaluator = where == source ? eval : new Evaluator(where, d);
+        var v = evaluator.Evaluate(p.Value, parameters);
         if (v is null) return null;
         string? declared = p.Type?.Text;
         if (declared is not null and not ("int" or "float" or "bool" or "string"))
         {
-            d.ReportUnknownName(source, p.Type!.Span, "type", declared, ["int", "float", "bool", "string"]);
+            d.ReportUnknownName(where, p.Type!.Span, "type", declared, ParameterTypes);
             return null;
         }
         string actual = v.TypeName;
         string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
-        if (type == "") { d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return null; }
+        if (type == "") { d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return null; }
         if (!(type == actual || (type == "float" && actual == "int")))
         {
-            d.ReportWrongType(source, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
+            d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
             return null;
         }
         if (overrides.TryGetValue(p.Name.Text, out var text))
@@ -193,40 +172,50 @@ public sealed class Binder
                 "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
                 _ => new StringValue(text, p.Value.Span),
             };
-            if (o is null) { d.ReportOverrideType(source, p.Name.Span, p.Name.Text, type, text); return null; }
+            if (o is null) { d.ReportOverrideType(where, p.Name.Span, p.Name.Text, type, text); return null; }
             v = o;
         }
         return v;
     }
 
-    List<(string?, Value, TextSpan)>? Args(CallSyntax c)
+    List<Argument>? Args(CallSyntax c)
     {
-        var list = new List<(string?, Value, TextSpan)>();
+        var list = new List<Argument>();
         bool ok = true;
         foreach (var a in c.Arguments)
         {
             var v = eval.Evaluate(a.Value, parameters);
-            if (v is null) ok = false; else list.Add((a.Keyword?.Text, v, a.Span));
+            if (v is null) ok = false; else list.Add(new Argument(a.Keyword?.Text, v, a.Span));
         }
         return ok ? list : null;
     }
 
-    DataIr? BindData(List<DataSyntax> items)
+    /// <summary>Evaluates and binds a call against one of <paramref name="signatures"/> (GAN0201 for an unknown name).</summary>
+    BoundArgs? BindCall(CallSyntax c, IReadOnlyDictionary<string, Signature> signatures, string kind)
+    {
+        if (!signatures.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, kind, c.Name.Text, signatures.Keys); return null; }
+        var args = Args(c);
+        return args is null ? null : sig.Bind(source, d, c.Span, args);
+    }
+
+    BoundData? BindData(List<DataSyntax> items)
     {
         if (items.Count == 0) { d.ReportMissingItem(source, "data", "data mnist(split: train, scale: [-1, 1])"); return null; }
         foreach (var extra in items.Skip(1)) d.ReportRepeatedItem(source, extra.Source.Name.Span, "data source", items[0].Source.Name.Span);
         var c = items[0].Source;
-        if (!Sources.Data.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "data source", c.Name.Text, Sources.Data.Keys); return null; }
-        var args = Args(c);
-        var a = args is null ? null : sig.Bind(source, d, c.Span, args);
-        if (a is null) return null;
+        var a = BindCall(c, Sources.Data, "data source");
+        return a is not null && DataIr(c.Name.Text, a) is { } ir ? new BoundData(items[0], ir) : null;
+    }
+
+    DataIr? DataIr(string name, BoundArgs a)
+    {
         (double, double)? Scale()
         {
             var r = Sources.Range(a.Get("scale"));
-            if (r is null) d.ReportWrongType(source, a.SpanOf("scale"), $"{c.Name.Text}: 'scale'", "[low, high] with low < high, e.g. [-1, 1]", a.Get("scale")!.Show());
+            if (r is null) d.ReportWrongType(source, a.SpanOf("scale"), $"{name}: 'scale'", "[low, high] with low < high, e.g. [-1, 1]", a.Get("scale")!.Show());
             return r;
         }
-        switch (c.Name.Text)
+        switch (name)
         {
             case "mnist":
             {
@@ -245,29 +234,30 @@ public sealed class Binder
                 var t = a.Get("transform") as ListValue;
                 var rows = t?.Items.Select(r => Sources.Numbers(r, 2)).ToList();
                 if (mean is null) { d.ReportWrongType(source, a.SpanOf("mean"), "gaussian2d: 'mean'", "two numbers [b1, b2]", a.Get("mean")!.Show()); return null; }
-                if (rows is null || rows.Count != 2 || rows.Any(r => r is null)) { d.ReportWrongType(source, a.SpanOf("transform"), "gaussian2d: 'transform'", "a 2×2 matrix [[a, b], [c, d]]", a.Get("transform")!.Show()); return null; }
+                if (rows is null || rows.Count != 2 || rows.Any(r => r is null))
+                {
+                    d.ReportWrongType(source, a.SpanOf("transform"), "gaussian2d: 'transform'", "a 2×2 matrix [[a, b], [c, d]]", a.Get("transform")!.Show());
+                    return null;
+                }
                 if (a.Int("count") <= 0) { d.ReportOutOfRange(source, a.SpanOf("count"), "gaussian2d: 'count'", "must be positive"); return null; }
                 return new Gaussian2dDataIr(mean.Value, [.. rows.Select(r => r!.Value)], a.Int("count"));
             }
-            case "images":
-            case "emoji":
+            default:    // images, emoji
             {
                 int size = a.Int("size");
-                int channels = c.Name.Text == "emoji" ? 3 : a.Int("channels");
-                if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), $"{c.Name.Text}: 'size'", "must be positive"); return null; }
+                int channels = name == "emoji" ? 3 : a.Int("channels");
+                if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), $"{name}: 'size'", "must be positive"); return null; }
                 if (channels is not (1 or 3)) { d.ReportOutOfRange(source, a.SpanOf("channels"), "images: 'channels'", $"must be 1 or 3, got {channels}"); return null; }
-                return Scale() is var (lo, hi) ? new ImageFolderDataIr(c.Name.Text == "emoji" ? "emoji" : a.Str("path"), size, channels, lo, hi) : null;
+                if (Scale() is not var (lo, hi)) return null;
+                return name == "emoji" ? new EmojiDataIr(size, lo, hi) : new ImageFolderDataIr(a.Str("path"), size, channels, lo, hi);
             }
         }
-        return null;
     }
 
     LatentIr? BindLatent(LatentSyntax l, DataIr? data)
     {
         var c = l.Distribution;
-        if (!Sources.Latents.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "distribution", c.Name.Text, Sources.Latents.Keys); return null; }
-        var args = Args(c);
-        var a = args is null ? null : sig.Bind(source, d, c.Span, args);
+        var a = BindCall(c, Sources.Latents, "distribution");
         if (a is null) return null;
         string name = l.Name.Text;
         switch (c.Name.Text)
@@ -286,7 +276,8 @@ public sealed class Binder
                 if (from is not ("labels" or "sampled")) { d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from); return null; }
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
-                    d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):", data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
+                    d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):",
+                                       data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
                     return null;
                 }
                 var kind = c.Name.Text == "onehot" ? LatentKind.OneHot : LatentKind.Label;
@@ -295,7 +286,7 @@ public sealed class Binder
         }
     }
 
-    OptimizerIr? BindOptimizer(OptimizerSyntax o, Dictionary<string, NetworkIr> networks, ISet<string> lossNames, IReadOnlyDictionary<string, LossIr> losses)
+    OptimizerIr? BindOptimizer(OptimizerSyntax o, IReadOnlySet<string> networks, IReadOnlySet<string> lossNames, IReadOnlySet<string> boundLosses)
     {
         var c = o.Kind;
         if (!Sources.Optimizers.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "optimiser", c.Name.Text, Sources.Optimizers.Keys); return null; }
@@ -304,32 +295,38 @@ public sealed class Binder
         if (!lossNames.Contains(o.Loss.Text)) { d.ReportUnknownName(source, o.Loss.Span, "loss", o.Loss.Text, lossNames); return null; }
         // Leading bare names are the networks it updates: adam(G, lr: ...) or adam(G, Q, lr: ...).
         var nets = new List<string>();
-        while (args.Count > 0 && args[0].Item1 is null && args[0].Item2 is SymbolValue s)
+        while (args.Count > 0 && args[0].Keyword is null && args[0].Value is SymbolValue s)
         {
-            if (!networks.ContainsKey(s.Name))
+            if (!networks.Contains(s.Name))
             {
-                if (!defined.ContainsKey(s.Name)) d.ReportUnknownName(source, args[0].Item3, "network", s.Name, networks.Keys);
+                NotA("network", "network", s.Name, args[0].Span, $"{c.Name.Text}: the networks it updates", networks);
                 return null;
             }
-            if (nets.Contains(s.Name)) { d.ReportArgumentTwice(source, args[0].Item3, c.Name.Text, $"network {s.Name}"); return null; }
+            if (nets.Contains(s.Name)) { d.ReportArgumentTwice(source, args[0].Span, c.Name.Text, $"network {s.Name}"); return null; }
             nets.Add(s.Name);
             args.RemoveAt(0);
         }
         if (nets.Count == 0) { d.ReportArity(source, c.Span, c.Name.Text, "name the network(s) it updates first, e.g. adam(G, lr: 2e-4)"); return null; }
         var a = sig.Bind(source, d, c.Span, args);
         if (a is null) return null;
-        if (!losses.ContainsKey(o.Loss.Text)) return null;     // the loss had errors: already reported
+        if (!boundLosses.Contains(o.Loss.Text)) return null;     // the loss had errors: already reported
         if (a.Num("lr") <= 0) { d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}"); return null; }
         switch (c.Name.Text)
         {
             case "adam":
             {
                 var betas = Sources.Numbers(a.Get("betas"), 2);
-                if (betas is null || betas.Value.Any(b => b is < 0 or >= 1)) { d.ReportWrongType(source, a.SpanOf("betas"), "adam: 'betas'", "[β1, β2] with each in [0, 1)", a.Get("betas")!.Show()); return null; }
-                return new OptimizerIr(o.Name.Text, OptimizerKind.Adam, [.. nets], o.Loss.Text, a.Num("lr"), betas.Value[0], betas.Value[1], a.Num("eps"), a.Num("weight_decay"), 0, 0);
+                if (betas is null || betas.Value.Any(b => b is < 0 or >= 1))
+                {
+                    d.ReportWrongType(source, a.SpanOf("betas"), "adam: 'betas'", "[β1, β2] with each in [0, 1)", a.Get("betas")!.Show());
+                    return null;
+                }
+                return new OptimizerIr(o.Name.Text, OptimizerKind.Adam, [.. nets], o.Loss.Text, a.Num("lr"), betas.Value[0], betas.Value[1], a.Num("eps"),
+                                       a.Num("weight_decay"), 0, 0);
             }
             case "rmsprop":
-                return new OptimizerIr(o.Name.Text, OptimizerKind.RmsProp, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, a.Num("eps"), a.Num("weight_decay"), a.Num("momentum"), a.Num("alpha"));
+                return new OptimizerIr(o.Name.Text, OptimizerKind.RmsProp, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, a.Num("eps"), a.Num("weight_decay"),
+                                       a.Num("momentum"), a.Num("alpha"));
             default:
                 return new OptimizerIr(o.Name.Text, OptimizerKind.Sgd, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, 0, a.Num("weight_decay"), a.Num("momentum"), 0);
         }
@@ -338,13 +335,13 @@ public sealed class Binder
     BoundArgs? Settings(SettingsSyntax s)
     {
         var sig = Sources.Schedule[s.Keyword.Text];
-        var args = new List<(string?, Value, TextSpan)>();
+        var args = new List<Argument>();
         foreach (var setting in s.Settings)
         {
             // order: [opt_d * 5, opt_g] is kept as syntax-level pairs: evaluate names as symbols.
             var v = setting.Key.Text == "order" ? OrderValue(setting.Value) : eval.Evaluate(setting.Value, parameters);
             if (v is null) return null;
-            args.Add((setting.Key.Text, v, setting.Value.Span));
+            args.Add(new Argument(setting.Key.Text, v, setting.Value.Span));
         }
         return sig.Bind(source, d, s.Keyword.Span, args);
     }
@@ -356,19 +353,24 @@ public sealed class Binder
         foreach (var item in l.Items)
         {
             if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span))], n.Span));
-            else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
+            else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b
+                     && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
                 items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
-            else { d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]); return null; }
+            else
+            {
+                d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]);
+                return null;
+            }
         }
         return new ListValue(items, l.Span);
     }
 
-    ScheduleIr? BindSchedule(SettingsSyntax? s, List<OptimizerIr> optimizers, Dictionary<string, NetworkIr> networks, out HashSet<string> quirks)
+    BoundSchedule? BindSchedule(SettingsSyntax? s, List<BoundOptimizer> optimizers, IReadOnlySet<string> networks)
     {
-        quirks = [];
         if (s is null) { d.ReportMissingItem(source, "schedule", "schedule { batch: 64  epochs: 5  order: [opt_d, opt_g] }"); return null; }
         var a = Settings(s);
         if (a is null) return null;
+        var quirks = new HashSet<string>();
         if (a.Get("quirks") is ListValue ql)
             foreach (var q in ql.Items)
             {
@@ -386,7 +388,7 @@ public sealed class Binder
         {
             if (optimizers.All(o => o.Name != entry.Name))
             {
-                if (!defined.ContainsKey(entry.Name)) d.ReportUnknownName(source, entry.Span, "optimiser", entry.Name, optimizers.Select(o => o.Name));
+                NotA("optimizer", "optimiser", entry.Name, entry.Span, "schedule: an 'order' entry", optimizers.Select(o => o.Name));
                 return null;
             }
             order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
@@ -398,9 +400,9 @@ public sealed class Binder
         if (a.Get("clip") is ListValue cl)
         {
             // clip: [D, 0.01]
-            if (cl.Items is [SymbolValue unknown, NumberValue] && !networks.ContainsKey(unknown.Name))
+            if (cl.Items is [SymbolValue unknown, NumberValue] && !networks.Contains(unknown.Name))
             {
-                if (!defined.ContainsKey(unknown.Name)) d.ReportUnknownName(source, unknown.Span, "network", unknown.Name, networks.Keys);
+                NotA("network", "network", unknown.Name, unknown.Span, "schedule: 'clip'", networks);
                 return null;
             }
             if (cl.Items is [SymbolValue net, NumberValue { Number: > 0 } c]) clips.Add(new ClipIr(net.Name, c.Number));
@@ -412,47 +414,34 @@ public sealed class Binder
         if (bnStats is not ("all" or "own")) { d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats); return null; }
         var fakes = a.Str("fakes");
         if (fakes is not ("per_step" or "per_iteration")) { d.ReportBadChoice(source, a.SpanOf("fakes"), "schedule: 'fakes'", ["per_step", "per_iteration"], fakes); return null; }
-        return new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"),
-                              OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
+        var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"),
+                                OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
+        return new BoundSchedule(s, ir, quirks);
     }
 
-    static IReadOnlyList<int> Output(NetworkIr net) => net.Nodes[net.Outputs[net.DefaultOutput]].Shape;
-
-    /// <summary>The sampled network's output must have the data's sample shape (it is drawn as data).</summary>
-    bool MakesSamples(string gen, Dictionary<string, NetworkIr> networks, DataIr? data, TextSpan span)
+    /// <summary>
+    /// The sample block (shape checks are the checker's); with none, the checker picks the generator. Its generator is
+    /// kept when a later setting is wrong (the IR is then null), so the checker still checks what it makes.
+    /// </summary>
+    BoundSampling? BindSampling(SettingsSyntax? s, IReadOnlySet<string> networks, Dictionary<string, LatentIr> latents)
     {
-        var shape = Output(networks[gen]);
-        if (data is null || shape.SequenceEqual(data.Shape)) return true;
-        d.ReportSampling(source, span, $"network {gen} outputs {Shapes.Shape.Show(shape)}, but samples must have the data's shape {Shapes.Shape.Show(data.Shape)}; "
-                                       + "sample the generator (generator: G)");
-        return false;
-    }
-
-    SamplingIr? BindSampling(SettingsSyntax? s, Dictionary<string, NetworkIr> networks, Dictionary<string, LatentIr> latents, DataIr? data)
-    {
-        if (s is null)
-        {
-            // No sample block: an 8×8 grid from G, or else from the first network that outputs data-shaped samples.
-            var fallback = networks.Keys.OrderBy(n => n == "G" ? 0 : 1).FirstOrDefault(n => data is null || Output(networks[n]).SequenceEqual(data.Shape));
-            if (fallback is null && networks.Count > 0 && data is not null && !d.HasErrors)
-            {
-                d.ReportSampling(source, default, $"no network outputs samples of the data's shape {Shapes.Shape.Show(data.Shape)}, so there is nothing to draw; check the generator's last layers");
-                return null;
-            }
-            return new SamplingIr(SamplingMode.FixedNoise, 8, 8, fallback ?? "G", null, null, 0);
-        }
+        if (s is null) return new BoundSampling(null, new SamplingIr(SamplingMode.FixedNoise, 8, 8, "G", null, null, 0), null, default);
         var a = Settings(s);
         if (a is null) return null;
         var bn = a.Str("bn");
         if (bn is not ("running" or "batch")) { d.ReportBadChoice(source, a.SpanOf("bn"), "sample: 'bn'", ["running", "batch"], bn); return null; }
-        SamplingIr WithBn(SamplingIr r) => r with { BatchStats = bn == "batch" };
         var gen = a.Str("generator");
-        if (!networks.ContainsKey(gen))
+        if (!networks.Contains(gen))
         {
-            if (!defined.ContainsKey(gen)) d.ReportUnknownName(source, a.SpanOf("generator"), "network", gen, networks.Keys);
+            NotA("network", "network", gen, a.SpanOf("generator"), "sample: 'generator'", networks);
             return null;
         }
-        if (!MakesSamples(gen, networks, data, a.SpanOf("generator"))) return null;
+        var ir = SamplingSettings(s, a, gen, latents);
+        return new BoundSampling(s, ir is null ? null : ir with { BatchStats = bn == "batch" }, gen, a.SpanOf("generator"));
+    }
+
+    SamplingIr? SamplingSettings(SettingsSyntax s, BoundArgs a, string gen, Dictionary<string, LatentIr> latents)
+    {
         int cols = a.Int("cols");
         if (cols < 1) { d.ReportSampling(source, a.SpanOf("cols"), $"cols must be at least 1, got {cols}"); return null; }
         if (a.Get("grid") is ListValue g)
@@ -464,7 +453,7 @@ public sealed class Binder
                 return null;
             }
             if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
-                return WithBn(new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0));
+                return new SamplingIr(SamplingMode.FixedNoise, (int)r.Number, (int)c.Number, gen, null, null, 0);
             d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
             return null;
         }
@@ -484,8 +473,8 @@ public sealed class Binder
                 d.ReportSampling(source, a.SpanOf("sweep"), $"'{code}' with index {a.Int("index")} is not a continuous latent code dimension");
                 return null;
             }
-            return WithBn(new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index")));
+            return new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index"));
         }
-        return WithBn(new SamplingIr(SamplingMode.PerClassRows, cl.Classes, cols, gen, cls, null, 0));
+        return new SamplingIr(SamplingMode.PerClassRows, cl.Classes, cols, gen, cls, null, 0);
     }
 }

@@ -9,7 +9,7 @@ namespace Gan.Dsl.Binding;
 /// Unknown bare words become <see cref="SymbolValue"/>s for the consumer to interpret. Returns null
 /// after reporting an error.
 /// </summary>
-public sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
+internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
 {
     public Value? Evaluate(ExpressionSyntax e, IReadOnlyDictionary<string, Value> scope)
     {

@@ -5,7 +5,7 @@ using Gan.Dsl.Text;
 namespace Gan.Dsl.Binding;
 
 /// <summary>Initialisers, each named by its formula.</summary>
-public static class Inits
+internal static class Inits
 {
     public static readonly IReadOnlyList<string> Names =
         ["default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal", "zeros"];

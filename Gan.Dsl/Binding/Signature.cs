@@ -4,13 +4,16 @@ using Gan.Dsl.Text;
 
 namespace Gan.Dsl.Binding;
 
-public enum ArgType { Int, Float, Bool, String, Symbol, List, Any }
+internal enum ArgType { Int, Float, Bool, String, Symbol, List, Any }
+
+/// <summary>An evaluated call argument: its keyword (null when positional), value and span.</summary>
+internal readonly record struct Argument(string? Keyword, Value Value, TextSpan Span);
 
 /// <summary>One parameter of a callee. Positional parameters come first; the rest must be named.</summary>
-public sealed record Param(string Name, ArgType Type, Value? Default = null, bool Positional = false, string? NamedWhy = null, bool Required = false);
+internal sealed record Param(string Name, ArgType Type, Value? Default = null, bool Positional = false, string? NamedWhy = null, bool Required = false);
 
 /// <summary>The bound arguments of one call: every parameter has a value (given or default) unless it was optional and absent.</summary>
-public sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<string, Value> values, Dictionary<string, TextSpan> spans)
+internal sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<string, Value> values, Dictionary<string, TextSpan> spans)
 {
     public string Callee => callee;
     public TextSpan CallSpan => callSpan;
@@ -25,7 +28,7 @@ public sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<strin
 }
 
 /// <summary>A callee's parameter list, and the binding of call arguments against it.</summary>
-public sealed record Signature(string Name, IReadOnlyList<Param> Params)
+internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
 {
     public static Value Int(int v) => new NumberValue(v, default);
     public static Value Num(double v) => new NumberValue(v, default);
@@ -34,7 +37,7 @@ public sealed record Signature(string Name, IReadOnlyList<Param> Params)
 
     /// <summary>Binds evaluated arguments; reports unknown, duplicate, missing, mistyped and must-be-named arguments. Null on error.</summary>
     public BoundArgs? Bind(SourceText source, DiagnosticBag diagnostics, TextSpan callSpan,
-                           IReadOnlyList<(string? Keyword, Value Value, TextSpan Span)> args)
+                           IReadOnlyList<Argument> args)
     {
         var values = new Dictionary<string, Value>();
         var spans = new Dictionary<string, TextSpan>();

@@ -6,7 +6,7 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Binding;
 
 /// <summary>Data sources, latent distributions and optimisers: their signatures and IR.</summary>
-public static class Sources
+internal static class Sources
 {
     public static readonly IReadOnlyDictionary<string, Signature> Data = new Dictionary<string, Signature>
     {

@@ -4,39 +4,39 @@ using Gan.Dsl.Text;
 namespace Gan.Dsl.Binding;
 
 /// <summary>A compile-time value: arguments of layers, data, latents, optimisers and settings.</summary>
-public abstract record Value(TextSpan Span)
+internal abstract record Value(TextSpan Span)
 {
     public abstract string TypeName { get; }
     public abstract string Show();
 }
 
-public sealed record NumberValue(double Number, TextSpan Span) : Value(Span)
+internal sealed record NumberValue(double Number, TextSpan Span) : Value(Span)
 {
     public bool IsInteger => Math.Abs(Number - Math.Round(Number)) < 1e-12 && Math.Abs(Number) < int.MaxValue;
     public override string TypeName => IsInteger ? "int" : "float";
     public override string Show() => Number.ToString("G", CultureInfo.InvariantCulture);
 }
 
-public sealed record BoolValue(bool Bool, TextSpan Span) : Value(Span)
+internal sealed record BoolValue(bool Bool, TextSpan Span) : Value(Span)
 {
     public override string TypeName => "bool";
     public override string Show() => Bool ? "true" : "false";
 }
 
-public sealed record StringValue(string Text, TextSpan Span) : Value(Span)
+internal sealed record StringValue(string Text, TextSpan Span) : Value(Span)
 {
     public override string TypeName => "string";
     public override string Show() => $"\"{Text}\"";
 }
 
 /// <summary>A bare word such as <c>same</c>, <c>train</c> or a network name.</summary>
-public sealed record SymbolValue(string Name, TextSpan Span) : Value(Span)
+internal sealed record SymbolValue(string Name, TextSpan Span) : Value(Span)
 {
     public override string TypeName => $"the name '{Name}'";
     public override string Show() => Name;
 }
 
-public sealed record ListValue(IReadOnlyList<Value> Items, TextSpan Span) : Value(Span)
+internal sealed record ListValue(IReadOnlyList<Value> Items, TextSpan Span) : Value(Span)
 {
     public override string TypeName => "a list";
     public override string Show() => "[" + string.Join(", ", Items.Select(i => i.Show())) + "]";
@@ -46,14 +46,14 @@ public sealed record ListValue(IReadOnlyList<Value> Items, TextSpan Span) : Valu
 /// The value of a param whose definition had an error (already reported). Evaluating a reference to
 /// it fails silently, so one bad param gives one diagnostic, not one per use.
 /// </summary>
-public sealed record ErrorValue(TextSpan Span) : Value(Span)
+internal sealed record ErrorValue(TextSpan Span) : Value(Span)
 {
     public override string TypeName => "an erroneous value";
     public override string Show() => "?";
 }
 
 /// <summary>A call kept as data, e.g. the initialiser <c>normal(std: 0.02)</c>.</summary>
-public sealed record CallValue(string Name, IReadOnlyList<(string? Keyword, Value Value)> Args, TextSpan Span) : Value(Span)
+internal sealed record CallValue(string Name, IReadOnlyList<(string? Keyword, Value Value)> Args, TextSpan Span) : Value(Span)
 {
     public override string TypeName => $"'{Name}(...)'";
     public override string Show() => Name + "(" + string.Join(", ", Args.Select(a => (a.Keyword is null ? "" : a.Keyword + ": ") + a.Value.Show())) + ")";

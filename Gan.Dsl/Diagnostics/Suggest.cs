@@ -1,7 +1,7 @@
 namespace Gan.Dsl.Diagnostics;
 
 /// <summary>"Did you mean" suggestions by edit distance.</summary>
-public static class Suggest
+internal static class Suggest
 {
     public static string? Closest(string name, IEnumerable<string> candidates)
     {

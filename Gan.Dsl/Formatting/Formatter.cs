@@ -10,7 +10,7 @@ namespace Gan.Dsl.Formatting;
 /// a comment on its own line stays before the code that follows it, a trailing one stays trailing.
 /// Formatting is idempotent, and printing then parsing gives the same tree.
 /// </summary>
-public sealed class Formatter
+internal sealed class Formatter
 {
     readonly SpecSyntax spec;
     readonly StringBuilder sb = new();

@@ -1,6 +1,6 @@
 namespace Gan.Dsl.Ir;
 
-public enum LatentKind
+internal enum LatentKind
 {
     /// <summary>Gaussian noise N(A, B²) (A = mean, B = std).</summary>
     Normal,
@@ -13,7 +13,7 @@ public enum LatentKind
 }
 
 /// <summary>A named latent part. Categorical parts come from the batch labels or are sampled uniformly.</summary>
-public sealed record LatentIr(string Name, LatentKind Kind, int Dim, double A, double B, int Classes, bool FromLabels)
+internal sealed record LatentIr(string Name, LatentKind Kind, int Dim, double A, double B, int Classes, bool FromLabels)
 {
     /// <summary>Width when concatenated into a network input.</summary>
     public int Width => Kind == LatentKind.Label ? 1 : Dim;

@@ -1,21 +1,22 @@
 using System.Collections.Immutable;
+using Gan.Dsl.Layers;
 
 namespace Gan.Dsl.Ir;
 
-public enum InputKind { Tensor, Label }
+internal enum InputKind { Tensor, Label }
 
 /// <summary>A network input: a float tensor of a shape (without batch), or an integer label in [0, Classes).</summary>
-public sealed record InputIr(string Name, ImmutableArray<int> Shape, InputKind Kind, int Classes);
+internal sealed record InputIr(string Name, ImmutableArray<int> Shape, InputKind Kind, int Classes);
 
 /// <summary>
 /// A node of a network's graph. Nodes are in topological order; <see cref="Inputs"/> are indices of
 /// earlier nodes or, as <c>-1 - k</c>, of the network's k-th input. <see cref="Name"/> is stable and
 /// deterministic (e.g. <c>3_linear</c>) and prefixes the node's parameter names.
 /// </summary>
-public sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> Inputs, ImmutableArray<int> Shape, long Parameters, string Quirk);
+internal sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> Inputs, ImmutableArray<int> Shape, long Parameters, string Quirk);
 
 /// <summary>A network: inputs, nodes, and named outputs (heads) pointing at nodes.</summary>
-public sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, ImmutableArray<NodeIr> Nodes,
+internal sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, ImmutableArray<NodeIr> Nodes,
                                ImmutableDictionary<string, int> Outputs, string DefaultOutput)
 {
     /// <summary>Trainable parameters of all nodes; saturates at <see cref="long.MaxValue"/> instead of overflowing.</summary>

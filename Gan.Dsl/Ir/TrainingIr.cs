@@ -2,18 +2,18 @@ using System.Collections.Immutable;
 
 namespace Gan.Dsl.Ir;
 
-public enum OptimizerKind { Adam, RmsProp, Sgd }
+internal enum OptimizerKind { Adam, RmsProp, Sgd }
 
 /// <summary>An optimiser: which networks it updates, which loss it minimises, and every hyper-parameter.</summary>
-public sealed record OptimizerIr(string Name, OptimizerKind Kind, ImmutableArray<string> Networks, string Loss,
+internal sealed record OptimizerIr(string Name, OptimizerKind Kind, ImmutableArray<string> Networks, string Loss,
                                  double Lr, double Beta1, double Beta2, double Eps, double WeightDecay,
                                  double Momentum, double Alpha);
 
 /// <summary>One entry of the step order: run the optimiser's step Repeat times.</summary>
-public sealed record StepIr(string Optimizer, int Repeat);
+internal sealed record StepIr(string Optimizer, int Repeat);
 
 /// <summary>Clamp every parameter of a network to [−Value, Value] after each of its optimiser's steps (WGAN).</summary>
-public sealed record ClipIr(string Network, double Value);
+internal sealed record ClipIr(string Network, double Value);
 
 /// <summary>
 /// The schedule. One iteration runs <see cref="Order"/> once; each step draws its own real batch and
@@ -30,11 +30,11 @@ public sealed record ClipIr(string Network, double Value);
 /// output under detach() reuses the value an earlier step of the iteration computed (PyTorch-GAN's
 /// loops: the D step trains on the G step's <c>gen_imgs.detach()</c>).
 /// </param>
-public sealed record ScheduleIr(int Batch, int Epochs, int Steps, ImmutableArray<StepIr> Order,
+internal sealed record ScheduleIr(int Batch, int Epochs, int Steps, ImmutableArray<StepIr> Order,
                                 ImmutableArray<ClipIr> Clips, int SampleEvery, int CheckpointEvery, int Seed, bool DropLast,
                                 bool OwnBatchNormStats = false, bool FakesPerIteration = false);
 
-public enum SamplingMode
+internal enum SamplingMode
 {
     /// <summary>Rows × Cols samples from fixed noise.</summary>
     FixedNoise,
@@ -44,8 +44,15 @@ public enum SamplingMode
     CodeSweep,
 }
 
-/// <summary>How sample grids are made. Class is the one-hot/label latent; Code and CodeIndex the swept code.</summary>
+/// <summary>
+/// How sample grids are made: <see cref="Generator"/> applied (output <see cref="Output"/>) to its latent parts
+/// <see cref="Latents"/> in order, as the losses apply it. Class is the one-hot/label latent; Code and CodeIndex the swept code.
+/// </summary>
 /// <param name="BatchStats">BatchNorm while sampling: false = running statistics (eval mode); true = the sampled batch's own
 /// statistics, as PyTorch-GAN's sample grids (which never call eval()); running statistics are not updated either way.</param>
-public sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex,
-                                bool BatchStats = false);
+internal sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex,
+                                bool BatchStats = false)
+{
+    public ImmutableArray<string> Latents { get; init; } = [];
+    public string Output { get; init; } = "out";
+}

@@ -9,7 +9,7 @@ namespace Gan.Dsl.Syntax;
 /// Turns spec text into tokens. Comments run from <c>#</c> to the end of the line. Keywords are
 /// ordinary identifiers; the parser gives them meaning by position. Never throws.
 /// </summary>
-public sealed class Lexer
+internal sealed class Lexer
 {
     readonly SourceText source;
     readonly DiagnosticBag diagnostics;

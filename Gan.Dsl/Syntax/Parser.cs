@@ -8,7 +8,7 @@ namespace Gan.Dsl.Syntax;
 /// keyword at the start of a line (or, inside a body, to the next line), so independent errors are
 /// each reported and none cascades. Never throws.
 /// </summary>
-public sealed class Parser
+internal sealed class Parser
 {
     public static readonly IReadOnlySet<string> ItemKeywords = new HashSet<string>
     { "gan", "source", "use", "param", "data", "latent", "block", "network", "loss", "optimizer", "schedule", "sample" };

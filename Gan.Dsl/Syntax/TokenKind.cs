@@ -1,6 +1,6 @@
 namespace Gan.Dsl.Syntax;
 
-public enum TokenKind
+internal enum TokenKind
 {
     EndOfFile,
     Bad,

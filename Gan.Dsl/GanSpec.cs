@@ -1,0 +1,64 @@
+using Gan.Dsl.Diagnostics;
+using Gan.Dsl.Formatting;
+using Gan.Dsl.Ir;
+using Gan.Dsl.Syntax;
+using Gan.Dsl.Text;
+
+namespace Gan.Dsl;
+
+/// <summary>A layer of a checked network: its node name, kind, output shape, trainable parameters and position.</summary>
+public sealed record LayerSummary(string Name, string Kind, string Shape, long Parameters, string Path, int Line, int Column);
+
+/// <summary>A checked network: its inputs (<c>z: N×100</c>, <c>y: label(10)</c>), layers, named outputs (output → node) and parameter total.</summary>
+public sealed record NetworkSummary(string Name, IReadOnlyList<string> Inputs, IReadOnlyList<LayerSummary> Layers,
+                                    IReadOnlyList<KeyValuePair<string, string>> Outputs, long Parameters);
+
+/// <summary>The canonical text of a spec, or the syntax errors that prevent formatting it.</summary>
+public sealed record FormatResult(string? Text, IReadOnlyList<Diagnostic> Diagnostics);
+
+/// <summary>
+/// A compiled spec, the public face of Gan.Dsl: its diagnostics (never an exception for a bad spec) and, for the
+/// networks that checked, their layers, shapes and parameter counts. <c>GanModel</c> in Gan.Runtime trains one.
+/// </summary>
+public sealed class GanSpec
+{
+    internal CompileResult Result { get; }
+
+    GanSpec(CompileResult result) => Result = result;
+
+    /// <summary>Compiles spec text; <paramref name="overrides"/> are <c>--set name=value</c> pairs.</summary>
+    public static GanSpec Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null) =>
+        new(Compilation.Compile(path, text, overrides));
+
+    /// <summary>Reads and compiles a spec file; a missing or unreadable file is a diagnostic.</summary>
+    public static GanSpec Load(string path, IReadOnlyDictionary<string, string>? overrides = null) => new(Compilation.CompileFile(path, overrides));
+
+    public string Path => Result.Syntax.Source.Path;
+    public IReadOnlyList<Diagnostic> Diagnostics => Result.Diagnostics;
+    public bool HasErrors => Result.HasErrors;
+    public IEnumerable<Diagnostic> Errors => Result.Errors;
+    public IEnumerable<Diagnostic> Warnings => Result.Warnings;
+
+    /// <summary>The spec's name (its header), once it compiled.</summary>
+    public string? Name => Result.Ir?.Name;
+
+    internal ModelIr? Ir => Result.Ir;
+
+    /// <summary>The networks that checked, in the order the spec declares them.</summary>
+    public IReadOnlyList<NetworkSummary> Networks =>
+        Result.Checked is not { } c ? [] :
+        [.. c.Bound.Networks.Select(n => c.Networks[n.Name]).Where(n => !n.Failed).Select(n => new NetworkSummary(
+            n.Name,
+            [.. n.Inputs.Select(i => $"{i.Ir.Name}: {(i.Ir.Kind == InputKind.Label ? $"label({i.Ir.Classes})" : Layers.Shape.Show(i.Ir.Shape))}")],
+            [.. Result.Layers[n.Name].Select(r => { var (l, col) = r.Source.LineCol(r.Span.Start); return new LayerSummary(r.Name, r.Op, r.Shape, r.Params, r.Source.Path, l, col); })],
+            [.. n.Outputs.OrderBy(kv => kv.Value).Select(kv => KeyValuePair.Create(kv.Key, n.Nodes[kv.Value].Name))],
+            n.Parameters))];
+
+    /// <summary>Formats spec text canonically (comments kept); null text when it has syntax errors.</summary>
+    public static FormatResult Format(string path, string text)
+    {
+        var bag = new DiagnosticBag();
+        var syntax = Parser.Parse(new SourceText(path, text), bag);
+        return bag.HasErrors ? new FormatResult(null, [.. bag]) : new FormatResult(Formatter.Format(syntax), []);
+    }
+}

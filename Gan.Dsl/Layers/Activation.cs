@@ -1,0 +1,48 @@
+using Gan.Dsl.Binding;
+using Gan.Dsl.Ir;
+using static Gan.Dsl.Binding.Signature;
+
+namespace Gan.Dsl.Layers;
+
+internal enum ActivationKind { Relu, LeakyRelu, Elu, Gelu, Tanh, Sigmoid, Softplus }
+
+/// <summary>An element-wise activation; Slope is leaky_relu's negative slope or elu's alpha.</summary>
+internal sealed record ActivationOp(ActivationKind Kind, double Slope) : OpIr
+{
+    public override string OpName => Activations.Name(Kind);
+}
+
+/// <summary>One activation kind: an element-wise function with at most one number argument.</summary>
+internal sealed class Activation(string name, ActivationKind kind, string summary, Param? argument = null) : LayerKind<ActivationOp>
+{
+    public override string Name => name;
+    public override string Summary => summary;
+    public override Signature Signature { get; } = new(name, argument is null ? [] : [argument]);
+    public ActivationKind Kind => kind;
+
+    public override ActivationOp? Configure(LayerArgs a, Operand input) => new(kind, argument is null ? 0 : a.Num(argument.Name));
+    public override ShapeResult Shape(ActivationOp c, Operand x) => ShapeResult.Of(x.Shape);
+    public override long Parameters(ActivationOp c, Operand x) => 0;
+    public override OpIr Lower(ActivationOp c, Operand x) => c;
+}
+
+/// <summary>The activation kinds.</summary>
+internal static class Activations
+{
+    public static readonly Activation Relu = new("relu", ActivationKind.Relu, "max(x, 0); shape unchanged");
+    public static readonly Activation LeakyRelu = new("leaky_relu", ActivationKind.LeakyRelu, "x if x > 0 else slope·x (slope 0.01); shape unchanged",
+        new Param("slope", ArgType.Float, Num(0.01), Positional: true));
+    public static readonly Activation Elu = new("elu", ActivationKind.Elu, "x if x > 0 else alpha·(eˣ − 1) (alpha 1); shape unchanged",
+        new Param("alpha", ArgType.Float, Num(1.0), Positional: true));
+    public static readonly Activation Gelu = new("gelu", ActivationKind.Gelu, "x·Φ(x), the exact GELU; shape unchanged");
+    public static readonly Activation Tanh = new("tanh", ActivationKind.Tanh, "tanh(x); shape unchanged");
+    public static readonly Activation Sigmoid = new("sigmoid", ActivationKind.Sigmoid, "1/(1 + e⁻ˣ); shape unchanged");
+    public static readonly Activation Softplus = new("softplus", ActivationKind.Softplus, "log(1 + eˣ); shape unchanged");
+
+    public static string Name(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Relu => "relu", ActivationKind.LeakyRelu => "leaky_relu", ActivationKind.Elu => "elu",
+        ActivationKind.Gelu => "gelu", ActivationKind.Tanh => "tanh", ActivationKind.Sigmoid => "sigmoid",
+        _ => "softplus",
+    };
+}

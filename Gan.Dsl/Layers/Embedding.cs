@@ -1,0 +1,34 @@
+using Gan.Dsl.Binding;
+using Gan.Dsl.Ir;
+
+namespace Gan.Dsl.Layers;
+
+/// <summary>A Count×Dim lookup table indexed by an integer label.</summary>
+internal sealed record EmbeddingOp(int Count, int Dim, InitIr Init) : OpIr
+{ public override string OpName => "embedding"; }
+
+internal sealed class Embedding : LayerKind<EmbeddingOp>
+{
+    public static readonly Embedding Instance = new();
+
+    public override string Name => "embedding";
+    public override string Summary => "lookup table: an integer label in [0, K) → N×dim; parameters count·dim";
+    public override Signature Signature { get; } = new("embedding", [new("count", ArgType.Int, Positional: true), new("dim", ArgType.Int, Positional: true),
+        Params.Init]);
+    public override bool TakesLabel => true;
+
+    public override EmbeddingOp? Configure(LayerArgs a, Operand input) =>
+        a.Positive("count", "dim") ? new EmbeddingOp(a.Int("count"), a.Int("dim"), a.Init) : null;
+
+    /// <summary>An integer label in [0, K) → N×dim; the table needs at least K rows.</summary>
+    public override ShapeResult Shape(EmbeddingOp c, Operand x)
+    {
+        if (!x.IsLabel) return new RankError($"an integer label input (declare it as label(K)), got a float tensor {Layers.Shape.Show(x.Shape)}");
+        if (c.Count < x.Classes)
+            return new RangeError($"its table has {c.Count} rows, but the label input has {x.Classes} classes (0..{x.Classes - 1}); use embedding({x.Classes}, {c.Dim})");
+        return Layers.Shape.Sized(c.Dim);
+    }
+
+    public override long Parameters(EmbeddingOp c, Operand x) => (long)c.Count * c.Dim;
+    public override OpIr Lower(EmbeddingOp c, Operand x) => c;
+}

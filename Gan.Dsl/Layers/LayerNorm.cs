@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using Gan.Dsl.Binding;
+using Gan.Dsl.Ir;
+using static Gan.Dsl.Binding.Signature;
+
+namespace Gan.Dsl.Layers;
+
+/// <summary>Layer normalisation over all non-batch dimensions (Shape), with an elementwise affine when Affine.</summary>
+internal sealed record LayerNormOp(ImmutableArray<int> Shape, double Eps, bool Affine) : OpIr
+{ public override string OpName => "layernorm"; }
+
+internal sealed class LayerNorm : LayerKind<LayerNorm.Config>
+{
+    public static readonly LayerNorm Instance = new();
+    public sealed record Config(double Eps, bool Affine);
+
+    public override string Name => "layernorm";
+    public override string Summary => "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine";
+    public override Signature Signature { get; } = new("layernorm", [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(true))]);
+
+    public override Config? Configure(LayerArgs a, Operand input) => new(a.Num("eps"), a.Bool("affine"));
+    public override ShapeResult Shape(Config c, Operand x) => ShapeResult.Of(x.Shape);
+    public override long Parameters(Config c, Operand x) => c.Affine ? 2 * Layers.Shape.Count(x.Shape) : 0;
+    public override OpIr Lower(Config c, Operand x) => new LayerNormOp([.. x.Shape], c.Eps, c.Affine);
+}
