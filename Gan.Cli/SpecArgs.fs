@@ -34,8 +34,8 @@ let diagnosticJson (d: Diagnostic) =
     o
 
 /// Prints diagnostics to stderr in the compiler format, with the source line and a caret underline.
-let printDiagnostics (result: CompileResult) =
-    for d in result.Diagnostics do
+let printDiagnostics (diagnostics: Diagnostic seq) =
+    for d in diagnostics do
         eprintfn "%s" (d.Format true)
 
 /// Indented, and readable: "N×784" and "'x'" stay as written (still valid JSON, UTF-8 on stdout).

@@ -13,8 +13,8 @@ public sealed record LayerSummary(string Name, string Kind, string Shape, long P
 public sealed record NetworkSummary(string Name, IReadOnlyList<string> Inputs, IReadOnlyList<LayerSummary> Layers,
                                     IReadOnlyList<KeyValuePair<string, string>> Outputs, long Parameters);
 
-/// <summary>The canonical text of a spec, or the syntax errors that prevent formatting it.</summary>
-public sealed record FormatResult(string? Text, IReadOnlyList<Diagnostic> Diagnostics);
+/// <summary>The canonical text of a spec (and whether it differs from the input), or the syntax errors that prevent formatting it.</summary>
+public sealed record FormatResult(string? Text, IReadOnlyList<Diagnostic> Diagnostics, bool Changed);
 
 /// <summary>
 /// A compiled spec, the public face of Gan.Dsl: its diagnostics (never an exception for a bad spec) and, for the
@@ -59,6 +59,8 @@ public sealed class GanSpec
     {
         var bag = new DiagnosticBag();
         var syntax = Parser.Parse(new SourceText(path, text), bag);
-        return bag.HasErrors ? new FormatResult(null, [.. bag]) : new FormatResult(Formatter.Format(syntax), []);
+        if (bag.HasErrors) return new FormatResult(null, [.. bag], false);
+        var formatted = Formatter.Format(syntax);
+        return new FormatResult(formatted, [], formatted != text);
     }
 }

@@ -23,19 +23,18 @@ type Args =
 let run (args: ParseResults<Args>) =
     let overrides = SpecArgs.overrides (args.GetResults Set)
     let strict = args.Contains Warnaserror
-    let results = [ for path in args.GetResult Specs -> Compilation.CompileFile(path, overrides) ]
-    let failed (r: CompileResult) = r.HasErrors || (strict && not (Seq.isEmpty r.Warnings))
+    let specs = [ for path in args.GetResult Specs -> GanSpec.Load(path, overrides) ]
+    let failed (s: GanSpec) = s.HasErrors || (strict && not (Seq.isEmpty s.Warnings))
     if args.Contains Json then
         let arr = JsonArray()
-        for r in results do
-            for d in r.Diagnostics do arr.Add(SpecArgs.diagnosticJson d)
+        for s in specs do
+            for d in s.Diagnostics do arr.Add(SpecArgs.diagnosticJson d)
         printfn "%s" (arr.ToJsonString SpecArgs.jsonOptions)
     else
-        for r in results do
-            SpecArgs.printDiagnostics r
-            let errors = Seq.length r.Errors
-            let warnings = Seq.length r.Warnings
-            let path = r.Syntax.Source.Path
-            if failed r then eprintfn "%s: %d error(s), %d warning(s)" path errors warnings
-            else printfn "%s: ok%s" path (if warnings > 0 then sprintf " (%d warning(s))" warnings else "")
-    if results |> List.exists failed then ExitCodes.BadInput else ExitCodes.Ok
+        for s in specs do
+            SpecArgs.printDiagnostics s.Diagnostics
+            let errors = Seq.length s.Errors
+            let warnings = Seq.length s.Warnings
+            if failed s then eprintfn "%s: %d error(s), %d warning(s)" s.Path errors warnings
+            else printfn "%s: ok%s" s.Path (if warnings > 0 then sprintf " (%d warning(s))" warnings else "")
+    if specs |> List.exists failed then ExitCodes.BadInput else ExitCodes.Ok

@@ -3,7 +3,7 @@ module Gan.Cli.Commands.Data
 
 open Argu
 open Gan.Cli
-open Gan.Runtime.Data
+open Gan.Runtime
 
 type Dataset =
     | Mnist
@@ -22,17 +22,11 @@ type Args =
             | Where -> "print the cache folder of the dataset and exit."
 
 let run (args: ParseResults<Args>) =
-    let notice (s: string) = eprintfn "%s" s
-    let force = args.Contains Force
-    match args.GetResult Dataset with
-    | Mnist ->
-        if args.Contains Where then printfn "%s" DataCache.MnistDir
-        else
-            DataCache.FetchMnist(notice, force)
-            printfn "MNIST: %s (4 files, SHA-256 verified)" DataCache.MnistDir
-    | Emoji ->
-        if args.Contains Where then printfn "%s" DataCache.EmojiDir
-        else
-            DataCache.FetchEmoji(notice, force)
-            printfn "emoji: %s" DataCache.EmojiDir
+    let name = match args.GetResult Dataset with Mnist -> "mnist" | Emoji -> "emoji"
+    if args.Contains Where then printfn "%s" (GanData.Folder name)
+    else
+        let folder = GanData.Fetch(name, args.Contains Force, fun s -> eprintfn "%s" s)
+        match name with
+        | "mnist" -> printfn "MNIST: %s (4 files, SHA-256 verified)" folder
+        | _ -> printfn "emoji: %s" folder
     ExitCodes.Ok

@@ -1,13 +1,9 @@
-/// `gan fmt SPEC... [--check]`: canonical formatting, written in place (temp file, then rename).
+/// `gan fmt SPEC... [--check]`: canonical formatting, written in place (atomically).
 module Gan.Cli.Commands.Fmt
 
-open System.IO
 open Argu
 open Gan.Cli
-open Gan.Dsl.Diagnostics
-open Gan.Dsl.Formatting
-open Gan.Dsl.Syntax
-open Gan.Dsl.Text
+open Gan.Runtime
 open Gan.Runtime.Errors
 
 type Args =
@@ -24,21 +20,11 @@ let run (args: ParseResults<Args>) =
     let check = args.Contains Check
     let mutable unformatted = 0
     for path in args.GetResult Specs do
-        let text =
-            try File.ReadAllText path
-            with :? IOException | :? System.UnauthorizedAccessException as e -> raise (UserInputException(sprintf "%s: %s" path e.Message))
-        let bag = DiagnosticBag()
-        let syntax = Parser.Parse(SourceText(path, text), bag)
-        if bag.HasErrors then
-            for d in bag do eprintfn "%s" (d.Format true)
+        let result = SpecFiles.Format(path, not check)
+        if isNull result.Text then
+            SpecArgs.printDiagnostics result.Diagnostics
             raise (UserInputException(sprintf "%s has syntax errors; fix them before formatting" path))
-        let formatted = Formatter.Format syntax
-        if formatted <> text then
+        if result.Changed then
             unformatted <- unformatted + 1
-            if check then eprintfn "%s: not formatted" path
-            else
-                let tmp = path + ".fmt-tmp"
-                File.WriteAllText(tmp, formatted)
-                File.Move(tmp, path, true)
-                printfn "%s: formatted" path
+            if check then eprintfn "%s: not formatted" path else printfn "%s: formatted" path
     if check && unformatted > 0 then ExitCodes.BadInput else ExitCodes.Ok

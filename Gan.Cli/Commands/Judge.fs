@@ -1,10 +1,9 @@
 /// `gan judge train`: train (again) the MNIST judge used by gan eval, and cache it next to the data.
 module Gan.Cli.Commands.Judge
 
-open System.Diagnostics
 open Argu
 open Gan.Cli
-open Gan.Runtime.Metrics
+open Gan.Runtime
 
 type Action =
     | Train
@@ -20,10 +19,8 @@ type Args =
 let run (args: ParseResults<Args>) =
     match args.GetResult Action with
     | Train ->
-        let sw = Stopwatch.StartNew()
-        let struct (judge, accuracy) = JudgeCache.Train(fun s -> eprintfn "%s" s)
-        judge.Dispose()
-        printfn "judge %s: test accuracy %.2f%% (%.0f s), saved to %s" MnistJudge.Version (100.0 * accuracy) sw.Elapsed.TotalSeconds JudgeCache.PathFor
-        if accuracy < 0.99 then
+        let judge = GanJudge.Train(fun s -> eprintfn "%s" s)
+        printfn "judge %s: test accuracy %.2f%% (%.0f s), saved to %s" judge.Version (100.0 * judge.Accuracy) judge.Seconds judge.Path
+        if judge.Accuracy < 0.99 then
             eprintfn "warning: the judge is below 99.0%% test accuracy; its metrics are less reliable"
         ExitCodes.Ok

@@ -3,7 +3,7 @@ module Gan.Cli.Commands.Report
 
 open Argu
 open Gan.Cli
-open Gan.Runtime.Reports
+open Gan.Runtime
 
 type Args =
     | [<MainCommand; ExactlyOnce>] Run of run: string
@@ -14,5 +14,5 @@ type Args =
             | Run _ -> "the run folder (made by gan train)."
 
 let run (args: ParseResults<Args>) =
-    printfn "%s" (RunReport.Write(args.GetResult Run))
+    printfn "%s" (GanRun.WriteReport(args.GetResult Run))
     ExitCodes.Ok

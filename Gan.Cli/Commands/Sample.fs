@@ -3,7 +3,7 @@ module Gan.Cli.Commands.Sample
 
 open Argu
 open Gan.Cli
-open Gan.Runtime.Training
+open Gan.Runtime
 
 type Args =
     | [<MainCommand; ExactlyOnce>] Run of run: string
@@ -24,8 +24,9 @@ type Args =
             | Seed _ -> "noise seed (default 0)."
 
 let run (args: ParseResults<Args>) =
+    use model = GanModel.LoadRun(args.GetResult Run, Option.toNullable (args.TryGetResult Step))
     let path =
-        Sampler.Sample(args.GetResult Run, defaultArg (args.TryGetResult N) 64, Option.toObj (args.TryGetResult Out),
-                       Option.toNullable (args.TryGetResult Class), Option.toNullable (args.TryGetResult Step), defaultArg (args.TryGetResult Seed) 0)
+        model.SaveSamples(Option.toObj (args.TryGetResult Out), defaultArg (args.TryGetResult N) 64, Option.toNullable (args.TryGetResult Class),
+                          defaultArg (args.TryGetResult Seed) 0)
     printfn "%s" path
     ExitCodes.Ok

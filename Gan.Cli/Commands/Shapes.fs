@@ -19,22 +19,21 @@ type Args =
             | Set _ -> "override a param, e.g. --set latent_dim=64 (repeatable)."
 
 let run (args: ParseResults<Args>) =
-    let r = Compilation.CompileFile(args.GetResult Spec, SpecArgs.overrides (args.GetResults Set))
-    if r.HasErrors then
-        SpecArgs.printDiagnostics r
+    let spec = GanSpec.Load(args.GetResult Spec, SpecArgs.overrides (args.GetResults Set))
+    if spec.HasErrors then
+        SpecArgs.printDiagnostics spec.Diagnostics
         ExitCodes.BadInput
     else
-        let ir = r.Ir
         if args.Contains Json then
             let nets = JsonObject()
-            for n in ir.Networks do
+            for n in spec.Networks do
                 let layers = JsonArray()
-                for row in r.Layers.[n.Name] do
+                for row in n.Layers do
                     let o = JsonObject()
                     o.["name"] <- JsonValue.Create row.Name
-                    o.["op"] <- JsonValue.Create row.Op
+                    o.["op"] <- JsonValue.Create row.Kind
                     o.["shape"] <- JsonValue.Create row.Shape
-                    o.["params"] <- JsonValue.Create row.Params
+                    o.["params"] <- JsonValue.Create row.Parameters
                     layers.Add o
                 let o = JsonObject()
                 o.["params"] <- JsonValue.Create n.Parameters
@@ -44,14 +43,13 @@ let run (args: ParseResults<Args>) =
             root.["networks"] <- nets
             printfn "%s" (root.ToJsonString SpecArgs.jsonOptions)
         else
-            for n in ir.Networks do
-                let inputs = n.Inputs |> Seq.map (fun i -> sprintf "%s: %s" i.Name (if i.Kind = Gan.Dsl.Ir.InputKind.Label then sprintf "label(%d)" i.Classes else Gan.Dsl.Shapes.Shape.Show i.Shape))
-                printfn "network %s(%s)" n.Name (String.concat ", " inputs)
+            for n in spec.Networks do
+                printfn "network %s(%s)" n.Name (String.concat ", " n.Inputs)
                 printfn "  %-22s %-18s %-18s %12s" "layer" "op" "output" "params"
-                for row in r.Layers.[n.Name] do
-                    printfn "  %-22s %-18s %-18s %12s" row.Name row.Op row.Shape (row.Params.ToString "N0")
-                for KeyValue(name, id) in n.Outputs |> Seq.sortBy (fun kv -> kv.Value) do
-                    printfn "  output %s = %s" name n.Nodes.[id].Name
+                for row in n.Layers do
+                    printfn "  %-22s %-18s %-18s %12s" row.Name row.Kind row.Shape (row.Parameters.ToString "N0")
+                for KeyValue(name, node) in n.Outputs do
+                    printfn "  output %s = %s" name node
                 printfn "  total trainable parameters: %s\n" (n.Parameters.ToString "N0")
-            SpecArgs.printDiagnostics r
+            SpecArgs.printDiagnostics spec.Diagnostics
         ExitCodes.Ok

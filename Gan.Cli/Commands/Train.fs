@@ -2,12 +2,12 @@
 module Gan.Cli.Commands.Train
 
 open System
-open System.IO
+open System.Threading
 open Argu
 open Gan.Cli
 open Gan.Dsl
+open Gan.Runtime
 open Gan.Runtime.Errors
-open Gan.Runtime.Training
 
 type Args =
     | [<MainCommand; ExactlyOnce>] Spec of spec: string
@@ -37,38 +37,33 @@ type Args =
 
 let run (args: ParseResults<Args>) =
     let specPath = args.GetResult Spec
-    let result = Compilation.CompileFile(specPath, SpecArgs.overrides (args.GetResults Set))
-    if result.HasErrors then
-        SpecArgs.printDiagnostics result
+    let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
+    if spec.HasErrors then
+        SpecArgs.printDiagnostics spec.Diagnostics
         raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
-    let ir = result.Ir
     let resumeDir = args.TryGetResult Resume |> Option.flatten
-    let resume = args.Contains Resume
-    let out =
-        match resumeDir, args.TryGetResult Out with
-        | Some d, _ -> d
-        | None, Some d -> d
-        | None, None when resume -> raise (UserInputException "--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume")
-        | None, None -> Path.Combine("runs", sprintf "%s-%s" ir.Name (DateTime.Now.ToString "yyyyMMdd-HHmmss"))
-    let positive name (v: int option) =
-        match v with
-        | Some n when n <= 0 -> raise (UserInputException(sprintf "--%s must be positive, got %d" name n))
-        | _ -> v
-    let opts =
-        TrainOptions(out, Option.toNullable (positive "epochs" (args.TryGetResult Epochs)), Option.toNullable (positive "steps" (args.TryGetResult Steps)),
-                     Option.toNullable (positive "batch" (args.TryGetResult Batch)), Option.toNullable (args.TryGetResult Seed),
-                     defaultArg (args.TryGetResult Device) "cpu", resume, Option.toNullable (positive "log-every" (args.TryGetResult Log_Every)))
-    let say (s: string) = eprintfn "%s" s
-    use trainer = new Trainer(ir, opts, Action<string> say)
-    let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; trainer.RequestStop(); eprintfn "\nstopping after this step...")
+    let options =
+        TrainOptions(
+            OutDir = (match resumeDir with Some d -> d | None -> Option.toObj (args.TryGetResult Out)),
+            Epochs = Option.toNullable (args.TryGetResult Epochs), Steps = Option.toNullable (args.TryGetResult Steps),
+            Batch = Option.toNullable (args.TryGetResult Batch), Seed = Option.toNullable (args.TryGetResult Seed),
+            Device = defaultArg (args.TryGetResult Device) "cpu", Resume = args.Contains Resume,
+            LogEvery = defaultArg (args.TryGetResult Log_Every) 1)
+    use model = GanModel.Create(spec, options.Device, Option.toNullable (args.TryGetResult Seed))
+    let bar = Progress.Bar()
+    use cancel = new CancellationTokenSource()
+    let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel(); eprintfn "\nstopping after this step...")
     Console.CancelKeyPress.AddHandler handler
-    try
-        try
-            trainer.Run()
-        with :? TrainingStoppedException as e -> raise (UserInputException(e.Message))
-    finally
-        Console.CancelKeyPress.RemoveHandler handler
-    let report = Gan.Runtime.Reports.RunReport.Write trainer.RunDir
-    printfn "%s" trainer.RunDir
-    eprintfn "report: %s" report
+    let result =
+        try model.Train(options, bar, cancel.Token)
+        finally
+            bar.Finish()
+            Console.CancelKeyPress.RemoveHandler handler
+    if result.Stopped then
+        eprintfn "stopped at step %d; checkpoint %s. Resume with: gan train %s --out %s --resume" result.Steps result.Checkpoint specPath result.RunDir
+    else
+        eprintfn "done: %d steps in %.1f s (%.1f%% of step time waiting for data); run folder %s"
+            result.Steps result.Seconds (100.0 * result.DataWaitFraction) result.RunDir
+    printfn "%s" result.RunDir
+    eprintfn "report: %s" result.Report
     ExitCodes.Ok

@@ -3,7 +3,7 @@ using Gan.Runtime.Errors;
 namespace Gan.Runtime.Data;
 
 /// <summary>Where a batch stream stands: <c>Index</c> samples of epoch <c>Epoch</c> have been served.</summary>
-public readonly record struct BatchPosition(int Epoch, long Index);
+internal readonly record struct BatchPosition(int Epoch, long Index);
 
 /// <summary>
 /// The order in which samples are served. Epoch e is a Fisher–Yates permutation drawn from
@@ -13,7 +13,7 @@ public readonly record struct BatchPosition(int Epoch, long Index);
 /// exactly <c>BatchSize</c> samples and count mod batch samples sit out each epoch, different ones
 /// each time), otherwise served as a smaller final batch of the epoch.
 /// </summary>
-public sealed class BatchOrder
+internal sealed class BatchOrder
 {
     readonly int seed;
     int[]? permutation;

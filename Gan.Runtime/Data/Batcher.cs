@@ -1,7 +1,7 @@
 namespace Gan.Runtime.Data;
 
 /// <summary>One batch in host memory: X is Count×(sample shape) float32, row-major (NCHW for images); Y is Count int64 labels or null.</summary>
-public sealed record HostBatch(float[] X, long[]? Y, int Count, BatchPosition After);
+internal sealed record HostBatch(float[] X, long[]? Y, int Count, BatchPosition After);
 
 /// <summary>
 /// Serves batches of an in-memory dataset (float32 samples, optional int64 labels) in the order of a
@@ -9,7 +9,7 @@ public sealed record HostBatch(float[] X, long[]? Y, int Count, BatchPosition Af
 /// (when <c>prefetch</c>). <see cref="Position"/> is the consumer's position: the batch in flight does
 /// not count until it is taken, so a saved position resumes exactly. No TorchSharp here.
 /// </summary>
-public sealed class Batcher : IDisposable
+internal sealed class Batcher : IDisposable
 {
     readonly float[] x;
     readonly long[]? y;

@@ -8,7 +8,7 @@ namespace Gan.Runtime.Data;
 /// in the caller's dispose scope. (Epoch, Index) is the resumable position; see <see cref="BatchOrder"/>
 /// for the shuffle and the last-partial-batch policy.
 /// </summary>
-public sealed class Batches : IDisposable
+internal sealed class Batches : IDisposable
 {
     readonly Batcher batcher;
     readonly long[] sampleShape;

@@ -1,4 +1,5 @@
 using Gan.Runtime.Errors;
+using Gan.Runtime.Runs;
 
 namespace Gan.Runtime.Data;
 
@@ -6,7 +7,7 @@ namespace Gan.Runtime.Data;
 /// The dataset cache: <c>$GANDSL_DATA</c>, else <c>~/.cache/gandsl</c>. Every file in it was verified
 /// by SHA-256 before it was renamed into place, so a file that exists is complete.
 /// </summary>
-public static class DataCache
+internal static class DataCache
 {
     public static string Root
     {
@@ -137,15 +138,17 @@ public static class DataCache
     public static void FetchEmoji(Action<string> notice, bool force = false)
     {
         if (HasEmoji && !force) { notice($"emoji images already in {EmojiDir}."); return; }
-        var staging = EmojiDir + ".partial-" + Environment.ProcessId;
         try
         {
-            var count = Downloads.ExtractNpmFolder(EmojiNpmPackage, EmojiTarballSha256, EmojiPrefix, staging, ".png");
-            if (count != EmojiCount)
-                throw new UserInputException($"npm {EmojiNpmPackage} held {count} PNGs under img/twitter/64/, expected {EmojiCount}.");
-            File.WriteAllText(Path.Combine(staging, ".complete"), $"{EmojiNpmPackage} sha256 {EmojiTarballSha256} {count} files\n");
-            if (Directory.Exists(EmojiDir)) Directory.Delete(EmojiDir, true);
-            Directory.Move(staging, EmojiDir);
+            int count = 0;
+            Directory.CreateDirectory(Root);
+            AtomicFile.WriteDirectory(EmojiDir, staging =>
+            {
+                count = Downloads.ExtractNpmFolder(EmojiNpmPackage, EmojiTarballSha256, EmojiPrefix, staging, ".png");
+                if (count != EmojiCount)
+                    throw new UserInputException($"npm {EmojiNpmPackage} held {count} PNGs under img/twitter/64/, expected {EmojiCount}.");
+                File.WriteAllText(Path.Combine(staging, ".complete"), $"{EmojiNpmPackage} sha256 {EmojiTarballSha256} {count} files\n");
+            });
             notice($"{count} emoji PNGs (64×64) in {EmojiDir}");
         }
         catch (UserInputException e)
@@ -153,10 +156,6 @@ public static class DataCache
             throw new UserInputException(e.Message +
                 $"\nTo install it by hand: run `npm pack {EmojiNpmPackage}` on a machine with npm, check the tarball's SHA-256 is " +
                 $"{EmojiTarballSha256}, and copy its package/img/twitter/64/*.png into {EmojiDir}, then create an empty file {EmojiDir}/.complete.");
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
         }
     }
 }

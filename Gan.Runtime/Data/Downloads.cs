@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Gan.Runtime.Errors;
+using Gan.Runtime.Runs;
 
 namespace Gan.Runtime.Data;
 
@@ -13,7 +14,7 @@ namespace Gan.Runtime.Data;
 /// target, its SHA-256 is checked, and only then is it renamed into place: a partial or corrupt
 /// file never lands in the cache.
 /// </summary>
-public static class Downloads
+internal static class Downloads
 {
     public static string Sha256(string path)
     {
@@ -25,19 +26,13 @@ public static class Downloads
     public static void InstallVerified(Stream content, string target, string sha256)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var tmp = target + ".partial-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(target, tmp =>
         {
             using (var f = File.Create(tmp)) content.CopyTo(f);
             var actual = Sha256(tmp);
             if (actual != sha256)
                 throw new UserInputException($"{Path.GetFileName(target)}: SHA-256 is {actual}, expected {sha256}; the download is corrupt or not the expected file.");
-            File.Move(tmp, target, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        });
     }
 
     /// <summary>

@@ -5,13 +5,13 @@ using Gan.Runtime.Errors;
 namespace Gan.Runtime.Data;
 
 /// <summary>MNIST images and labels as read from IDX files.</summary>
-public sealed record MnistSet(byte[] Pixels, byte[] Labels, int Count, int Rows, int Cols);
+internal sealed record MnistSet(byte[] Pixels, byte[] Labels, int Count, int Rows, int Cols);
 
 /// <summary>
 /// Reader for the IDX format of MNIST, raw or gzipped (detected by the gzip magic). Checks the magic
 /// numbers (2051 for images, 2049 for labels), the counts and sizes, and that images and labels agree.
 /// </summary>
-public static class Idx
+internal static class Idx
 {
     public const int ImagesMagic = 2051;
     public const int LabelsMagic = 2049;

@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace Gan.Runtime.Data;
 
 /// <summary>Decoded images: Pixels is Count×Channels×Size×Size float32 (NCHW), in the order of <c>Files</c>.</summary>
-public sealed record ImageSet(float[] Pixels, int Count, int Channels, int Size, IReadOnlyList<string> Files);
+internal sealed record ImageSet(float[] Pixels, int Count, int Channels, int Size, IReadOnlyList<string> Files);
 
 /// <summary>
 /// Loads the PNG and JPEG files of a folder (not its subfolders, in ordinal name order) with SkiaSharp.
@@ -13,7 +13,7 @@ public sealed record ImageSet(float[] Pixels, int Count, int Channels, int Size,
 /// or, for one channel, to grey by Rec. 601 luma (0.299 R + 0.587 G + 0.114 B), and scaled from
 /// [0, 1] to [low, high].
 /// </summary>
-public static class ImageFolder
+internal static class ImageFolder
 {
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 

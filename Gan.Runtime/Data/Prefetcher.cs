@@ -12,7 +12,7 @@ namespace Gan.Runtime.Data;
 /// cores). It exits after <c>idleExit</c> (default <see cref="DefaultIdleExit"/>) without a request and is restarted on demand, so an
 /// undisposed prefetcher does not keep a thread, or the data its producer holds, alive.
 /// </summary>
-public sealed class Prefetcher<T>(Func<T> produce, TimeSpan? idleExit = null) : IDisposable
+internal sealed class Prefetcher<T>(Func<T> produce, TimeSpan? idleExit = null) : IDisposable
 {
     public static readonly TimeSpan DefaultIdleExit = TimeSpan.FromSeconds(5);
     readonly TimeSpan idle = idleExit ?? DefaultIdleExit;

@@ -5,7 +5,7 @@ namespace Gan.Runtime.Data;
 /// shuffle depends only on its seed and never on the .NET version (System.Random's seeded algorithm
 /// is an implementation detail). Used for the batch order, not for anything cryptographic.
 /// </summary>
-public struct SplitMix64(ulong seed)
+internal struct SplitMix64(ulong seed)
 {
     ulong state = seed;
 

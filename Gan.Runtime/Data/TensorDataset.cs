@@ -7,7 +7,7 @@ namespace Gan.Runtime.Data;
 /// When built with <see cref="FromHost"/>, X and Y are views of managed arrays (no second copy), and
 /// the batcher gathers from those arrays on its worker thread.
 /// </summary>
-public sealed record TensorDataset(Tensor X, Tensor? Y) : IDisposable
+internal sealed record TensorDataset(Tensor X, Tensor? Y) : IDisposable
 {
     public long Count => X.shape[0];
 

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Metrics;
 
 /// <summary>Scores computed from a classifier's class probabilities on generated samples.</summary>
-public static class ClassifierScores
+internal static class ClassifierScores
 {
     /// <summary>
     /// Inception score with the given class probabilities (N×K): exp(E_x KL(p(y|x) ‖ p(y))), in one split.

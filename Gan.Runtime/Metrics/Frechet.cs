@@ -8,7 +8,7 @@ namespace Gan.Runtime.Metrics;
 /// d² = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½), computed in float64.
 /// Tr((Σ₁^½ Σ₂ Σ₁^½)^½) equals Tr((Σ₁Σ₂)^½) and needs only symmetric eigen-decompositions.
 /// </summary>
-public static class Frechet
+internal static class Frechet
 {
     /// <summary>Mean (D) and unbiased covariance (D×D) of the rows of <paramref name="features"/> (N×D), in float64.</summary>
     public static (double[] Mean, double[,] Cov) Fit(Tensor features)

@@ -3,10 +3,10 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Metrics;
 
 /// <summary>Metrics for 2-D point clouds, from Gaussians fitted to each.</summary>
-public sealed record Gaussian2dReport(double Wasserstein2, double MeanError, double CovarianceError,
+internal sealed record Gaussian2dReport(double Wasserstein2, double MeanError, double CovarianceError,
                                       double[] RealMean, double[] FakeMean);
 
-public static class Gaussian2dMetrics
+internal static class Gaussian2dMetrics
 {
     /// <summary>
     /// Closed-form 2-Wasserstein distance between Gaussians fitted to <paramref name="real"/> and

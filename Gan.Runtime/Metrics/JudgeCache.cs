@@ -1,10 +1,11 @@
 using Gan.Runtime.Data;
+using Gan.Runtime.Runs;
 using static TorchSharp.torch;
 
 namespace Gan.Runtime.Metrics;
 
 /// <summary>The trained MNIST judge, cached next to the data (<c>judge/mnist-judge-v1.dat</c>); trained on first use.</summary>
-public static class JudgeCache
+internal static class JudgeCache
 {
     public static string PathFor => Path.Combine(DataCache.Root, "judge", $"mnist-{MnistJudge.Version}.dat");
 
@@ -24,10 +25,8 @@ public static class JudgeCache
         var (testX, testY) = Mnist("test", say);
         var (judge, acc) = MnistJudge.Train(trainX, trainY, testX, testY, 4, say);
         Directory.CreateDirectory(Path.GetDirectoryName(PathFor)!);
-        var tmp = PathFor + ".tmp";
-        judge.save(tmp);
-        File.Move(tmp, PathFor, overwrite: true);
-        File.WriteAllText(PathFor + ".accuracy", acc.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        AtomicFile.Write(PathFor, tmp => judge.save(tmp));
+        AtomicFile.WriteAllText(PathFor + ".accuracy", acc.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         return (judge, acc);
     }
 

@@ -12,7 +12,7 @@ namespace Gan.Runtime.Metrics;
 /// uses for judge-FID (its 128-wide penultimate features), judge-IS and class accuracy.
 /// Input: N×1×28×28 in [0, 1].
 /// </summary>
-public sealed class MnistJudge : Module<Tensor, Tensor>
+internal sealed class MnistJudge : Module<Tensor, Tensor>
 {
     /// <summary>Bump when the architecture or the training recipe changes; cached judges are keyed by it.</summary>
     public const string Version = "judge-v2";

@@ -1,69 +1,40 @@
 using Gan.Dsl.Ir;
-using TorchSharp;
+using Gan.Runtime.Model.Layers;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Gan.Runtime.Model;
 
 /// <summary>
-/// A network built from its IR: one submodule per node, registered under the node's stable name
-/// (so parameter names are deterministic, e.g. <c>3_linear.weight</c>). Applying it twice shares weights.
+/// A network built from its IR: one submodule per node, registered under the node's stable name (so parameter names
+/// are deterministic, e.g. <c>3_linear.weight</c>). Applying it twice shares weights. As a <c>Module&lt;Tensor, Tensor&gt;</c>
+/// it maps its one input to its default output, so a program can call it, move it, save it or put it in a Sequential;
+/// <see cref="Forward"/> gives every node's value for any number of inputs.
 /// </summary>
-public sealed class NetworkModule : nn.Module
+internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
 {
     readonly NetworkIr ir;
-    readonly nn.Module<Tensor, Tensor>?[] layers;
+    readonly nn.Module[] layers;
 
     public NetworkIr Ir => ir;
 
     public NetworkModule(NetworkIr ir) : base(ir.Name)
     {
         this.ir = ir;
-        layers = new nn.Module<Tensor, Tensor>?[ir.Nodes.Length];
+        layers = new nn.Module[ir.Nodes.Length];
         foreach (var node in ir.Nodes)
         {
-            var m = Build(node);
-            layers[node.Id] = m;
-            if (m is not null) register_module(node.Name, m);
+            layers[node.Id] = LayerBuilder.For(node.Name, node.Op);
+            register_module(node.Name, layers[node.Id]);
         }
     }
 
-    static nn.Module<Tensor, Tensor>? Build(NodeIr node) => node.Op switch
+    /// <summary>The default output for the network's one input.</summary>
+    public override Tensor forward(Tensor x)
     {
-        LinearOp op => new LinearLayer(node.Name, op),
-        Conv2dOp op => new Conv2dLayer(node.Name, op),
-        ConvTranspose2dOp op => new ConvTranspose2dLayer(node.Name, op),
-        BatchNormOp op => new BatchNormLayer(node.Name, op),
-        LayerNormOp op => nn.LayerNorm(op.Shape.Select(d => (long)d).ToArray(), op.Eps, op.Affine),
-        InstanceNormOp op => nn.InstanceNorm2d(op.Features, op.Eps, affine: op.Affine),
-        DropoutOp op => nn.Dropout(op.P),
-        EmbeddingOp op => Embedding(op),
-        ActivationOp op => new FunctionLayer(node.Name, op.Kind switch
-        {
-            ActivationKind.Relu => (Func<Tensor, Tensor>)(x => F.relu(x)),
-            ActivationKind.LeakyRelu => x => F.leaky_relu(x, op.Slope),
-            ActivationKind.Elu => x => F.elu(x, op.Slope == 0 ? 1.0 : op.Slope),
-            ActivationKind.Gelu => x => F.gelu(x),
-            ActivationKind.Tanh => x => x.tanh(),
-            ActivationKind.Sigmoid => x => x.sigmoid(),
-            _ => x => F.softplus(x),
-        }),
-        ReshapeOp op => new FunctionLayer(node.Name, x => x.reshape([x.shape[0], .. op.Shape.Select(d => (long)d)])),
-        FlattenOp => new FunctionLayer(node.Name, x => x.flatten(1)),
-        UpsampleOp op => new FunctionLayer(node.Name, x => F.interpolate(x, scale_factor: [op.Scale, op.Scale],
-            mode: op.Mode == "bilinear" ? InterpolationMode.Bilinear : InterpolationMode.Nearest, align_corners: op.Mode == "bilinear" ? false : null)),
-        PoolOp { Kind: "avg" } op => new FunctionLayer(node.Name, x => F.avg_pool2d(x, [op.Kernel, op.Kernel], [op.Stride, op.Stride], [op.Padding, op.Padding])),
-        PoolOp op => new FunctionLayer(node.Name, x => F.max_pool2d(x, [op.Kernel, op.Kernel], [op.Stride, op.Stride], [op.Padding, op.Padding])),
-        GlobalAvgPoolOp => new FunctionLayer(node.Name, x => x.mean([2, 3])),
-        ConcatOp => null,                                    // handled in Forward: it has several inputs
-        _ => throw new NotSupportedException($"no TorchSharp builder for {node.Op.OpName}"),
-    };
-
-    static nn.Module<Tensor, Tensor> Embedding(EmbeddingOp op)
-    {
-        var e = nn.Embedding(op.Count, op.Dim);
-        if (op.Init.Kind != InitKind.Default) Initialise.Apply(e.weight!, null, op.Init, op.Count);
-        return e;
+        if (ir.Inputs.Length != 1)
+            throw new ArgumentException($"network {ir.Name} takes {ir.Inputs.Length} inputs ({string.Join(", ", ir.Inputs.Select(i => i.Name))}); "
+                                        + "call Output(inputs, output) with all of them");
+        return Output([x], ir.DefaultOutput);
     }
 
     /// <summary>Runs the graph and returns every node's value (index = node id).</summary>
@@ -73,9 +44,12 @@ public sealed class NetworkModule : nn.Module
         Tensor Get(int r) => r < 0 ? inputs[-1 - r] : values[r];
         foreach (var node in ir.Nodes)
         {
-            values[node.Id] = node.Op is ConcatOp
-                ? cat(node.Inputs.Select(Get).ToArray(), 1)
-                : layers[node.Id]!.call(Get(node.Inputs[0]));
+            values[node.Id] = layers[node.Id] switch
+            {
+                nn.Module<Tensor, Tensor> one => one.call(Get(node.Inputs[0])),
+                nn.Module<Tensor[], Tensor> several => several.call([.. node.Inputs.Select(Get)]),
+                var m => throw new InvalidOperationException($"{node.Name}: {m.GetType().Name} is not a layer module"),
+            };
         }
         return values;
     }
@@ -97,4 +71,22 @@ public sealed class NetworkModule : nn.Module
 
     /// <summary>Trainable parameter count, for checking against the IR.</summary>
     public long TrainableCount => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+}
+
+/// <summary>One output of a network as a module of its one input (the network registered under <c>net</c>).</summary>
+internal sealed class NetworkOutput : nn.Module<Tensor, Tensor>
+{
+    readonly NetworkModule net;
+    readonly string output;
+
+    public NetworkOutput(NetworkModule net, string output) : base($"{net.Ir.Name}.{output}")
+    {
+        this.net = net;
+        this.output = output;
+        register_module("net", net);
+    }
+
+    public override Tensor forward(Tensor x) => net.Ir.Inputs.Length == 1
+        ? net.Output([x], output)
+        : throw new ArgumentException($"network {net.Ir.Name} takes {net.Ir.Inputs.Length} inputs; call it through the network with all of them");
 }

@@ -8,7 +8,7 @@ namespace Gan.Runtime.Reports;
 /// <c>step, epoch</c>, one column per named loss, <c>d_real, d_fake</c> (mean D(x), mean D(G(z))),
 /// <c>images_per_s, elapsed_s</c>. Unknown columns are kept, so old and new runs both read.
 /// </summary>
-public sealed class LogCsv
+internal sealed class LogCsv
 {
     public IReadOnlyList<string> Columns { get; }
     readonly List<double[]> rows;

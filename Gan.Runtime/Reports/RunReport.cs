@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gan.Runtime.Imaging;
+using Gan.Runtime.Runs;
 
 namespace Gan.Runtime.Reports;
 
@@ -9,7 +11,7 @@ namespace Gan.Runtime.Reports;
 /// grids over training, the metrics table and the spec. Self-contained (images embedded as data
 /// URIs, no scripts, no network). Plots are also kept as PNG files under <c>plots/</c>.
 /// </summary>
-public static class RunReport
+internal static class RunReport
 {
     public static string Write(string runDir)
     {
@@ -61,9 +63,7 @@ public static class RunReport
         html.Append("</body></html>");
 
         var path = Path.Combine(runDir, "report.html");
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, html.ToString());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, html.ToString());
         return path;
     }
 

@@ -8,7 +8,7 @@ namespace Gan.Runtime.Training;
 /// each network output a later step may reuse under detach() (the seeds' <c>gen_imgs.detach()</c>).
 /// Its tensors belong to the iteration's dispose scope.
 /// </summary>
-public sealed class IterationShare
+internal sealed class IterationShare
 {
     public Dictionary<string, Tensor> Latents { get; } = [];
     public Dictionary<ApplyIr, Tensor> Detached { get; } = [];

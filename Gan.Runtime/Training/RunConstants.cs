@@ -7,7 +7,7 @@ namespace Gan.Runtime.Training;
 /// dispose scope), so a training step does not allocate them: scalars, and constant BCE targets in the
 /// shape of each prediction they are compared with (no expand per step).
 /// </summary>
-public sealed class RunConstants : IDisposable
+internal sealed class RunConstants : IDisposable
 {
     readonly Dictionary<double, Tensor> scalars = [];
     readonly Dictionary<(double, long, long), Tensor> shaped = [];

@@ -1,4 +1,5 @@
 using Gan.Dsl.Ir;
+using Gan.Runtime.Losses;
 using Gan.Runtime.Model;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -13,7 +14,7 @@ namespace Gan.Runtime.Training;
 /// <param name="share">under <c>fakes: per_iteration</c>, the iteration's shared latents and detached outputs; null: all per step.</param>
 /// <param name="bookkeeping">compute mean D(x) and D(G(z)) for the log (skipped on steps that are not logged).</param>
 /// <param name="constants">the run's constants, allocated once; null: allocate them in each step.</param>
-public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
+internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
                                 IterationShare? share = null, bool bookkeeping = true, RunConstants? constants = null)
 {
     readonly Dictionary<LossExprIr, Tensor> memo = [];
@@ -92,9 +93,10 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
             case ApplyIr a: return Apply(a);
             case PrimitiveIr p: return Primitive(p);
             case GradientPenaltyIr gp:
-                return Losses.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake), gp.Target, gp.Weight, latentGen);
+                return LossFunctions.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake), gp.Target, gp.Weight,
+                                                     latentGen);
             case R1Ir r1:
-                return Losses.R1(x => nets[r1.Network].Output([x], r1.Output), Evaluate(r1.Real), r1.Gamma);
+                return LossFunctions.R1(x => nets[r1.Network].Output([x], r1.Output), Evaluate(r1.Real), r1.Gamma);
             default: throw new NotSupportedException(e.GetType().Name);
         }
     }
@@ -113,49 +115,16 @@ public sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Netwo
         }
         var outv = values[net.Ir.Outputs[a.Output]];
         if (share is not null && !share.Detached.ContainsKey(a)) share.Detached[a] = outv.detach().MoveToOuterDisposeScope();
-        if (bookkeeping && (net.Ir.Outputs.Count == 1 || a.Output == net.Ir.DefaultOutput))
+        if (bookkeeping && a.Log != LogColumn.None)
         {
-            // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data.
-            bool endsInSigmoid = net.Ir.Nodes[net.Ir.Outputs[a.Output]].Op is ActivationOp { Kind: ActivationKind.Sigmoid };
-            if (outv.shape.Aggregate(1L, (x, y) => x * y) == outv.shape[0])
-            {
-                var p = (endsInSigmoid ? outv : outv.sigmoid()).detach().mean();
-                if (a.Args is [RealIr]) DReal = p;
-                else if (a.Args.Any(x => x is ApplyIr or DetachIr { Operand: ApplyIr })) DFake = p;
-            }
+            // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data, as probabilities.
+            var p = (a.EndsInSigmoid ? outv : outv.sigmoid()).detach().mean();
+            if (a.Log == LogColumn.DReal) DReal = p; else DFake = p;
         }
         return outv;
     }
 
     Tensor Constant(double value) => constants?.Scalar(value, real.device) ?? tensor((float)value, device: real.device);
 
-    /// <summary>A BCE loss on the N×1 prediction: a constant target comes from the run's constants in the prediction's shape.</summary>
-    Tensor Bce(Func<Tensor, Tensor, Tensor> loss, Tensor prediction, LossExprIr target, Tensor value)
-    {
-        var x = prediction.dim() == 2 ? prediction : prediction.reshape(prediction.shape[0], -1);   // N×1
-        return loss(x, target is ConstIr c && constants is not null ? constants.Like(c.Value, x) : value);
-    }
-
-    Tensor Primitive(PrimitiveIr p)
-    {
-        var a = p.Args.Select(Evaluate).ToArray();
-        return p.Kind switch
-        {
-            PrimitiveKind.BceLogits => Bce(Losses.BceLogits, a[0], p.Args[1], a[1]),
-            PrimitiveKind.Bce => Bce(Losses.Bce, a[0], p.Args[1], a[1]),
-            PrimitiveKind.CrossEntropy => Losses.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
-            PrimitiveKind.Mse => Losses.Mse(a[0], a[1]),
-            PrimitiveKind.L1 => Losses.L1(a[0], a[1]),
-            PrimitiveKind.Mean => a[0].mean(),
-            PrimitiveKind.WassersteinD => Losses.WassersteinD(a[0], a[1]),
-            PrimitiveKind.WassersteinG => Losses.WassersteinG(a[0]),
-            PrimitiveKind.HingeD => Losses.HingeD(a[0], a[1]),
-            PrimitiveKind.HingeG => Losses.HingeG(a[0]),
-            PrimitiveKind.LeastSquaresD => Losses.LeastSquaresD(a[0], a[1]),
-            PrimitiveKind.LeastSquaresG => Losses.LeastSquaresG(a[0]),
-            PrimitiveKind.RelativisticD => Losses.RelativisticD(a[0], a[1]),
-            PrimitiveKind.RelativisticG => Losses.RelativisticG(a[0], a[1]),
-            _ => throw new NotSupportedException(p.Kind.ToString()),
-        };
-    }
+    Tensor Primitive(PrimitiveIr p) => LossTable.Functions[p.Name](new LossArguments([.. p.Args.Select(Evaluate)], p.Args, constants));
 }

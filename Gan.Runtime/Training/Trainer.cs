@@ -1,138 +1,139 @@
 using System.Diagnostics;
-using System.Globalization;
 using Gan.Dsl.Ir;
 using Gan.Runtime.Data;
 using Gan.Runtime.Errors;
 using Gan.Runtime.Model;
+using Gan.Runtime.Runs;
+using Gan.Runtime.Sampling;
+using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Gan.Runtime.Training;
 
 /// <summary>
-/// Trains a compiled spec. Each iteration runs the schedule's step order (e.g. D×5 then G); each step:
-/// draw a real batch, zero all gradients, evaluate the step's loss, backpropagate, step only the
-/// optimiser's own networks, clip if declared. Every step runs inside a dispose scope.
+/// Trains a compiled spec. Each iteration runs the schedule's step order (e.g. D×5 then G); each step draws a real
+/// batch, zeroes its optimiser's gradients, evaluates its loss, backpropagates, steps only the optimiser's own
+/// networks and clips if declared. Every step runs inside a dispose scope. The constructor builds the optimisers and
+/// does no I/O; <see cref="Run"/> opens the data and the run folder.
 /// </summary>
-public sealed class Trainer : IDisposable
+internal sealed class Trainer : IDisposable
 {
     readonly ModelIr model;
     readonly TrainOptions options;
-    readonly Action<string> say;
     readonly Device device;
-    readonly Dictionary<string, NetworkModule> nets = [];
+    readonly IReadOnlyDictionary<string, NetworkModule> nets;
+    readonly bool ownsNetworks;
     readonly Dictionary<string, OptimizerHelper> opts = [];
-    readonly Data.TensorDataset data;
-    readonly Batches batches;
-    readonly TorchSharp.torch.Generator latentGen;
-    readonly RunFolder run;
-    readonly int batch, seed, epochs;
+    readonly Generator latentGen;
+    readonly int batch, seed, epochs, logEvery;
     readonly long steps;
-    volatile bool stopRequested;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly RunConstants constants = new();
-    readonly int logEvery;
-
-    /// <summary>The share of training-step time spent waiting for real batches.</summary>
-    public double DataWaitFraction => stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
-
-    public string RunDir => run.Dir;
-    public long Step { get; private set; }
+    TensorDataset? data;
+    Batches? batches;
+    RunFolder? run;
     double elapsedBefore;
 
-    /// <param name="dataOverride">Tests and benchmarks may supply the data (N×sample shape, labels) instead of loading it.</param>
-    public Trainer(ModelIr model, TrainOptions options, Action<string> say, Data.TensorDataset? dataOverride = null)
+    /// <summary>Builds the spec's networks from the run seed (for tests and benchmarks: the data may be given).</summary>
+    public Trainer(ModelIr model, TrainOptions options, TensorDataset? data = null)
+        : this(model, Devices.Build(model, options.Seed ?? model.Schedule.Seed, Devices.For(options.Device)), options, data, ownsNetworks: true) { }
+
+    /// <param name="nets">the networks, built from the run seed on the options' device.</param>
+    public Trainer(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TrainOptions options, TensorDataset? data, bool ownsNetworks)
     {
+        options.Validate();
         this.model = model;
         this.options = options;
-        this.say = say;
-        device = DeviceFor(options.Device);
+        this.nets = nets;
+        this.ownsNetworks = ownsNetworks;
+        this.data = data;
+        device = Devices.For(options.Device);
         seed = options.Seed ?? model.Schedule.Seed;
         batch = options.Batch ?? model.Schedule.Batch;
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
-        logEvery = options.LogEvery ?? 1;
-        if (logEvery < 1) throw new UserInputException($"--log-every {logEvery}: must be at least 1.");
+        logEvery = options.LogEvery;
+        foreach (var o in model.Optimizers) opts[o.Name] = Optimizers.Make(o, nets);
+        latentGen = new Generator((ulong)seed + 17, device);
+    }
 
-        manual_seed(seed);
-        foreach (var n in model.Networks) nets[n.Name] = new NetworkModule(n).to(device);
-        foreach (var o in model.Optimizers) opts[o.Name] = MakeOptimizer(o);
-        latentGen = new TorchSharp.torch.Generator((ulong)seed + 17, device);
-        data = dataOverride ?? Datasets.Load(model.Data, seed, say);
+    public long Step { get; private set; }
+
+    /// <summary>The built networks by name.</summary>
+    public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
+
+    /// <summary>The share of training-step time spent waiting for real batches.</summary>
+    public double DataWaitFraction => stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
+
+    /// <summary>Loads the data (once) and prepares the batch stream.</summary>
+    Batches Data(Action<string> notice)
+    {
+        if (batches is not null) return batches;
+        data ??= DataKind.For(model.Data).Load(model.Data, seed, notice);
         if (data.Count < batch) throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
-        batches = new Batches(data, batch, seed, model.Schedule.DropLast);
-        run = new RunFolder(options.OutDir, model, LossColumns().ToList(), options.Resume);
-        if (options.Resume) RestoreLatest();
-        else run.WriteParams(seed, batch, epochs, steps, options.Device);
-    }
-
-    static Device DeviceFor(string name)
-    {
-        if (name == "cpu") return CPU;
-        if (name != "cuda") throw new UserInputException($"--device {name}: use cpu or cuda.");
-        try { InitializeDeviceType(DeviceType.CUDA); }
-        catch (Exception e) { throw new UserInputException($"--device cuda: TorchSharp's CUDA backend could not be loaded ({e.Message}). Install TorchSharp-cuda-linux, or point LD_LIBRARY_PATH at a PyTorch installation's torch/lib."); }
-        if (!cuda.is_available()) throw new UserInputException("--device cuda: no CUDA device is available on this machine.");
-        return CUDA;
-    }
-
-    OptimizerHelper MakeOptimizer(OptimizerIr o)
-    {
-        var ps = o.Networks.SelectMany(n => nets[n].parameters()).Where(p => p.requires_grad).ToList();
-        return o.Kind switch
-        {
-            OptimizerKind.Adam => optim.Adam(ps, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay),
-            OptimizerKind.RmsProp => optim.RMSProp(ps, o.Lr, o.Alpha, o.Eps, o.WeightDecay, o.Momentum),
-            _ => optim.SGD(ps, o.Lr, o.Momentum, weight_decay: o.WeightDecay),
-        };
+        return batches = new Batches(data, batch, seed, model.Schedule.DropLast);
     }
 
     /// <summary>Named losses in log order: those the optimisers minimise, then the ones they refer to.</summary>
     IEnumerable<string> LossColumns() => model.Optimizers.Select(o => o.Loss).Concat(model.Losses.Select(l => l.Name)).Distinct();
 
-    void RestoreLatest()
+    void Restore(Batches b, Action<string> notice)
     {
-        var dir = Checkpoint.Find(run.Dir);
+        var dir = Checkpoint.Find(run!.Dir);
         var state = Checkpoint.Load(dir, nets, opts);
         Step = state.Step;
-        batches.Restore(state.Epoch, state.Index);
+        b.Restore(state.Epoch, state.Index);
         latentGen.set_state(tensor(Convert.FromBase64String(state.LatentRng)));
         set_rng_state(tensor(Convert.FromBase64String(state.TorchRng)));
         elapsedBefore = state.Elapsed;
         run.TruncateLog(Step);
-        say($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
+        notice($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
     }
-
-    public void RequestStop() => stopRequested = true;
 
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
     public void RunSteps(int n)
     {
+        Data(_ => { });
         foreach (var net in nets.Values) net.train();
         for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
     }
 
     /// <summary>Whether the coming iteration (which draws <paramref name="batchesPerIteration"/> batches) ends the schedule.</summary>
-    bool IsLastIteration(int batchesPerIteration) => steps > 0
+    bool IsLastIteration(Batches b, int batchesPerIteration) => steps > 0
         ? Step + 1 >= steps
-        : (long)(epochs - 1 - batches.Epoch) * batches.BatchesPerEpoch + batches.BatchesLeftInEpoch <= batchesPerIteration;
+        : (long)(epochs - 1 - b.Epoch) * b.BatchesPerEpoch + b.BatchesLeftInEpoch <= batchesPerIteration;
 
-    bool Done => steps > 0 ? Step >= steps : batches.Epoch >= epochs || (batches.Epoch == epochs - 1 && batches.EpochExhausted);
+    bool Done(Batches b) => steps > 0 ? Step >= steps : b.Epoch >= epochs || (b.Epoch == epochs - 1 && b.EpochExhausted);
 
-    /// <summary>Runs to the end of the schedule (or until stopped), then writes a final checkpoint.</summary>
-    public void Run()
+    /// <summary>
+    /// Runs to the end of the schedule (or until <paramref name="cancel"/>), writing the run folder when the options ask
+    /// for one: log rows, sample pictures, checkpoints, and a final picture and checkpoint.
+    /// </summary>
+    public TrainResult Run(IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
-        var progress = new Progress(say, steps > 0 ? steps : epochs * batches.BatchesPerEpoch / batchesPerIteration, Step);
-        var fixedLatents = Sampling.FixedLatents(model, device, seed);
-        foreach (var net in nets.Values) net.train();      // sampling switches G to eval and back
+        long total = 0, start = 0;
+        var empty = new Dictionary<string, double>();
+        void Notice(string s) => progress?.Report(new TrainProgress(Step, total, start, batches?.Epoch ?? 0, empty, s));
+        var b = Data(Notice);
+        total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
+        if (options.RunFolder)
+        {
+            run = new RunFolder(options.OutDir ?? throw new InvalidOperationException("no run folder given"), model, [.. LossColumns()], options.Resume);
+            if (options.Resume) Restore(b, Notice);
+            else run.WriteParams(seed, batch, epochs, steps, options.Device);
+        }
+        start = Step;
+        var kind = DataKind.For(model.Data);
+        var fixedLatents = Generation.FixedLatents(model, device, seed);
+        foreach (var net in nets.Values) net.train();      // drawing switches G to eval and back
         var sw = Stopwatch.StartNew();
         long swStep = Step;
-        while (!Done && !stopRequested)
+        while (!Done(b) && !cancel.IsCancellationRequested)
         {
-            bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(batchesPerIteration);   // curves end at the run's end
+            bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(b, batchesPerIteration);   // curves end at the run's end
             var row = Iteration(log);
             Step++;
             double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
@@ -143,28 +144,39 @@ public sealed class Trainer : IDisposable
                 sw.Restart();
                 swStep = Step;
                 row["elapsed_s"] = elapsed;
-                run.AppendLog(Step, batches.Epoch, row);
-                progress.Report(Step, batches.Epoch, row);
+                run?.AppendLog(Step, b.Epoch, row);
+                progress?.Report(new TrainProgress(Step, total, start, b.Epoch, row));
             }
-            if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Sampling.Save(model, nets, fixedLatents, data, run, Step);
-            if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(elapsed);
-            if (batches.EpochExhausted && model.Data is Gaussian2dDataIr)
-                run.LogEpoch(batches.Epoch + 1, Sampling.DAccuracy(model, nets, data, Step), say);
+            if (run is null) continue;
+            if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents);
+            if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
+            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step) is { } stat) run.LogEpoch(b.Epoch + 1, stat.Value, Notice);
         }
-        double total = elapsedBefore + clock.Elapsed.TotalSeconds;
-        Sampling.Save(model, nets, fixedLatents, data, run, Step);
-        var ck = SaveCheckpoint(total);
-        progress.Finish();
-        if (stopRequested) say($"stopped at step {Step}; checkpoint {ck}. Resume with: gan train {run.SpecPath} --out {run.Dir} --resume");
-        else say($"done: {Step} steps in {total:F1} s ({DataWaitFraction:P1} of step time waiting for data); run folder {run.Dir}");
+        double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
+        string? checkpoint = null;
+        if (run is not null)
+        {
+            Draw(kind, fixedLatents);
+            checkpoint = SaveCheckpoint(b, seconds);
+        }
+        return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
     }
 
-    string SaveCheckpoint(double elapsed)
+    /// <summary>The fixed-noise picture of this step, as the data kind draws it.</summary>
+    void Draw(DataKind kind, IReadOnlyDictionary<string, Tensor> fixedLatents)
     {
-        var state = new CheckpointState(Step, batches.Epoch, batches.Index,
+        using var scope = NewDisposeScope();
+        var fake = Generation.Generate(model, nets, fixedLatents);
+        kind.Draw(model, fake, model.Sampling.Rows, model.Sampling.Cols, Path.Combine(run!.SamplesDir, $"step-{Step:D7}.png"),
+                  $"step {Step}: real (blue) vs generated (orange)", data);
+    }
+
+    string SaveCheckpoint(Batches b, double elapsed)
+    {
+        var state = new CheckpointState(Step, b.Epoch, b.Index,
             Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
             Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
-        return Checkpoint.Save(run.Dir, nets, opts, state);
+        return Checkpoint.Save(run!.Dir, nets, opts, state);
     }
 
     /// <summary>One pass through the step order. Returns the logged values of this iteration.</summary>
@@ -188,8 +200,8 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// One optimiser step: zero all gradients, evaluate the step's loss on the batch, backpropagate, step
-    /// only the optimiser's own networks, clip if declared.
+    /// One optimiser step: zero its gradients, evaluate the step's loss on the batch, backpropagate, step only the
+    /// optimiser's own networks, clip if declared.
     /// </summary>
     /// <param name="row">the log row to fill, or null on a step that is not logged (no host syncs, no bookkeeping).</param>
     void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double>? row, IterationShare? share)
@@ -208,7 +220,8 @@ public sealed class Trainer : IDisposable
         // Logged steps read the loss (a host sync) and stop on a non-finite value.
         double value = row is null ? double.NaN : loss.item<float>();
         if (row is not null && !double.IsFinite(value))
-            throw new TrainingStoppedException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in {run.Dir}/checkpoints. Lower the learning rate or check the spec.");
+            throw new UserInputException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
+                                         + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
         loss.backward();
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips)
@@ -221,12 +234,10 @@ public sealed class Trainer : IDisposable
         if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
     }
 
-    /// <summary>The built networks by name (for tests that inspect parameters around single steps).</summary>
-    public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
-
     /// <summary>Runs one step of the named optimiser on a fresh real batch, networks in training mode (for tests).</summary>
     public void RunOptimizerStep(string optimizer)
     {
+        Data(_ => { });
         foreach (var n in nets.Values) n.train();
         using var scope = NewDisposeScope();
         OptimizerStep(model.Optimizers.First(x => x.Name == optimizer), NextBatch(), [], null);
@@ -235,42 +246,15 @@ public sealed class Trainer : IDisposable
     (Tensor X, Tensor? Y) NextBatch()
     {
         dataClock.Start();
-        try { return batches.Next(); }
+        try { return batches!.Next(); }
         finally { dataClock.Stop(); }
     }
 
     public void Dispose()
     {
-        foreach (var n in nets.Values) n.Dispose();
+        if (ownsNetworks) foreach (var n in nets.Values) n.Dispose();
         constants.Dispose();
-        batches.Dispose();
-        data.Dispose();
+        batches?.Dispose();
+        data?.Dispose();
     }
-}
-
-/// <summary>Progress: a refreshing line on a terminal, plain lines every ~5% (or 30 s) otherwise.</summary>
-/// <param name="startStep">the step the run starts from (non-zero after --resume): the rate counts only this process's steps.</param>
-sealed class Progress(Action<string> say, long total, long startStep)
-{
-    readonly bool tty = !Console.IsErrorRedirected;
-    readonly Stopwatch clock = Stopwatch.StartNew();
-    double lastPrint = -1e9;
-    long lastStep;
-
-    public void Report(long step, int epoch, Dictionary<string, double> row)
-    {
-        double t = clock.Elapsed.TotalSeconds;
-        bool milestone = total > 0 && step * 20 / total != lastStep * 20 / total;
-        lastStep = step;
-        if (tty ? t - lastPrint < 0.2 : !(milestone || t - lastPrint > 30)) return;
-        lastPrint = t;
-        var losses = string.Join(" ", row.Where(kv => kv.Key is not ("images_per_s" or "elapsed_s")).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
-        double rate = (step - startStep) / Math.Max(t, 1e-9);
-        string eta = total > 0 && rate > 0 ? TimeSpan.FromSeconds((total - step) / rate).ToString(@"hh\:mm\:ss") : "?";
-        var line = $"step {step}{(total > 0 ? "/" + total : "")} epoch {epoch} | {losses} | {row.GetValueOrDefault("images_per_s"):F0} img/s | ETA {eta}";
-        if (tty) Console.Error.Write("\r" + (line.Length > 160 ? line[..160] : line.PadRight(160)));
-        else say(line);
-    }
-
-    public void Finish() { if (tty) Console.Error.WriteLine(); }
 }

@@ -1,13 +1,13 @@
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Gan.Runtime.Training;
+namespace Gan.Runtime.Losses;
 
 /// <summary>
-/// The loss primitives, as small paired D/G functions. x: N×1 outputs (or N), mean over the batch.
-/// The formulas are documented on <see cref="Gan.Dsl.Ir.PrimitiveKind"/>.
+/// The loss formulas, as small paired D/G functions. x: N×1 outputs (or N), mean over the batch. The formulas are
+/// documented in the compiler's table (Gan.Dsl/Losses/LossPrimitives.cs) and docs/language.md.
 /// </summary>
-public static class Losses
+internal static class LossFunctions
 {
     static Tensor Target(Tensor x, double t) => full_like(x, t);
 

@@ -4,10 +4,10 @@ using Gan.Runtime.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Gan.Runtime.Training;
+namespace Gan.Runtime.Runs;
 
 /// <summary>What a checkpoint records besides weights and optimiser states.</summary>
-public sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed);
+internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed);
 
 /// <summary>
 /// Checkpoints: <c>checkpoints/step-NNNNNNN/</c> holds each network's weights (state dict incl. BatchNorm
@@ -15,7 +15,7 @@ public sealed record CheckpointState(long Step, int Epoch, long Index, string La
 /// written under a temporary name and renamed, and <c>checkpoints/latest</c> is replaced atomically, so a
 /// kill at any moment leaves the last complete checkpoint readable.
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     public static string Save(string runDir, IReadOnlyDictionary<string, NetworkModule> nets,
                               IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> opts, CheckpointState state, int keep = 3)
@@ -23,17 +23,13 @@ public static class Checkpoint
         var root = Directory.CreateDirectory(Path.Combine(runDir, "checkpoints")).FullName;
         var name = $"step-{state.Step:D7}";
         var final = Path.Combine(root, name);
-        var tmp = Path.Combine(root, $".{name}.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        foreach (var (n, m) in nets) m.save(Path.Combine(tmp, $"net-{n}.dat"));
-        foreach (var (n, o) in opts) o.save_state_dict(Path.Combine(tmp, $"opt-{n}.dat"));
-        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
-        if (Directory.Exists(final)) Directory.Delete(final, true);
-        Directory.Move(tmp, final);
-        var latestTmp = Path.Combine(root, $".latest.tmp-{Environment.ProcessId}");
-        File.WriteAllText(latestTmp, name);
-        File.Move(latestTmp, Path.Combine(root, "latest"), overwrite: true);
+        AtomicFile.WriteDirectory(final, tmp =>
+        {
+            foreach (var (n, m) in nets) m.save(Path.Combine(tmp, $"net-{n}.dat"));
+            foreach (var (n, o) in opts) o.save_state_dict(Path.Combine(tmp, $"opt-{n}.dat"));
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
+        });
+        AtomicFile.WriteAllText(Path.Combine(root, "latest"), name);
         foreach (var old in Directory.GetDirectories(root, "step-*").OrderBy(d => d, StringComparer.Ordinal).SkipLast(keep))
             Directory.Delete(old, true);
         return final;

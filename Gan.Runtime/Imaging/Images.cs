@@ -1,10 +1,11 @@
+using Gan.Runtime.Runs;
 using SkiaSharp;
 using static TorchSharp.torch;
 
-namespace Gan.Runtime.Training;
+namespace Gan.Runtime.Imaging;
 
-/// <summary>Sample grids and 2-D scatter plots as PNG files (written to a temp name, then renamed).</summary>
-public static class Images
+/// <summary>Sample grids and 2-D scatter plots as PNG files, written atomically.</summary>
+internal static class Images
 {
     /// <summary>Writes N×C×H×W images scaled from [low, high] as a rows×cols grid with a 2-px border.</summary>
     public static void SaveGrid(Tensor images, int rows, int cols, double low, double high, string path, int scale = 2)
@@ -33,13 +34,12 @@ public static class Images
         Write(bmp, path);
     }
 
-    static void Write(SKBitmap bmp, string path)
+    static void Write(SKBitmap bmp, string path) => AtomicFile.Write(path, tmp =>
     {
-        var tmp = path + ".tmp";
-        using (var data = bmp.Encode(SKEncodedImageFormat.Png, 100))
-        using (var f = File.Create(tmp)) data.SaveTo(f);
-        File.Move(tmp, path, overwrite: true);
-    }
+        using var data = bmp.Encode(SKEncodedImageFormat.Png, 100);
+        using var f = File.Create(tmp);
+        data.SaveTo(f);
+    });
 
     /// <summary>Real points (blue) and generated points (orange) on shared axes, via ScottPlot.</summary>
     public static void SaveScatter(Tensor real, Tensor fake, string path, string title)
@@ -56,8 +56,6 @@ public static class Images
         sf.MarkerSize = 4;
         plot.Title(title);
         plot.ShowLegend();
-        var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 600, 600);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, tmp => plot.SavePng(tmp, 600, 600));
     }
 }

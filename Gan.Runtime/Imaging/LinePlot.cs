@@ -1,11 +1,12 @@
-namespace Gan.Runtime.Reports;
+using Gan.Runtime.Runs;
+
+namespace Gan.Runtime.Imaging;
 
 /// <summary>Line charts for run reports (loss curves, D(x)/D(G(z))), drawn with ScottPlot.</summary>
-public static class LinePlot
+internal static class LinePlot
 {
     /// <summary>
-    /// Writes a PNG with one line per series (x values shared). The file is written to a temporary
-    /// name and renamed, so a reader never sees a half-written image.
+    /// Writes a PNG with one line per series (x values shared), atomically: a reader never sees a half-written image.
     /// </summary>
     public static void Save(string path, string title, string xLabel, string yLabel, double[] xs,
                             IReadOnlyList<(string Name, double[] Ys)> series, int width = 800, int height = 450)
@@ -21,8 +22,6 @@ public static class LinePlot
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         if (series.Count > 1) plot.ShowLegend();
-        var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, width, height);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, tmp => plot.SavePng(tmp, width, height));
     }
 }

@@ -3,13 +3,13 @@ using System.Text;
 using System.Text.Json;
 using Gan.Dsl.Ir;
 
-namespace Gan.Runtime.Training;
+namespace Gan.Runtime.Runs;
 
 /// <summary>
 /// A run folder: <c>spec.gan</c> (a copy), <c>params.json</c>, <c>log.csv</c> (one row per step),
 /// <c>epochs.csv</c> (per-epoch D accuracy for 2-D data), <c>samples/</c>, <c>checkpoints/</c>.
 /// </summary>
-public sealed class RunFolder
+internal sealed class RunFolder
 {
     readonly List<string> columns;
     readonly IReadOnlyDictionary<string, object> parameters;
@@ -31,33 +31,17 @@ public sealed class RunFolder
         Directory.CreateDirectory(SamplesDir);
         if (!resume)
         {
-            WriteAtomic(Path.Combine(Dir, "spec.gan"), model.SpecText);
-            CopyUsedFiles(model.SpecPath, model.SpecText, Dir);
+            AtomicFile.WriteAllText(Path.Combine(Dir, "spec.gan"), model.SpecText);
+            // The files the spec `use`s (the compiler read them), beside the copy, so that it compiles on its own.
+            foreach (var used in model.UsedFiles)
+            {
+                var to = Path.GetFullPath(Path.Combine(Dir, used.RelativePath));
+                if (File.Exists(to)) continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                AtomicFile.WriteAllText(to, used.Text);
+            }
             File.WriteAllText(LogPath, string.Join(",", columns) + "\n");
         }
-    }
-
-    /// <summary>Copies the files a spec `use`s (recursively) beside the run's spec.gan, so the copy compiles on its own.</summary>
-    static void CopyUsedFiles(string specPath, string specText, string targetDir)
-    {
-        var syntax = Gan.Dsl.Syntax.Parser.Parse(new Gan.Dsl.Text.SourceText(specPath, specText), new Gan.Dsl.Diagnostics.DiagnosticBag());
-        foreach (var use in syntax.Items.OfType<Gan.Dsl.Syntax.UseSyntax>())
-        {
-            var from = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? ".", use.Path.Text);
-            var to = Path.GetFullPath(Path.Combine(targetDir, use.Path.Text));
-            if (!File.Exists(from) || File.Exists(to)) continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            var text = File.ReadAllText(from);
-            WriteAtomic(to, text);
-            CopyUsedFiles(from, text, Path.GetDirectoryName(to)!);
-        }
-    }
-
-    static void WriteAtomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 
     public void WriteParams(int seed, int batch, int epochs, long steps, string device)
@@ -72,7 +56,7 @@ public sealed class RunFolder
             },
             ["started_utc"] = DateTime.UtcNow.ToString("o"),
         };
-        WriteAtomic(Path.Combine(Dir, "params.json"), JsonSerializer.Serialize(p, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(Dir, "params.json"), JsonSerializer.Serialize(p, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Appends one row; values missing in this step are left empty.</summary>
@@ -91,9 +75,9 @@ public sealed class RunFolder
         var lines = File.ReadAllLines(LogPath);
         var keep = lines.Take(1).Concat(lines.Skip(1).Where(l => l.Split(',') is var cells && cells.Length == columns.Count
                                                               && long.TryParse(cells[0], out var s) && s <= step));
-        WriteAtomic(LogPath, string.Join("\n", keep) + "\n");
+        AtomicFile.WriteAllText(LogPath, string.Join("\n", keep) + "\n");
         var epochsPath = Path.Combine(Dir, "epochs.csv");
-        if (File.Exists(epochsPath)) WriteAtomic(epochsPath, string.Join("\n", File.ReadAllLines(epochsPath).Take(1).Concat(
+        if (File.Exists(epochsPath)) AtomicFile.WriteAllText(epochsPath, string.Join("\n", File.ReadAllLines(epochsPath).Take(1).Concat(
             File.ReadAllLines(epochsPath).Skip(1).Where(l => int.TryParse(l.Split(',')[1], out var st) && st <= step))) + "\n");
     }
 

@@ -1,0 +1,73 @@
+using Gan.Dsl.Ir;
+using Gan.Runtime.Imaging;
+using Gan.Runtime.Metrics;
+using Gan.Runtime.Sampling;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Data;
+
+/// <summary>
+/// Image sets without labels: a user's folder (<c>images(path)</c>, always read from that path) or the built-in emoji set
+/// (<c>emoji(...)</c>, fetched into the cache). Drawn as an image grid; measured by an 8×8 pixel Fréchet distance.
+/// </summary>
+internal sealed class ImageData : DataKind
+{
+    public static readonly ImageData Instance = new();
+
+    /// <summary>The folder the images are read from.</summary>
+    static string Folder(ImageDataIr f, Action<string> notice) => f switch
+    {
+        EmojiDataIr => DataCache.EnsureEmoji(notice),
+        ImageFolderDataIr { Path: var p } => p.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), p[2..]) : p,
+        _ => throw new NotSupportedException(f.GetType().Name),
+    };
+
+    /// <summary>How protocols name the set.</summary>
+    static string Describe(ImageDataIr f) => f is ImageFolderDataIr folder ? folder.Path : "emoji";
+
+    /// <summary>The PNG/JPEG files of the folder (see <see cref="ImageFolder"/>: alpha over white, stretched, scaled).</summary>
+    public override TensorDataset Load(DataIr data, int seed, Action<string> notice)
+    {
+        var f = (ImageDataIr)data;
+        var set = ImageFolder.Load(Folder(f, notice), f.Size, f.Channels, f.Low, f.High);
+        return TensorDataset.FromHost(set.Pixels, [f.Channels, f.Size, f.Size], null);                       // N×C×S×S
+    }
+
+    /// <summary>A rows×cols grid of images scaled from the data's range.</summary>
+    public static void Grid(ModelIr model, Tensor fake, int rows, int cols, string path)
+    {
+        var (lo, hi) = model.Data.Scale ?? (-1, 1);
+        Images.SaveGrid(fake, rows, cols, lo, hi, path);
+    }
+
+    public override void Draw(ModelIr model, Tensor fake, int rows, int cols, string path, string title, TensorDataset? real) =>
+        Grid(model, fake, rows, cols, path);
+
+    /// <summary>Pixel features for image sets without a judge: 8×8 average-pooled images in [0, 1] (C·64 values).</summary>
+    static Tensor PixelFeatures(Tensor images, double lo, double hi) =>
+        nn.functional.adaptive_avg_pool2d((images - lo) / (hi - lo), [8, 8]).clamp(0, 1).flatten(1).to_type(ScalarType.Float64);   // N×(C·64)
+
+    /// <summary>
+    /// The Fréchet distance between Gaussians fitted to 8×8 pixel features, with the distance between two random halves of
+    /// the real set as the floor to compare with, plus D's accuracy on the real images against as many fresh fakes.
+    /// </summary>
+    public override void Evaluate(Evaluation e)
+    {
+        var f = (ImageDataIr)e.Model.Data;
+        using var data = Load(f, e.Seed, e.Say);
+        long count = data.Count;
+        int fakes = (int)Math.Min(e.N, count);
+        var realFeats = PixelFeatures(data.X, f.Low, f.High);                                  // count×(C·64)
+        var generated = Generation.GenerateMany(e.Model, e.Nets, Generation.FixedLatents(e.Model, CPU, e.Seed + 1, fakes), fakes);
+        var fakeFeats = PixelFeatures(generated, f.Low, f.High);                               // fakes×(C·64)
+        e.Metrics["pixel_fid_8x8"] = Frechet.Fid(fakeFeats, realFeats);
+        var perm = randperm(count, generator: new Generator((ulong)e.Seed + 31));
+        var half = count / 2;
+        e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
+            Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
+        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2);
+        e.Protocol["reference"] = $"all {count} images of {Describe(f)} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; "
+                                  + $"features: 8×8 average-pooled pixels in [0, 1]; baseline: two random halves of the real set (seed {e.Seed + 31})";
+    }
+}

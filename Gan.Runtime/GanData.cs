@@ -1,0 +1,65 @@
+using Gan.Runtime.Data;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Metrics;
+using Gan.Runtime.Runs;
+using Gan.Dsl;
+
+namespace Gan.Runtime;
+
+/// <summary>The datasets GanDsl fetches into its cache (<c>$GANDSL_DATA</c>, else <c>~/.cache/gandsl</c>).</summary>
+public static class GanData
+{
+    public static IReadOnlyList<string> Datasets { get; } = ["mnist", "emoji"];
+
+    /// <summary>The cache folder of a dataset.</summary>
+    public static string Folder(string dataset) => dataset switch
+    {
+        "mnist" => DataCache.MnistDir,
+        "emoji" => DataCache.EmojiDir,
+        _ => throw new UserInputException($"unknown dataset '{dataset}'; GanDsl fetches {string.Join(" and ", Datasets)}"),
+    };
+
+    /// <summary>Fetches and verifies a dataset into the cache (again when <paramref name="force"/>) and returns its folder.</summary>
+    public static string Fetch(string dataset, bool force = false, Action<string>? notice = null)
+    {
+        var say = notice ?? (_ => { });
+        var folder = Folder(dataset);
+        if (dataset == "mnist") DataCache.FetchMnist(say, force);
+        else DataCache.FetchEmoji(say, force);
+        return folder;
+    }
+}
+
+/// <summary>A trained judge: its test accuracy, where it is cached, its version and the training time.</summary>
+public sealed record JudgeTraining(double Accuracy, string Path, string Version, double Seconds);
+
+/// <summary>The MNIST judge behind `gan eval`'s judge-FID and judge-IS (trained on first use otherwise).</summary>
+public static class GanJudge
+{
+    /// <summary>Trains the judge (deterministically, 4 epochs) and caches it.</summary>
+    public static JudgeTraining Train(Action<string>? notice = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (judge, accuracy) = JudgeCache.Train(notice ?? (_ => { }));
+        judge.Dispose();
+        return new JudgeTraining(accuracy, JudgeCache.PathFor, MnistJudge.Version, clock.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>Spec files on disk.</summary>
+public static class SpecFiles
+{
+    /// <summary>
+    /// Formats a spec file canonically; with <paramref name="write"/> replaces it (atomically) when that changes it.
+    /// The result's text is the formatted spec, or null with the syntax errors that prevent formatting.
+    /// </summary>
+    public static FormatResult Format(string path, bool write)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserInputException($"{path}: {e.Message}"); }
+        var result = GanSpec.Format(path, text);
+        if (write && result.Changed) AtomicFile.WriteAllText(path, result.Text!);
+        return result;
+    }
+}

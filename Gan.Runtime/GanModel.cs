@@ -1,0 +1,151 @@
+using Gan.Dsl;
+using Gan.Dsl.Ir;
+using Gan.Runtime.Data;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Model;
+using Gan.Runtime.Reports;
+using Gan.Runtime.Runs;
+using Gan.Runtime.Sampling;
+using Gan.Runtime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime;
+
+/// <summary>
+/// A GAN from a spec, built with TorchSharp: the public entry point of GanDsl for C# and F# programs (the `gan` command
+/// uses it too). Create one from a checked spec or load one from a run folder; its networks are ordinary TorchSharp
+/// modules; train it (with or without a run folder), sample it, and draw samples to PNG.
+/// </summary>
+public sealed class GanModel : IDisposable
+{
+    readonly ModelIr model;
+    readonly Dictionary<string, NetworkModule> nets;
+    readonly Dictionary<(string, string), NetworkOutput> views = [];
+    readonly Device device;
+    readonly int seed;
+
+    GanModel(ModelIr model, Dictionary<string, NetworkModule> nets, Device device, int seed, long step, string? runDir)
+    {
+        this.model = model;
+        this.nets = nets;
+        this.device = device;
+        this.seed = seed;
+        Step = step;
+        RunDir = runDir;
+    }
+
+    /// <summary>Builds the networks of a spec that compiled without errors (else a <see cref="UserInputException"/> lists them).</summary>
+    /// <param name="device">cpu or cuda.</param>
+    /// <param name="seed">the run seed (the spec's schedule seed when null): the same seed gives the same weights.</param>
+    public static GanModel Create(GanSpec spec, string device = "cpu", int? seed = null)
+    {
+        if (spec.HasErrors || spec.Ir is not { } ir)
+            throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`:\n" + string.Join("\n", spec.Errors.Select(e => e.Format(false))));
+        int s = seed ?? ir.Schedule.Seed;
+        var d = Devices.For(device);
+        return new GanModel(ir, Devices.Build(ir, s, d), d, s, 0, null);
+    }
+
+    /// <summary>Compiles a spec file (with <c>--set</c>-style overrides) and builds it.</summary>
+    public static GanModel Compile(string path, IReadOnlyDictionary<string, string>? overrides = null, string device = "cpu", int? seed = null) =>
+        Create(GanSpec.Load(path, overrides), device, seed);
+
+    /// <summary>Loads a run folder's spec copy and networks at its latest checkpoint, or the one of <paramref name="step"/>, on the CPU.</summary>
+    public static GanModel LoadRun(string runDir, long? step = null)
+    {
+        var run = LoadedRun.Load(runDir, step);
+        return new GanModel(run.Model, run.Networks.ToDictionary(kv => kv.Key, kv => kv.Value), CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
+    }
+
+    /// <summary>The spec's name.</summary>
+    public string Name => model.Name;
+
+    /// <summary>The networks, in the order the spec declares them.</summary>
+    public IReadOnlyList<string> NetworkNames => [.. model.Networks.Select(n => n.Name)];
+
+    /// <summary>The training step the weights are at (a checkpoint's step, or the steps trained).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The run folder the model was loaded from or last trained into, if any.</summary>
+    public string? RunDir { get; private set; }
+
+    internal ModelIr Ir => model;
+    internal IReadOnlyDictionary<string, NetworkModule> Networks => nets;
+
+    /// <summary>
+    /// A network as a TorchSharp module of its one input: its default output, or the named one. It shares the model's
+    /// weights; call it, move it, save it or put it in a Sequential.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Network(string name, string? output = null)
+    {
+        if (!nets.TryGetValue(name, out var net))
+            throw new UserInputException($"{model.Name} has no network '{name}'; it has {string.Join(", ", nets.Keys)}");
+        if (output is null || output == net.Ir.DefaultOutput) return net;
+        if (!net.Ir.Outputs.ContainsKey(output))
+            throw new UserInputException($"network {name} has no output '{output}'; it has {string.Join(", ", net.Ir.Outputs.Keys)}");
+        if (!views.TryGetValue((name, output), out var view)) views[(name, output)] = view = new NetworkOutput(net, output);
+        return view;
+    }
+
+    /// <summary>
+    /// Trains the networks from their current weights with fresh optimisers, as the spec's schedule says unless
+    /// <paramref name="options"/> says otherwise; with a run folder it also writes the log, samples, checkpoints and report.
+    /// </summary>
+    public TrainResult Train(TrainOptions? options = null, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options ??= new TrainOptions();
+        options.Validate();
+        if (options.Seed is int s && s != seed)
+            throw new UserInputException($"--seed {s}: the networks were built with seed {seed}; build the model with the seed to train with");
+        if (options.RunFolder && options.OutDir is null)
+            options = options with { OutDir = Path.Combine("runs", $"{model.Name}-{DateTime.Now:yyyyMMdd-HHmmss}") };
+        options = options with { Seed = seed, Device = device.type == DeviceType.CUDA ? "cuda" : "cpu" };
+        using var trainer = new Trainer(model, nets, options, null, ownsNetworks: false);
+        var result = trainer.Run(progress, cancel);
+        Step = result.Steps;
+        if (result.RunDir is null) return result;
+        RunDir = result.RunDir;
+        return result with { Report = RunReport.Write(result.RunDir) };
+    }
+
+    /// <summary>
+    /// <paramref name="n"/> samples from fresh noise of <paramref name="seed"/> (all of class <paramref name="classIndex"/>
+    /// for a conditional spec), with the generator in eval mode: N×(sample shape).
+    /// </summary>
+    public Tensor Sample(int n, int? classIndex = null, int seed = 0)
+    {
+        if (n <= 0) throw new UserInputException($"--n must be positive, got {n}");
+        using var scope = NewDisposeScope();
+        var latents = Generation.FixedLatents(model, device, seed, n);
+        if (classIndex is int k)
+        {
+            var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name))
+                      ?? throw new UserInputException($"--class: {model.Name} has no class input (no one-hot or label latent part feeds {model.Sampling.Generator})");
+            if (k < 0 || k >= cls.Classes) throw new UserInputException($"--class {k}: the spec has classes 0..{cls.Classes - 1}");
+            var idx = full([n], k, ScalarType.Int64, device: device);
+            latents[cls.Name] = cls.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, cls.Classes).to_type(ScalarType.Float32) : idx;
+        }
+        return Generation.Generate(model, nets, latents).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Draws <paramref name="n"/> samples into a PNG (an image grid, or for 2-D data a scatter over the real points)
+    /// and returns its path: <paramref name="path"/>, or <c>sample-step&lt;N&gt;[-class&lt;K&gt;].png</c> in the run folder (or here).
+    /// </summary>
+    public string SaveSamples(string? path = null, int n = 64, int? classIndex = null, int seed = 0)
+    {
+        using var scope = NewDisposeScope();
+        var fake = Sample(n, classIndex, seed);
+        path ??= Path.Combine(RunDir ?? ".", $"sample-step{Step}{(classIndex is int c ? $"-class{c}" : "")}.png");
+        int cols = (int)Math.Ceiling(Math.Sqrt(n));
+        DataKind.For(model.Data).Draw(model, fake, (n + cols - 1) / cols, cols, path, $"{n} samples at step {Step}", null);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var v in views.Values) v.Dispose();
+        foreach (var n in nets.Values) n.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using Gan.Dsl.Ir;
+using Gan.Runtime.Data;
+using Gan.Runtime.Model;
+using Gan.Runtime.Sampling;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Metrics;
+
+/// <summary>The discriminator's accuracy on real samples and as many fresh fakes (seed 000's per-epoch figure; `gan eval` for 2-D and image data).</summary>
+internal static class DAccuracy
+{
+    /// <summary>NaN when no loss applies a network to the real batch (the IR's RealCritic).</summary>
+    public static double Of(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long seed)
+    {
+        if (model.RealCritic is not { } critic) return double.NaN;
+        using var scope = NewDisposeScope();
+        var d = nets[critic.Network];
+        var latents = Generation.FixedLatents(model, data.X.device, (int)(seed % 1_000_000) + 77, (int)data.Count);   // fresh fakes each call
+        var fake = Generation.Generate(model, nets, latents);
+        double threshold = critic.EndsInSigmoid ? 0.5 : 0;
+        using var _ = no_grad();
+        var realOk = (d.Output([data.X], critic.Output) > threshold).to_type(ScalarType.Float64).sum().item<double>();
+        var fakeOk = (d.Output([fake], critic.Output) <= threshold).to_type(ScalarType.Float64).sum().item<double>();
+        return (realOk + fakeOk) / (2.0 * data.Count);
+    }
+}

@@ -1,0 +1,17 @@
+using Gan.Dsl.Layers;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gan.Runtime.Model.Layers;
+
+/// <summary>linear: y = x Wᵀ + b, optionally spectrally normalised.</summary>
+internal sealed class LinearLayer(string name, LinearOp op, TorchSharp.Modules.Linear made)
+    : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, op.In, op.SpectralNorm, op.PowerIterations)
+{
+    public override Tensor forward(Tensor x) => F.linear(x, Weight, Bias);   // N×out
+
+    sealed class Builder : LayerBuilder<LinearOp>
+    {
+        protected override nn.Module Build(string name, LinearOp op) => new LinearLayer(name, op, nn.Linear(op.In, op.Out, op.Bias));
+    }
+}

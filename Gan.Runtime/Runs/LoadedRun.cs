@@ -1,0 +1,33 @@
+using Gan.Dsl;
+using Gan.Dsl.Ir;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Model;
+
+namespace Gan.Runtime.Runs;
+
+/// <summary>A run folder read back: its spec (the copy in the folder), compiled, and its networks at a checkpoint.</summary>
+internal sealed class LoadedRun(string dir, ModelIr model, Dictionary<string, NetworkModule> networks, CheckpointState state) : IDisposable
+{
+    public string Dir => dir;
+    public ModelIr Model => model;
+    public IReadOnlyDictionary<string, NetworkModule> Networks => networks;
+    public CheckpointState State => state;
+
+    /// <summary>Loads the run's spec copy and the networks of a checkpoint (the latest, or the one of <paramref name="step"/>).</summary>
+    public static LoadedRun Load(string runDir, long? step)
+    {
+        var specPath = Path.Combine(runDir, "spec.gan");
+        if (!File.Exists(specPath)) throw new UserInputException($"{runDir}: no spec.gan; is this a run folder made by `gan train`?");
+        var result = Compilation.CompileFile(specPath);
+        if (result.HasErrors || result.Ir is null)
+            throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
+        var nets = result.Ir.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
+        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null);
+        return new LoadedRun(runDir, result.Ir, nets, state);
+    }
+
+    public void Dispose()
+    {
+        foreach (var n in networks.Values) n.Dispose();
+    }
+}

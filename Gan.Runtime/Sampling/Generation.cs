@@ -1,0 +1,76 @@
+using Gan.Dsl.Ir;
+using Gan.Runtime.Data;
+using Gan.Runtime.Model;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Sampling;
+
+/// <summary>
+/// Drawing from the sampled generator: fixed latent parts (per-class rows, InfoGAN's code sweeps) and generation in
+/// eval mode. The IR says which latent parts feed the generator, in order, and which output it reads.
+/// </summary>
+internal static class Generation
+{
+    /// <summary>Latent values for a picture, fixed for the whole run (seeded), with class rows and code sweeps.</summary>
+    /// <param name="count">how many samples; null: the picture the data kind draws (a grid, or as many points as the 2-D data)</param>
+    public static Dictionary<string, Tensor> FixedLatents(ModelIr model, Device device, int seed, int? count = null)
+    {
+        var s = model.Sampling;
+        int n = count ?? DataKind.For(model.Data).PictureCount(model);
+        var gen = new Generator((ulong)seed + 4242);
+        var result = new Dictionary<string, Tensor>();
+        foreach (var name in s.Latents.Distinct())
+        {
+            var l = model.Latent(name);
+            Tensor t = l.Kind switch
+            {
+                LatentKind.Normal => randn([n, l.Dim], generator: gen) * l.B + l.A,
+                LatentKind.Uniform => rand([n, l.Dim], generator: gen) * (l.B - l.A) + l.A,
+                _ => randint(0, l.Classes, [n], generator: gen),
+            };
+            if (name == s.ClassLatent && count is null)
+                t = tensor(Enumerable.Range(0, n).Select(i => (long)(i / s.Cols)).ToArray());                    // row r = class r
+            if (l.Kind == LatentKind.OneHot) t = nn.functional.one_hot(t.to_type(ScalarType.Int64), l.Classes).to_type(ScalarType.Float32);
+            if (name == s.CodeLatent && count is null)
+                t[.., s.CodeIndex] = linspace(0, 1, s.Cols).repeat(s.Rows).to_type(t.dtype);                 // columns sweep [0, 1]
+            result[name] = t.to(device).DetachFromDisposeScope();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Generates from fixed latents with the generator in eval mode: BatchNorm uses running statistics, or the
+    /// batch's own under sample { bn: batch } (never updating the running ones).
+    /// </summary>
+    public static Tensor Generate(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, IReadOnlyDictionary<string, Tensor> latents)
+    {
+        var g = nets[model.Sampling.Generator];
+        bool wasTraining = g.training;
+        g.eval();
+        g.BatchNormStatsInEval(model.Sampling.BatchStats);
+        try
+        {
+            using var _ = no_grad();
+            var args = model.Sampling.Latents.Select(n => latents[n]).ToList();
+            if (g.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
+            return g.Output(args, model.Sampling.Output);
+        }
+        finally
+        {
+            g.BatchNormStatsInEval(false);
+            if (wasTraining) g.train();
+        }
+    }
+
+    /// <summary>Generates <paramref name="n"/> samples from the given latents in chunks of 500 (the batch that sample { bn: batch } normalises over).</summary>
+    public static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Dictionary<string, Tensor> latents, int n)
+    {
+        var parts = new List<Tensor>();
+        for (int i = 0; i < n; i += 500)
+        {
+            var part = latents.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, i, Math.Min(500, n - i)));
+            parts.Add(Generate(model, nets, part));
+        }
+        return cat(parts, 0);
+    }
+}
