@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Gan.Dsl;
 using Gan.Dsl.Ir;
 using TorchSharp;
+using Gan.Dsl.Layers;
+using Gan.Runtime;
 using Gan.Runtime.Model;
 using Gan.Runtime.Training;
 using static TorchSharp.torch;
@@ -49,10 +51,8 @@ public static class CompiledBench
         long Macs(string net) => ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
         int batch = ir.Schedule.Batch;
         double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + 9 * Macs("D"));
-        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false });
         {
-            using var trainer = new Trainer(ir, new TrainOptions(tmp), _ => { });
             var m = Harness.Throughput($"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s",
                                        stepsPerRound * flopsPerIteration / 1e9, () => trainer.RunSteps(stepsPerRound), warmup: 2, repeats: rounds);
             Console.WriteLine(m);
@@ -61,20 +61,15 @@ public static class CompiledBench
             Console.WriteLine(peak);
             Console.WriteLine($"{"efficiency " + spec + " step / sgemm",-48} {m.Median / peak.Median,12:P1}");
         }
-        finally
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        }
     }
 
     /// <summary>The compiled spec's trainer against the hand-written loop, alternating rounds in one process.</summary>
     public static void Throughput(string spec, IHandWritten hand, int stepsPerRound, int rounds)
     {
         var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
-        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var trainer = new Trainer(ir, new TrainOptions(tmp, Batch: hand.Batch), _ => { });
+            using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false, Batch = hand.Batch });
             int imagesPerIteration = hand.Batch * ir.Schedule.Order.Sum(s => s.Repeat);
             var (compiled, handRates) = Harness.Alternate(stepsPerRound * imagesPerIteration,
                 () => trainer.RunSteps(stepsPerRound), () => { for (int i = 0; i < stepsPerRound; i++) hand.Step(); }, rounds);
@@ -87,7 +82,6 @@ public static class CompiledBench
         finally
         {
             hand.Dispose();
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         }
     }
 }
@@ -98,10 +92,8 @@ public static class MemoryBench
     public static void Run(string spec, int[] checkpoints)
     {
         var ir = Compilation.CompileFile(Path.Combine(CompiledBench.SpecsDir(), spec + ".gan")).Ir!;
-        var tmp = Path.Combine(Path.GetTempPath(), "gan-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false });
         {
-            using var trainer = new Trainer(ir, new TrainOptions(tmp), _ => { });
             var proc = Process.GetCurrentProcess();
             int done = 0;
             long peak = 0;
@@ -120,6 +112,6 @@ public static class MemoryBench
                 Console.WriteLine($"memory {spec}: step {done,6}  RSS {proc.WorkingSet64 / 1048576.0,8:F1} MiB  peak {peak / 1048576.0,8:F1} MiB  live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}  ({sw.Elapsed.TotalSeconds:F0} s, data wait {trainer.DataWaitFraction:P2})");
             }
         }
-        finally { if (Directory.Exists(tmp)) Directory.Delete(tmp, true); }
+
     }
 }

@@ -92,13 +92,13 @@ if (only is "mnist-data-check")
     // The trainer's own MNIST batches, judged exactly like generated samples: a data or scaling bug would show here.
     var ir = Gan.Dsl.Compilation.CompileFile(Path.Combine(CompiledBench.SpecsDir(), "mnist-mlp.gan")).Ir!;
     var m = (Gan.Dsl.Ir.MnistDataIr)ir.Data;
-    using var data = Gan.Runtime.Data.Datasets.Load(m, 0, Console.WriteLine);
+    using var data = Gan.Runtime.Data.MnistData.Instance.Load(m, 0, Console.WriteLine);
     using var batches = new Gan.Runtime.Data.Batches(data, 500, 0, true);
     var xs = Enumerable.Range(0, 20).Select(_ => batches.Next().X).ToArray();
     var real = cat(xs, 0);
     Console.WriteLine($"trainer batches: {real.shape[0]} images, range [{real.min().item<float>()}, {real.max().item<float>()}], mean {real.mean().item<float>():F3}");
     using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
-    var (probs, feats) = judge.Judge(Gan.Runtime.Metrics.RunEvaluator.ToJudgeInput(real, m));
+    var (probs, feats) = judge.Judge(Gan.Runtime.Data.MnistData.ToJudgeInput(real, m));
     var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
     var (_, testFeats) = judge.Judge(testX);
     Console.WriteLine($"judged like samples: coverage {Gan.Runtime.Metrics.ClassifierScores.ClassCoverage(probs)}, judge-IS {Gan.Runtime.Metrics.ClassifierScores.InceptionScore(probs):F2}, confident {Gan.Runtime.Metrics.ClassifierScores.ConfidentFraction(probs):P1}, judge-FID vs test {Gan.Runtime.Metrics.Frechet.Fid(feats, testFeats):F2}");

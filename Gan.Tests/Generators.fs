@@ -23,7 +23,7 @@ let private replay =
 
 let config = Config.QuickThrowOnFailure.WithMaxTest(cases).WithReplay(replay)
 
-let specFiles = lazy (Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan") |> Array.sort)
+let specFiles = lazy (Directory.GetFiles(Path.Combine(TestFiles.repoRoot, "specs"), "*.gan") |> Array.sort)
 let specTexts = lazy (specFiles.Value |> Array.map File.ReadAllText)
 
 /// One edit of a spec's text, as the property suite asks for.

@@ -21,6 +21,7 @@ internal sealed class Binder
     readonly Evaluator eval;
     readonly Dictionary<string, Value> parameters = [];
     readonly Dictionary<string, (string Kind, SourceText Source, TextSpan Span)> defined = [];
+    readonly HashSet<(string Kind, string Name)> declared = [];     // every definition tried, duplicates included
 
     public Binder(SpecSyntax spec, DiagnosticBag diagnostics)
     {
@@ -31,18 +32,20 @@ internal sealed class Binder
     }
 
     /// <summary>
-    /// A name that should be of <paramref name="kind"/> but is not one that bound: quiet when it was defined as that kind
-    /// (its definition had an error, already reported), GAN0203 when it names something else, GAN0201 when unknown.
+    /// A name that should be of <paramref name="kind"/> but is not one that bound: quiet when it was declared as that kind
+    /// (its definition had an error, or clashed with another: reported), GAN0203 when it names something else only, GAN0201
+    /// when unknown.
     /// </summary>
     void NotA(string kind, string noun, string name, TextSpan span, string what, IEnumerable<string> candidates)
     {
         if (!defined.TryGetValue(name, out var def)) d.ReportUnknownName(source, span, noun, name, candidates);
-        else if (def.Kind != kind) d.ReportWrongType(source, span, what, $"a{(noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "n" : "")} {noun}", $"the {def.Kind} '{name}'");
+        else if (def.Kind != kind && !declared.Contains((kind, name))) d.ReportWrongType(source, span, what, $"a{(noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "n" : "")} {noun}", $"the {def.Kind} '{name}'");
     }
 
     bool Define(string kind, Token name, SourceText? where = null)
     {
         where ??= source;
+        declared.Add((kind, name.Text));
         if (defined.TryGetValue(name.Text, out var first))
         {
             d.ReportDuplicate(where, name.Span, kind, name.Text, first.Source, first.Span);

@@ -13,9 +13,9 @@ internal sealed class Conv2dLayer(string name, Conv2dOp op, TorchSharp.Modules.C
     public override Tensor forward(Tensor x)
     {
         if (symmetric)
-            return F.conv2d(x, Weight, Bias, strides: [op.StrideH, op.StrideW], padding: [op.PadTop, op.PadLeft], dilation: [op.Dilation, op.Dilation]);
+            return F.conv2d(x, Weight, bias, strides: [op.StrideH, op.StrideW], padding: [op.PadTop, op.PadLeft], dilation: [op.Dilation, op.Dilation]);
         var padded = F.pad(x, [op.PadLeft, op.PadRight, op.PadTop, op.PadBottom]);     // N×C×(H+pt+pb)×(W+pl+pr)
-        return F.conv2d(padded, Weight, Bias, strides: [op.StrideH, op.StrideW], dilation: [op.Dilation, op.Dilation]);
+        return F.conv2d(padded, Weight, bias, strides: [op.StrideH, op.StrideW], dilation: [op.Dilation, op.Dilation]);
     }
 
     sealed class Builder : LayerBuilder<Conv2dOp>

@@ -12,8 +12,8 @@ internal sealed class ConvTranspose2dLayer(string name, ConvTranspose2dOp op, To
     public override Tensor forward(Tensor x)
     {
         if (op.CropTop == op.CropBottom && op.CropLeft == op.CropRight && op.CropTop >= 0 && op.CropLeft >= 0)
-            return F.conv_transpose2d(x, Weight, Bias, strides: [op.StrideH, op.StrideW], padding: [op.CropTop, op.CropLeft]);
-        var full = F.conv_transpose2d(x, Weight, Bias, strides: [op.StrideH, op.StrideW]);  // N×C×((H−1)s+k)×…
+            return F.conv_transpose2d(x, Weight, bias, strides: [op.StrideH, op.StrideW], padding: [op.CropTop, op.CropLeft]);
+        var full = F.conv_transpose2d(x, Weight, bias, strides: [op.StrideH, op.StrideW]);  // N×C×((H−1)s+k)×…
         return F.pad(full, [-op.CropLeft, -op.CropRight, -op.CropTop, -op.CropBottom]);    // negative pad crops
     }
 

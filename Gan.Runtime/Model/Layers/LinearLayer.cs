@@ -8,7 +8,7 @@ namespace Gan.Runtime.Model.Layers;
 internal sealed class LinearLayer(string name, LinearOp op, TorchSharp.Modules.Linear made)
     : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, op.In, op.SpectralNorm, op.PowerIterations)
 {
-    public override Tensor forward(Tensor x) => F.linear(x, Weight, Bias);   // N×out
+    public override Tensor forward(Tensor x) => F.linear(x, Weight, bias);   // N×out
 
     sealed class Builder : LayerBuilder<LinearOp>
     {

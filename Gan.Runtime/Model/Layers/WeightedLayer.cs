@@ -11,9 +11,13 @@ namespace Gan.Runtime.Model.Layers;
 /// </summary>
 internal abstract class WeightedLayer : nn.Module<Tensor, Tensor>
 {
-    readonly Parameter weight;
+    // Protected fields named as the registered parameters: Module.to(device or dtype) replaces registered tensors and
+    // re-points the fields of the same name it can see by reflection (a base class's private fields it cannot).
+#pragma warning disable IDE1006
+    protected readonly Parameter weight;
+    protected readonly Parameter? bias;
+#pragma warning restore IDE1006
     readonly SpectralNormalizer? sn;
-    protected Parameter? Bias { get; }
 
     /// <param name="fanIn">the fan-in of the NormalFanIn initialiser.</param>
     /// <param name="snDim">the weight's output dimension for spectral norm: 0, or 1 for a transposed convolution.</param>
@@ -21,7 +25,7 @@ internal abstract class WeightedLayer : nn.Module<Tensor, Tensor>
         : base(name)
     {
         this.weight = weight;
-        Bias = bias;
+        this.bias = bias;
         Initialise.Apply(weight, bias, init, fanIn);
         register_parameter("weight", weight);
         if (bias is not null) register_parameter("bias", bias);

@@ -1,7 +1,10 @@
-module Gan.Tests.ReportTests
+module Gan.Tests.Runtime.ReportTests
+
+open Gan.Tests
 
 open System.IO
 open Xunit
+open Gan.Runtime.Imaging
 open Gan.Runtime.Reports
 
 [<Fact>]

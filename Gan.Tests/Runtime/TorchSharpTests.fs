@@ -1,4 +1,6 @@
-module Gan.Tests.TorchSharpTests
+module Gan.Tests.Runtime.TorchSharpTests
+
+open Gan.Tests
 
 open Xunit
 open TorchSharp

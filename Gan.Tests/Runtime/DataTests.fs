@@ -1,4 +1,6 @@
-module Gan.Tests.DataTests
+module Gan.Tests.Runtime.DataTests
+
+open Gan.Tests
 
 open System
 open System.IO
@@ -85,8 +87,8 @@ let ``MNIST loads as N×1×S×S in the spec's range, zero-padding centred like t
         File.WriteAllBytes(Path.Combine(dir, "t10k-images-idx3-ubyte"), images 3 28 28)
         File.WriteAllBytes(Path.Combine(dir, "t10k-labels-idx1-ubyte"), labels [| 4uy; 0uy; 9uy |])
         use scope = TorchSharp.torch.NewDisposeScope()
-        use plain = Datasets.Mnist(Gan.Dsl.Ir.MnistDataIr("test", -1.0, 1.0, 28, "pad"), dir)
-        use padded = Datasets.Mnist(Gan.Dsl.Ir.MnistDataIr("test", 0.0, 1.0, 32, "pad"), dir)
+        use plain = MnistData.Load(Gan.Dsl.Ir.MnistDataIr("test", -1.0, 1.0, 28, "pad"), dir)
+        use padded = MnistData.Load(Gan.Dsl.Ir.MnistDataIr("test", 0.0, 1.0, 32, "pad"), dir)
         Assert.Equal<int64[]>([| 3L; 1L; 28L; 28L |], plain.X.shape)
         Assert.Equal(-1.0 + 2.0 * float (59 % 251) / 255.0, float plain.HostX.[59], 6)
         Assert.Equal<int64[]>([| 4L; 0L; 9L |], plain.HostY)

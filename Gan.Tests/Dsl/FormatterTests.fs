@@ -1,4 +1,6 @@
-module Gan.Tests.DslFormatterTests
+module Gan.Tests.Dsl.FormatterTests
+
+open Gan.Tests
 
 open FsCheck
 open FsCheck.FSharp

@@ -1,5 +1,7 @@
 /// Property 4 on random G and D networks: each optimiser step touches only its own networks.
-module Gan.Tests.TrainingPropertyTests
+module Gan.Tests.Runtime.TrainingPropertyTests
+
+open Gan.Tests
 
 open System
 open System.IO
@@ -26,11 +28,10 @@ let checkSteps (c: StepCase) =
     let text = stepSpec c
     let r = Compilation.Compile("steps.gan", text)
     if r.HasErrors then failwithf "does not compile:\n%s\n%s" (r.Errors |> Seq.map string |> String.concat "\n") text
-    let out = Path.Combine(Path.GetTempPath(), "gandsl-prop-" + Guid.NewGuid().ToString "N")
-    try
+    do
         use scope = torch.NewDisposeScope()
         let data = new Gan.Runtime.Data.TensorDataset(torch.randn(64L, 2L), null)
-        use t = new Trainer(r.Ir, TrainOptions(out), Action<string> ignore, data)
+        use t = new Trainer(r.Ir, Gan.Runtime.TrainOptions(RunFolder = false), data)
         let g, d = t.Networks.["G"], t.Networks.["D"]
         let check what (beforeP, beforeS) (afterP, afterS) statsMustHold =
             if beforeP <> afterP then failwithf "%s changed a parameter\n%s" what text
@@ -52,9 +53,7 @@ let checkSteps (c: StepCase) =
             if c.OwnStats then interesting <- interesting + 1
             // Under bn_stats: all the G step does move D's statistics (PyTorch's behaviour), so the option matters.
             elif snd d1 = snd d2 then failwithf "under bn_stats: all, a G step left D's running statistics unchanged\n%s" text
-        true
-    finally
-        if Directory.Exists out then Directory.Delete(out, true)
+    true
 
 [<Fact>]
 let ``A D step computes no gradient for G and leaves every G parameter bit-identical, and a G step leaves every D parameter and, under bn_stats own, D's BatchNorm running statistics bit-identical`` () =
@@ -66,16 +65,12 @@ let ``A D step computes no gradient for G and leaves every G parameter bit-ident
 [<Fact>]
 let ``The same seed gives the same first ten training steps twice, bit for bit, for random specs`` () =
     let run (ir: Gan.Dsl.Ir.ModelIr) =
-        let out = Path.Combine(Path.GetTempPath(), "gandsl-prop-" + Guid.NewGuid().ToString "N")
-        try
-            use scope = torch.NewDisposeScope()
-            torch.manual_seed 99L |> ignore   // the data; the trainer seeds itself from the spec
-            let data = new Gan.Runtime.Data.TensorDataset(torch.randn(64L, 2L), null)
-            use t = new Trainer(ir, TrainOptions(out), Action<string> ignore, data)
-            t.RunSteps 10
-            [ for KeyValue (name, m) in t.Networks do yield name, snapshot m ]
-        finally
-            if Directory.Exists out then Directory.Delete(out, true)
+        use scope = torch.NewDisposeScope()
+        torch.manual_seed 99L |> ignore   // the data; the trainer seeds itself from the spec
+        let data = new Gan.Runtime.Data.TensorDataset(torch.randn(64L, 2L), null)
+        use t = new Trainer(ir, Gan.Runtime.TrainOptions(RunFolder = false), data)
+        t.RunSteps 10
+        [ for KeyValue (name, m) in t.Networks do yield name, snapshot m ]
     let prop (c: StepCase) =
         let r = Compilation.Compile("seed.gan", stepSpec c)
         if r.HasErrors then failwithf "does not compile:\n%s" (stepSpec c)

@@ -1,4 +1,6 @@
-module Gan.Tests.DslNoCascadeTests
+module Gan.Tests.Dsl.NoCascadeTests
+
+open Gan.Tests
 
 open global.Xunit
 open Gan.Dsl
@@ -10,7 +12,7 @@ open Gan.Tests.Generators
 
 /// Every spec (specs/ and the valid golden specs) with one identifier renamed, for the tokens that `pick` selects.
 let private renamings (pick: string -> bool) =
-    let valid = System.IO.Directory.GetFiles(System.IO.Path.Combine(GoldenTests.goldenRoot, "000-valid"), "*.gan") |> Array.sort
+    let valid = System.IO.Directory.GetFiles(System.IO.Path.Combine(TestFiles.goldenRoot, "000-valid"), "*.gan") |> Array.sort
     let files = Array.append (Array.zip specFiles.Value specTexts.Value) (valid |> Array.map (fun f -> f, System.IO.File.ReadAllText f))
     [ for path, text in files do
         let tokens = Lexer(SourceText(path, text), DiagnosticBag()).Lex() |> Array.ofSeq
@@ -30,8 +32,8 @@ let private exactlyOneError (cases: (string * string * string) list) =
 
 [<Fact>]
 let ``Misspelling any one layer in any spec gives exactly one error, whatever follows it`` () =
-    exactlyOneError (renamings (fun w -> LayerCatalog.Signatures.ContainsKey w))
+    exactlyOneError (renamings (fun w -> Gan.Dsl.Layers.LayerRegistry.Kinds.ContainsKey w))
 
 [<Fact>]
 let ``Misspelling any one loss function in any spec gives exactly one error`` () =
-    exactlyOneError (renamings (fun w -> LossBinder.Primitives.ContainsKey w || w = "gradient_penalty" || w = "detach"))
+    exactlyOneError (renamings (fun w -> Gan.Dsl.Losses.LossPrimitives.ByName.ContainsKey w || w = "gradient_penalty" || w = "detach"))

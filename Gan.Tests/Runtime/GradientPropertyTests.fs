@@ -1,6 +1,8 @@
 /// Property 3: for every layer kind and every loss primitive, autograd's gradient equals central finite
 /// differences in float64 (DiffSharp is not available; finite differences are the oracle).
-module Gan.Tests.GradientPropertyTests
+module Gan.Tests.Runtime.GradientPropertyTests
+
+open Gan.Tests
 
 open System
 open System.Collections.Generic
@@ -10,7 +12,9 @@ open global.Xunit
 open TorchSharp
 open Gan.Dsl
 open Gan.Dsl.Ir
-open Gan.Dsl.Shapes
+open Gan.Dsl.Layers
+open Gan.Dsl.Losses
+open Gan.Runtime.Losses
 open Gan.Runtime.Model
 open Gan.Runtime.Training
 open Gan.Tests.Generators
@@ -106,20 +110,26 @@ let checkLayer (c: LayerCase) =
     true
 
 let private arbLayerCase =
-    let g = Gen.map2 layerCase (Gen.elements (List.ofSeq ShapeRules.LayerKinds)) (Gen.choose (0, 1_000_000))
+    let g = Gen.map2 layerCase (Gen.elements (List.ofSeq LayerRegistry.Kinds.Keys)) (Gen.choose (0, 1_000_000))
     Arb.fromGenShrink (g, fun c -> Seq.init 3 (fun i -> layerCase c.Kind i) |> Seq.filter (fun d -> d.Seed < c.Seed))
 
 [<Fact>]
 let ``For every layer kind, autograd's gradient with respect to the input and every parameter equals central finite differences in float64`` () =
     Check.One(config.WithMaxTest(max cases 100), Prop.forAll arbLayerCase checkLayer)
-    let missing = ShapeRules.LayerKinds |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
+    let missing = LayerRegistry.Kinds.Keys |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
     Assert.True(missing.IsEmpty, sprintf "layer kinds never generated: %A" missing)
     Assert.True(kinks () * 1000 < elements (), sprintf "%d of %d elements sat on a kink: the comparison skipped too many" (kinks ()) (elements ()))
 
 /// A loss primitive (or the gradient penalty / R1) on random float64 inputs of a random batch size.
 type LossCase = { Primitive: string; Seed: int }
 
-let private lossNames = [ for k in Enum.GetValues<PrimitiveKind>() -> string k ] @ [ "GradientPenalty"; "R1" ]
+/// Every primitive of the compiler's table, and the penalties.
+let private lossNames = [ for p in LossPrimitives.All -> p.Name ] @ [ "gradient_penalty"; "r1" ]
+
+/// A primitive evaluated through the runtime's table, as a training step evaluates it.
+let private viaTable (name: string) (args: torch.Tensor list) =
+    let exprs = System.Collections.Immutable.ImmutableArray.CreateRange(args |> List.map (fun _ -> Gan.Dsl.Ir.RealIr() :> Gan.Dsl.Ir.LossExprIr))
+    LossTable.Functions.[name].Invoke(LossArguments(Array.ofList args, exprs, null))
 let private lossSeen = HashSet<string>()
 
 let checkLoss (c: LossCase) =
@@ -134,33 +144,27 @@ let checkLoss (c: LossCase) =
     // Each case: the differentiated inputs and the loss as a function of them.
     let inputs, loss =
         match c.Primitive with
-        | "BceLogits" -> let t = target () in [ col () ], (fun (a: torch.Tensor list) -> Losses.BceLogits(a.[0], t))
-        | "Bce" -> let t = target () in [ col().sigmoid() ], (fun a -> Losses.Bce(a.[0], t))
-        | "CrossEntropy" ->
+        | "bce_logits" -> let t = target () in [ col () ], (fun (a: torch.Tensor list) -> viaTable c.Primitive [ a.[0]; t ])
+        | "bce" -> let t = target () in [ col().sigmoid() ], (fun a -> viaTable c.Primitive [ a.[0]; t ])
+        | "cross_entropy" ->
             let k = int64 (r.Next(2, 6))
             let labels = torch.randint(0L, k, [| n |])
-            [ f64 [| n; k |] ], (fun a -> Losses.CrossEntropy(a.[0], labels))
-        | "Mse" -> [ f64 [| n; 3L |]; f64 [| n; 3L |] ], (fun a -> Losses.Mse(a.[0], a.[1]))
-        | "L1" -> [ f64 [| n; 3L |]; f64 [| n; 3L |] ], (fun a -> Losses.L1(a.[0], a.[1]))
-        | "Mean" -> [ f64 [| n; 2L |] ], (fun a -> a.[0].mean())
-        | "WassersteinD" -> [ col (); col () ], (fun a -> Losses.WassersteinD(a.[0], a.[1]))
-        | "WassersteinG" -> [ col () ], (fun a -> Losses.WassersteinG(a.[0]))
-        | "HingeD" -> [ col () * 2.0; col () * 2.0 ], (fun a -> Losses.HingeD(a.[0], a.[1]))
-        | "HingeG" -> [ col () ], (fun a -> Losses.HingeG(a.[0]))
-        | "LeastSquaresD" -> [ col (); col () ], (fun a -> Losses.LeastSquaresD(a.[0], a.[1]))
-        | "LeastSquaresG" -> [ col () ], (fun a -> Losses.LeastSquaresG(a.[0]))
-        | "RelativisticD" -> [ col (); col () ], (fun a -> Losses.RelativisticD(a.[0], a.[1]))
-        | "RelativisticG" -> [ col (); col () ], (fun a -> Losses.RelativisticG(a.[0], a.[1]))
-        | "GradientPenalty" | "R1" ->
+            [ f64 [| n; k |] ], (fun a -> viaTable c.Primitive [ a.[0]; labels ])
+        | "mse" | "l1" -> [ f64 [| n; 3L |]; f64 [| n; 3L |] ], viaTable c.Primitive
+        | "mean" -> [ f64 [| n; 2L |] ], viaTable c.Primitive
+        | "hinge_d" -> [ col () * 2.0; col () * 2.0 ], viaTable c.Primitive
+        | "wasserstein_d" | "lsgan_d" | "ragan_d" | "ragan_g" -> [ col (); col () ], viaTable c.Primitive
+        | "wasserstein_g" | "hinge_g" | "lsgan_g" -> [ col () ], viaTable c.Primitive
+        | "gradient_penalty" | "r1" ->
             // A small tanh critic; the penalty's gradient with respect to its weights needs a double backward.
             let real, fake = f64 [| n; 2L |], f64 [| n; 2L |]
             let critic (w: torch.Tensor) (x: torch.Tensor) = x.matmul(w.t()).tanh().sum(1L, keepdim = true)
             [ f64 [| 3L; 2L |] ],
             (fun a ->
-                if c.Primitive = "R1" then Losses.R1(critic a.[0], real, 2.0)
+                if c.Primitive = "r1" then LossFunctions.R1(critic a.[0], real, 2.0)
                 else
                     use g = new torch.Generator(uint64 c.Seed)
-                    Losses.GradientPenalty(critic a.[0], real, fake, 1.0, 10.0, g))
+                    LossFunctions.GradientPenalty(critic a.[0], real, fake, 1.0, 10.0, g))
         | other -> failwithf "no gradient case for loss primitive '%s': add one to GradientPropertyTests.checkLoss" other
     let xs = inputs |> List.map (fun x -> x.detach().clone().requires_grad_(true))
     (loss xs).backward()

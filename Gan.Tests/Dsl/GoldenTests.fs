@@ -1,4 +1,6 @@
-module Gan.Tests.GoldenTests
+module Gan.Tests.Dsl.GoldenTests
+
+open Gan.Tests
 
 open System
 open System.IO
@@ -6,18 +8,9 @@ open System.Text.RegularExpressions
 open Xunit
 open Gan.Dsl
 
-let goldenRoot =
-    let rec up (dir: DirectoryInfo) =
-        let candidate = Path.Combine(dir.FullName, "Gan.Tests", "Golden")
-        if Directory.Exists candidate then candidate
-        elif isNull dir.Parent then failwith "Gan.Tests/Golden not found above the test folder"
-        else up dir.Parent
-    up (DirectoryInfo AppContext.BaseDirectory)
-
-let repoRoot = Path.GetFullPath(Path.Combine(goldenRoot, "..", ".."))
-
-let goldenFiles () =
-    Directory.GetFiles(goldenRoot, "*.gan", SearchOption.AllDirectories) |> Array.sort
+let goldenRoot = TestFiles.goldenRoot
+let repoRoot = TestFiles.repoRoot
+let goldenFiles = TestFiles.goldenFiles
 
 /// The (line, col, code) triples marked with `#! CODE@COL` comments.
 let expected (text: string) =
@@ -54,7 +47,7 @@ let ``There are at least 40 golden specs and every diagnostic code has one`` () 
     Assert.True(files.Length >= 40, sprintf "only %d golden specs" files.Length)
     let covered = files |> Seq.collect (fun f -> expected (File.ReadAllText f)) |> Seq.map (fun (_, _, c) -> c) |> Set.ofSeq
     let missing =
-        Diagnostics.DiagnosticBag.Codes.Keys
+        Diagnostics.Descriptors.All |> Seq.map (fun d -> d.Id) |> Seq.distinct
         |> Seq.filter (fun c -> not (covered.Contains c))
         // GAN0207 and GAN0208 concern --set overrides, which a spec file cannot express: tested below.
         |> Seq.filter (fun c -> c <> "GAN0207" && c <> "GAN0208")

@@ -1,4 +1,6 @@
-module Gan.Tests.DataImageTests
+module Gan.Tests.Runtime.DataImageTests
+
+open Gan.Tests
 
 open System.IO
 open Xunit
@@ -78,8 +80,8 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
         Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
         let out = Path.Combine(dir, "run")
         do
-            use t = new Gan.Runtime.Training.Trainer(r.Ir, Gan.Runtime.Training.TrainOptions(out), System.Action<string> ignore)
-            t.Run()
+            use t = new Gan.Runtime.Training.Trainer(r.Ir, Gan.Runtime.TrainOptions(OutDir = out))
+            t.Run() |> ignore
         let m = Gan.Runtime.Metrics.RunEvaluator.Evaluate(out, 30, System.Nullable(), 0, System.Action<string> ignore)
         let fid, floor, acc = m.["pixel_fid_8x8"] :?> float, m.["baseline_pixel_fid_8x8_real_half_vs_half"] :?> float, m.["d_accuracy"] :?> float
         Assert.True(fid > floor && floor >= 0.0, sprintf "fid %f, floor %f" fid floor)

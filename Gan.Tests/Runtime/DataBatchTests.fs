@@ -1,4 +1,6 @@
-module Gan.Tests.DataBatchTests
+module Gan.Tests.Runtime.DataBatchTests
+
+open Gan.Tests
 
 open System
 open System.Collections.Immutable
@@ -147,7 +149,7 @@ let private seed000 count =
 
 [<Fact>]
 let ``Seed 000's Gaussian: 1,000 points with mean b and covariance AᵀA, identical for a seed and different across seeds`` () =
-    use d = Datasets.Gaussian(seed000 1000, 0)
+    use d = Gaussian2dData.Points(seed000 1000, 0)
     let p = d.HostX
     Assert.Equal(2000, p.Length)
     let xs = Array.init 1000 (fun i -> float p.[2 * i])
@@ -160,7 +162,7 @@ let ``Seed 000's Gaussian: 1,000 points with mean b and covariance AᵀA, identi
     Assert.InRange(cov xs mx xs mx, 1.01 - 0.18, 1.01 + 0.18)
     Assert.InRange(cov xs mx ys my, 1.95 - 0.36, 1.95 + 0.36)
     Assert.InRange(cov ys my ys my, 4.25 - 0.76, 4.25 + 0.76)
-    use again = Datasets.Gaussian(seed000 1000, 0)
-    use other = Datasets.Gaussian(seed000 1000, 1)
+    use again = Gaussian2dData.Points(seed000 1000, 0)
+    use other = Gaussian2dData.Points(seed000 1000, 1)
     Assert.Equal<float32[]>(p, again.HostX)
     Assert.NotEqual<float32[]>(p, other.HostX)

@@ -1,25 +1,27 @@
-module Gan.Tests.RuntimeTests
+module Gan.Tests.Runtime.TrainerTests
+
+open Gan.Tests
 
 open System
 open System.IO
 open Xunit
 open TorchSharp
 open Gan.Dsl
+open Gan.Runtime
+open Gan.Runtime.Errors
 open Gan.Runtime.Model
 open Gan.Runtime.Training
 
-let private specPath name = Path.Combine(GoldenTests.repoRoot, "specs", name)
+let private specPath = TestFiles.spec
 
 let private compile name =
     let r = Compilation.CompileFile(specPath name)
     Assert.False(r.HasErrors)
     r.Ir
 
-let private tempRun () = Path.Combine(Path.GetTempPath(), "gandsl-test-" + Guid.NewGuid().ToString "N")
-
 [<Fact>]
 let ``The built modules have exactly the trainable parameter count the checker reports, for every spec`` () =
-    for f in Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan") do
+    for f in TestFiles.specs () do
         let ir = Compilation.CompileFile(f).Ir
         for n in ir.Networks do
             use m = new NetworkModule(n)
@@ -27,9 +29,7 @@ let ``The built modules have exactly the trainable parameter count the checker r
 
 [<Fact>]
 let ``Every node's output shape in TorchSharp equals the checker's, for every spec and every layer kind at batch 3`` () =
-    let files = Array.append (Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan"))
-                             (Directory.GetFiles(Path.Combine(GoldenTests.goldenRoot, "000-valid"), "*.gan"))
-    for f in files do
+    for f in TestFiles.validSpecs () do
         let ir = Compilation.CompileFile(f).Ir
         for n in ir.Networks do
             use scope = torch.NewDisposeScope()
@@ -53,8 +53,8 @@ let private compileText text =
     r.Ir
 
 let private train ir out resume =
-    use t = new Trainer(ir, TrainOptions(out, Resume = resume), Action<string> ignore)
-    t.Run()
+    use t = new Trainer(ir, TrainOptions(OutDir = out, Resume = resume))
+    t.Run() |> ignore
 
 let private logRows dir =
     File.ReadAllLines(Path.Combine(dir, "log.csv"))
@@ -63,42 +63,36 @@ let private logRows dir =
 [<Fact>]
 let ``The same seed on CPU gives an identical log, apart from timing columns`` () =
     let ir = compileText (gaussianSpec 60)
-    let a, b = tempRun (), tempRun ()
-    try
+    TestFiles.withTempDir (fun dir ->
+        let a, b = Path.Combine(dir, "a"), Path.Combine(dir, "b")
         train ir a false
         train ir b false
         Assert.Equal<string[]>(logRows a, logRows b)
-        Assert.Equal(61, (logRows a).Length)
-    finally
-        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+        Assert.Equal(61, (logRows a).Length))
 
 [<Fact>]
 let ``A run interrupted after a checkpoint and resumed gives the same log rows as an uninterrupted one`` () =
     let full = compileText (gaussianSpec 100)
-    let a, b = tempRun (), tempRun ()
-    try
+    TestFiles.withTempDir (fun dir ->
+        let a, b = Path.Combine(dir, "a"), Path.Combine(dir, "b")
         train full a false
         // Interrupted: the same run stopped at step 60 (its last checkpoint is step 40), then resumed to 100.
         train (compileText (gaussianSpec 60)) b false
         train full b true
-        Assert.Equal<string[]>(logRows a, logRows b)
-    finally
-        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+        Assert.Equal<string[]>(logRows a, logRows b))
 
 [<Fact>]
 let ``With --log-every N the log has the first step, every Nth and the run's last, by steps and by epochs`` () =
     let loggedSteps dir = logRows dir |> Array.skip 1 |> Array.map (fun r -> int (r.Split(',').[0]))
-    let a, b = tempRun (), tempRun ()
-    try
-        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(a, LogEvery = 10), Action<string> ignore)
-        t.Run()
+    TestFiles.withTempDir (fun dir ->
+        let a, b = Path.Combine(dir, "a"), Path.Combine(dir, "b")
+        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(OutDir = a, LogEvery = 10))
+        t.Run() |> ignore
         Assert.Equal<int[]>([| 1; 10; 20; 25 |], loggedSteps a)
         // One epoch of gaussian2d: 1,000 points at batch 4 = 250 iterations.
-        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(b, Epochs = 1, LogEvery = 100), Action<string> ignore)
-        t.Run()
-        Assert.Equal<int[]>([| 1; 100; 200; 250 |], loggedSteps b)
-    finally
-        for d in [ a; b ] do if Directory.Exists d then Directory.Delete(d, true)
+        use t = new Trainer(compileText (gaussianSpec 25), TrainOptions(OutDir = b, Epochs = 1, LogEvery = 100))
+        t.Run() |> ignore
+        Assert.Equal<int[]>([| 1; 100; 200; 250 |], loggedSteps b))
 
 [<Theory>]
 [<InlineData("gaussian2d.gan")>]
@@ -107,48 +101,38 @@ let ``The live-tensor count stays flat over 200 training steps, gradient penalty
     let text =
         (File.ReadAllText(specPath spec)).Replace("  epochs: 10", "  steps: 250").Replace("  steps: 6000", "  steps: 250")
     let ir = compileText text
-    let out = tempRun ()
-    try
-        use t = new Trainer(ir, TrainOptions(out), Action<string> ignore)
-        let stats = TorchSharp.DisposeScopeManager.Statistics
-        t.RunSteps 50                                   // warm-up: optimiser state is allocated lazily
-        let before = stats.ThreadTotalLiveCount
-        t.RunSteps 200
-        let after = stats.ThreadTotalLiveCount
-        Assert.True((after - before) <= 0L, sprintf "live tensors grew from %d to %d over 200 steps" before after)
-    finally
-        if Directory.Exists out then Directory.Delete(out, true)
+    use t = new Trainer(ir, TrainOptions(RunFolder = false))
+    let stats = TorchSharp.DisposeScopeManager.Statistics
+    t.RunSteps 50                                   // warm-up: optimiser state is allocated lazily
+    let before = stats.ThreadTotalLiveCount
+    t.RunSteps 200
+    let after = stats.ThreadTotalLiveCount
+    Assert.True((after - before) <= 0L, sprintf "live tensors grew from %d to %d over 200 steps" before after)
 
 [<Fact>]
 let ``A NaN loss stops training with a message naming the loss and the step`` () =
     let text = (gaussianSpec 50).Replace("loss g_loss = bce_logits(D(G(z)), 1)", "loss g_loss = bce_logits(D(G(z)), 1) / 0")
-    let out = tempRun ()
-    try
-        let e = Assert.Throws<TrainingStoppedException>(fun () -> train (compileText text) out false)
-        Assert.Contains("loss 'g_loss' became ∞ at step 1", e.Message.Replace("Infinity", "∞"))
-    finally
-        if Directory.Exists out then Directory.Delete(out, true)
+    TestFiles.withTempDir (fun dir ->
+        let e = Assert.Throws<UserInputException>(fun () -> train (compileText text) (Path.Combine(dir, "run")) false)
+        Assert.Contains("loss 'g_loss' became ∞ at step 1", e.Message.Replace("Infinity", "∞")))
 
 [<Fact>]
 let ``Every spec trains for a few steps on random data of its shape, and its losses stay finite`` () =
-    for f in Array.append (Directory.GetFiles(Path.Combine(GoldenTests.repoRoot, "specs"), "*.gan"))
-                          (Directory.GetFiles(Path.Combine(GoldenTests.goldenRoot, "000-valid"), "*.gan")) do
+    for f in TestFiles.validSpecs () do
         let ir = Compilation.CompileFile(f).Ir
         let batch = min ir.Schedule.Batch 8
         let shape = Array.append [| int64 (4 * batch) |] (ir.Data.Shape |> Seq.map int64 |> Seq.toArray)
         let x = torch.rand(shape) * 2.0f - 1.0f
         let y = if ir.Data.Classes > 0 then torch.randint(0L, int64 ir.Data.Classes, [| int64 (4 * batch) |]) else null
-        let out = tempRun ()
-        try
-            use t = new Trainer(ir, TrainOptions(out, Steps = 3, Batch = batch), Action<string> ignore, new Gan.Runtime.Data.TensorDataset(x, y))
-            t.Run()
+        TestFiles.withTempDir (fun dir ->
+            let out = Path.Combine(dir, "run")
+            use t = new Trainer(ir, TrainOptions(OutDir = out, Steps = 3, Batch = batch), new Gan.Runtime.Data.TensorDataset(x, y))
+            t.Run() |> ignore
             let rows = File.ReadAllLines(Path.Combine(out, "log.csv"))
             Assert.True(rows.Length = 4, sprintf "%s: %d log rows" f rows.Length)
             Assert.True(Directory.GetFiles(Path.Combine(out, "samples")).Length > 0, f)
             // The run folder's copy of the spec compiles on its own (used files are copied beside it).
-            Assert.False(Compilation.CompileFile(Path.Combine(out, "spec.gan")).HasErrors, f)
-        finally
-            if Directory.Exists out then Directory.Delete(out, true)
+            Assert.False(Compilation.CompileFile(Path.Combine(out, "spec.gan")).HasErrors, f))
 
 [<Fact>]
 let ``A discriminator step computes no gradient for the generator, and a generator step leaves every discriminator parameter bit-identical`` () =
@@ -201,27 +185,74 @@ let ``Under fakes per_iteration the D step trains on the G step's fakes, detache
     let b = StepContext(ir, nets, real, null, gen)
     Assert.False(a.Latent("z").allclose(b.Latent "z"))
 
-[<Fact>]
-let ``TorchSharp's Adam, as the trainer builds it, matches the Adam update formula over three steps`` () =
-    // A differential check of the optimiser every seed uses (betas 0.5, 0.999 as in the GAN seeds).
+/// A one-layer network N(x: [3]) and an optimiser over it, as a spec declares them.
+let private optimiserSpec (optimizer: string) =
+    compileText (String.concat "\n" [
+        "gan opt \"optimiser construction\""
+        "data gaussian2d(mean: [0, 0], transform: [[1, 0], [0, 1]], count: 16)"
+        "latent z = normal(2)"
+        "network G(z: [2]) { linear(2) }"
+        "network D(x: [2]) { linear(1) }"
+        "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+        "loss g_loss = bce_logits(D(G(z)), 1)"
+        sprintf "optimizer opt_d = %s minimize d_loss" optimizer
+        "optimizer opt_g = adam(G, lr: 0.01) minimize g_loss"
+        "schedule { batch: 4  steps: 1  order: [opt_d, opt_g] }"; "" ])
+
+/// Runs three steps of the optimiser the trainer builds for opt_d on D's weight with given gradients; returns its values.
+let private threeSteps (ir: Gan.Dsl.Ir.ModelIr) (grads: float[] list) =
     use scope = torch.NewDisposeScope()
+    let nets = Devices.Build(ir, 0, torch.CPU)
+    let d = nets.["D"]
+    d.``to``(torch.float64) |> ignore
+    let opt = Optimizers.Make(ir.Optimizers |> Seq.find (fun o -> o.Name = "opt_d"), nets)
+    let weight = d.parameters() |> Seq.head                       // 1×2
+    let start = weight.detach().clone().flatten().data<float>().ToArray()
+    let values =
+        [ for g in grads do
+            opt.zero_grad()
+            for p in d.parameters() do p.grad <- torch.zeros_like(p)
+            weight.grad <- torch.tensor(g, dtype = torch.float64).reshape(1L, 2L)
+            opt.step() |> ignore
+            yield weight.detach().flatten().data<float>().ToArray() ]
+    for n in nets.Values do n.Dispose()
+    start, values
+
+let private grads = [ [| 0.5; -0.1 |]; [| -0.3; 0.4 |]; [| 0.05; -2.0 |] ]
+
+let private near (expected: float[]) (actual: float[]) what =
+    for i in 0 .. expected.Length - 1 do
+        Assert.True(abs (actual.[i] - expected.[i]) < 1e-12, sprintf "%s, element %d: trainer's optimiser %.15g, formula %.15g" what i actual.[i] expected.[i])
+
+[<Fact>]
+let ``The optimiser the trainer builds from adam(betas), rmsprop(alpha, momentum) and sgd(momentum) follows each update formula`` () =
+    // Adam with the GAN seeds' betas.
     let lr, b1, b2, eps = 2e-4, 0.5, 0.999, 1e-8
-    let p0 = [| 0.3; -1.2; 2.0 |]
-    let p = torch.nn.Parameter(torch.tensor(p0, dtype = torch.float64))
-    let opt = torch.optim.Adam([ p ], lr, b1, b2, eps)
-    let grads = [ [| 0.5; -0.1; 2.0 |]; [| -0.3; 0.4; 1.0 |]; [| 0.05; 0.0; -2.0 |] ]
-    let expected = Array.copy p0
-    let m, v = Array.zeroCreate 3, Array.zeroCreate 3
+    let start, actual = threeSteps (optimiserSpec "adam(D, lr: 2e-4, betas: [0.5, 0.999])") grads
+    let p, m, v = Array.copy start, Array.zeroCreate 2, Array.zeroCreate 2
     grads |> List.iteri (fun k g ->
-        opt.zero_grad()
-        p.grad <- torch.tensor(g, dtype = torch.float64)
-        opt.step() |> ignore
         let t = float (k + 1)
-        for i in 0 .. 2 do
+        for i in 0 .. 1 do
             m.[i] <- b1 * m.[i] + (1.0 - b1) * g.[i]
             v.[i] <- b2 * v.[i] + (1.0 - b2) * g.[i] * g.[i]
-            let mhat, vhat = m.[i] / (1.0 - b1 ** t), v.[i] / (1.0 - b2 ** t)
-            expected.[i] <- expected.[i] - lr * mhat / (sqrt vhat + eps)
-        let actual = p.detach().data<float>().ToArray()
-        for i in 0 .. 2 do
-            Assert.True(abs (actual.[i] - expected.[i]) < 1e-12, sprintf "step %d, element %d: TorchSharp %.15g, formula %.15g" (k + 1) i actual.[i] expected.[i]))
+            p.[i] <- p.[i] - lr * (m.[i] / (1.0 - b1 ** t)) / (sqrt (v.[i] / (1.0 - b2 ** t)) + eps)
+        near p actual.[k] (sprintf "adam step %d" (k + 1)))
+    // RMSprop: v = αv + (1−α)g², buffer = μ·buffer + g/(√v + ε), p −= lr·buffer.
+    let lr, alpha, mu = 5e-5, 0.9, 0.5
+    let start, actual = threeSteps (optimiserSpec "rmsprop(D, lr: 5e-5, alpha: 0.9, momentum: 0.5)") grads
+    let p, v, buf = Array.copy start, Array.zeroCreate 2, Array.zeroCreate 2
+    grads |> List.iteri (fun k g ->
+        for i in 0 .. 1 do
+            v.[i] <- alpha * v.[i] + (1.0 - alpha) * g.[i] * g.[i]
+            buf.[i] <- mu * buf.[i] + g.[i] / (sqrt v.[i] + 1e-8)
+            p.[i] <- p.[i] - lr * buf.[i]
+        near p actual.[k] (sprintf "rmsprop step %d" (k + 1)))
+    // SGD with momentum: buffer = μ·buffer + g (the first buffer is g), p −= lr·buffer.
+    let lr, mu = 0.1, 0.9
+    let start, actual = threeSteps (optimiserSpec "sgd(D, lr: 0.1, momentum: 0.9)") grads
+    let p, buf = Array.copy start, Array.zeroCreate 2
+    grads |> List.iteri (fun k g ->
+        for i in 0 .. 1 do
+            buf.[i] <- (if k = 0 then g.[i] else mu * buf.[i] + g.[i])
+            p.[i] <- p.[i] - lr * buf.[i]
+        near p actual.[k] (sprintf "sgd step %d" (k + 1)))

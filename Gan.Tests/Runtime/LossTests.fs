@@ -1,9 +1,11 @@
-module Gan.Tests.LossTests
+module Gan.Tests.Runtime.LossTests
+
+open Gan.Tests
 
 open System
 open Xunit
 open TorchSharp
-open Gan.Runtime.Training
+open Gan.Runtime.Losses
 open FsCheck
 open FsCheck.FSharp
 
@@ -19,26 +21,26 @@ let ``Each loss matches its formula computed by hand on small random tensors`` (
         let mean (xs: float[]) = Array.average xs
         let bce (x: float) (target: float) = -(target * log (sigmoid x) + (1.0 - target) * log (1.0 - sigmoid x))
         let tol = 1e-9
-        close tol (mean fake - mean real) (v (Losses.WassersteinD(t real, t fake)))
-        close tol (-(mean fake)) (v (Losses.WassersteinG(t fake)))
-        close tol (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f)))) (v (Losses.HingeD(t real, t fake)))
-        close tol (-(mean fake)) (v (Losses.HingeG(t fake)))
-        close tol (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f))) (v (Losses.LeastSquaresD(t real, t fake)))
-        close tol (0.5 * mean (fake |> Array.map (fun f -> (f - 1.0) ** 2.0))) (v (Losses.LeastSquaresG(t fake)))
-        close tol (mean (real |> Array.map (fun x -> bce x 1.0))) (v (Losses.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
-        close tol (mean (fake |> Array.map (fun x -> bce x 0.0))) (v (Losses.BceLogits(t fake, torch.tensor(0.0, dtype = torch.float64))))
+        close tol (mean fake - mean real) (v (LossFunctions.WassersteinD(t real, t fake)))
+        close tol (-(mean fake)) (v (LossFunctions.WassersteinG(t fake)))
+        close tol (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f)))) (v (LossFunctions.HingeD(t real, t fake)))
+        close tol (-(mean fake)) (v (LossFunctions.HingeG(t fake)))
+        close tol (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f))) (v (LossFunctions.LeastSquaresD(t real, t fake)))
+        close tol (0.5 * mean (fake |> Array.map (fun f -> (f - 1.0) ** 2.0))) (v (LossFunctions.LeastSquaresG(t fake)))
+        close tol (mean (real |> Array.map (fun x -> bce x 1.0))) (v (LossFunctions.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
+        close tol (mean (fake |> Array.map (fun x -> bce x 0.0))) (v (LossFunctions.BceLogits(t fake, torch.tensor(0.0, dtype = torch.float64))))
         let p = probs |> Array.map (fun i -> float i / 1000.0)
-        close tol (mean (p |> Array.map (fun p -> -log p))) (v (Losses.Bce(t p, torch.tensor(1.0, dtype = torch.float64))))
+        close tol (mean (p |> Array.map (fun p -> -log p))) (v (LossFunctions.Bce(t p, torch.tensor(1.0, dtype = torch.float64))))
         let mf, mr = mean fake, mean real
         let raganD = 0.5 * (mean (real |> Array.map (fun r -> bce (r - mf) 1.0)) + mean (fake |> Array.map (fun f -> bce (f - mr) 0.0)))
-        close tol raganD (v (Losses.RelativisticD(t real, t fake)))
+        close tol raganD (v (LossFunctions.RelativisticD(t real, t fake)))
         let raganG = 0.5 * (mean (fake |> Array.map (fun f -> bce (f - mr) 1.0)) + mean (real |> Array.map (fun r -> bce (r - mf) 0.0)))
-        close tol raganG (v (Losses.RelativisticG(t real, t fake)))
+        close tol raganG (v (LossFunctions.RelativisticG(t real, t fake)))
         // cross_entropy: the real batch as the logits of one sample over classes, labelled with class 0.
         let lse = log (real |> Array.sumBy exp)
-        close tol (lse - real.[0]) (v (Losses.CrossEntropy(torch.tensor(real, dtype = torch.float64).reshape(1L, -1L), torch.tensor([| 0L |]))))
-        close tol (mean (Array.map2 (fun a b -> (a - b) ** 2.0) real fake)) (v (Losses.Mse(t real, t fake)))
-        close tol (mean (Array.map2 (fun a b -> abs (a - b)) real fake)) (v (Losses.L1(t real, t fake)))
+        close tol (lse - real.[0]) (v (LossFunctions.CrossEntropy(torch.tensor(real, dtype = torch.float64).reshape(1L, -1L), torch.tensor([| 0L |]))))
+        close tol (mean (Array.map2 (fun a b -> (a - b) ** 2.0) real fake)) (v (LossFunctions.Mse(t real, t fake)))
+        close tol (mean (Array.map2 (fun a b -> abs (a - b)) real fake)) (v (LossFunctions.L1(t real, t fake)))
         true
     let g = gen {
         let! real, fake = Generators.scorePairs 5.0
@@ -53,26 +55,26 @@ let ``Each loss has its sign and monotonic properties: Wasserstein antisymmetric
         let d = float delta / 100.0                       // > 0
         let up (xs: float[]) = xs |> Array.map ((+) d)
         let one, zero = torch.tensor(1.0, dtype = torch.float64), torch.tensor(0.0, dtype = torch.float64)
-        close 1e-12 (-(v (Losses.WassersteinD(t real, t fake)))) (v (Losses.WassersteinD(t fake, t real)))
+        close 1e-12 (-(v (LossFunctions.WassersteinD(t real, t fake)))) (v (LossFunctions.WassersteinD(t fake, t real)))
         let dLosses : (string * (float[] -> float[] -> float)) list =
-            [ "bce", (fun r f -> v (Losses.BceLogits(t r, one)) + v (Losses.BceLogits(t f, zero)))
-              "wasserstein", (fun r f -> v (Losses.WassersteinD(t r, t f)))
+            [ "bce", (fun r f -> v (LossFunctions.BceLogits(t r, one)) + v (LossFunctions.BceLogits(t f, zero)))
+              "wasserstein", (fun r f -> v (LossFunctions.WassersteinD(t r, t f)))
               // LSGAN's squares fall only on their own side of the target: real scores in [−1, 0], fake in [1, 2].
-              "lsgan", (fun r f -> v (Losses.LeastSquaresD(t (Array.map (fun x -> x / 8.0 - 0.5) r), t (Array.map (fun x -> x / 8.0 + 1.5) f))))
-              "ragan", (fun r f -> v (Losses.RelativisticD(t r, t f))) ]
+              "lsgan", (fun r f -> v (LossFunctions.LeastSquaresD(t (Array.map (fun x -> x / 8.0 - 0.5) r), t (Array.map (fun x -> x / 8.0 + 1.5) f))))
+              "ragan", (fun r f -> v (LossFunctions.RelativisticD(t r, t f))) ]
         for name, loss in dLosses do
             let l0 = loss real fake
             if not (loss (up real) fake < l0) then failwithf "D loss %s did not fall when real scores rose" name
             if not (loss real (fake |> Array.map (fun x -> x - d)) < l0) then failwithf "D loss %s did not fall when fake scores fell" name
-        let hinge r f = v (Losses.HingeD(t r, t f))
+        let hinge r f = v (LossFunctions.HingeD(t r, t f))
         if hinge real fake < 0.0 then failwith "hinge D loss negative"
         if hinge (up real) fake > hinge real fake then failwith "hinge D loss rose when real scores rose"
         let gLosses : (string * (float[] -> float)) list =
-            [ "non-saturating", (fun f -> v (Losses.BceLogits(t f, one)))
-              "wasserstein", (fun f -> v (Losses.WassersteinG(t f)))
-              "hinge", (fun f -> v (Losses.HingeG(t f)))
-              "lsgan", (fun f -> v (Losses.LeastSquaresG(t (Array.map (fun x -> x / 8.0 - 0.5) f))))
-              "ragan", (fun f -> v (Losses.RelativisticG(t real, t f))) ]
+            [ "non-saturating", (fun f -> v (LossFunctions.BceLogits(t f, one)))
+              "wasserstein", (fun f -> v (LossFunctions.WassersteinG(t f)))
+              "hinge", (fun f -> v (LossFunctions.HingeG(t f)))
+              "lsgan", (fun f -> v (LossFunctions.LeastSquaresG(t (Array.map (fun x -> x / 8.0 - 0.5) f))))
+              "ragan", (fun f -> v (LossFunctions.RelativisticG(t real, t f))) ]
         for name, loss in gLosses do
             if not (loss (up fake) < loss fake) then failwithf "G loss %s did not fall as D(G(z)) rose" name
         true
@@ -93,7 +95,7 @@ let ``The gradient penalty's gradient (a double backward) equals central finite 
     let critic (w: torch.Tensor) (x: torch.Tensor) = x.matmul(w.t()).tanh().sum(1L, keepdim = true)
     let penalty (w: torch.Tensor) =
         use gen = new torch.Generator(7UL)
-        Losses.GradientPenalty((fun x -> critic w x), real, fake, 1.0, 10.0, gen)
+        LossFunctions.GradientPenalty((fun x -> critic w x), real, fake, 1.0, 10.0, gen)
     let w = w1.clone().requires_grad_(true)
     (penalty w).backward()
     let autograd = w.grad.flatten().data<float>().ToArray()

@@ -1,4 +1,6 @@
-module Gan.Tests.MetricsTests
+module Gan.Tests.Runtime.MetricsTests
+
+open Gan.Tests
 
 open System
 open Xunit

@@ -1,5 +1,7 @@
 /// Properties 1 and 2 on random networks: the checker's shapes and parameter counts against TorchSharp.
-module Gan.Tests.NetworkPropertyTests
+module Gan.Tests.Runtime.NetworkPropertyTests
+
+open Gan.Tests
 
 open System
 open System.Collections.Generic

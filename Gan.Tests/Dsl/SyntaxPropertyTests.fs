@@ -1,4 +1,6 @@
-module Gan.Tests.PropertyTests
+module Gan.Tests.Dsl.SyntaxPropertyTests
+
+open Gan.Tests
 
 open System.IO
 open FsCheck

@@ -1,4 +1,6 @@
-module Gan.Tests.DslSuggestionTests
+module Gan.Tests.Dsl.SuggestionTests
+
+open Gan.Tests
 
 open System.IO
 open global.Xunit
@@ -16,7 +18,7 @@ let ``A swap of two neighbouring letters counts as one edit`` () =
 
 [<Fact>]
 let ``Misspelt layers and choices get a did-you-mean with the intended word`` () =
-    let path = Path.Combine(GoldenTests.goldenRoot, "200-names", "misspelt-choices.gan")
+    let path = Path.Combine(TestFiles.goldenRoot, "200-names", "misspelt-choices.gan")
     let messages = Compilation.CompileFile(path).Diagnostics |> Seq.map (fun d -> d.Message) |> List.ofSeq
     for word in [ "train"; "tanh"; "same" ] do
         Assert.True(messages |> List.exists (fun m -> m.EndsWith(sprintf "did you mean '%s'?" word)),

@@ -1,0 +1,35 @@
+/// Where the tests find the repository's files, and the one helper for temporary folders.
+module Gan.Tests.TestFiles
+
+open System
+open System.IO
+
+/// Gan.Tests/Golden, found above the test binaries.
+let goldenRoot =
+    let rec up (dir: DirectoryInfo) =
+        let candidate = Path.Combine(dir.FullName, "Gan.Tests", "Golden")
+        if Directory.Exists candidate then candidate
+        elif isNull dir.Parent then failwith "Gan.Tests/Golden not found above the test folder"
+        else up dir.Parent
+    up (DirectoryInfo AppContext.BaseDirectory)
+
+let repoRoot = Path.GetFullPath(Path.Combine(goldenRoot, "..", ".."))
+
+/// A spec of specs/ by file name.
+let spec (name: string) = Path.Combine(repoRoot, "specs", name)
+
+/// Every spec of specs/, sorted.
+let specs () = Directory.GetFiles(Path.Combine(repoRoot, "specs"), "*.gan") |> Array.sort
+
+/// Every golden spec, sorted.
+let goldenFiles () = Directory.GetFiles(goldenRoot, "*.gan", SearchOption.AllDirectories) |> Array.sort
+
+/// The specs of specs/ and the valid golden specs: every spec that must compile, train and check clean.
+let validSpecs () = Array.append (specs ()) (Directory.GetFiles(Path.Combine(goldenRoot, "000-valid"), "*.gan") |> Array.sort)
+
+/// Runs <paramref name="f"/> with a new empty temporary folder, deleted afterwards whatever happens.
+let withTempDir (f: string -> 'a) : 'a =
+    let dir = Directory.CreateTempSubdirectory "gandsl-test-"
+    try f dir.FullName
+    finally
+        try dir.Delete true with :? DirectoryNotFoundException -> ()
