@@ -69,7 +69,9 @@ internal static class Checker
     /// <summary>Samples are drawn from fresh latent parts: the generator must be applied in a loss, to latent parts only.</summary>
     static void SampledFromLatents(BoundSpec spec, string generator, DiagnosticBag d)
     {
-        var span = spec.Sampling?.Syntax is null ? default : spec.Sampling.GeneratorSpan;
+        // At the sample block's generator, or else at the sampled network's name.
+        var span = spec.Sampling?.Syntax is not null ? spec.Sampling.GeneratorSpan
+                 : spec.Networks.FirstOrDefault(n => n.Name == generator)?.Syntax.Name.Span ?? default;
         var apply = Lowering.Lowerer.GeneratorApplication(spec, generator);
         if (apply is null)
             d.ReportSampling(spec.Source, span, $"network {generator} is never applied in a loss, so which latent parts feed it is unknown; "

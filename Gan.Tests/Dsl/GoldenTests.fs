@@ -26,9 +26,18 @@ let expected (text: string) =
 let cases () : obj[] seq =
     goldenFiles () |> Seq.map (fun f -> [| box (Path.GetRelativePath(goldenRoot, f)) |])
 
+/// The full text of each diagnostic, pinned in `<case>.expected` beside the spec: `line:col CODE message`, sorted.
+let private expectedFile (path: string) = Path.ChangeExtension(path, ".expected")
+
+let private messages (result: CompileResult) =
+    [ for d in result.Diagnostics do
+        let struct (line, col) = d.Position
+        yield (line, col, d.Code), sprintf "%d:%d %s %s" line col d.Code d.Message ]
+    |> List.sortBy fst |> List.map snd
+
 [<Theory>]
 [<MemberData(nameof cases)>]
-let ``Each golden spec produces exactly its marked diagnostics`` (relative: string) =
+let ``Each golden spec produces exactly its marked diagnostics, with the messages its expected file pins`` (relative: string) =
     let path = Path.Combine(goldenRoot, relative)
     let text = File.ReadAllText path
     let result = Compilation.Compile(path, text)
@@ -40,6 +49,16 @@ let ``Each golden spec produces exactly its marked diagnostics`` (relative: stri
     let exp = expected text
     Assert.True((exp = actual), sprintf "%s\nexpected: %s\nactual:   %s\n%s" relative (show exp) (show actual)
                                          (result.Diagnostics |> Seq.map (fun d -> d.Format false) |> String.concat "\n"))
+    // The wording is pinned too, so that a change of message shows in review. GANDSL_GOLDEN_UPDATE=1 rewrites the files.
+    let file = expectedFile path
+    let lines = messages result
+    if Environment.GetEnvironmentVariable "GANDSL_GOLDEN_UPDATE" = "1" then
+        if lines.IsEmpty then File.Delete file else File.WriteAllText(file, String.concat "\n" lines + "\n")
+    elif lines.IsEmpty then Assert.False(File.Exists file, sprintf "%s has no diagnostics but an expected file" relative)
+    else
+        Assert.True(File.Exists file, sprintf "%s has no expected file %s; run GANDSL_GOLDEN_UPDATE=1 ./test --filter Golden and review it" relative file)
+        let pinned = File.ReadAllLines file |> Array.filter (fun l -> l <> "") |> List.ofArray
+        Assert.Equal<string list>(pinned, lines)
 
 [<Fact>]
 let ``There are at least 40 golden specs and every diagnostic code has one`` () =
