@@ -33,6 +33,7 @@ type Mutation =
     | ChangeNumber of nth: int * value: int
     | Truncate of at: int
     | SwapLines of a: int * b: int
+    | Rename of nth: int * other: int
 
 let applyMutation (text: string) (m: Mutation) =
     let lines = text.Split '\n'
@@ -56,14 +57,24 @@ let applyMutation (text: string) (m: Mutation) =
         copy.[a] <- lines.[b]
         copy.[b] <- lines.[a]
         String.concat "\n" copy
+    | Rename (nth, other) ->
+        // One identifier becomes another of the file's identifiers, or a misspelling of itself: names, not syntax, break.
+        let ms = RegularExpressions.Regex.Matches(text, @"\b[A-Za-z_][A-Za-z_0-9]*\b")
+        if ms.Count = 0 then text
+        else
+            let m = ms.[abs nth % ms.Count]
+            let replacement = if other % 3 = 0 then m.Value + "q" else ms.[abs other % ms.Count].Value
+            text.Substring(0, m.Index) + replacement + text.Substring(m.Index + m.Length)
 
+/// Edits that keep the syntax (numbers, names) are the more frequent, so that most mutants reach the binder and checker.
 let mutationGen =
-    Gen.oneof [
-        Gen.choose (0, 400) |> Gen.map DeleteLine
-        Gen.choose (0, 5000) |> Gen.map DuplicateToken
-        Gen.map2 (fun n v -> ChangeNumber(n, v)) (Gen.choose (0, 200)) (Gen.elements [ 0; 1; 3; 7; 13; 64; 100000; -1 ])
-        Gen.choose (0, 5000) |> Gen.map Truncate
-        Gen.map2 (fun a b -> SwapLines(a, b)) (Gen.choose (0, 400)) (Gen.choose (0, 400)) ]
+    Gen.frequency [
+        (2, Gen.choose (0, 400) |> Gen.map DeleteLine)
+        (1, Gen.choose (0, 5000) |> Gen.map DuplicateToken)
+        (5, Gen.map2 (fun n v -> ChangeNumber(n, v)) (Gen.choose (0, 200)) (Gen.elements [ 0; 1; 3; 7; 13; 64; 100000; -1 ]))
+        (1, Gen.choose (0, 5000) |> Gen.map Truncate)
+        (1, Gen.map2 (fun a b -> SwapLines(a, b)) (Gen.choose (0, 400)) (Gen.choose (0, 400)))
+        (4, Gen.map2 (fun n o -> Rename(n, o)) (Gen.choose (0, 2000)) (Gen.choose (0, 2000))) ]
 
 /// A spec from specs/ with 1 to 3 mutations applied.
 let mutatedSpec =
@@ -86,7 +97,6 @@ let tokenSoup = Gen.elements soupTokens |> Gen.listOf |> Gen.map (String.concat 
 /// Random bytes read as Latin-1 text.
 let randomBytes = Gen.choose (0, 255) |> Gen.map byte |> Gen.arrayOf |> Gen.map (fun b -> Encoding.Latin1.GetString b)
 
-let anyInput = Gen.frequency [ (3, mutatedSpec); (1, tokenSoup); (1, randomBytes) ]
 
 // ---------------------------------------------------------------------------------------------
 // Random valid networks.

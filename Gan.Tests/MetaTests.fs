@@ -16,7 +16,8 @@ let private entry (name: string) = Regex.IsMatch(docs.Value, "^### " + Regex.Esc
 
 /// The text of the manual's `### name` section.
 let private section (name: string) =
-    let start = docs.Value.IndexOf("### " + name)
+    let m = Regex.Match(docs.Value, "^### " + Regex.Escape name + "\\b(?!_)", RegexOptions.Multiline)
+    let start = if m.Success then m.Index else failwithf "docs/language.md has no '### %s' section" name
     let rest = docs.Value.Substring start
     rest.Substring(0, (let i = rest.IndexOf("\n### ", 4) in if i < 0 then rest.Length else i))
 

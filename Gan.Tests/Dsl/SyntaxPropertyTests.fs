@@ -17,16 +17,29 @@ let private tokens (text: string) =
     let bag = DiagnosticBag()
     Lexer(SourceText("t.gan", text), bag).Lex() |> Seq.map (fun t -> t.Kind, t.Text) |> List.ofSeq
 
+/// How many mutated specs the fuzz property compiled, and how many of them did not parse.
+let private mutants = ref 0
+let private unparsed = ref 0
+
 [<Fact>]
-let ``Whatever the input, the compiler returns diagnostics and never throws, with every span inside the file and line:col matching the offset`` () =
-    let prop (text: string) =
+let ``Whatever the input, the compiler returns diagnostics and never throws, with every span inside the file and line:col matching the offset, and an IR exactly when there is no error`` () =
+    let prop (text: string, mutated: bool) =
         let r = Compilation.Compile("fuzz.gan", text)
+        if mutated then
+            lock mutants (fun () ->
+                mutants.Value <- mutants.Value + 1
+                if r.Diagnostics |> Seq.exists (fun d -> d.Code.StartsWith "GAN01") then unparsed.Value <- unparsed.Value + 1)
+        if r.HasErrors = isNull (box r.Ir) |> not then failwithf "errors %b but IR %b:\n%s" r.HasErrors (isNull (box r.Ir) |> not) text
         r.Diagnostics |> Seq.forall (fun d ->
             let inFile = d.Source.Path <> "fuzz.gan" || (d.Span.Start >= 0 && d.Span.End <= text.Length)
             let struct (line, col) = d.Position
             let lineStart = if line = 1 then 0 else (text |> Seq.indexed |> Seq.filter (fun (_, c) -> c = '\n') |> Seq.item (line - 2) |> fst) + 1
             inFile && (d.Source.Path <> "fuzz.gan" || lineStart + col - 1 = d.Span.Start))
-    Check.One(config, Prop.forAll (Arb.fromGen anyInput) prop)
+    let inputs = Gen.frequency [ (3, mutatedSpec |> Gen.map (fun t -> t, true)); (1, tokenSoup |> Gen.map (fun t -> t, false)); (1, randomBytes |> Gen.map (fun t -> t, false)) ]
+    Check.One(config, Prop.forAll (Arb.fromGen inputs) prop)
+    // A fuzz that never gets past the parser tests only the parser: most mutants must parse and reach binding and checking.
+    Assert.True(mutants.Value >= cases / 3, sprintf "only %d mutated specs were generated" mutants.Value)
+    Assert.True(unparsed.Value * 2 < mutants.Value, sprintf "%d of %d mutated specs did not parse" unparsed.Value mutants.Value)
 
 /// A syntax tree as text, without positions, line breaks or source: two trees are the same when their dumps are.
 let rec dumpTree (o: obj) : string =

@@ -7,6 +7,7 @@ open Xunit
 open SkiaSharp
 open Gan.Runtime.Data
 open Gan.Runtime.Errors
+open Gan.Tests
 
 let private withDir f =
     let dir = Directory.CreateTempSubdirectory "gandsl-images"
@@ -87,3 +88,31 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
         Assert.True(fid > floor && floor >= 0.0, sprintf "fid %f, floor %f" fid floor)
         Assert.InRange(acc, 0.0, 1.0)
         Assert.True(File.Exists(Path.Combine(out, "metrics.json"))))
+
+[<Fact>]
+let ``images("emoji") reads the user's folder named emoji, and only emoji(...) is the built-in set`` () =
+    TestFiles.withTempDir (fun dir ->
+        let folder = Path.Combine(dir, "emoji")
+        Directory.CreateDirectory folder |> ignore
+        for i in 0 .. 2 do write (Path.Combine(folder, sprintf "%d.png" i)) 8 8 SKColors.Red SKEncodedImageFormat.Png
+        let spec (data: string) =
+            String.concat "\n"
+                [ "gan faces \"image folder test\""; "data " + data; "latent z = normal(4)"
+                  "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
+                  "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
+                  "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+                  "loss g_loss = bce_logits(D(G(z)), 1)"
+                  "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"
+                  "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
+                  "schedule {"; "  batch: 2"; "  steps: 1"; "  order: [opt_d, opt_g]"; "}"; "" ]
+        let ir (data: string) = (Gan.Dsl.Compilation.Compile(Path.Combine(dir, "x.gan"), spec data)).Ir
+        let folderData = (ir "images(\"emoji\", size: 8, channels: 3, scale: [-1, 1])").Data
+        Assert.IsType<Gan.Dsl.Ir.ImageFolderDataIr>(folderData) |> ignore
+        Assert.IsType<Gan.Dsl.Ir.EmojiDataIr>((ir "emoji(size: 8, scale: [-1, 1])").Data) |> ignore
+        let cwd = System.Environment.CurrentDirectory
+        try
+            System.Environment.CurrentDirectory <- dir
+            use data = ImageData.Instance.Load(folderData, 0, ignore)
+            Assert.Equal(3L, data.Count)
+        finally
+            System.Environment.CurrentDirectory <- cwd)

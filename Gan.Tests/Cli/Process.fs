@@ -1,0 +1,29 @@
+/// Runs the built programs (the `gan` CLI, the examples) as a user would, from the repository root.
+module Gan.Tests.Cli.Process
+
+open System.Diagnostics
+open System.IO
+open Gan.Tests
+
+/// The built CLI (./test and ./gan build it in Release).
+let cli = Path.Combine(TestFiles.repoRoot, "Gan.Cli", "bin", "Release", "net10.0", "gan.dll")
+
+/// Runs `dotnet ARGS` in the repository root; returns the exit code, stdout and stderr.
+let dotnet (args: string list) (timeoutSeconds: int) =
+    let psi = ProcessStartInfo("dotnet", args, WorkingDirectory = TestFiles.repoRoot, RedirectStandardOutput = true, RedirectStandardError = true)
+    psi.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
+    psi.Environment.["DOTNET_NOLOGO"] <- "1"
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit(timeoutSeconds * 1000)) then
+        p.Kill true
+        failwithf "dotnet %s did not finish in %d s" (String.concat " " args) timeoutSeconds
+    p.ExitCode, out.Result, err.Result
+
+/// Runs the `gan` command.
+let gan (args: string list) = dotnet (cli :: args) 300
+
+/// Whether a file starts with the PNG signature.
+let isPng (path: string) =
+    File.Exists path && (File.ReadAllBytes path |> Array.truncate 8) = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
