@@ -127,6 +127,7 @@ type Layer =
     | Pool of max: bool * kernel: int * padding: int
     | GlobalAvgPool
     | Dropout
+    | PixelNorm
     | Branch of Layer list * Layer list
 
 /// Input is [n] or [c; h; w]; Label is the class count of a second, label input (0: none).
@@ -209,6 +210,7 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
         let pre, img = toImage shape
         pre @ [ "global_avgpool" ], [ img.[0] ]
     | Dropout -> [ "dropout(0.25)" ], shape
+    | PixelNorm -> [ "pixelnorm" ], shape
     | Branch (a, b) ->
         let id = fresh ()
         let la, sa = emitAll fresh shape a
@@ -284,7 +286,7 @@ let private leafGen =
         (2, Gen.elements [ true; false ] |> Gen.map Reshape); (1, Gen.constant Flatten)
         (1, Gen.elements [ true; false ] |> Gen.map Upsample)
         (2, gen { let! m = Gen.elements [ true; false ] in let! k = Gen.choose (1, 3) in let! p = Gen.choose (0, 1) in return Pool(m, k, p) })
-        (1, Gen.constant GlobalAvgPool); (1, Gen.constant Dropout) ]
+        (1, Gen.constant GlobalAvgPool); (1, Gen.constant Dropout); (1, Gen.constant PixelNorm) ]
 
 let rec private layersGen depth =
     gen {

@@ -66,6 +66,7 @@ let layerCase (kind: string) (seed: int) : LayerCase =
         let k = r.Next(1, min hh w + 1)
         one i (sprintf "%s(%d, padding: %d)" kind k (r.Next(0, k / 2 + 1)))
     | "global_avgpool" -> one (fst (image 1)) "global_avgpool"
+    | "pixelnorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) "pixelnorm"
     | other -> failwithf "no gradient case for layer kind '%s': add one to GradientPropertyTests.layerCase" other
 
 let private compileLayer (c: LayerCase) =
