@@ -61,3 +61,12 @@ let ``Every diagnostic descriptor has a manual entry whose heading gives its sev
         Assert.Equal(1, snd g |> Seq.map (fun d -> d.Severity, d.Title) |> Seq.distinct |> Seq.length)
     let documented = Regex.Matches(docs.Value, "^### (GAN\\d{4})", RegexOptions.Multiline) |> Seq.map (fun m -> m.Groups.[1].Value) |> Set.ofSeq
     Assert.True((documented = ids), sprintf "documented but not reported: %A" (documented - ids))
+
+[<Fact>]
+let ``The public surface of Gan.Dsl and Gan.Runtime together is at most 40 types: the facade, its records and the diagnostics`` () =
+    let exported =
+        [ typeof<Gan.Dsl.GanSpec>.Assembly; typeof<Gan.Runtime.GanModel>.Assembly ]
+        |> List.collect (fun a -> a.GetExportedTypes() |> Array.map (fun t -> t.FullName) |> List.ofArray)
+    Assert.True(exported.Length <= 40, sprintf "%d public types: %A" exported.Length exported)
+    Assert.Contains("Gan.Runtime.GanModel", exported)
+    Assert.DoesNotContain("Gan.Dsl.Ir.ModelIr", exported)

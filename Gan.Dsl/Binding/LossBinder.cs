@@ -16,7 +16,7 @@ namespace Gan.Dsl.Binding;
 internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, LossBinder.Symbols symbols)
 {
     /// <summary>What names in losses may mean. <see cref="Failed"/>: defined names whose definition had errors (quiet).</summary>
-    public sealed record Symbols(IReadOnlySet<string> Networks, IReadOnlyDictionary<string, LatentIr> Latents, IReadOnlyDictionary<string, Value> Params,
+    internal sealed record Symbols(IReadOnlySet<string> Networks, IReadOnlyDictionary<string, LatentIr> Latents, IReadOnlyDictionary<string, Value> Params,
                                  IReadOnlySet<string> Losses, DataIr? Data, IReadOnlySet<string> Failed);
 
     public BoundExpr BindLoss(ExpressionSyntax e) => Bind(e);

@@ -16,7 +16,6 @@ internal sealed record Param(string Name, ArgType Type, Value? Default = null, b
 internal sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<string, Value> values, Dictionary<string, TextSpan> spans)
 {
     public string Callee => callee;
-    public TextSpan CallSpan => callSpan;
     public bool Has(string name) => values.ContainsKey(name);
     public Value? Get(string name) => values.GetValueOrDefault(name);
     public TextSpan SpanOf(string name) => spans.TryGetValue(name, out var s) ? s : callSpan;

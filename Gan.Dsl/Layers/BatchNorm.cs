@@ -12,7 +12,7 @@ internal sealed record BatchNormOp(int Features, int Rank, double Eps, double Mo
 internal sealed class BatchNorm : LayerKind<BatchNorm.Config>
 {
     public static readonly BatchNorm Instance = new();
-    public sealed record Config(int? Features, double Eps, double Momentum, bool Scale, bool Shift);
+    internal sealed record Config(int? Features, double Eps, double Momentum, bool Scale, bool Shift);
 
     const string EpsWhy = "PyTorch's BatchNorm1d(n, 0.8) silently takes 0.8 as eps; GanDsl makes eps and momentum keyword-only so that cannot happen by mistake";
 

@@ -13,7 +13,7 @@ internal sealed record Conv2dOp(int InChannels, int OutChannels, int KernelH, in
 internal sealed class Conv2d : LayerKind<Conv2d.Config>
 {
     public static readonly Conv2d Instance = new();
-    public sealed record Config(int Out, int? In, int Kernel, int Stride, int Dilation, Padding Padding, bool Bias, InitIr Init, bool SpectralNorm,
+    internal sealed record Config(int Out, int? In, int Kernel, int Stride, int Dilation, Padding Padding, bool Bias, InitIr Init, bool SpectralNorm,
                                 int PowerIterations);
 
     public override string Name => "conv2d";

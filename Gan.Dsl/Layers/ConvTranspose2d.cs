@@ -16,7 +16,7 @@ internal sealed record ConvTranspose2dOp(int InChannels, int OutChannels, int Ke
 internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
 {
     public static readonly ConvTranspose2d Instance = new();
-    public sealed record Config(int Out, int? In, int Kernel, int Stride, Padding Padding, int OutputPadding, bool Bias, InitIr Init,
+    internal sealed record Config(int Out, int? In, int Kernel, int Stride, Padding Padding, int OutputPadding, bool Bias, InitIr Init,
                                 bool SpectralNorm, int PowerIterations);
 
     public override string Name => "conv_transpose2d";

@@ -11,7 +11,7 @@ internal sealed record InstanceNormOp(int Features, double Eps, bool Affine) : O
 internal sealed class InstanceNorm : LayerKind<InstanceNorm.Config>
 {
     public static readonly InstanceNorm Instance = new();
-    public sealed record Config(double Eps, bool Affine);
+    internal sealed record Config(double Eps, bool Affine);
 
     public override string Name => "instancenorm";
     public override string Summary => "instance normalisation of each channel over H×W; N×C×H×W unchanged; parameters 2C if affine";

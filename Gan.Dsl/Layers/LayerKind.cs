@@ -79,8 +79,6 @@ internal abstract class SimpleLayerKind(string name, string summary) : LayerKind
     public override Signature Signature => new(name, []);
     protected abstract OpIr Op { get; }
     public override OpIr? Configure(LayerArgs a, Operand input) => Op;
-    /// <summary>Element-wise layers keep their input's shape.</summary>
-    protected static ShapeResult Elementwise(Operand input) => ShapeResult.Of(input.Shape);
     public override long Parameters(OpIr c, Operand input) => 0;
     public override OpIr Lower(OpIr c, Operand input) => c;
 }

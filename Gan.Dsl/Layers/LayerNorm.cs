@@ -12,7 +12,7 @@ internal sealed record LayerNormOp(ImmutableArray<int> Shape, double Eps, bool A
 internal sealed class LayerNorm : LayerKind<LayerNorm.Config>
 {
     public static readonly LayerNorm Instance = new();
-    public sealed record Config(double Eps, bool Affine);
+    internal sealed record Config(double Eps, bool Affine);
 
     public override string Name => "layernorm";
     public override string Summary => "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine";

@@ -11,7 +11,7 @@ internal sealed record LinearOp(int In, int Out, bool Bias, InitIr Init, bool Sp
 internal sealed class Linear : LayerKind<Linear.Config>
 {
     public static readonly Linear Instance = new();
-    public sealed record Config(int Out, int? In, bool Bias, InitIr Init, bool SpectralNorm, int PowerIterations);
+    internal sealed record Config(int Out, int? In, bool Bias, InitIr Init, bool SpectralNorm, int PowerIterations);
 
     public override string Name => "linear";
     public override string Summary => "fully connected: N×F → N×out; parameters in·out + out";

@@ -13,7 +13,7 @@ internal sealed record ReshapeOp(ImmutableArray<int> Shape) : OpIr
 internal sealed class Reshape : LayerKind<Reshape.Config>
 {
     public static readonly Reshape Instance = new();
-    public sealed record Config(int[] Target);
+    internal sealed record Config(int[] Target);
 
     public override string Name => "reshape";
     public override string Summary => "reshape(d0, d1, …) to N×d0×d1×… (one -1 is inferred); the element count must not change";

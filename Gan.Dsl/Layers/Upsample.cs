@@ -11,7 +11,7 @@ internal sealed record UpsampleOp(int Scale, string Mode) : OpIr
 internal sealed class Upsample : LayerKind<Upsample.Config>
 {
     public static readonly Upsample Instance = new();
-    public sealed record Config(double Scale, string Mode);
+    internal sealed record Config(double Scale, string Mode);
 
     public override string Name => "upsample";
     public override string Summary => "upsample by an integer factor (nearest or bilinear): N×C×H×W → N×C×sH×sW";

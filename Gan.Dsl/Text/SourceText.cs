@@ -21,8 +21,6 @@ public sealed class SourceText
         lineStarts = starts.ToArray();
     }
 
-    public int LineCount => lineStarts.Length;
-
     /// <summary>0-based line index containing <paramref name="offset"/>.</summary>
     public int LineIndex(int offset)
     {

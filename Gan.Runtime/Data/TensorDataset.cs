@@ -48,16 +48,5 @@ internal sealed record TensorDataset(Tensor X, Tensor? Y) : IDisposable
         return host;
     }
 
-    /// <summary>Moves a dataset made of tensors onto arrays it shares (the tensors given are disposed).</summary>
-    public static TensorDataset ToHost(Tensor x, Tensor? y)
-    {
-        var hx = ToHostFloats(x);
-        var hy = y is null ? null : ToHostLongs(y);
-        long[] sampleShape = x.shape[1..];
-        x.Dispose();
-        y?.Dispose();
-        return FromHost(hx, sampleShape, hy);
-    }
-
     public void Dispose() { X.Dispose(); Y?.Dispose(); }
 }

@@ -3,8 +3,7 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Metrics;
 
 /// <summary>Metrics for 2-D point clouds, from Gaussians fitted to each.</summary>
-internal sealed record Gaussian2dReport(double Wasserstein2, double MeanError, double CovarianceError,
-                                      double[] RealMean, double[] FakeMean);
+internal sealed record Gaussian2dReport(double Wasserstein2, double MeanError, double CovarianceError);
 
 internal static class Gaussian2dMetrics
 {
@@ -23,6 +22,6 @@ internal static class Gaussian2dMetrics
         var meanErr = Math.Sqrt(Math.Pow(m1[0] - m2[0], 2) + Math.Pow(m1[1] - m2[1], 2));
         double covErr = 0;
         for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) covErr += Math.Pow(s1[i, j] - s2[i, j], 2);
-        return new Gaussian2dReport(w2, meanErr, Math.Sqrt(covErr), m1, m2);
+        return new Gaussian2dReport(w2, meanErr, Math.Sqrt(covErr));
     }
 }
