@@ -26,7 +26,9 @@ type GanArgs =
             | Fmt _ -> "format specs canonically (in place, or --check)."
             | Train _ -> "train a spec into a run folder (log.csv, samples/, checkpoints/, report.html)."
             | Sample _ -> "draw samples from a run's checkpoint into a PNG grid."
-            | Eval _ -> "measure a run: 2-D Wasserstein for Gaussian data; judge-FID, judge-IS, class coverage, conditional accuracy for MNIST; 8×8 pixel Fréchet distance for image folders; writes metrics.json and refreshes report.html."
+            | Eval _ ->
+                "measure a run: 2-D Wasserstein for Gaussian data; judge-FID, judge-IS, class coverage, conditional accuracy for MNIST; "
+                + "8×8 pixel Fréchet distance for image folders; writes metrics.json and refreshes report.html."
             | Judge _ -> "train the MNIST judge used by eval (it is trained on first use otherwise)."
             | Report _ -> "write report.html for a run: loss and D(x)/D(G(z)) curves, sample grids, metrics, spec."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
@@ -48,7 +50,8 @@ let private run (results: ParseResults<GanArgs>) =
 [<EntryPoint>]
 let main argv =
     let parser =
-        ArgumentParser.Create<GanArgs>(programName = "gan", helpTextMessage = "GanDsl: declare, check and train GANs from .gan specs.", checkStructure = false)
+        ArgumentParser.Create<GanArgs>(programName = "gan", helpTextMessage = "GanDsl: declare, check and train GANs from .gan specs.",
+                                       checkStructure = false)
     try
         try
             let results = parser.ParseCommandLine(argv, raiseOnUsage = true)

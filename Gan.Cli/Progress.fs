@@ -27,7 +27,10 @@ type Bar() =
                 |> String.concat " "
             // The rate counts this process's steps only (a resumed run starts at its checkpoint).
             let rate = float (p.Step - p.StartStep) / max t 1e-9
-            let eta = if p.TotalSteps > 0L && rate > 0.0 then TimeSpan.FromSeconds(float (p.TotalSteps - p.Step) / rate).ToString(@"hh\:mm\:ss") else "?"
+            let eta =
+                if p.TotalSteps > 0L && rate > 0.0 then
+                    TimeSpan.FromSeconds(float (p.TotalSteps - p.Step) / rate).ToString(@"hh\:mm\:ss")
+                else "?"
             let total = if p.TotalSteps > 0L then sprintf "/%d" p.TotalSteps else ""
             let imagesPerSecond = match p.Values.TryGetValue "images_per_s" with | true, v -> v | _ -> 0.0
             let line = sprintf "step %d%s epoch %d | %s | %.0f img/s | ETA %s" p.Step total p.Epoch losses imagesPerSecond eta

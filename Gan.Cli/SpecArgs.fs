@@ -15,7 +15,8 @@ let overrides (pairs: string list) : IReadOnlyDictionary<string, string> =
         | i when i > 0 ->
             let name = p.Substring(0, i).Trim()
             if d.ContainsKey name then
-                raise (UserInputException(sprintf "--set %s: '%s' is already set to %s by an earlier --set; give each param once" p name d.[name]))
+                raise (UserInputException(sprintf "--set %s: '%s' is already set to %s by an earlier --set; give each param once"
+                                                  p name d.[name]))
             d.[name] <- p.Substring(i + 1).Trim()
         | _ -> raise (UserInputException(sprintf "--set %s: expected name=value, e.g. --set lr=1e-4" p))
     d :> IReadOnlyDictionary<string, string>
@@ -40,4 +41,5 @@ let printDiagnostics (diagnostics: Diagnostic seq) =
 
 /// Indented, and readable: "N×784" and "'x'" stay as written (still valid JSON, UTF-8 on stdout).
 let jsonOptions =
-    System.Text.Json.JsonSerializerOptions(WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+    System.Text.Json.JsonSerializerOptions(
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)

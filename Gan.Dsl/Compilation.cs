@@ -23,8 +23,11 @@ internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diag
     /// <summary>The layer table of each network that checked, in source order.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers =>
         Checked is null ? new Dictionary<string, IReadOnlyList<LayerRow>>()
-        : Checked.Bound.Networks.Select(n => Checked.Networks[n.Name]).Where(n => !n.Failed).ToDictionary(n => n.Name, n => (IReadOnlyList<LayerRow>)
-            [.. n.Nodes.Select(x => new LayerRow(x.Name, x.Layer.Kind.Name, Gan.Dsl.Layers.Shape.Show(x.Shape), x.Parameters, x.Layer.Source, x.Layer.Syntax.Call.Span))]);
+        : Checked.Bound.Networks.Select(n => Checked.Networks[n.Name]).Where(n => !n.Failed).ToDictionary(
+            n => n.Name,
+            n => (IReadOnlyList<LayerRow>)
+                [.. n.Nodes.Select(x => new LayerRow(x.Name, x.Layer.Kind.Name, Gan.Dsl.Layers.Shape.Show(x.Shape), x.Parameters,
+                                                     x.Layer.Source, x.Layer.Syntax.Call.Span))]);
 
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
@@ -46,7 +49,8 @@ internal static class Compilation
         var uses = new Uses();
         uses.Load(syntax, diagnostics, Path.GetDirectoryName(Full(path)) ?? ".", [Full(path)]);
         if (diagnostics.HasErrors) return new CompileResult(null, Sorted(diagnostics), syntax);
-        var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params, [.. uses.Files]);
+        var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params,
+                                                         [.. uses.Files]);
         var check = Checker.Check(bound, diagnostics);
         var ir = diagnostics.HasErrors ? null : Lowerer.Lower(check);
         return new CompileResult(ir, Sorted(diagnostics), syntax, check);
@@ -61,7 +65,8 @@ internal static class Compilation
         {
             var diagnostics = new DiagnosticBag();
             var empty = new SourceText(path, "");
-            diagnostics.ReportCannotRead(empty, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+            diagnostics.ReportCannotRead(empty, path,
+                                         e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
             return new CompileResult(null, [.. diagnostics], new SpecSyntax(empty, []));
         }
         return Compile(path, text, overrides);
@@ -100,7 +105,9 @@ internal static class Compilation
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
                 {
                     diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text,
-                                                e is FileNotFoundException or DirectoryNotFoundException ? $"no such file ({target})" : e.Message);
+                                                e is FileNotFoundException or DirectoryNotFoundException
+                                                    ? $"no such file ({target})"
+                                                    : e.Message);
                     continue;
                 }
                 Files.Add(new UsedFileIr(Path.GetRelativePath(specDir, target), text));
@@ -113,7 +120,8 @@ internal static class Compilation
                         case ParamSyntax p: Params.Add(p); break;
                         case UseSyntax: break;
                         default:
-                            diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text, "a used file may hold only block, param and use items");
+                            diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text,
+                                                        "a used file may hold only block, param and use items");
                             break;
                     }
                 }

@@ -9,11 +9,15 @@ namespace Gan.Dsl;
 /// <summary>A layer of a checked network: its node name, kind, output shape, trainable parameters and position.</summary>
 public sealed record LayerSummary(string Name, string Kind, string Shape, long Parameters, string Path, int Line, int Column);
 
-/// <summary>A checked network: its inputs (<c>z: N×100</c>, <c>y: label(10)</c>), layers, named outputs (output → node) and parameter total.</summary>
+/// <summary>
+/// A checked network: its inputs (<c>z: N×100</c>, <c>y: label(10)</c>), layers, named outputs (output → node) and parameter total.
+/// </summary>
 public sealed record NetworkSummary(string Name, IReadOnlyList<string> Inputs, IReadOnlyList<LayerSummary> Layers,
                                     IReadOnlyList<KeyValuePair<string, string>> Outputs, long Parameters);
 
-/// <summary>The canonical text of a spec (and whether it differs from the input), or the syntax errors that prevent formatting it.</summary>
+/// <summary>
+/// The canonical text of a spec (and whether it differs from the input), or the syntax errors that prevent formatting it.
+/// </summary>
 public sealed record FormatResult(string? Text, IReadOnlyList<Diagnostic> Diagnostics, bool Changed);
 
 /// <summary>
@@ -31,7 +35,8 @@ public sealed class GanSpec
         new(Compilation.Compile(path, text, overrides));
 
     /// <summary>Reads and compiles a spec file; a missing or unreadable file is a diagnostic.</summary>
-    public static GanSpec Load(string path, IReadOnlyDictionary<string, string>? overrides = null) => new(Compilation.CompileFile(path, overrides));
+    public static GanSpec Load(string path, IReadOnlyDictionary<string, string>? overrides = null) =>
+        new(Compilation.CompileFile(path, overrides));
 
     public string Path => Result.Syntax.Source.Path;
     public IReadOnlyList<Diagnostic> Diagnostics => Result.Diagnostics;
@@ -49,8 +54,13 @@ public sealed class GanSpec
         Result.Checked is not { } c ? [] :
         [.. c.Bound.Networks.Select(n => c.Networks[n.Name]).Where(n => !n.Failed).Select(n => new NetworkSummary(
             n.Name,
-            [.. n.Inputs.Select(i => $"{i.Ir.Name}: {(i.Ir.Kind == InputKind.Label ? $"label({i.Ir.Classes})" : Layers.Shape.Show(i.Ir.Shape))}")],
-            [.. Result.Layers[n.Name].Select(r => { var (l, col) = r.Source.LineCol(r.Span.Start); return new LayerSummary(r.Name, r.Op, r.Shape, r.Params, r.Source.Path, l, col); })],
+            [.. n.Inputs.Select(i =>
+                $"{i.Ir.Name}: {(i.Ir.Kind == InputKind.Label ? $"label({i.Ir.Classes})" : Layers.Shape.Show(i.Ir.Shape))}")],
+            [.. Result.Layers[n.Name].Select(r =>
+            {
+                var (l, col) = r.Source.LineCol(r.Span.Start);
+                return new LayerSummary(r.Name, r.Op, r.Shape, r.Params, r.Source.Path, l, col);
+            })],
             [.. n.Outputs.OrderBy(kv => kv.Value).Select(kv => KeyValuePair.Create(kv.Key, n.Nodes[kv.Value].Name))],
             n.Parameters))];
 

@@ -41,21 +41,26 @@ public sealed class GanModel : IDisposable
     public static GanModel Create(GanSpec spec, string device = "cpu", int? seed = null)
     {
         if (spec.HasErrors || spec.Ir is not { } ir)
-            throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`:\n" + string.Join("\n", spec.Errors.Select(e => e.Format(false))));
+            throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`:\n"
+                                         + string.Join("\n", spec.Errors.Select(e => e.Format(false))));
         int s = seed ?? ir.Schedule.Seed;
         var d = Devices.For(device);
         return new GanModel(ir, Devices.Build(ir, s, d), d, s, 0, null);
     }
 
     /// <summary>Compiles a spec file (with <c>--set</c>-style overrides) and builds it.</summary>
-    public static GanModel Compile(string path, IReadOnlyDictionary<string, string>? overrides = null, string device = "cpu", int? seed = null) =>
+    public static GanModel Compile(string path, IReadOnlyDictionary<string, string>? overrides = null, string device = "cpu",
+                                   int? seed = null) =>
         Create(GanSpec.Load(path, overrides), device, seed);
 
-    /// <summary>Loads a run folder's spec copy and networks at its latest checkpoint, or the one of <paramref name="step"/>, on the CPU.</summary>
+    /// <summary>
+    /// Loads a run folder's spec copy and networks at its latest checkpoint, or the one of <paramref name="step"/>, on the CPU.
+    /// </summary>
     public static GanModel LoadRun(string runDir, long? step = null)
     {
         var run = LoadedRun.Load(runDir, step);
-        return new GanModel(run.Model, run.Networks.ToDictionary(kv => kv.Key, kv => kv.Value), CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
+        return new GanModel(run.Model, run.Networks.ToDictionary(kv => kv.Key, kv => kv.Value), CPU, run.Model.Schedule.Seed,
+                            run.State.Step, runDir);
     }
 
     /// <summary>The spec's name.</summary>
@@ -97,7 +102,8 @@ public sealed class GanModel : IDisposable
         options ??= new TrainOptions();
         options.Validate();
         if (options.Seed is int s && s != seed)
-            throw new UserInputException($"--seed {s}: the networks were built with seed {seed}; build the model with the seed to train with");
+            throw new UserInputException($"--seed {s}: the networks were built with seed {seed}; "
+                                         + "build the model with the seed to train with");
         if (options.RunFolder && options.OutDir is null)
             options = options with { OutDir = Path.Combine("runs", $"{model.Name}-{DateTime.Now:yyyyMMdd-HHmmss}") };
         options = options with { Seed = seed, Device = device.type == DeviceType.CUDA ? "cuda" : "cpu" };
@@ -121,7 +127,8 @@ public sealed class GanModel : IDisposable
         if (classIndex is int k)
         {
             var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name))
-                      ?? throw new UserInputException($"--class: {model.Name} has no class input (no one-hot or label latent part feeds {model.Sampling.Generator})");
+                      ?? throw new UserInputException($"--class: {model.Name} has no class input "
+                                                      + $"(no one-hot or label latent part feeds {model.Sampling.Generator})");
             if (k < 0 || k >= cls.Classes) throw new UserInputException($"--class {k}: the spec has classes 0..{cls.Classes - 1}");
             var idx = full([n], k, ScalarType.Int64, device: device);
             latents[cls.Name] = cls.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, cls.Classes).to_type(ScalarType.Float32) : idx;

@@ -3,7 +3,9 @@ using Gan.Runtime.Reports;
 
 namespace Gan.Runtime;
 
-/// <summary>The metrics of a run (<c>metrics.json</c>), as a table of values and as printable text, and the report refreshed with them.</summary>
+/// <summary>
+/// The metrics of a run (<c>metrics.json</c>), as a table of values and as printable text, and the report refreshed with them.
+/// </summary>
 public sealed record GanEvaluation(IReadOnlyDictionary<string, object> Metrics, string Text, string Report);
 
 /// <summary>What can be done with a run folder besides loading its model (<see cref="GanModel.LoadRun"/>).</summary>

@@ -40,7 +40,8 @@ public sealed record TrainOptions
         Positive("batch", Batch);
         Positive("log-every", LogEvery);
         if (Device is not ("cpu" or "cuda")) throw new UserInputException($"--device {Device}: use cpu or cuda.");
-        if (Resume && (!RunFolder || OutDir is null)) throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
+        if (Resume && (!RunFolder || OutDir is null))
+            throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
     }
 }
 
@@ -48,8 +49,10 @@ public sealed record TrainOptions
 /// Where training stands, reported at each logged step (<see cref="Values"/>: the log row: each named loss, d_real,
 /// d_fake, images_per_s, elapsed_s) and for each notice (<see cref="Notice"/>: a dataset fetched, a run resumed, an epoch's statistic).
 /// </summary>
-public sealed record TrainProgress(long Step, long TotalSteps, long StartStep, int Epoch, IReadOnlyDictionary<string, double> Values, string? Notice = null);
+public sealed record TrainProgress(long Step, long TotalSteps, long StartStep, int Epoch, IReadOnlyDictionary<string, double> Values,
+                                   string? Notice = null);
 
 /// <summary>The outcome of training: steps reached, time, and what was written.</summary>
 /// <param name="Stopped">stopped early by the cancellation token (a checkpoint was written).</param>
-public sealed record TrainResult(long Steps, double Seconds, bool Stopped, string? RunDir, string? Checkpoint, string? Report, double DataWaitFraction);
+public sealed record TrainResult(long Steps, double Seconds, bool Stopped, string? RunDir, string? Checkpoint, string? Report,
+                                 double DataWaitFraction);

@@ -26,7 +26,7 @@ type Args =
 let run (args: ParseResults<Args>) =
     use model = GanModel.LoadRun(args.GetResult Run, Option.toNullable (args.TryGetResult Step))
     let path =
-        model.SaveSamples(Option.toObj (args.TryGetResult Out), defaultArg (args.TryGetResult N) 64, Option.toNullable (args.TryGetResult Class),
-                          defaultArg (args.TryGetResult Seed) 0)
+        model.SaveSamples(Option.toObj (args.TryGetResult Out), defaultArg (args.TryGetResult N) 64,
+                          Option.toNullable (args.TryGetResult Class), defaultArg (args.TryGetResult Seed) 0)
     printfn "%s" path
     ExitCodes.Ok

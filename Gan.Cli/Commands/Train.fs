@@ -33,7 +33,9 @@ type Args =
             | Device _ -> "cpu (default) or cuda."
             | Set _ -> "override a param, e.g. --set lr=1e-4 (repeatable)."
             | Resume _ -> "continue a run from its last checkpoint (the run folder, or --out)."
-            | Log_Every _ -> "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); larger N saves host syncs on small models."
+            | Log_Every _ ->
+                "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
+                + "larger N saves host syncs on small models."
 
 let run (args: ParseResults<Args>) =
     let specPath = args.GetResult Spec
@@ -60,7 +62,8 @@ let run (args: ParseResults<Args>) =
             bar.Finish()
             Console.CancelKeyPress.RemoveHandler handler
     if result.Stopped then
-        eprintfn "stopped at step %d; checkpoint %s. Resume with: gan train %s --out %s --resume" result.Steps result.Checkpoint specPath result.RunDir
+        eprintfn "stopped at step %d; checkpoint %s. Resume with: gan train %s --out %s --resume"
+            result.Steps result.Checkpoint specPath result.RunDir
     else
         eprintfn "done: %d steps in %.1f s (%.1f%% of step time waiting for data); run folder %s"
             result.Steps result.Seconds (100.0 * result.DataWaitFraction) result.RunDir

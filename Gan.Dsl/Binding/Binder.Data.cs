@@ -14,7 +14,9 @@ internal sealed partial class Binder
         (double, double)? Scale()
         {
             var r = Sources.Range(a.Get("scale"));
-            if (r is null) d.ReportWrongType(source, a.SpanOf("scale"), $"{name}: 'scale'", "[low, high] with low < high, e.g. [-1, 1]", a.Get("scale")!.Show());
+            if (r is null)
+                d.ReportWrongType(source, a.SpanOf("scale"), $"{name}: 'scale'", "[low, high] with low < high, e.g. [-1, 1]",
+                                  a.Get("scale")!.Show());
             return r;
         }
         switch (name)
@@ -22,12 +24,28 @@ internal sealed partial class Binder
             case "mnist":
             {
                 var split = a.Str("split");
-                if (split is not ("train" or "test")) { d.ReportBadChoice(source, a.SpanOf("split"), "mnist: 'split'", ["train", "test"], split); return null; }
+                if (split is not ("train" or "test"))
+                {
+                    d.ReportBadChoice(source, a.SpanOf("split"), "mnist: 'split'", ["train", "test"], split);
+                    return null;
+                }
                 var resize = a.Str("resize");
-                if (resize is not ("pad" or "resize")) { d.ReportBadChoice(source, a.SpanOf("resize"), "mnist: 'resize'", ["pad", "resize"], resize); return null; }
+                if (resize is not ("pad" or "resize"))
+                {
+                    d.ReportBadChoice(source, a.SpanOf("resize"), "mnist: 'resize'", ["pad", "resize"], resize);
+                    return null;
+                }
                 int size = a.Int("size");
-                if (size < 28 && resize == "pad") { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}"); return null; }
-                if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}"); return null; }
+                if (size < 28 && resize == "pad")
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}");
+                    return null;
+                }
+                if (size <= 0)
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}");
+                    return null;
+                }
                 return Scale() is var (lo, hi) ? new MnistDataIr(split, lo, hi, size, resize) : null;
             }
             case "gaussian2d":
@@ -35,13 +53,22 @@ internal sealed partial class Binder
                 var mean = Sources.Numbers(a.Get("mean"), 2);
                 var t = a.Get("transform") as ListValue;
                 var rows = t?.Items.Select(r => Sources.Numbers(r, 2)).ToList();
-                if (mean is null) { d.ReportWrongType(source, a.SpanOf("mean"), "gaussian2d: 'mean'", "two numbers [b1, b2]", a.Get("mean")!.Show()); return null; }
-                if (rows is null || rows.Count != 2 || rows.Any(r => r is null))
+                if (mean is null)
                 {
-                    d.ReportWrongType(source, a.SpanOf("transform"), "gaussian2d: 'transform'", "a 2×2 matrix [[a, b], [c, d]]", a.Get("transform")!.Show());
+                    d.ReportWrongType(source, a.SpanOf("mean"), "gaussian2d: 'mean'", "two numbers [b1, b2]", a.Get("mean")!.Show());
                     return null;
                 }
-                if (a.Int("count") <= 0) { d.ReportOutOfRange(source, a.SpanOf("count"), "gaussian2d: 'count'", "must be positive"); return null; }
+                if (rows is null || rows.Count != 2 || rows.Any(r => r is null))
+                {
+                    d.ReportWrongType(source, a.SpanOf("transform"), "gaussian2d: 'transform'", "a 2×2 matrix [[a, b], [c, d]]",
+                                      a.Get("transform")!.Show());
+                    return null;
+                }
+                if (a.Int("count") <= 0)
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("count"), "gaussian2d: 'count'", "must be positive");
+                    return null;
+                }
                 return new Gaussian2dDataIr(mean.Value, [.. rows.Select(r => r!.Value)], a.Int("count"));
             }
             default:    // images, emoji
@@ -49,7 +76,11 @@ internal sealed partial class Binder
                 int size = a.Int("size");
                 int channels = name == "emoji" ? 3 : a.Int("channels");
                 if (size <= 0) { d.ReportOutOfRange(source, a.SpanOf("size"), $"{name}: 'size'", "must be positive"); return null; }
-                if (channels is not (1 or 3)) { d.ReportOutOfRange(source, a.SpanOf("channels"), "images: 'channels'", $"must be 1 or 3, got {channels}"); return null; }
+                if (channels is not (1 or 3))
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("channels"), "images: 'channels'", $"must be 1 or 3, got {channels}");
+                    return null;
+                }
                 if (Scale() is not var (lo, hi)) return null;
                 return name == "emoji" ? new EmojiDataIr(size, lo, hi) : new ImageFolderDataIr(a.Str("path"), size, channels, lo, hi);
             }
@@ -65,21 +96,39 @@ internal sealed partial class Binder
         switch (c.Name.Text)
         {
             case "normal":
-                if (a.Int("dim") <= 0 || a.Num("std") <= 0) { d.ReportOutOfRange(source, c.Span, "normal:", "needs dim > 0 and std > 0"); return null; }
+                if (a.Int("dim") <= 0 || a.Num("std") <= 0)
+                {
+                    d.ReportOutOfRange(source, c.Span, "normal:", "needs dim > 0 and std > 0");
+                    return null;
+                }
                 return new LatentIr(name, LatentKind.Normal, a.Int("dim"), a.Num("mean"), a.Num("std"), 0, false);
             case "uniform":
-                if (a.Int("dim") <= 0 || a.Num("low") >= a.Num("high")) { d.ReportOutOfRange(source, c.Span, "uniform:", "needs dim > 0 and low < high"); return null; }
+                if (a.Int("dim") <= 0 || a.Num("low") >= a.Num("high"))
+                {
+                    d.ReportOutOfRange(source, c.Span, "uniform:", "needs dim > 0 and low < high");
+                    return null;
+                }
                 return new LatentIr(name, LatentKind.Uniform, a.Int("dim"), a.Num("low"), a.Num("high"), 0, false);
             default:
             {
                 int k = a.Int("classes");
-                if (k < 2) { d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}"); return null; }
+                if (k < 2)
+                {
+                    d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}");
+                    return null;
+                }
                 var from = a.Str("from");
-                if (from is not ("labels" or "sampled")) { d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from); return null; }
+                if (from is not ("labels" or "sampled"))
+                {
+                    d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from);
+                    return null;
+                }
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
                     d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):",
-                                       data.Classes == 0 ? "this dataset has no labels; use from: sampled" : $"the dataset has {data.Classes} classes, not {k}");
+                                       data.Classes == 0
+                                           ? "this dataset has no labels; use from: sampled"
+                                           : $"the dataset has {data.Classes} classes, not {k}");
                     return null;
                 }
                 var kind = c.Name.Text == "onehot" ? LatentKind.OneHot : LatentKind.Label;

@@ -9,10 +9,15 @@ namespace Gan.Dsl.Binding;
 /// <summary>The binder's optimisers, schedule and sample block.</summary>
 internal sealed partial class Binder
 {
-    OptimizerIr? BindOptimizer(OptimizerSyntax o, IReadOnlySet<string> networks, IReadOnlySet<string> lossNames, IReadOnlySet<string> boundLosses)
+    OptimizerIr? BindOptimizer(OptimizerSyntax o, IReadOnlySet<string> networks, IReadOnlySet<string> lossNames,
+                               IReadOnlySet<string> boundLosses)
     {
         var c = o.Kind;
-        if (!Sources.Optimizers.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, "optimiser", c.Name.Text, Sources.Optimizers.Keys); return null; }
+        if (!Sources.Optimizers.TryGetValue(c.Name.Text, out var sig))
+        {
+            d.ReportUnknownName(source, c.Name.Span, "optimiser", c.Name.Text, Sources.Optimizers.Keys);
+            return null;
+        }
         var args = Args(c);
         if (args is null) return null;
         if (!lossNames.Contains(o.Loss.Text)) { d.ReportUnknownName(source, o.Loss.Span, "loss", o.Loss.Text, lossNames); return null; }
@@ -29,11 +34,19 @@ internal sealed partial class Binder
             nets.Add(s.Name);
             args.RemoveAt(0);
         }
-        if (nets.Count == 0) { d.ReportArity(source, c.Span, c.Name.Text, "name the network(s) it updates first, e.g. adam(G, lr: 2e-4)"); return null; }
+        if (nets.Count == 0)
+        {
+            d.ReportArity(source, c.Span, c.Name.Text, "name the network(s) it updates first, e.g. adam(G, lr: 2e-4)");
+            return null;
+        }
         var a = sig.Bind(source, d, c.Span, args);
         if (a is null) return null;
         if (!boundLosses.Contains(o.Loss.Text)) return null;     // the loss had errors: already reported
-        if (a.Num("lr") <= 0) { d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}"); return null; }
+        if (a.Num("lr") <= 0)
+        {
+            d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}");
+            return null;
+        }
         switch (c.Name.Text)
         {
             case "adam":
@@ -44,14 +57,15 @@ internal sealed partial class Binder
                     d.ReportWrongType(source, a.SpanOf("betas"), "adam: 'betas'", "[β1, β2] with each in [0, 1)", a.Get("betas")!.Show());
                     return null;
                 }
-                return new OptimizerIr(o.Name.Text, OptimizerKind.Adam, [.. nets], o.Loss.Text, a.Num("lr"), betas.Value[0], betas.Value[1], a.Num("eps"),
-                                       a.Num("weight_decay"), 0, 0);
+                return new OptimizerIr(o.Name.Text, OptimizerKind.Adam, [.. nets], o.Loss.Text, a.Num("lr"), betas.Value[0], betas.Value[1],
+                                       a.Num("eps"), a.Num("weight_decay"), 0, 0);
             }
             case "rmsprop":
-                return new OptimizerIr(o.Name.Text, OptimizerKind.RmsProp, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, a.Num("eps"), a.Num("weight_decay"),
-                                       a.Num("momentum"), a.Num("alpha"));
+                return new OptimizerIr(o.Name.Text, OptimizerKind.RmsProp, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, a.Num("eps"),
+                                       a.Num("weight_decay"), a.Num("momentum"), a.Num("alpha"));
             default:
-                return new OptimizerIr(o.Name.Text, OptimizerKind.Sgd, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, 0, a.Num("weight_decay"), a.Num("momentum"), 0);
+                return new OptimizerIr(o.Name.Text, OptimizerKind.Sgd, [.. nets], o.Loss.Text, a.Num("lr"), 0, 0, 0, a.Num("weight_decay"),
+                                       a.Num("momentum"), 0);
         }
     }
 
@@ -71,7 +85,11 @@ internal sealed partial class Binder
 
     Value? OrderValue(ExpressionSyntax e)
     {
-        if (e is not ListSyntax l) { d.ReportWrongType(source, e.Span, "schedule: 'order'", "a list of optimisers, e.g. [opt_d * 5, opt_g]", source[e.Span]); return null; }
+        if (e is not ListSyntax l)
+        {
+            d.ReportWrongType(source, e.Span, "schedule: 'order'", "a list of optimisers, e.g. [opt_d * 5, opt_g]", source[e.Span]);
+            return null;
+        }
         var items = new List<Value>();
         foreach (var item in l.Items)
         {
@@ -81,7 +99,8 @@ internal sealed partial class Binder
                 items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
             else
             {
-                d.ReportWrongType(source, item.Span, "schedule: an 'order' entry", "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]);
+                d.ReportWrongType(source, item.Span, "schedule: an 'order' entry",
+                                  "an optimiser name, or name * count with a whole count ≥ 1", source[item.Span]);
                 return null;
             }
         }
@@ -103,9 +122,18 @@ internal sealed partial class Binder
         int batch = a.Int("batch");
         if (batch <= 0) { d.ReportSchedule(source, a.SpanOf("batch"), $"batch must be positive, got {batch}"); return null; }
         bool hasEpochs = a.Has("epochs"), hasSteps = a.Has("steps");
-        if (hasEpochs == hasSteps) { d.ReportSchedule(source, s.Keyword.Span, hasEpochs ? "give epochs or steps, not both" : "say how long to train: epochs: N or steps: N"); return null; }
+        if (hasEpochs == hasSteps)
+        {
+            d.ReportSchedule(source, s.Keyword.Span,
+                             hasEpochs ? "give epochs or steps, not both" : "say how long to train: epochs: N or steps: N");
+            return null;
+        }
         int epochs = hasEpochs ? a.Int("epochs") : 0, steps = hasSteps ? a.Int("steps") : 0;
-        if (epochs < 0 || steps < 0 || epochs + steps == 0) { d.ReportSchedule(source, a.SpanOf(hasEpochs ? "epochs" : "steps"), "must be positive"); return null; }
+        if (epochs < 0 || steps < 0 || epochs + steps == 0)
+        {
+            d.ReportSchedule(source, a.SpanOf(hasEpochs ? "epochs" : "steps"), "must be positive");
+            return null;
+        }
         var order = new List<StepIr>();
         foreach (var entry in ((ListValue)a.Get("order")!).Items.Cast<CallValue>())
         {
@@ -116,7 +144,11 @@ internal sealed partial class Binder
             }
             order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
         }
-        if (order.Count == 0) { d.ReportSchedule(source, a.SpanOf("order"), "order is empty, so no optimiser would ever step; list them, e.g. [opt_d, opt_g]"); return null; }
+        if (order.Count == 0)
+        {
+            d.ReportSchedule(source, a.SpanOf("order"), "order is empty, so no optimiser would ever step; list them, e.g. [opt_d, opt_g]");
+            return null;
+        }
         foreach (var o in optimizers.Where(o => order.All(st => st.Optimizer != o.Name)))
             d.ReportNeverStepped(source, a.SpanOf("order"), o.Name);
         var clips = new List<ClipIr>();
@@ -129,15 +161,28 @@ internal sealed partial class Binder
                 return null;
             }
             if (cl.Items is [SymbolValue net, NumberValue { Number: > 0 } c]) clips.Add(new ClipIr(net.Name, c.Number));
-            else { d.ReportWrongType(source, cl.Span, "schedule: 'clip'", "[network, value] with value > 0, e.g. [D, 0.01]", cl.Show()); return null; }
+            else
+            {
+                d.ReportWrongType(source, cl.Span, "schedule: 'clip'", "[network, value] with value > 0, e.g. [D, 0.01]", cl.Show());
+                return null;
+            }
         }
         foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
             if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
         var bnStats = a.Str("bn_stats");
-        if (bnStats is not ("all" or "own")) { d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats); return null; }
+        if (bnStats is not ("all" or "own"))
+        {
+            d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats);
+            return null;
+        }
         var fakes = a.Str("fakes");
-        if (fakes is not ("per_step" or "per_iteration")) { d.ReportBadChoice(source, a.SpanOf("fakes"), "schedule: 'fakes'", ["per_step", "per_iteration"], fakes); return null; }
-        var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"), a.Int("seed"), a.Bool("drop_last"),
+        if (fakes is not ("per_step" or "per_iteration"))
+        {
+            d.ReportBadChoice(source, a.SpanOf("fakes"), "schedule: 'fakes'", ["per_step", "per_iteration"], fakes);
+            return null;
+        }
+        var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"),
+                                a.Int("seed"), a.Bool("drop_last"),
                                 OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
         return new BoundSchedule(s, ir, quirks);
     }
@@ -152,7 +197,11 @@ internal sealed partial class Binder
         var a = Settings(s);
         if (a is null) return null;
         var bn = a.Str("bn");
-        if (bn is not ("running" or "batch")) { d.ReportBadChoice(source, a.SpanOf("bn"), "sample: 'bn'", ["running", "batch"], bn); return null; }
+        if (bn is not ("running" or "batch"))
+        {
+            d.ReportBadChoice(source, a.SpanOf("bn"), "sample: 'bn'", ["running", "batch"], bn);
+            return null;
+        }
         var gen = a.Str("generator");
         if (!networks.Contains(gen))
         {
@@ -172,7 +221,9 @@ internal sealed partial class Binder
             var extra = new[] { "class", "sweep", "index", "cols" }.FirstOrDefault(a.Given);
             if (extra is not null)
             {
-                d.ReportSampling(source, a.SpanOf(extra), $"'{extra}' belongs to per-class sampling, but grid: {g.Show()} asks for a plain grid; give one or the other");
+                d.ReportSampling(source, a.SpanOf(extra),
+                                 $"'{extra}' belongs to per-class sampling, but grid: {g.Show()} asks for a plain grid; "
+                                 + "give one or the other");
                 return null;
             }
             if (g.Items is [NumberValue { IsInteger: true, Number: > 0 } r, NumberValue { IsInteger: true, Number: > 0 } c])
@@ -180,20 +231,30 @@ internal sealed partial class Binder
             d.ReportWrongType(source, g.Span, "sample: 'grid'", "[rows, cols]", g.Show());
             return null;
         }
-        if (!a.Has("class")) { d.ReportSampling(source, s.Keyword.Span, "give grid: [rows, cols], or class: <label latent> for one row per class"); return null; }
+        if (!a.Has("class"))
+        {
+            d.ReportSampling(source, s.Keyword.Span, "give grid: [rows, cols], or class: <label latent> for one row per class");
+            return null;
+        }
         var cls = a.Str("class");
         if (!latents.TryGetValue(cls, out var cl) || cl.Kind is not (LatentKind.OneHot or LatentKind.Label))
         {
             d.ReportSampling(source, a.SpanOf("class"), $"'{cls}' is not a one-hot or label latent part");
             return null;
         }
-        if (a.Given("index") && !a.Has("sweep")) { d.ReportSampling(source, a.SpanOf("index"), "'index' chooses the swept code dimension; add sweep: <continuous latent>"); return null; }
+        if (a.Given("index") && !a.Has("sweep"))
+        {
+            d.ReportSampling(source, a.SpanOf("index"), "'index' chooses the swept code dimension; add sweep: <continuous latent>");
+            return null;
+        }
         if (a.Has("sweep"))
         {
             var code = a.Str("sweep");
-            if (!latents.TryGetValue(code, out var cd) || cd.Kind is not (LatentKind.Normal or LatentKind.Uniform) || a.Int("index") >= cd.Dim || a.Int("index") < 0)
+            if (!latents.TryGetValue(code, out var cd) || cd.Kind is not (LatentKind.Normal or LatentKind.Uniform)
+                || a.Int("index") >= cd.Dim || a.Int("index") < 0)
             {
-                d.ReportSampling(source, a.SpanOf("sweep"), $"'{code}' with index {a.Int("index")} is not a continuous latent code dimension");
+                d.ReportSampling(source, a.SpanOf("sweep"),
+                                 $"'{code}' with index {a.Int("index")} is not a continuous latent code dimension");
                 return null;
             }
             return new SamplingIr(SamplingMode.CodeSweep, cl.Classes, cols, gen, cls, code, a.Int("index"));

@@ -39,7 +39,9 @@ internal sealed partial class Binder
     void NotA(string kind, string noun, string name, TextSpan span, string what, IEnumerable<string> candidates)
     {
         if (!defined.TryGetValue(name, out var def)) d.ReportUnknownName(source, span, noun, name, candidates);
-        else if (def.Kind != kind && !declared.Contains((kind, name))) d.ReportWrongType(source, span, what, $"a{(noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "n" : "")} {noun}", $"the {def.Kind} '{name}'");
+        else if (def.Kind != kind && !declared.Contains((kind, name)))
+            d.ReportWrongType(source, span, what, $"a{(noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "n" : "")} {noun}",
+                              $"the {def.Kind} '{name}'");
     }
 
     bool Define(string kind, Token name, SourceText? where = null)
@@ -55,8 +57,8 @@ internal sealed partial class Binder
         return true;
     }
 
-    public BoundSpec Bind(IReadOnlyDictionary<string, string> overrides, IReadOnlyList<BlockSyntax> usedBlocks, IReadOnlyList<ParamSyntax> usedParams,
-                          ImmutableArray<UsedFileIr> usedFiles)
+    public BoundSpec Bind(IReadOnlyDictionary<string, string> overrides, IReadOnlyList<BlockSyntax> usedBlocks,
+                          IReadOnlyList<ParamSyntax> usedParams, ImmutableArray<UsedFileIr> usedFiles)
     {
         var items = spec.Items;
         var header = items.OfType<HeaderSyntax>().FirstOrDefault();
@@ -107,13 +109,17 @@ internal sealed partial class Binder
 
         var optimizers = new List<BoundOptimizer>();
         foreach (var o in items.OfType<OptimizerSyntax>())
-            if (Define("optimizer", o.Name) && BindOptimizer(o, symbols.Networks, symbols.Losses, boundLosses) is { } oi) optimizers.Add(new BoundOptimizer(o, oi));
-        if (!items.OfType<OptimizerSyntax>().Any()) d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
+            if (Define("optimizer", o.Name) && BindOptimizer(o, symbols.Networks, symbols.Losses, boundLosses) is { } oi)
+                optimizers.Add(new BoundOptimizer(o, oi));
+        if (!items.OfType<OptimizerSyntax>().Any())
+            d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
 
-        var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers, symbols.Networks);
+        var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers,
+                                    symbols.Networks);
         var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), symbols.Networks,
                                     latents.ToDictionary(l => l.Name, l => l.Ir));
-        return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling, usedFiles);
+        return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling,
+                             usedFiles);
     }
 
     /// <summary>Items that may appear once: every repeat after the first is a duplicate.</summary>
@@ -135,7 +141,9 @@ internal sealed partial class Binder
             {
                 if (!ParameterTypes.Contains(t.Name.Text)) d.ReportUnknownName(where, t.Span, "type", t.Name.Text, ParameterTypes);
             }
-            else d.ReportWrongType(where, p.Type.Span, $"the type of block parameter '{p.Name.Text}'", "int, float, bool or string", where[p.Type.Span]);
+            else
+                d.ReportWrongType(where, p.Type.Span, $"the type of block parameter '{p.Name.Text}'", "int, float, bool or string",
+                                  where[p.Type.Span]);
         }
     }
 
@@ -160,7 +168,11 @@ internal sealed partial class Binder
         }
         string actual = v.TypeName;
         string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
-        if (type == "") { d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName); return null; }
+        if (type == "")
+        {
+            d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName);
+            return null;
+        }
         if (!(type == actual || (type == "float" && actual == "int")))
         {
             d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", type, $"{actual} {v.Show()}");
@@ -170,8 +182,10 @@ internal sealed partial class Binder
         {
             Value? o = type switch
             {
-                "int" => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? new NumberValue(i, p.Value.Span) : null,
-                "float" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? new NumberValue(f, p.Value.Span) : null,
+                "int" => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                    ? new NumberValue(i, p.Value.Span) : null,
+                "float" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f)
+                    ? new NumberValue(f, p.Value.Span) : null,
                 "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
                 _ => new StringValue(text, p.Value.Span),
             };
@@ -196,7 +210,11 @@ internal sealed partial class Binder
     /// <summary>Evaluates and binds a call against one of <paramref name="signatures"/> (GAN0201 for an unknown name).</summary>
     BoundArgs? BindCall(CallSyntax c, IReadOnlyDictionary<string, Signature> signatures, string kind)
     {
-        if (!signatures.TryGetValue(c.Name.Text, out var sig)) { d.ReportUnknownName(source, c.Name.Span, kind, c.Name.Text, signatures.Keys); return null; }
+        if (!signatures.TryGetValue(c.Name.Text, out var sig))
+        {
+            d.ReportUnknownName(source, c.Name.Span, kind, c.Name.Text, signatures.Keys);
+            return null;
+        }
         var args = Args(c);
         return args is null ? null : sig.Bind(source, d, c.Span, args);
     }

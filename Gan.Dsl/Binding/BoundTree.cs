@@ -41,8 +41,8 @@ internal sealed record BoundLatent(LatentSyntax Syntax, LatentIr Ir)
 /// A network: its inputs (empty when one failed to bind, and then no body) and its body, in order. <see cref="Failed"/>
 /// when binding it reported an error: its uses are then not checked (no cascade).
 /// </summary>
-internal sealed record BoundNetwork(NetworkSyntax Syntax, SourceText Source, ImmutableArray<BoundInput> Inputs, ImmutableArray<BoundStatement> Body,
-                                   bool Failed)
+internal sealed record BoundNetwork(NetworkSyntax Syntax, SourceText Source, ImmutableArray<BoundInput> Inputs,
+                                   ImmutableArray<BoundStatement> Body, bool Failed)
 {
     public string Name => Syntax.Name.Text;
 }
@@ -155,7 +155,8 @@ internal sealed record BoundDetach(CallSyntax Call, BoundExpr Operand) : BoundEx
 { public override IEnumerable<BoundExpr> Children => [Operand]; }
 
 /// <summary>A loss primitive applied; not <see cref="Complete"/> when an argument did not bind (Args are those before it).</summary>
-internal sealed record BoundPrimitive(CallSyntax Call, LossPrimitive Primitive, ImmutableArray<BoundExpr> Args, bool Complete = true) : BoundExpr(Call)
+internal sealed record BoundPrimitive(CallSyntax Call, LossPrimitive Primitive, ImmutableArray<BoundExpr> Args, bool Complete = true)
+    : BoundExpr(Call)
 {
     public override IEnumerable<BoundExpr> Children => Args;
     public override bool HasErrors => !Complete || base.HasErrors;
@@ -166,8 +167,8 @@ internal sealed record BoundPrimitive(CallSyntax Call, LossPrimitive Primitive, 
 /// (<see cref="IsR1"/>, no <see cref="Fake"/>); <see cref="OutputName"/> is the <c>output:</c> argument, when given. Not
 /// <see cref="Complete"/> when an argument did not bind (a tensor stops there; a number after them).
 /// </summary>
-internal sealed record BoundPenalty(CallSyntax Call, string Network, bool IsR1, ExpressionSyntax? OutputName, BoundExpr Real, BoundExpr? Fake,
-                                    double Target, double Weight, double Gamma, bool Complete = true) : BoundExpr(Call)
+internal sealed record BoundPenalty(CallSyntax Call, string Network, bool IsR1, ExpressionSyntax? OutputName, BoundExpr Real,
+                                    BoundExpr? Fake, double Target, double Weight, double Gamma, bool Complete = true) : BoundExpr(Call)
 {
     public override IEnumerable<BoundExpr> Children => Fake is null ? [Real] : [Real, Fake];
     public override bool HasErrors => !Complete || base.HasErrors;

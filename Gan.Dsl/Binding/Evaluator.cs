@@ -42,7 +42,12 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 var operand = Evaluate(u.Operand, scope);
                 if (operand is null) return null;
                 if (operand is SymbolValue us) { UnknownNumber(us, scope); return null; }
-                if (operand is not NumberValue num) { diagnostics.ReportWrongType(source, u.Operand.Span, $"the operand of '{u.Operator.Text}'", "a number", operand.TypeName); return null; }
+                if (operand is not NumberValue num)
+                {
+                    diagnostics.ReportWrongType(source, u.Operand.Span, $"the operand of '{u.Operator.Text}'", "a number",
+                                                operand.TypeName);
+                    return null;
+                }
                 return new NumberValue(u.Operator.Kind == TokenKind.Minus ? -num.Number : num.Number, u.Span);
             }
             case BinarySyntax b:
@@ -52,9 +57,21 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 if (l is null || r is null) return null;
                 if (l is SymbolValue ls) { UnknownNumber(ls, scope); return null; }
                 if (r is SymbolValue rs) { UnknownNumber(rs, scope); return null; }
-                if (l is not NumberValue ln) { diagnostics.ReportWrongType(source, b.Left.Span, $"the left side of '{b.Operator.Text}'", "a number", l.TypeName); return null; }
-                if (r is not NumberValue rn) { diagnostics.ReportWrongType(source, b.Right.Span, $"the right side of '{b.Operator.Text}'", "a number", r.TypeName); return null; }
-                if (b.Operator.Kind == TokenKind.Slash && rn.Number == 0) { diagnostics.ReportOutOfRange(source, b.Right.Span, "a divisor", "is zero"); return null; }
+                if (l is not NumberValue ln)
+                {
+                    diagnostics.ReportWrongType(source, b.Left.Span, $"the left side of '{b.Operator.Text}'", "a number", l.TypeName);
+                    return null;
+                }
+                if (r is not NumberValue rn)
+                {
+                    diagnostics.ReportWrongType(source, b.Right.Span, $"the right side of '{b.Operator.Text}'", "a number", r.TypeName);
+                    return null;
+                }
+                if (b.Operator.Kind == TokenKind.Slash && rn.Number == 0)
+                {
+                    diagnostics.ReportOutOfRange(source, b.Right.Span, "a divisor", "is zero");
+                    return null;
+                }
                 double result = b.Operator.Kind switch
                 {
                     TokenKind.Plus => ln.Number + rn.Number,
@@ -70,8 +87,18 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 {
                     var a = Evaluate(c.Arguments[0].Value, scope);
                     if (a is null) return null;
-                    if (a is not NumberValue an) { diagnostics.ReportWrongType(source, c.Arguments[0].Value.Span, $"the argument of {c.Name.Text}", "a number", a.TypeName); return null; }
-                    return new NumberValue(c.Name.Text switch { "sqrt" => Math.Sqrt(an.Number), "log" => Math.Log(an.Number), _ => Math.Exp(an.Number) }, c.Span);
+                    if (a is not NumberValue an)
+                    {
+                        diagnostics.ReportWrongType(source, c.Arguments[0].Value.Span, $"the argument of {c.Name.Text}", "a number",
+                                                    a.TypeName);
+                        return null;
+                    }
+                    return new NumberValue(c.Name.Text switch
+                    {
+                        "sqrt" => Math.Sqrt(an.Number),
+                        "log" => Math.Log(an.Number),
+                        _ => Math.Exp(an.Number)
+                    }, c.Span);
                 }
                 var args = new List<(string?, Value)>();
                 foreach (var arg in c.Arguments)
@@ -100,14 +127,19 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
     void UnknownNumber(SymbolValue s, IReadOnlyDictionary<string, Value> scope)
     {
         if (s.Name is "fan_in")
-            diagnostics.ReportWrongType(source, s.Span, "fan_in", "used as sqrt(k / fan_in) with a number k, inside an initialiser such as normal(std: sqrt(2 / fan_in))", "another expression");
+            diagnostics.ReportWrongType(source, s.Span, "fan_in",
+                                        "used as sqrt(k / fan_in) with a number k, "
+                                        + "inside an initialiser such as normal(std: sqrt(2 / fan_in))",
+                                        "another expression");
         else
             diagnostics.ReportUnknownName(source, s.Span, "param", s.Name, scope.Where(kv => kv.Value is NumberValue).Select(kv => kv.Key));
     }
 
     /// <summary>Recognises <c>sqrt(k / fan_in)</c> and returns k.</summary>
     static double? FanInGain(CallSyntax f) =>
-        f.Arguments is [{ Keyword: null, Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: var left, Right: NameSyntax { Name.Text: "fan_in" } } }]
+        f.Arguments is [{ Keyword: null,
+                          Value: BinarySyntax { Operator.Kind: TokenKind.Slash, Left: var left,
+                                                Right: NameSyntax { Name.Text: "fan_in" } } }]
             ? left switch
             {
                 NumberSyntax k => k.Value,

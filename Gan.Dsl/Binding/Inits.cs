@@ -42,15 +42,31 @@ internal static class Inits
                 {
                     // normal(0.02) is the std; normal(0, 0.02) is N(mean, std), as written in papers.
                     var key = k ?? (c.Args.Count == 1 ? "std" : position++ == 0 ? "mean" : "std");
-                    if (key is not ("mean" or "std")) { diagnostics.ReportUnknownKeyword(source, a.Span, "normal", key ?? "(positional)", ["mean", "std"]); return null; }
+                    if (key is not ("mean" or "std"))
+                    {
+                        diagnostics.ReportUnknownKeyword(source, a.Span, "normal", key ?? "(positional)", ["mean", "std"]);
+                        return null;
+                    }
                     if (key == "std" && a is CallValue { Name: "sqrt_fan_in" } f)
                     {
                         gain = ((NumberValue)f.Args[0].Value).Number;
-                        if (gain <= 0) { diagnostics.ReportOutOfRange(source, f.Span, "normal: 'std'", $"sqrt({gain} / fan_in) needs a positive gain"); return null; }
+                        if (gain <= 0)
+                        {
+                            diagnostics.ReportOutOfRange(source, f.Span, "normal: 'std'", $"sqrt({gain} / fan_in) needs a positive gain");
+                            return null;
+                        }
                         continue;
                     }
-                    if (a is not NumberValue n) { diagnostics.ReportWrongType(source, a.Span, $"normal: '{key}'", "a number or sqrt(k / fan_in)", a.TypeName); return null; }
-                    if (key == "std" && n.Number < 0) { diagnostics.ReportOutOfRange(source, a.Span, "normal: 'std'", $"must not be negative, got {n.Show()}"); return null; }
+                    if (a is not NumberValue n)
+                    {
+                        diagnostics.ReportWrongType(source, a.Span, $"normal: '{key}'", "a number or sqrt(k / fan_in)", a.TypeName);
+                        return null;
+                    }
+                    if (key == "std" && n.Number < 0)
+                    {
+                        diagnostics.ReportOutOfRange(source, a.Span, "normal: 'std'", $"must not be negative, got {n.Show()}");
+                        return null;
+                    }
                     if (key == "mean") mean = n.Number; else std = n.Number;
                 }
                 return gain is double g ? new InitIr(InitKind.NormalFanIn, Mean: mean, Gain: g) : new InitIr(InitKind.Normal, mean, std);
@@ -59,7 +75,8 @@ internal static class Inits
                 diagnostics.ReportUnknownName(source, c.Span, "initialiser", c.Name, Names);
                 return null;
             default:
-                diagnostics.ReportWrongType(source, v.Span, "an initialiser", "a name such as xavier_uniform or normal(std: 0.02)", v.TypeName);
+                diagnostics.ReportWrongType(source, v.Span, "an initialiser", "a name such as xavier_uniform or normal(std: 0.02)",
+                                            v.TypeName);
                 return null;
         }
     }

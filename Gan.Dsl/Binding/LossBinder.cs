@@ -16,12 +16,15 @@ namespace Gan.Dsl.Binding;
 internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, LossBinder.Symbols symbols)
 {
     /// <summary>What names in losses may mean. <see cref="Failed"/>: defined names whose definition had errors (quiet).</summary>
-    internal sealed record Symbols(IReadOnlySet<string> Networks, IReadOnlyDictionary<string, LatentIr> Latents, IReadOnlyDictionary<string, Value> Params,
-                                 IReadOnlySet<string> Losses, DataIr? Data, IReadOnlySet<string> Failed);
+    internal sealed record Symbols(IReadOnlySet<string> Networks, IReadOnlyDictionary<string, LatentIr> Latents,
+                                 IReadOnlyDictionary<string, Value> Params, IReadOnlySet<string> Losses, DataIr? Data,
+                                 IReadOnlySet<string> Failed);
 
     public BoundExpr BindLoss(ExpressionSyntax e) => Bind(e);
 
-    /// <summary>The bound expression; a part that does not bind is a <see cref="BoundError"/> (reported, or quiet for a failed name).</summary>
+    /// <summary>
+    /// The bound expression; a part that does not bind is a <see cref="BoundError"/> (reported, or quiet for a failed name).
+    /// </summary>
     BoundExpr Bind(ExpressionSyntax e) => BindOrNull(e) ?? new BoundError(e, []);
 
     BoundExpr? BindOrNull(ExpressionSyntax e)
@@ -34,7 +37,13 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
             case UnarySyntax u: return new BoundUnary(u, Bind(u.Operand));
             case BinarySyntax b:
             {
-                var op = b.Operator.Kind switch { TokenKind.Plus => BinaryOp.Add, TokenKind.Minus => BinaryOp.Sub, TokenKind.Star => BinaryOp.Mul, _ => BinaryOp.Div };
+                var op = b.Operator.Kind switch
+                {
+                    TokenKind.Plus => BinaryOp.Add,
+                    TokenKind.Minus => BinaryOp.Sub,
+                    TokenKind.Star => BinaryOp.Mul,
+                    _ => BinaryOp.Div
+                };
                 return new BoundBinary(b, op, Bind(b.Left), Bind(b.Right));
             }
             case CallSyntax c: return BindCall(c);
@@ -88,7 +97,8 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         }
         if (m.Target is not CallSyntax c || !symbols.Networks.Contains(c.Name.Text))
         {
-            diagnostics.ReportLossKind(source, m.Span, $"'.{m.Member.Text}' selects an output of a network application, e.g. D(x).{m.Member.Text}");
+            diagnostics.ReportLossKind(source, m.Span,
+                                       $"'.{m.Member.Text}' selects an output of a network application, e.g. D(x).{m.Member.Text}");
             return null;
         }
         return BindApply(m, c, m.Member);
@@ -120,14 +130,19 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         if (symbols.Networks.Contains(name)) return BindApply(c, c, null);
         if (name == "detach")
         {
-            if (c.Arguments.Count != 1 || c.Arguments[0].Keyword is not null) { diagnostics.ReportArity(source, c.Span, "detach", "takes one value"); return null; }
+            if (c.Arguments.Count != 1 || c.Arguments[0].Keyword is not null)
+            {
+                diagnostics.ReportArity(source, c.Span, "detach", "takes one value");
+                return null;
+            }
             return new BoundDetach(c, Bind(c.Arguments[0].Value));
         }
         if (name is "gradient_penalty" or "r1") return BindPenalty(c);
         if (symbols.Failed.Contains(name)) return null;       // a name that had errors: already reported
         if (!LossPrimitives.ByName.TryGetValue(name, out var primitive))
         {
-            diagnostics.ReportUnknownName(source, c.Name.Span, "loss function or network", name, LossPrimitives.FunctionNames.Concat(symbols.Networks));
+            diagnostics.ReportUnknownName(source, c.Name.Span, "loss function or network", name,
+                                          LossPrimitives.FunctionNames.Concat(symbols.Networks));
             return null;
         }
         if (c.Arguments.Count != primitive.Arity || c.Arguments.Any(a => a.Keyword is not null))
@@ -144,17 +159,25 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         var name = c.Name.Text;
         bool r1 = name == "r1";
         string[] keys = r1 ? ["real", "gamma", "output"] : ["real", "fake", "target", "weight", "output"];
-        if (c.Arguments is [{ Keyword: null, Value: NameSyntax failedName }, ..] && symbols.Failed.Contains(failedName.Name.Text)) return null;   // already reported
-        if (c.Arguments.Count == 0 || c.Arguments[0].Keyword is not null || c.Arguments[0].Value is not NameSyntax netName || !symbols.Networks.Contains(netName.Name.Text))
+        if (c.Arguments is [{ Keyword: null, Value: NameSyntax failedName }, ..] && symbols.Failed.Contains(failedName.Name.Text))
+            return null;   // already reported
+        if (c.Arguments.Count == 0 || c.Arguments[0].Keyword is not null || c.Arguments[0].Value is not NameSyntax netName
+            || !symbols.Networks.Contains(netName.Name.Text))
         {
-            diagnostics.ReportArity(source, c.Span, name, $"needs the critic network first, e.g. {name}(D, real: real{(r1 ? ", gamma: 10" : ", fake: detach(G(z)), weight: 10")})");
+            diagnostics.ReportArity(source, c.Span, name,
+                                    $"needs the critic network first, e.g. {name}(D, real: real"
+                                    + $"{(r1 ? ", gamma: 10" : ", fake: detach(G(z)), weight: 10")})");
             return null;
         }
         var given = new Dictionary<string, ExpressionSyntax>();
         foreach (var a in c.Arguments.Skip(1))
         {
             var key = a.Keyword?.Text;
-            if (key is null || !keys.Contains(key)) { diagnostics.ReportUnknownKeyword(source, a.Span, name, key ?? "(positional)", keys); return null; }
+            if (key is null || !keys.Contains(key))
+            {
+                diagnostics.ReportUnknownKeyword(source, a.Span, name, key ?? "(positional)", keys);
+                return null;
+            }
             if (!given.TryAdd(key, a.Value)) { diagnostics.ReportArgumentTwice(source, a.Span, name, key); return null; }
         }
         BoundExpr Tensor(string key)
@@ -182,6 +205,7 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         var fake = Tensor("fake");
         if (fake.HasErrors) return new BoundPenalty(c, net, r1, output, real, fake, 0, 0, 0, Complete: false);
         double target = Number("target", 1), weight = Number("weight", 10);
-        return new BoundPenalty(c, net, r1, output, real, fake, target, weight, 0, Complete: !double.IsNaN(target) && !double.IsNaN(weight));
+        return new BoundPenalty(c, net, r1, output, real, fake, target, weight, 0,
+                                Complete: !double.IsNaN(target) && !double.IsNaN(weight));
     }
 }

@@ -20,7 +20,9 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     readonly HashSet<string> names = [];   // inputs and `let` names so far: what `from` and concat may name
     readonly Stack<string> expanding = new();
 
-    /// <summary>The bound network; <see cref="BoundNetwork.Failed"/> when binding it reported an error (its uses then stay quiet).</summary>
+    /// <summary>
+    /// The bound network; <see cref="BoundNetwork.Failed"/> when binding it reported an error (its uses then stay quiet).
+    /// </summary>
     public BoundNetwork Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
         int errorsBefore = diagnostics.ErrorCount;
@@ -33,7 +35,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         }
         if (inputs.Count == 0)
         {
-            diagnostics.ReportArity(source, syntax.Name.Span, $"network {syntax.Name.Text}", "needs at least one input, e.g. network D(x: [1, 28, 28])");
+            diagnostics.ReportArity(source, syntax.Name.Span, $"network {syntax.Name.Text}",
+                                    "needs at least one input, e.g. network D(x: [1, 28, 28])");
             return new BoundNetwork(syntax, source, [], [], Failed: true);
         }
         var body = BindBody(syntax.Body, scope);
@@ -64,7 +67,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             case CallValue { Name: "label", Args: [(null, NumberValue { IsInteger: true, Number: > 0 } k)] }:
                 return new InputIr(p.Name.Text, [], InputKind.Label, (int)k.Number);
             default:
-                diagnostics.ReportWrongType(source, p.Type.Span, $"input '{p.Name.Text}'", "a shape such as [1, 28, 28] or label(10)", v.Show());
+                diagnostics.ReportWrongType(source, p.Type.Span, $"input '{p.Name.Text}'", "a shape such as [1, 28, 28] or label(10)",
+                                            v.Show());
                 return null;
         }
     }
@@ -92,7 +96,10 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                 {
                     InitIr? init = null;
                     if (evaluator.Evaluate(i.Init, scope) is { } iv)
-                        init = Inits.Bind(iv is CallValue { Args.Count: 0 } c0 && !i.Init.HasParens ? new SymbolValue(c0.Name, c0.Span) : iv, source, diagnostics);
+                        init = Inits.Bind(iv is CallValue { Args.Count: 0 } c0 && !i.Init.HasParens
+                                              ? new SymbolValue(c0.Name, c0.Span)
+                                              : iv,
+                                          source, diagnostics);
                     bound.Add(new BoundInit(i, source, init));
                     break;
                 }
@@ -101,7 +108,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                     var cond = evaluator.Evaluate(f.Condition, scope);
                     var taken = ImmutableArray<BoundStatement>.Empty;
                     if (cond is BoolValue b) taken = b.Bool ? BindBody(f.Then, scope) : f.Else is null ? [] : BindBody(f.Else, scope);
-                    else if (cond is not null) diagnostics.ReportWrongType(source, f.Condition.Span, "an if condition", "true or false", cond.TypeName);
+                    else if (cond is not null)
+                        diagnostics.ReportWrongType(source, f.Condition.Span, "an if condition", "true or false", cond.TypeName);
                     bound.Add(new BoundIf(f, source, taken));
                     break;
                 }
@@ -153,7 +161,11 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     BoundStatement ExpandBlock(LayerSyntax layer, BlockSyntax block, List<Argument> args, IReadOnlyDictionary<string, Value> scope)
     {
         var call = layer.Call;
-        if (expanding.Contains(block.Name.Text)) { diagnostics.ReportRecursiveBlock(source, call.Span, block.Name.Text); return new BoundInvalid(layer, source); }
+        if (expanding.Contains(block.Name.Text))
+        {
+            diagnostics.ReportRecursiveBlock(source, call.Span, block.Name.Text);
+            return new BoundInvalid(layer, source);
+        }
         var (callerSource, callerEvaluator) = (source, evaluator);
         var blockSource = block.Source ?? source;
         var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);

@@ -10,7 +10,8 @@ internal enum ArgType { Int, Float, Bool, String, Symbol, List, Any }
 internal readonly record struct Argument(string? Keyword, Value Value, TextSpan Span);
 
 /// <summary>One parameter of a callee. Positional parameters come first; the rest must be named.</summary>
-internal sealed record Param(string Name, ArgType Type, Value? Default = null, bool Positional = false, string? NamedWhy = null, bool Required = false);
+internal sealed record Param(string Name, ArgType Type, Value? Default = null, bool Positional = false, string? NamedWhy = null,
+                             bool Required = false);
 
 /// <summary>The bound arguments of one call: every parameter has a value (given or default) unless it was optional and absent.</summary>
 internal sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<string, Value> values, Dictionary<string, TextSpan> spans)
@@ -34,7 +35,9 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
     public static Value Bool(bool v) => new BoolValue(v, default);
     public static Value Sym(string v) => new SymbolValue(v, default);
 
-    /// <summary>Binds evaluated arguments; reports unknown, duplicate, missing, mistyped and must-be-named arguments. Null on error.</summary>
+    /// <summary>
+    /// Binds evaluated arguments; reports unknown, duplicate, missing, mistyped and must-be-named arguments. Null on error.
+    /// </summary>
     public BoundArgs? Bind(SourceText source, DiagnosticBag diagnostics, TextSpan callSpan,
                            IReadOnlyList<Argument> args)
     {
@@ -55,7 +58,8 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
                     if (next?.NamedWhy is not null) diagnostics.ReportMustBeNamed(source, span, Name, next.Name, next.NamedWhy);
                     else diagnostics.ReportArity(source, span, Name, positionals.Count == 0
                         ? "takes no positional arguments; name them (e.g. name: value)"
-                        : $"takes at most {positionals.Count} positional argument(s) ({string.Join(", ", positionals.Select(q => q.Name))}); name the others");
+                        : $"takes at most {positionals.Count} positional argument(s) "
+                          + $"({string.Join(", ", positionals.Select(q => q.Name))}); name the others");
                     ok = false;
                     continue;
                 }
@@ -79,7 +83,8 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
             }
             if (!TypeOk(p.Type, value))
             {
-                diagnostics.ReportWrongType(source, value.Span, $"{Name}: '{p.Name}'", Describe(p.Type), value.TypeName + (value is NumberValue or BoolValue ? $" {value.Show()}" : ""));
+                diagnostics.ReportWrongType(source, value.Span, $"{Name}: '{p.Name}'", Describe(p.Type),
+                                            value.TypeName + (value is NumberValue or BoolValue ? $" {value.Show()}" : ""));
                 ok = false;
                 continue;
             }

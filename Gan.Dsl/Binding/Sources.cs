@@ -21,19 +21,24 @@ internal static class Sources
 
     public static readonly IReadOnlyDictionary<string, Signature> Latents = new Dictionary<string, Signature>
     {
-        ["normal"] = new("normal", [new("dim", ArgType.Int, Positional: true), new("mean", ArgType.Float, Num(0)), new("std", ArgType.Float, Num(1))]),
-        ["uniform"] = new("uniform", [new("dim", ArgType.Int, Positional: true), new("low", ArgType.Float, Num(-1)), new("high", ArgType.Float, Num(1))]),
+        ["normal"] = new("normal", [new("dim", ArgType.Int, Positional: true), new("mean", ArgType.Float, Num(0)),
+                                   new("std", ArgType.Float, Num(1))]),
+        ["uniform"] = new("uniform", [new("dim", ArgType.Int, Positional: true), new("low", ArgType.Float, Num(-1)),
+                                     new("high", ArgType.Float, Num(1))]),
         ["onehot"] = new("onehot", [new("classes", ArgType.Int, Positional: true), new("from", ArgType.Symbol, Sym("sampled"))]),
         ["label"] = new("label", [new("classes", ArgType.Int, Positional: true), new("from", ArgType.Symbol, Sym("sampled"))]),
     };
 
     public static readonly IReadOnlyDictionary<string, Signature> Optimizers = new Dictionary<string, Signature>
     {
-        ["adam"] = new("adam", [new("lr", ArgType.Float, Num(1e-3)), new("betas", ArgType.List, new ListValue([Num(0.9), Num(0.999)], default)),
+        ["adam"] = new("adam", [new("lr", ArgType.Float, Num(1e-3)),
+                               new("betas", ArgType.List, new ListValue([Num(0.9), Num(0.999)], default)),
                                new("eps", ArgType.Float, Num(1e-8)), new("weight_decay", ArgType.Float, Num(0))]),
-        ["rmsprop"] = new("rmsprop", [new("lr", ArgType.Float, Num(1e-2)), new("alpha", ArgType.Float, Num(0.99)), new("eps", ArgType.Float, Num(1e-8)),
-                                     new("momentum", ArgType.Float, Num(0)), new("weight_decay", ArgType.Float, Num(0))]),
-        ["sgd"] = new("sgd", [new("lr", ArgType.Float, Required: true), new("momentum", ArgType.Float, Num(0)), new("weight_decay", ArgType.Float, Num(0))]),
+        ["rmsprop"] = new("rmsprop", [new("lr", ArgType.Float, Num(1e-2)), new("alpha", ArgType.Float, Num(0.99)),
+                                     new("eps", ArgType.Float, Num(1e-8)), new("momentum", ArgType.Float, Num(0)),
+                                     new("weight_decay", ArgType.Float, Num(0))]),
+        ["sgd"] = new("sgd", [new("lr", ArgType.Float, Required: true), new("momentum", ArgType.Float, Num(0)),
+                             new("weight_decay", ArgType.Float, Num(0))]),
     };
 
     public static readonly IReadOnlyDictionary<string, Signature> Schedule = new Dictionary<string, Signature>
@@ -44,8 +49,8 @@ internal static class Sources
             new("bn_stats", ArgType.Symbol, Sym("all")), new("fakes", ArgType.Symbol, Sym("per_step")),
             new("quirks", ArgType.List)]),
         ["sample"] = new("sample", [new("grid", ArgType.List), new("cols", ArgType.Int, Int(10)),
-            new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)), new("generator", ArgType.Symbol, Sym("G")),
-            new("bn", ArgType.Symbol, Sym("running"))]),
+            new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)),
+            new("generator", ArgType.Symbol, Sym("G")), new("bn", ArgType.Symbol, Sym("running"))]),
     };
 
     /// <summary>Two numbers [low, high] with low &lt; high.</summary>

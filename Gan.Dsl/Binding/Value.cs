@@ -56,5 +56,6 @@ internal sealed record ErrorValue(TextSpan Span) : Value(Span)
 internal sealed record CallValue(string Name, IReadOnlyList<(string? Keyword, Value Value)> Args, TextSpan Span) : Value(Span)
 {
     public override string TypeName => $"'{Name}(...)'";
-    public override string Show() => Name + "(" + string.Join(", ", Args.Select(a => (a.Keyword is null ? "" : a.Keyword + ": ") + a.Value.Show())) + ")";
+    public override string Show() =>
+        Name + "(" + string.Join(", ", Args.Select(a => (a.Keyword is null ? "" : a.Keyword + ": ") + a.Value.Show())) + ")";
 }

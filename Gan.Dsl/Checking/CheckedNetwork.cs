@@ -21,8 +21,8 @@ internal sealed record CheckedNode(int Id, BoundLayer Layer, object Config, Immu
 /// declared, for messages). <see cref="Failed"/> when it
 /// had an error (binding or shapes): its uses are then not checked again, and it has no IR.
 /// </summary>
-internal sealed record CheckedNetwork(BoundNetwork Bound, bool Failed, ImmutableArray<CheckedNode> Nodes, ImmutableDictionary<string, int> Outputs,
-                                      ImmutableArray<string> OutputOrder)
+internal sealed record CheckedNetwork(BoundNetwork Bound, bool Failed, ImmutableArray<CheckedNode> Nodes,
+                                      ImmutableDictionary<string, int> Outputs, ImmutableArray<string> OutputOrder)
 {
     public string Name => Bound.Name;
     public string DefaultOutput => OutputOrder.FirstOrDefault() ?? "out";

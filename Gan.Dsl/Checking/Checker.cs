@@ -55,13 +55,16 @@ internal static class Checker
         {
             var gen = ok.FirstOrDefault(n => n.Name == sampling.Generator);
             if (gen is not null && data is not null && !DefaultOutputShape(gen).SequenceEqual(data.Shape))
-                d.ReportSampling(spec.Source, sampling.GeneratorSpan, $"network {gen.Name} outputs {Shape.Show(DefaultOutputShape(gen))}, but samples must have "
+                d.ReportSampling(spec.Source, sampling.GeneratorSpan,
+                                 $"network {gen.Name} outputs {Shape.Show(DefaultOutputShape(gen))}, but samples must have "
                                  + $"the data's shape {Shape.Show(data.Shape)}; sample the generator (generator: G)");
             return sampling.Generator!;
         }
-        var fallback = ok.OrderBy(n => n.Name == "G" ? 0 : 1).FirstOrDefault(n => data is null || DefaultOutputShape(n).SequenceEqual(data.Shape));
+        var fallback = ok.OrderBy(n => n.Name == "G" ? 0 : 1)
+                         .FirstOrDefault(n => data is null || DefaultOutputShape(n).SequenceEqual(data.Shape));
         if (fallback is null && ok.Count > 0 && data is not null && !d.HasErrors)
-            d.ReportSampling(spec.Source, default, $"no network outputs samples of the data's shape {Shape.Show(data.Shape)}, so there is nothing to draw; "
+            d.ReportSampling(spec.Source, default,
+                             $"no network outputs samples of the data's shape {Shape.Show(data.Shape)}, so there is nothing to draw; "
                              + "check the generator's last layers");
         return fallback?.Name ?? "G";
     }
@@ -74,10 +77,12 @@ internal static class Checker
                  : spec.Networks.FirstOrDefault(n => n.Name == generator)?.Syntax.Name.Span ?? default;
         var apply = Lowering.Lowerer.GeneratorApplication(spec, generator);
         if (apply is null)
-            d.ReportSampling(spec.Source, span, $"network {generator} is never applied in a loss, so which latent parts feed it is unknown; "
+            d.ReportSampling(spec.Source, span,
+                             $"network {generator} is never applied in a loss, so which latent parts feed it is unknown; "
                              + $"sample a generator the losses apply (generator: NAME)");
         else if (apply.Args.FirstOrDefault(a => a is not BoundLatentRef) is { } other)
-            d.ReportSampling(spec.Source, span, $"network {generator} is applied to `{spec.Source[other.Span]}`, which is not a latent part, "
+            d.ReportSampling(spec.Source, span,
+                             $"network {generator} is applied to `{spec.Source[other.Span]}`, which is not a latent part, "
                              + "so it cannot be sampled from noise; sample a generator of latent parts (generator: NAME)");
     }
 }

@@ -25,7 +25,8 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
     static string PenaltyOutput(BoundPenalty p, CheckedNetwork net) => (p.OutputName as Syntax.NameSyntax)?.Name.Text ?? net.DefaultOutput;
 
     /// <summary>Walks a loss through loss references (cycles reported once), collecting applications and terms.</summary>
-    void Walk(BoundExpr e, bool detached, Application? consumer, List<Use> uses, List<BoundExpr> terms, HashSet<string> visiting, HashSet<string> cycles)
+    void Walk(BoundExpr e, bool detached, Application? consumer, List<Use> uses, List<BoundExpr> terms, HashSet<string> visiting,
+              HashSet<string> cycles)
     {
         switch (e)
         {
@@ -143,7 +144,8 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
             }
             var penalties = terms.OfType<BoundPenalty>().ToList();
             bool hasGradientPenalty = penalties.Any(p => !p.IsR1);
-            if (hasGradientPenalty && !quirks.Contains("bce_gp") && terms.Any(t => t is BoundPrimitive { Primitive.Name: "bce_logits" or "bce" }))
+            if (hasGradientPenalty && !quirks.Contains("bce_gp")
+                && terms.Any(t => t is BoundPrimitive { Primitive.Name: "bce_logits" or "bce" }))
                 d.ReportBceWithPenalty(source, syntax.Loss.Span, ir.Name);
             if (!quirks.Contains("bn_gp"))
                 foreach (var gp in penalties.Where(p => !p.IsR1 && networks[p.Network].HasBatchNorm).Select(p => p.Network).Distinct())
@@ -158,7 +160,9 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
         var usedLatents = losses.Values.SelectMany(l => Nodes(l.Expr)).OfType<BoundLatentRef>().Select(r => r.Latent.Name).ToHashSet();
         foreach (var l in latents)
             if (!usedLatents.Contains(l.Name)) d.ReportUnusedLatent(source, l.Syntax.Name.Span, l.Name);
-        var referenced = optimizers.Select(o => o.Ir.Loss).Concat(losses.Values.SelectMany(l => Nodes(l.Expr)).OfType<BoundLossRef>().Select(r => r.Name)).ToHashSet();
+        var referenced = optimizers.Select(o => o.Ir.Loss)
+                                   .Concat(losses.Values.SelectMany(l => Nodes(l.Expr)).OfType<BoundLossRef>().Select(r => r.Name))
+                                   .ToHashSet();
         foreach (var l in losses.Values)
             if (!referenced.Contains(l.Name)) d.ReportUnusedLoss(source, l.Syntax.Name.Span, l.Name);
     }

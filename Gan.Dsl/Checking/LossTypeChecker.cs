@@ -87,11 +87,17 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
         for (int i = 0; i < a.Args.Length; i++)
         {
             var arg = c.Arguments[i];
-            if (arg.Keyword is not null) { diagnostics.ReportUnknownKeyword(source, arg.Span, net.Name, arg.Keyword.Text, net.Inputs.Select(x => x.Ir.Name)); return null; }
+            if (arg.Keyword is not null)
+            {
+                diagnostics.ReportUnknownKeyword(source, arg.Span, net.Name, arg.Keyword.Text, net.Inputs.Select(x => x.Ir.Name));
+                return null;
+            }
             if (TypeOf(a.Args[i]) is not { } type) return null;
             if (type is ScalarType or NetworkType)
             {
-                diagnostics.ReportLossKind(source, arg.Value.Span, $"{net.Name} must be applied to tensors (data, latent parts or network outputs), not {type.Describe()}");
+                diagnostics.ReportLossKind(source, arg.Value.Span,
+                                           $"{net.Name} must be applied to tensors (data, latent parts or network outputs), "
+                                           + $"not {type.Describe()}");
                 return null;
             }
             args.Add((type, arg.Value.Span));
@@ -99,21 +105,27 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
         if (!a.Complete) return null;
         var inputs = net.Inputs.Select(x => x.Ir).ToList();
         string Names() => string.Join(", ", inputs.Select(x => x.Name));
-        if (args.Count == 0) { diagnostics.ReportArity(source, c.Span, net.Name, $"needs {inputs.Count} input(s): {Names()}"); return null; }
+        if (args.Count == 0)
+        {
+            diagnostics.ReportArity(source, c.Span, net.Name, $"needs {inputs.Count} input(s): {Names()}");
+            return null;
+        }
         if (inputs.Count == 1 && args.Count > 1)
         {
             // Several parts for one input are concatenated (z = one-hot ++ code ++ noise).
             var input = inputs[0];
             if (args.Any(x => x.Type is not TensorType { Shape.Length: 1 }) || input.Shape.Length != 1)
             {
-                diagnostics.ReportApplyShape(source, c.Span, net.Name, input.Name, Shape.Dims(input.Shape), "(several parts; only flat vectors can be concatenated)");
+                diagnostics.ReportApplyShape(source, c.Span, net.Name, input.Name, Shape.Dims(input.Shape),
+                                             "(several parts; only flat vectors can be concatenated)");
                 return null;
             }
             int width = args.Sum(x => ((TensorType)x.Type).Shape[0]);
             if (width != input.Shape[0])
             {
                 diagnostics.ReportApplyShape(source, c.Span, net.Name, input.Name, Shape.Dims(input.Shape),
-                                             $"{width} ({string.Join(" + ", args.Select(x => ((TensorType)x.Type).Shape[0]))} concatenated)");
+                                             $"{width} "
+                                             + $"({string.Join(" + ", args.Select(x => ((TensorType)x.Type).Shape[0]))} concatenated)");
                 return null;
             }
         }
@@ -130,12 +142,21 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
                 var (type, span) = args[k];
                 if (input.Kind == InputKind.Label)
                 {
-                    if (type is not LabelType lt) { diagnostics.ReportApplyShape(source, span, net.Name, input.Name, $"label({input.Classes})", type.Describe()); return null; }
-                    if (lt.Classes != input.Classes) { diagnostics.ReportApplyShape(source, span, net.Name, input.Name, $"label({input.Classes})", $"label({lt.Classes})"); return null; }
+                    if (type is not LabelType lt)
+                    {
+                        diagnostics.ReportApplyShape(source, span, net.Name, input.Name, $"label({input.Classes})", type.Describe());
+                        return null;
+                    }
+                    if (lt.Classes != input.Classes)
+                    {
+                        diagnostics.ReportApplyShape(source, span, net.Name, input.Name, $"label({input.Classes})", $"label({lt.Classes})");
+                        return null;
+                    }
                 }
                 else if (type is not TensorType tt || !Shape.Same(tt.Shape, input.Shape))
                 {
-                    diagnostics.ReportApplyShape(source, span, net.Name, input.Name, Shape.Dims(input.Shape), type is TensorType t2 ? Shape.Dims(t2.Shape) : type.Describe());
+                    diagnostics.ReportApplyShape(source, span, net.Name, input.Name, Shape.Dims(input.Shape),
+                                                 type is TensorType t2 ? Shape.Dims(t2.Shape) : type.Describe());
                     return null;
                 }
             }
@@ -180,7 +201,8 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
         }
         else if (net.Outputs.Count > 1)
         {
-            diagnostics.ReportOutputChoice(source, c.Span, net.Name, $"has several outputs; say which one the penalty uses with output: {net.OutputOrder.First()}");
+            diagnostics.ReportOutputChoice(source, c.Span, net.Name,
+                                           $"has several outputs; say which one the penalty uses with output: {net.OutputOrder.First()}");
             return null;
         }
         bool Fits(string key, BoundExpr e)
@@ -189,7 +211,8 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
             var input = net.Inputs[0].Ir;
             if (t is TensorType tt && net.Inputs.Length == 1 && Shape.Same(tt.Shape, input.Shape)) return true;
             var written = c.Arguments.First(a => a.Keyword?.Text == key).Value;
-            diagnostics.ReportApplyShape(source, written.Span, net.Name, input.Name, Shape.Dims(input.Shape), t is TensorType t2 ? Shape.Dims(t2.Shape) : t.Describe());
+            diagnostics.ReportApplyShape(source, written.Span, net.Name, input.Name, Shape.Dims(input.Shape),
+                                         t is TensorType t2 ? Shape.Dims(t2.Shape) : t.Describe());
             return false;
         }
         if (!Fits("real", p.Real)) return null;

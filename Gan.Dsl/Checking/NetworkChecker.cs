@@ -44,7 +44,8 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         for (int k = 0; k < network.Inputs.Length; k++)
         {
             var input = network.Inputs[k].Ir;
-            var flow = new Flow(NetworkIr.InputRef(k), new Operand([.. input.Shape], input.Kind == InputKind.Label ? input.Classes : 0), $"input '{input.Name}'");
+            var flow = new Flow(NetworkIr.InputRef(k), new Operand([.. input.Shape], input.Kind == InputKind.Label ? input.Classes : 0),
+                                $"input '{input.Name}'");
             named[input.Name] = flow;
             if (k == 0) current = flow;
         }
@@ -97,7 +98,9 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
             diagnostics.ReportOutputChoice(o.Source, o.Syntax.Name.Span, networkName, $"output '{name}' is declared twice");
         else if (current is { Value: not null })
         {
-            if (current.Ref < 0) diagnostics.ReportOutputChoice(o.Source, o.Syntax.Span, networkName, $"output '{name}' would be an input unchanged; add a layer first");
+            if (current.Ref < 0)
+                diagnostics.ReportOutputChoice(o.Source, o.Syntax.Span, networkName,
+                                               $"output '{name}' would be an input unchanged; add a layer first");
             else { outputs[name] = current.Ref; outputOrder.Add(name); }
         }
     }
@@ -120,7 +123,8 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         if (shape.Error is { } error) { Fail(layer, error); return; }
         layer.Kind.Lint(config, args, layer.Syntax);
         if (layer.Syntax.Quirk is { } q && string.IsNullOrWhiteSpace(q.Text))
-            diagnostics.ReportOutOfRange(layer.Source, q.Span, "quirk", "needs its reason, e.g. quirk \"the seed passes 0.8 positionally: it is eps\"");
+            diagnostics.ReportOutOfRange(layer.Source, q.Span, "quirk",
+                                         "needs its reason, e.g. quirk \"the seed passes 0.8 positionally: it is eps\"");
         Add(layer, config, [current.Ref], operands, shape.Shape!, layer.Kind.Parameters(config, operands));
     }
 

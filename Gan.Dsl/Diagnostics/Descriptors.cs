@@ -16,7 +16,8 @@ internal static class Descriptors
         "'{0}' is not a number ({1}); write e.g. 128, 0.5 or 2e-4");
     public static readonly DiagnosticDescriptor UnterminatedString = E("GAN0103", "a string without its closing quote",
         "this string has no closing quote on its line; add \"");
-    public static readonly DiagnosticDescriptor Expected = E("GAN0104", "the parser expected something else here", "expected {0}, found {1}");
+    public static readonly DiagnosticDescriptor Expected = E("GAN0104", "the parser expected something else here",
+        "expected {0}, found {1}");
     public static readonly DiagnosticDescriptor ExpectedItem = E("GAN0105", "a top-level item must start with an item keyword",
         "expected a top-level item ({0}), found {1}");
 
@@ -26,17 +27,20 @@ internal static class Descriptors
         "{0} '{1}' is already defined at {2}; rename one of them");
     public static readonly DiagnosticDescriptor RepeatedItem = Duplicate with
     { MessageFormat = "a spec has one {0}, and it is already given at {1}; merge the two" };
-    public static readonly DiagnosticDescriptor WrongType = E("GAN0203", "an argument or value of the wrong type", "{0} must be {1}, got {2}");
+    public static readonly DiagnosticDescriptor WrongType = E("GAN0203", "an argument or value of the wrong type",
+        "{0} must be {1}, got {2}");
     public static readonly DiagnosticDescriptor BadChoice = WrongType with { MessageFormat = "{0} must be {1} or {2}, got {3}{4}" };
     public static readonly DiagnosticDescriptor Arity = E("GAN0204", "a missing or surplus argument", "{0}: {1}");
     public static readonly DiagnosticDescriptor UnknownKeyword = E("GAN0205", "an unknown keyword argument",
         "{0} has no argument '{1}'{2} (it takes: {3})");
-    public static readonly DiagnosticDescriptor ArgumentTwice = E("GAN0206", "an argument given twice", "{0}: argument '{1}' is given twice");
+    public static readonly DiagnosticDescriptor ArgumentTwice = E("GAN0206", "an argument given twice",
+        "{0}: argument '{1}' is given twice");
     public static readonly DiagnosticDescriptor UnknownOverride = E("GAN0207", "a --set override names no param",
         "--set {0}=...: the spec has no param '{0}'{1}");
     public static readonly DiagnosticDescriptor OverrideType = E("GAN0208", "a --set override of the wrong type",
         "--set {0}={2}: param '{0}' is {1}, and '{2}' is not");
-    public static readonly DiagnosticDescriptor MissingItem = E("GAN0209", "a required item is missing", "the spec has no {0}; add e.g. `{1}`");
+    public static readonly DiagnosticDescriptor MissingItem = E("GAN0209", "a required item is missing",
+        "the spec has no {0}; add e.g. `{1}`");
     public static readonly DiagnosticDescriptor UseFailed = E("GAN0210", "a `use` file cannot be read", "cannot use \"{0}\": {1}");
     public static readonly DiagnosticDescriptor CannotRead = UseFailed with { MessageFormat = "cannot read the spec \"{0}\": {1}" };
     public static readonly DiagnosticDescriptor MustBeNamed = E("GAN0211", "an argument that must be given by keyword",
@@ -61,11 +65,13 @@ internal static class Descriptors
         "{0} input '{1}' expects N×{2}, got N×{3}");
     public static readonly DiagnosticDescriptor OutputChoice = E("GAN0308", "a network has no output, or several and none chosen",
         "network {0}: {1}");
-    public static readonly DiagnosticDescriptor TooLarge = E("GAN0309", "a tensor with more elements per sample than fit in 32 bits", "{0}: {1}");
+    public static readonly DiagnosticDescriptor TooLarge = E("GAN0309", "a tensor with more elements per sample than fit in 32 bits",
+        "{0}: {1}");
 
     // ---- GAN04xx: losses ----------------------------------------------------------------------
     public static readonly DiagnosticDescriptor Unreachable = E("GAN0401", "an optimiser's loss cannot reach its network's parameters",
-        "optimiser {0} updates {1}, but loss '{2}' never applies {1} outside detach(...), so its gradient is zero; minimise a loss that uses {1}");
+        "optimiser {0} updates {1}, but loss '{2}' never applies {1} outside detach(...), so its gradient is zero; "
+        + "minimise a loss that uses {1}");
     public static readonly DiagnosticDescriptor GeneratorUpdatesD = E("GAN0402", "a generator loss would update the discriminator",
         "optimiser {0} minimises a loss that rewards {1} for being fooled by {2}, and it updates {1} too; let it update only {2}");
     public static readonly DiagnosticDescriptor MissingDetach = W("GAN0403", "a discriminator loss uses G's output without detach",
@@ -94,18 +100,23 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor EpsLikeMomentum = W("GAN0601", "a batchnorm eps that looks like a momentum",
         "batchnorm eps {0} is large: it reads like a momentum (PyTorch's BatchNorm1d(n, 0.8) passes 0.8 as eps); "
         + "if you mean it, acknowledge it with quirk \"...\" after the layer");
-    public static readonly DiagnosticDescriptor UnusedNetwork = W("GAN0602", "a network that no loss uses", "network {0} is never used by a loss");
-    public static readonly DiagnosticDescriptor UnusedLatent = W("GAN0603", "a latent part that no loss uses", "latent part '{0}' is never used");
+    public static readonly DiagnosticDescriptor UnusedNetwork = W("GAN0602", "a network that no loss uses",
+        "network {0} is never used by a loss");
+    public static readonly DiagnosticDescriptor UnusedLatent = W("GAN0603", "a latent part that no loss uses",
+        "latent part '{0}' is never used");
     public static readonly DiagnosticDescriptor AbsurdSize = E("GAN0604", "an absurd total parameter count",
         "the networks have {0} parameters in total, over the limit of {1:N0}; check the layer sizes");
     public static readonly DiagnosticDescriptor UnusedLoss = W("GAN0605", "a loss that no optimiser minimises",
         "loss '{0}' is neither minimised nor used by another loss");
     public static readonly DiagnosticDescriptor PartOrder = W("GAN0606", "latent parts concatenated in different orders",
-        "{0} gets its latent parts in the order ({1}) here but ({2}) elsewhere; the concatenated input differs, so use one order everywhere");
+        "{0} gets its latent parts in the order ({1}) here but ({2}) elsewhere; the concatenated input differs, "
+        + "so use one order everywhere");
     public static readonly DiagnosticDescriptor MomentumLikeDecay = W("GAN0607", "a batchnorm momentum that looks like a TF/Keras decay",
         "batchnorm momentum {0} is PyTorch's (the weight of each new batch), but it reads like a TF/Keras momentum, which is a decay; "
-        + "for Keras' momentum={0} write decay: {0} (momentum = 1 − decay), or acknowledge it with quirk \"...\"");
-    public static readonly DiagnosticDescriptor CriticSigmoid = W("GAN0608", "a Wasserstein, hinge or relativistic loss on a sigmoid output",
+        + "for Keras' momentum={0} write decay: {0} (momentum = 1 − decay), "
+        + "or acknowledge it with quirk \"...\"");
+    public static readonly DiagnosticDescriptor CriticSigmoid = W("GAN0608",
+        "a Wasserstein, hinge or relativistic loss on a sigmoid output",
         "{0} reads the critic's raw score, but {1}.{2} ends in sigmoid, which squashes it into (0, 1); drop the sigmoid");
 
     /// <summary>Every descriptor, read from the fields above (the docs meta-test and `gan check --json` consumers use it).</summary>

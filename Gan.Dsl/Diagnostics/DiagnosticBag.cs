@@ -53,21 +53,26 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
         Report(D.UnknownName, s, span, kind, name, DidYouMean(name, candidates));
     public void ReportDuplicate(SourceText s, TextSpan span, string kind, string name, SourceText firstSource, TextSpan first) =>
         Report(D.Duplicate, s, span, kind, name, At(s, firstSource, first));
-    public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first) => Report(D.RepeatedItem, s, span, item, At(s, s, first));
-    public void ReportWrongType(SourceText s, TextSpan span, string what, string expected, string got) => Report(D.WrongType, s, span, what, expected, got);
+    public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first) =>
+        Report(D.RepeatedItem, s, span, item, At(s, s, first));
+    public void ReportWrongType(SourceText s, TextSpan span, string what, string expected, string got) =>
+        Report(D.WrongType, s, span, what, expected, got);
     public void ReportBadChoice(SourceText s, TextSpan span, string what, IReadOnlyList<string> choices, string got) =>
         Report(D.BadChoice, s, span, what, string.Join(", ", choices.Take(choices.Count - 1)), choices[^1], got, DidYouMean(got, choices));
     public void ReportArity(SourceText s, TextSpan span, string callee, string detail) => Report(D.Arity, s, span, callee, detail);
     public void ReportUnknownKeyword(SourceText s, TextSpan span, string callee, string keyword, IEnumerable<string> known) =>
         Report(D.UnknownKeyword, s, span, callee, keyword, DidYouMean(keyword, known), string.Join(", ", known));
-    public void ReportArgumentTwice(SourceText s, TextSpan span, string callee, string name) => Report(D.ArgumentTwice, s, span, callee, name);
+    public void ReportArgumentTwice(SourceText s, TextSpan span, string callee, string name) =>
+        Report(D.ArgumentTwice, s, span, callee, name);
     public void ReportUnknownOverride(SourceText s, string name, IEnumerable<string> parameters) =>
         Report(D.UnknownOverride, s, new TextSpan(0, 0), name, DidYouMean(name, parameters));
-    public void ReportOverrideType(SourceText s, TextSpan span, string name, string type, string value) => Report(D.OverrideType, s, span, name, type, value);
+    public void ReportOverrideType(SourceText s, TextSpan span, string name, string type, string value) =>
+        Report(D.OverrideType, s, span, name, type, value);
     public void ReportMissingItem(SourceText s, string what, string example) => Report(D.MissingItem, s, new TextSpan(0, 0), what, example);
     public void ReportUseFailed(SourceText s, TextSpan span, string path, string reason) => Report(D.UseFailed, s, span, path, reason);
     public void ReportCannotRead(SourceText s, string path, string reason) => Report(D.CannotRead, s, default, path, reason);
-    public void ReportMustBeNamed(SourceText s, TextSpan span, string callee, string name, string why) => Report(D.MustBeNamed, s, span, callee, name, why);
+    public void ReportMustBeNamed(SourceText s, TextSpan span, string callee, string name, string why) =>
+        Report(D.MustBeNamed, s, span, callee, name, why);
     public void ReportRecursiveBlock(SourceText s, TextSpan span, string name) => Report(D.RecursiveBlock, s, span, name);
     public void ReportOutOfRange(SourceText s, TextSpan span, string what, string detail) => Report(D.OutOfRange, s, span, what, detail);
     public void ReportBlockNamedLikeLayer(SourceText s, TextSpan span, string name) => Report(D.BlockNamedLikeLayer, s, span, name);
@@ -75,15 +80,18 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     // ---- GAN03xx -----------------------------------------------------------------------------
     public void ReportLinearMismatch(SourceText s, TextSpan span, string layer, int expected, int got, string producer) =>
         Report(D.LinearMismatch, s, span, layer, expected, got, producer);
-    public void ReportRank(SourceText s, TextSpan span, string layer, string expectedAndGot) => Report(D.Rank, s, span, layer, expectedAndGot);
+    public void ReportRank(SourceText s, TextSpan span, string layer, string expectedAndGot) =>
+        Report(D.Rank, s, span, layer, expectedAndGot);
     public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, double toCount) =>
         Report(D.ReshapeCount, s, span, from, fromCount, to, toCount);
     public void ReportConcat(SourceText s, TextSpan span, string layer, string detail) => Report(D.Concat, s, span, layer, detail);
     public void ReportSpatial(SourceText s, TextSpan span, string layer, string detail) => Report(D.Spatial, s, span, layer, detail);
-    public void ReportHeadMismatch(SourceText s, TextSpan span, string loss, string detail) => Report(D.HeadMismatch, s, span, loss, detail);
+    public void ReportHeadMismatch(SourceText s, TextSpan span, string loss, string detail) =>
+        Report(D.HeadMismatch, s, span, loss, detail);
     public void ReportApplyShape(SourceText s, TextSpan span, string network, string input, string expected, string got) =>
         Report(D.ApplyShape, s, span, network, input, expected, got);
-    public void ReportOutputChoice(SourceText s, TextSpan span, string network, string detail) => Report(D.OutputChoice, s, span, network, detail);
+    public void ReportOutputChoice(SourceText s, TextSpan span, string network, string detail) =>
+        Report(D.OutputChoice, s, span, network, detail);
     public void ReportTooLarge(SourceText s, TextSpan span, string what, string detail) => Report(D.TooLarge, s, span, what, detail);
 
     // ---- GAN04xx -----------------------------------------------------------------------------
@@ -91,9 +99,12 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
         Report(D.Unreachable, s, span, optimizer, network, loss);
     public void ReportGeneratorUpdatesD(SourceText s, TextSpan span, string optimizer, string disc, string gen) =>
         Report(D.GeneratorUpdatesD, s, span, optimizer, disc, gen);
-    public void ReportMissingDetach(SourceText s, TextSpan span, string optimizer, string gen) => Report(D.MissingDetach, s, span, optimizer, gen);
-    public void ReportDoubleSigmoid(SourceText s, TextSpan span, string network, string output) => Report(D.DoubleSigmoid, s, span, network, output);
-    public void ReportBceOnLogits(SourceText s, TextSpan span, string network, string output) => Report(D.BceOnLogits, s, span, network, output);
+    public void ReportMissingDetach(SourceText s, TextSpan span, string optimizer, string gen) =>
+        Report(D.MissingDetach, s, span, optimizer, gen);
+    public void ReportDoubleSigmoid(SourceText s, TextSpan span, string network, string output) =>
+        Report(D.DoubleSigmoid, s, span, network, output);
+    public void ReportBceOnLogits(SourceText s, TextSpan span, string network, string output) =>
+        Report(D.BceOnLogits, s, span, network, output);
     public void ReportBceWithPenalty(SourceText s, TextSpan span, string optimizer) => Report(D.BceWithPenalty, s, span, optimizer);
     public void ReportBatchNormInCritic(SourceText s, TextSpan span, string network) => Report(D.BatchNormInCritic, s, span, network);
     public void ReportLossKind(SourceText s, TextSpan span, string detail) => Report(D.LossKind, s, span, detail);
@@ -112,7 +123,8 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportUnusedNetwork(SourceText s, TextSpan span, string name) => Report(D.UnusedNetwork, s, span, name);
     public void ReportUnusedLatent(SourceText s, TextSpan span, string name) => Report(D.UnusedLatent, s, span, name);
     public void ReportAbsurdSize(SourceText s, TextSpan span, long count, long limit) =>
-        Report(D.AbsurdSize, s, span, count == long.MaxValue ? "more than 9e18" : count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), limit);
+        Report(D.AbsurdSize, s, span,
+               count == long.MaxValue ? "more than 9e18" : count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), limit);
     public void ReportPartOrder(SourceText s, TextSpan span, string network, string order, string firstOrder) =>
         Report(D.PartOrder, s, span, network, order, firstOrder);
     public void ReportUnusedLoss(SourceText s, TextSpan span, string name) => Report(D.UnusedLoss, s, span, name);

@@ -31,7 +31,8 @@ internal sealed class Formatter
         foreach (var item in spec.Items)
         {
             var kind = item.GetType().Name;
-            bool oneLiner = item is ParamSyntax or LatentSyntax or LossSyntax or OptimizerSyntax or HeaderSyntax or SourceSyntax or UseSyntax;
+            bool oneLiner = item is ParamSyntax or LatentSyntax or LossSyntax or OptimizerSyntax or HeaderSyntax or SourceSyntax
+                or UseSyntax;
             bool sameGroup = lastKind == kind || (lastKind is "HeaderSyntax" && kind is "SourceSyntax");
             if (lastKind is not null && !(oneLiner && sameGroup)) sb.Append('\n');
             // A one-line item is printed on one line: comments inside it (a loss written over several
@@ -61,7 +62,8 @@ internal sealed class Formatter
     void TrailingComment(int end)
     {
         var src = spec.Source;
-        if (comments.Count > 0 && comments.Peek().Start >= end && src.LineIndex(comments.Peek().Start) == src.LineIndex(Math.Max(0, end - 1))
+        if (comments.Count > 0 && comments.Peek().Start >= end
+            && src.LineIndex(comments.Peek().Start) == src.LineIndex(Math.Max(0, end - 1))
             && src.Text[end..comments.Peek().Start].All(c => c is ' ' or '\t' or ';'))
         {
             sb.Length -= 1; // drop the newline
@@ -102,7 +104,8 @@ internal sealed class Formatter
     }
 
     string Params(IReadOnlyList<ParameterSyntax> ps) =>
-        string.Join(", ", ps.Select(p => p.Name.Text + (p.Type is null ? "" : ": " + Expr(p.Type)) + (p.Default is null ? "" : " = " + Expr(p.Default))));
+        string.Join(", ", ps.Select(p => p.Name.Text + (p.Type is null ? "" : ": " + Expr(p.Type))
+                                         + (p.Default is null ? "" : " = " + Expr(p.Default))));
 
     void Body(string head, IReadOnlyList<StatementSyntax> body, int end)
     {
@@ -170,7 +173,10 @@ internal sealed class Formatter
         NumberSyntax n => n.Token.Text,
         StringSyntax s => Str(s.Value),
         NameSyntax n => n.Name.Text,
-        CallSyntax c => c.HasParens ? $"{c.Name.Text}({string.Join(", ", c.Arguments.Select(a => (a.Keyword is null ? "" : a.Keyword.Text + ": ") + Expr(a.Value)))})" : c.Name.Text,
+        CallSyntax c => c.HasParens
+            ? $"{c.Name.Text}("
+              + $"{string.Join(", ", c.Arguments.Select(a => (a.Keyword is null ? "" : a.Keyword.Text + ": ") + Expr(a.Value)))})"
+            : c.Name.Text,
         ListSyntax l => "[" + string.Join(", ", l.Items.Select(Expr)) + "]",
         ParenthesizedSyntax p => "(" + Expr(p.Inner) + ")",
         UnarySyntax u => u.Operator.Text + Operand(u.Operand, 3, false),

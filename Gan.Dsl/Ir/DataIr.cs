@@ -27,7 +27,8 @@ internal abstract record ImageDataIr(int Size, int Channels, double Low, double 
 }
 
 /// <summary>A user's folder of PNG/JPEG images (<c>images(path)</c>): always read from <c>Path</c>.</summary>
-internal sealed record ImageFolderDataIr(string Path, int Size, int Channels, double Low, double High) : ImageDataIr(Size, Channels, Low, High);
+internal sealed record ImageFolderDataIr(string Path, int Size, int Channels, double Low, double High)
+    : ImageDataIr(Size, Channels, Low, High);
 
 /// <summary>The built-in set of 3,786 Twitter emoji (<c>emoji(...)</c>), fetched into the data cache: RGB.</summary>
 internal sealed record EmojiDataIr(int Size, double Low, double High) : ImageDataIr(Size, 3, Low, High);

@@ -53,7 +53,8 @@ internal sealed record ApplyIr(string Network, ImmutableArray<LossExprIr> Args, 
     public LogColumn Log { get; init; }
     public bool EndsInSigmoid { get; init; }
     public override IEnumerable<LossExprIr> Children => Args;
-    public bool Equals(ApplyIr? other) => other is not null && Network == other.Network && Output == other.Output && Args.SequenceEqual(other.Args);
+    public bool Equals(ApplyIr? other) =>
+        other is not null && Network == other.Network && Output == other.Output && Args.SequenceEqual(other.Args);
     public override int GetHashCode() => HashCode.Combine(Network, Output, Args.Length);
 }
 
@@ -72,7 +73,8 @@ internal sealed record PrimitiveIr(string Name, ImmutableArray<LossExprIr> Args)
 /// WGAN-GP: x̂ = ε·real + (1−ε)·fake with ε ~ U(0,1) per sample; Weight · mean((‖∇x̂ D(x̂)‖₂ − Target)²).
 /// Needs a double backward (create_graph).
 /// </summary>
-internal sealed record GradientPenaltyIr(string Network, string Output, LossExprIr Real, LossExprIr Fake, double Target, double Weight) : LossExprIr
+internal sealed record GradientPenaltyIr(string Network, string Output, LossExprIr Real, LossExprIr Fake, double Target, double Weight)
+    : LossExprIr
 { public override IEnumerable<LossExprIr> Children => [Real, Fake]; }
 
 /// <summary>R1: Gamma/2 · mean(‖∇x D(x)‖₂²) on real data.</summary>

@@ -13,7 +13,8 @@ internal sealed record InputIr(string Name, ImmutableArray<int> Shape, InputKind
 /// earlier nodes or, as <c>-1 - k</c>, of the network's k-th input. <see cref="Name"/> is stable and
 /// deterministic (e.g. <c>3_linear</c>) and prefixes the node's parameter names.
 /// </summary>
-internal sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> Inputs, ImmutableArray<int> Shape, long Parameters, string Quirk);
+internal sealed record NodeIr(int Id, string Name, OpIr Op, ImmutableArray<int> Inputs, ImmutableArray<int> Shape, long Parameters,
+                              string Quirk);
 
 /// <summary>A network: inputs, nodes, and named outputs (heads) pointing at nodes.</summary>
 internal sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, ImmutableArray<NodeIr> Nodes,

@@ -50,8 +50,8 @@ internal enum SamplingMode
 /// </summary>
 /// <param name="BatchStats">BatchNorm while sampling: false = running statistics (eval mode); true = the sampled batch's own
 /// statistics, as PyTorch-GAN's sample grids (which never call eval()); running statistics are not updated either way.</param>
-internal sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent, int CodeIndex,
-                                bool BatchStats = false)
+internal sealed record SamplingIr(SamplingMode Mode, int Rows, int Cols, string Generator, string? ClassLatent, string? CodeLatent,
+                                int CodeIndex, bool BatchStats = false)
 {
     public ImmutableArray<string> Latents { get; init; } = [];
     public string Output { get; init; } = "out";

@@ -30,7 +30,8 @@ internal sealed class Activation(string name, ActivationKind kind, string summar
 internal static class Activations
 {
     public static readonly Activation Relu = new("relu", ActivationKind.Relu, "max(x, 0); shape unchanged");
-    public static readonly Activation LeakyRelu = new("leaky_relu", ActivationKind.LeakyRelu, "x if x > 0 else slope·x (slope 0.01); shape unchanged",
+    public static readonly Activation LeakyRelu = new("leaky_relu", ActivationKind.LeakyRelu,
+        "x if x > 0 else slope·x (slope 0.01); shape unchanged",
         new Param("slope", ArgType.Float, Num(0.01), Positional: true));
     public static readonly Activation Elu = new("elu", ActivationKind.Elu, "x if x > 0 else alpha·(eˣ − 1) (alpha 1); shape unchanged",
         new Param("alpha", ArgType.Float, Num(1.0), Positional: true));

@@ -14,13 +14,15 @@ internal sealed class BatchNorm : LayerKind<BatchNorm.Config>
     public static readonly BatchNorm Instance = new();
     internal sealed record Config(int? Features, double Eps, double Momentum, bool Scale, bool Shift);
 
-    const string EpsWhy = "PyTorch's BatchNorm1d(n, 0.8) silently takes 0.8 as eps; GanDsl makes eps and momentum keyword-only so that cannot happen by mistake";
+    const string EpsWhy = "PyTorch's BatchNorm1d(n, 0.8) silently takes 0.8 as eps; "
+                          + "GanDsl makes eps and momentum keyword-only so that cannot happen by mistake";
 
     public override string Name => "batchnorm";
     public override string Summary => "batch normalisation over N (and H×W) per feature; shape unchanged; parameters F per enabled γ/β";
-    public override Signature Signature { get; } = new("batchnorm", [new("features", ArgType.Int, new NumberValue(-1, default), Positional: true),
-        new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy), new("momentum", ArgType.Float, NamedWhy: EpsWhy), new("decay", ArgType.Float),
-        new("scale", ArgType.Bool, Bool(true)), new("shift", ArgType.Bool, Bool(true))]);
+    public override Signature Signature { get; } = new("batchnorm", [
+        new("features", ArgType.Int, new NumberValue(-1, default), Positional: true),
+        new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy), new("momentum", ArgType.Float, NamedWhy: EpsWhy),
+        new("decay", ArgType.Float), new("scale", ArgType.Bool, Bool(true)), new("shift", ArgType.Bool, Bool(true))]);
 
     public override Config? Configure(LayerArgs a, Operand input)
     {
@@ -32,7 +34,8 @@ internal sealed class BatchNorm : LayerKind<BatchNorm.Config>
         double momentum = a.Given("decay") ? 1 - a.Num("decay") : a.Has("momentum") ? a.Num("momentum") : 0.1;
         double eps = a.Num("eps");
         if (!a.Require(eps > 0, "eps", "batchnorm: 'eps'", $"must be positive, got {eps}")) return null;
-        if (!a.Require(momentum is >= 0 and <= 1, a.Given("decay") ? "decay" : "momentum", "batchnorm: momentum", $"must lie in [0, 1], got {momentum}"))
+        if (!a.Require(momentum is >= 0 and <= 1, a.Given("decay") ? "decay" : "momentum", "batchnorm: momentum",
+                       $"must lie in [0, 1], got {momentum}"))
             return null;
         return new Config(a.Given("features") ? a.Int("features") : null, eps, momentum, a.Bool("scale"), a.Bool("shift"));
     }
@@ -41,12 +44,14 @@ internal sealed class BatchNorm : LayerKind<BatchNorm.Config>
     public override ShapeResult Shape(Config c, Operand x)
     {
         if (x.Shape.Length is not (1 or 3)) return new RankError($"N×F or N×C×H×W, got {Layers.Shape.Show(x.Shape)}");
-        if (c.Features is int f && f != x.Shape[0]) return new RankError($"N×{f} or N×{f}×H×W ({f} features), got {Layers.Shape.Show(x.Shape)}");
+        if (c.Features is int f && f != x.Shape[0])
+            return new RankError($"N×{f} or N×{f}×H×W ({f} features), got {Layers.Shape.Show(x.Shape)}");
         return ShapeResult.Of(x.Shape);
     }
 
     public override long Parameters(Config c, Operand x) => (c.Scale ? x.Shape[0] : 0) + (c.Shift ? x.Shape[0] : 0);
-    public override OpIr Lower(Config c, Operand x) => new BatchNormOp(x.Shape[0], x.Shape.Length == 1 ? 1 : 2, c.Eps, c.Momentum, c.Scale, c.Shift);
+    public override OpIr Lower(Config c, Operand x) =>
+        new BatchNormOp(x.Shape[0], x.Shape.Length == 1 ? 1 : 2, c.Eps, c.Momentum, c.Scale, c.Shift);
 
     /// <summary>GAN0601: an eps that reads like a momentum (the seed-001 trap); GAN0607: a momentum that reads like a TF decay.</summary>
     public override void Lint(Config c, LayerArgs a, LayerSyntax syntax)

@@ -35,7 +35,8 @@ internal sealed class Concat : LayerKind
         var first = inputs[0].Shape;
         foreach (var x in inputs.Skip(1).Select(i => i.Shape))
             if (x.Length != first.Length || !x.Skip(1).SequenceEqual(first.Skip(1)))
-                return new JoinError($"cannot join {Layers.Shape.Show(first)} and {Layers.Shape.Show(x)} along dimension 1: the other dimensions must agree");
+                return new JoinError($"cannot join {Layers.Shape.Show(first)} and {Layers.Shape.Show(x)} along dimension 1: "
+                                     + "the other dimensions must agree");
         return Layers.Shape.Sized([inputs.Sum(x => (long)x.Shape[0]), .. first.Skip(1).Select(d => (long)d)]);
     }
 

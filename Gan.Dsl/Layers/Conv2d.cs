@@ -13,11 +13,12 @@ internal sealed record Conv2dOp(int InChannels, int OutChannels, int KernelH, in
 internal sealed class Conv2d : LayerKind<Conv2d.Config>
 {
     public static readonly Conv2d Instance = new();
-    internal sealed record Config(int Out, int? In, int Kernel, int Stride, int Dilation, Padding Padding, bool Bias, InitIr Init, bool SpectralNorm,
-                                int PowerIterations);
+    internal sealed record Config(int Out, int? In, int Kernel, int Stride, int Dilation, Padding Padding, bool Bias, InitIr Init,
+                                bool SpectralNorm, int PowerIterations);
 
     public override string Name => "conv2d";
-    public override string Summary => "2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out";
+    public override string Summary =>
+        "2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out";
     public override Signature Signature { get; } = new("conv2d", [new("out", ArgType.Int, Positional: true), Params.In,
         new("kernel", ArgType.Int, Required: true), new("stride", ArgType.Int, Int(1)), new("padding", ArgType.Any, Sym("valid")),
         new("dilation", ArgType.Int, Int(1)), Params.Bias, Params.Init, Params.SpectralNorm, Params.PowerIterations]);
@@ -63,8 +64,8 @@ internal sealed class Conv2d : LayerKind<Conv2d.Config>
         var (h, _, _) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Dilation, c.Padding);
         var (w, _, _) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Dilation, c.Padding);
         if (h <= 0 || w <= 0)
-            return new SpatialError($"kernel {c.Kernel} with stride {c.Stride} and {c.Padding.Mode} padding leaves no output on {x.Shape[1]}×{x.Shape[2]}: "
-                                    + "the spatial size reaches zero");
+            return new SpatialError($"kernel {c.Kernel} with stride {c.Stride} and {c.Padding.Mode} padding leaves no output "
+                                    + $"on {x.Shape[1]}×{x.Shape[2]}: the spatial size reaches zero");
         return Layers.Shape.Sized(c.Out, h, w);
     }
 
@@ -74,7 +75,7 @@ internal sealed class Conv2d : LayerKind<Conv2d.Config>
     {
         var (_, pt, pb) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Dilation, c.Padding);
         var (_, pl, pr) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Dilation, c.Padding);
-        return new Conv2dOp(x.Shape[0], c.Out, c.Kernel, c.Kernel, c.Stride, c.Stride, (int)pt, (int)pb, (int)pl, (int)pr, c.Dilation, c.Bias,
-                            c.Init, c.SpectralNorm, c.PowerIterations);
+        return new Conv2dOp(x.Shape[0], c.Out, c.Kernel, c.Kernel, c.Stride, c.Stride, (int)pt, (int)pb, (int)pl, (int)pr, c.Dilation,
+                            c.Bias, c.Init, c.SpectralNorm, c.PowerIterations);
     }
 }

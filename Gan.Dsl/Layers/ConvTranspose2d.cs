@@ -20,7 +20,8 @@ internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
                                 bool SpectralNorm, int PowerIterations);
 
     public override string Name => "conv_transpose2d";
-    public override string Summary => "transposed 2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out";
+    public override string Summary =>
+        "transposed 2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out";
     public override Signature Signature { get; } = new("conv_transpose2d", [new("out", ArgType.Int, Positional: true), Params.In,
         new("kernel", ArgType.Int, Required: true), new("stride", ArgType.Int, Int(1)), new("padding", ArgType.Any, Int(0)),
         new("output_padding", ArgType.Int, Int(0)), Params.Bias, Params.Init, Params.SpectralNorm, Params.PowerIterations]);
@@ -64,14 +65,17 @@ internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
         }
     }
 
-    /// <summary>valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.</summary>
+    /// <summary>
+    /// valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.
+    /// </summary>
     public override ShapeResult Shape(Config c, Operand x)
     {
         if (Convolution.ImageInput(x.Shape, c.In) is { } bad) return bad;
         var (h, _, _) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
         var (w, _, _) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
         if (h <= 0 || w <= 0)
-            return new SpatialError($"padding {c.Padding.Amount} crops away the whole {x.Shape[1]}×{x.Shape[2]} output: the spatial size reaches zero");
+            return new SpatialError($"padding {c.Padding.Amount} crops away the whole {x.Shape[1]}×{x.Shape[2]} output: "
+                                    + "the spatial size reaches zero");
         return Layers.Shape.Sized(c.Out, h, w);
     }
 
@@ -81,7 +85,7 @@ internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
     {
         var (_, ct, cb) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
         var (_, cl, cr) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
-        return new ConvTranspose2dOp(x.Shape[0], c.Out, c.Kernel, c.Kernel, c.Stride, c.Stride, (int)ct, (int)cb, (int)cl, (int)cr, c.Bias, c.Init,
-                                     c.SpectralNorm, c.PowerIterations);
+        return new ConvTranspose2dOp(x.Shape[0], c.Out, c.Kernel, c.Kernel, c.Stride, c.Stride, (int)ct, (int)cb, (int)cl, (int)cr,
+                                     c.Bias, c.Init, c.SpectralNorm, c.PowerIterations);
     }
 }

@@ -22,7 +22,8 @@ internal static class Convolution
             case SymbolValue { Name: "valid" }: return Padding.Valid;
             case NumberValue { IsInteger: true, Number: >= 0 } n: return Padding.Explicit((int)n.Number);
             case var v:
-                a.Diagnostics.ReportBadChoice(a.Source, v!.Span, $"{a.Callee}: 'padding'", ["same", "valid", "a non-negative integer"], v.Show());
+                a.Diagnostics.ReportBadChoice(a.Source, v!.Span, $"{a.Callee}: 'padding'", ["same", "valid", "a non-negative integer"],
+                                              v.Show());
                 return null;
         }
     }

@@ -13,8 +13,8 @@ internal sealed class Embedding : LayerKind<EmbeddingOp>
 
     public override string Name => "embedding";
     public override string Summary => "lookup table: an integer label in [0, K) → N×dim; parameters count·dim";
-    public override Signature Signature { get; } = new("embedding", [new("count", ArgType.Int, Positional: true), new("dim", ArgType.Int, Positional: true),
-        Params.Init]);
+    public override Signature Signature { get; } = new("embedding", [new("count", ArgType.Int, Positional: true),
+        new("dim", ArgType.Int, Positional: true), Params.Init]);
     public override bool TakesLabel => true;
 
     public override EmbeddingOp? Configure(LayerArgs a, Operand input) =>
@@ -23,9 +23,11 @@ internal sealed class Embedding : LayerKind<EmbeddingOp>
     /// <summary>An integer label in [0, K) → N×dim; the table needs at least K rows.</summary>
     public override ShapeResult Shape(EmbeddingOp c, Operand x)
     {
-        if (!x.IsLabel) return new RankError($"an integer label input (declare it as label(K)), got a float tensor {Layers.Shape.Show(x.Shape)}");
+        if (!x.IsLabel)
+            return new RankError($"an integer label input (declare it as label(K)), got a float tensor {Layers.Shape.Show(x.Shape)}");
         if (c.Count < x.Classes)
-            return new RangeError($"its table has {c.Count} rows, but the label input has {x.Classes} classes (0..{x.Classes - 1}); use embedding({x.Classes}, {c.Dim})");
+            return new RangeError($"its table has {c.Count} rows, but the label input has {x.Classes} classes (0..{x.Classes - 1}); "
+                                  + $"use embedding({x.Classes}, {c.Dim})");
         return Layers.Shape.Sized(c.Dim);
     }
 

@@ -15,7 +15,8 @@ internal sealed class InstanceNorm : LayerKind<InstanceNorm.Config>
 
     public override string Name => "instancenorm";
     public override string Summary => "instance normalisation of each channel over H×W; N×C×H×W unchanged; parameters 2C if affine";
-    public override Signature Signature { get; } = new("instancenorm", [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(false))]);
+    public override Signature Signature { get; } = new("instancenorm", [new("eps", ArgType.Float, Num(1e-5)),
+        new("affine", ArgType.Bool, Bool(false))]);
 
     public override Config? Configure(LayerArgs a, Operand input) => new(a.Num("eps"), a.Bool("affine"));
 
@@ -24,8 +25,8 @@ internal sealed class InstanceNorm : LayerKind<InstanceNorm.Config>
     {
         if (x.Shape.Length != 3) return new RankError($"N×C×H×W, got {Layers.Shape.Show(x.Shape)}");
         if (x.Shape[1] * (long)x.Shape[2] < 2)
-            return new SpatialError($"it normalises each channel over H×W, and {x.Shape[1]}×{x.Shape[2]} has one element (PyTorch refuses it); "
-                                    + "use batchnorm or layernorm, or normalise before the size reaches 1×1");
+            return new SpatialError($"it normalises each channel over H×W, and {x.Shape[1]}×{x.Shape[2]} has one element "
+                                    + "(PyTorch refuses it); use batchnorm or layernorm, or normalise before the size reaches 1×1");
         return ShapeResult.Of(x.Shape);
     }
 

@@ -134,7 +134,9 @@ internal sealed class LayerArgs(BoundArgs args, InitIr init, Operand input, Sour
     }
 }
 
-/// <summary>Every layer kind, read from the static <see cref="LayerKind"/> fields of this assembly: adding a kind is adding its file.</summary>
+/// <summary>
+/// Every layer kind, read from the static <see cref="LayerKind"/> fields of this assembly: adding a kind is adding its file.
+/// </summary>
 internal static class LayerRegistry
 {
     public static readonly IReadOnlyDictionary<string, LayerKind> Kinds =

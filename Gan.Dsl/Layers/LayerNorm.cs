@@ -15,8 +15,10 @@ internal sealed class LayerNorm : LayerKind<LayerNorm.Config>
     internal sealed record Config(double Eps, bool Affine);
 
     public override string Name => "layernorm";
-    public override string Summary => "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine";
-    public override Signature Signature { get; } = new("layernorm", [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(true))]);
+    public override string Summary =>
+        "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine";
+    public override Signature Signature { get; } = new("layernorm", [new("eps", ArgType.Float, Num(1e-5)),
+        new("affine", ArgType.Bool, Bool(true))]);
 
     public override Config? Configure(LayerArgs a, Operand input) => new(a.Num("eps"), a.Bool("affine"));
     public override ShapeResult Shape(Config c, Operand x) => ShapeResult.Of(x.Shape);

@@ -15,14 +15,15 @@ internal sealed class Linear : LayerKind<Linear.Config>
 
     public override string Name => "linear";
     public override string Summary => "fully connected: N×F → N×out; parameters in·out + out";
-    public override Signature Signature { get; } = new("linear", [new("out", ArgType.Int, Positional: true), Params.In, Params.Bias, Params.Init,
-        Params.SpectralNorm, Params.PowerIterations]);
+    public override Signature Signature { get; } = new("linear", [new("out", ArgType.Int, Positional: true), Params.In, Params.Bias,
+        Params.Init, Params.SpectralNorm, Params.PowerIterations]);
 
     public override IReadOnlyList<Argument> Prepare(IReadOnlyList<Argument> args) => Params.InOutPositional(args);
 
     public override Config? Configure(LayerArgs a, Operand input) =>
         a.Positive("out", "in", "power_iterations")
-            ? new Config(a.Int("out"), a.Has("in") ? a.Int("in") : null, a.Bool("bias"), a.Init, a.Bool("spectral_norm"), a.Int("power_iterations"))
+            ? new Config(a.Int("out"), a.Has("in") ? a.Int("in") : null, a.Bool("bias"), a.Init, a.Bool("spectral_norm"),
+                         a.Int("power_iterations"))
             : null;
 
     /// <summary>N×F → N×out. With an explicit in-feature count, F must equal it.</summary>

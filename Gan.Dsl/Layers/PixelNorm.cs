@@ -7,7 +7,8 @@ namespace Gan.Dsl.Layers;
 internal sealed record PixelNormOp(double Eps) : OpIr
 { public override string OpName => "pixelnorm"; }
 
-internal sealed class PixelNorm() : SimpleLayerKind("pixelnorm", "x / √(mean over channels (dimension 1) of x² + 1e-8); shape unchanged; no parameters")
+internal sealed class PixelNorm()
+    : SimpleLayerKind("pixelnorm", "x / √(mean over channels (dimension 1) of x² + 1e-8); shape unchanged; no parameters")
 {
     public static readonly PixelNorm Instance = new();
     protected override OpIr Op { get; } = new PixelNormOp(1e-8);

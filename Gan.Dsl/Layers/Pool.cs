@@ -15,12 +15,15 @@ internal sealed class Pool(string kind) : LayerKind<PoolOp>
     public static readonly Pool Max = new("max");
 
     public override string Name => kind + "pool";
-    public override string Summary => $"{(kind == "avg" ? "average" : "max")} pooling over k×k windows (stride k): N×C×H×W → N×C×H'×W'";
-    public override Signature Signature { get; } = new(kind + "pool", [new("kernel", ArgType.Int, Positional: true), new("stride", ArgType.Int),
-        new("padding", ArgType.Int, Int(0))]);
+    public override string Summary =>
+        $"{(kind == "avg" ? "average" : "max")} pooling over k×k windows (stride k): N×C×H×W → N×C×H'×W'";
+    public override Signature Signature { get; } = new(kind + "pool", [new("kernel", ArgType.Int, Positional: true),
+        new("stride", ArgType.Int), new("padding", ArgType.Int, Int(0))]);
 
     public override PoolOp? Configure(LayerArgs a, Operand input) =>
-        a.Positive("kernel", "stride") ? new PoolOp(kind, a.Int("kernel"), a.Has("stride") ? a.Int("stride") : a.Int("kernel"), a.Int("padding")) : null;
+        a.Positive("kernel", "stride")
+            ? new PoolOp(kind, a.Int("kernel"), a.Has("stride") ? a.Int("stride") : a.Int("kernel"), a.Int("padding"))
+            : null;
 
     public override ShapeResult Shape(PoolOp c, Operand x)
     {
@@ -28,8 +31,8 @@ internal sealed class Pool(string kind) : LayerKind<PoolOp>
         int kernel = c.Kernel, padding = c.Padding;
         if (input.Length != 3) return new RankError($"N×C×H×W, got {Layers.Shape.Show(input)}");
         if (2L * padding > kernel)
-            return new SpatialError($"padding {padding} is more than half the {kernel}×{kernel} window (PyTorch allows at most {kernel / 2}); "
-                                    + "lower the padding or widen the window");
+            return new SpatialError($"padding {padding} is more than half the {kernel}×{kernel} window "
+                                    + $"(PyTorch allows at most {kernel / 2}); lower the padding or widen the window");
         long h = (input[1] + 2L * padding - kernel) / c.Stride + 1;
         long w = (input[2] + 2L * padding - kernel) / c.Stride + 1;
         if (input[1] + 2L * padding < kernel || input[2] + 2L * padding < kernel || h <= 0 || w <= 0)

@@ -18,7 +18,9 @@ internal sealed class Reshape : LayerKind<Reshape.Config>
     public override string Name => "reshape";
     public override string Summary => "reshape(d0, d1, …) to N×d0×d1×… (one -1 is inferred); the element count must not change";
     public override Signature Signature { get; } = new("reshape",
-        [.. Enumerable.Range(0, 4).Select(i => i == 0 ? new Param("d0", ArgType.Int, Positional: true) : new Param($"d{i}", ArgType.Int, Int(0), Positional: true))]);
+        [.. Enumerable.Range(0, 4).Select(i => i == 0
+            ? new Param("d0", ArgType.Int, Positional: true)
+            : new Param($"d{i}", ArgType.Int, Int(0), Positional: true))]);
 
     /// <summary>Any number of positional sizes: d0, d1, …</summary>
     public override Signature SignatureFor(IReadOnlyList<Argument> args) =>
@@ -35,12 +37,14 @@ internal sealed class Reshape : LayerKind<Reshape.Config>
         var target = c.Target;
         long count = Layers.Shape.Count(x.Shape);
         int unknown = Array.IndexOf(target, -1);
-        if (target.Count(d => d == -1) > 1 || target.Any(d => d == 0 || d < -1)) return new RangeError("sizes must be positive, with at most one -1");
+        if (target.Count(d => d == -1) > 1 || target.Any(d => d == 0 || d < -1))
+            return new RangeError("sizes must be positive, with at most one -1");
         if (unknown >= 0)
         {
             long known = target.Where(d => d != -1).Aggregate(1L, (acc, d) => acc * d);
             if (count % known != 0)
-                return new SpatialError($"{count} elements of {Layers.Shape.Show(x.Shape)} are not a whole multiple of {known}, so -1 cannot be inferred");
+                return new SpatialError($"{count} elements of {Layers.Shape.Show(x.Shape)} are not a whole multiple of {known}, "
+                                        + "so -1 cannot be inferred");
             target = (int[])target.Clone();
             target[unknown] = (int)(count / known);
         }

@@ -29,7 +29,8 @@ internal static class Shape
         {
             count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
             if (d > MaxElements || count > MaxElements)
-                return new SizeError($"N×{string.Join("×", dims)} has more than {MaxElements.ToString("N0", CultureInfo.InvariantCulture)} elements per sample; check the sizes");
+                return new SizeError($"N×{string.Join("×", dims)} has more than "
+                                     + $"{MaxElements.ToString("N0", CultureInfo.InvariantCulture)} elements per sample; check the sizes");
         }
         return ShapeResult.Of([.. dims.Select(d => (int)d)]);
     }

@@ -18,7 +18,8 @@ internal sealed class Upsample : LayerKind<Upsample.Config>
     public override Signature Signature { get; } = new("upsample", [new("scale", ArgType.Float, Num(2), Positional: true),
         new("mode", ArgType.Symbol, Sym("nearest"))]);
 
-    public override Config? Configure(LayerArgs a, Operand input) => a.Choice("mode", "nearest", "bilinear") is { } mode ? new(a.Num("scale"), mode) : null;
+    public override Config? Configure(LayerArgs a, Operand input) =>
+        a.Choice("mode", "nearest", "bilinear") is { } mode ? new(a.Num("scale"), mode) : null;
 
     /// <summary>N×C×H×W → N×C×(sH)×(sW), s a whole factor.</summary>
     public override ShapeResult Shape(Config c, Operand x)
@@ -26,7 +27,8 @@ internal sealed class Upsample : LayerKind<Upsample.Config>
         var input = x.Shape;
         if (input.Length != 3) return new RankError($"N×C×H×W, got {Layers.Shape.Show(input)}");
         if (c.Scale < 1 || Math.Abs(c.Scale - Math.Round(c.Scale)) > 1e-9)
-            return new SpatialError($"scale {c.Scale} gives {input[1] * c.Scale}×{input[2] * c.Scale}, which is not a whole size; use an integer scale");
+            return new SpatialError($"scale {c.Scale} gives {input[1] * c.Scale}×{input[2] * c.Scale}, which is not a whole size; "
+                                    + "use an integer scale");
         long s = (long)Math.Min(Math.Round(c.Scale), int.MaxValue);
         return Layers.Shape.Sized(input[0], input[1] * s, input[2] * s);
     }

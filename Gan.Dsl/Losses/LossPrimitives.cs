@@ -10,7 +10,8 @@ namespace Gan.Dsl.Losses;
 internal sealed record PrimitiveArgument(LossType Type, ExpressionSyntax Syntax, double? Constant, int? OneHotClasses);
 
 /// <summary>A primitive's call as its argument check sees it, with a reporter for GAN0306.</summary>
-internal sealed class PrimitiveCall(string name, CallSyntax call, IReadOnlyList<PrimitiveArgument> args, SourceText source, DiagnosticBag diagnostics)
+internal sealed class PrimitiveCall(string name, CallSyntax call, IReadOnlyList<PrimitiveArgument> args, SourceText source,
+                                    DiagnosticBag diagnostics)
 {
     public IReadOnlyList<PrimitiveArgument> Args => args;
     public string Text(int i) => source[args[i].Syntax.Span];
@@ -50,7 +51,8 @@ internal static class LossPrimitives
         var target = c.Args[1];
         if (target.Type is not (ScalarType or TensorType)) return c.Mismatch(1, "the target must be a number (1 real, 0 fake) or a tensor");
         if (target.Type is TensorType t && !Shape.Same(t.Shape, prediction))
-            return c.Mismatch(1, $"the target `{c.Text(1)}` is {Shape.Show(t.Shape)}, but `{c.Text(0)}` is {Shape.Show(prediction)}; targets are one probability per sample");
+            return c.Mismatch(1, $"the target `{c.Text(1)}` is {Shape.Show(t.Shape)}, but `{c.Text(0)}` is {Shape.Show(prediction)}; "
+                                 + "targets are one probability per sample");
         if (target.Constant is double k and (< 0 or > 1))
             return c.Mismatch(1, $"the target {k} is not a probability; use 1 for real, 0 for fake (or e.g. 0.9 for label smoothing)");
         return true;
@@ -59,11 +61,13 @@ internal static class LossPrimitives
     static bool CrossEntropy(PrimitiveCall c)
     {
         if (c.Args[0].Type is not TensorType { Shape.Length: 1 } t || t.Shape[0] < 2)
-            return c.Mismatch(0, $"expects class logits N×K with K ≥ 2, but `{c.Text(0)}` is {(c.Args[0].Type is TensorType tt ? Shape.Show(tt.Shape) : "not a tensor")}");
+            return c.Mismatch(0, $"expects class logits N×K with K ≥ 2, but `{c.Text(0)}` is "
+                                 + $"{(c.Args[0].Type is TensorType tt ? Shape.Show(tt.Shape) : "not a tensor")}");
         var labels = c.Args[1].OneHotClasses is int k ? new LabelType(k) : c.Args[1].Type;
         if (labels is not LabelType lt)
             return c.Mismatch(1, $"expects class indices (labels or a label/one-hot latent's class), but `{c.Text(1)}` is not");
-        if (lt.Classes != t.Shape[0]) return c.Mismatch(0, $"`{c.Text(0)}` has {t.Shape[0]} logits, but the labels have {lt.Classes} classes");
+        if (lt.Classes != t.Shape[0])
+            return c.Mismatch(0, $"`{c.Text(0)}` has {t.Shape[0]} logits, but the labels have {lt.Classes} classes");
         return true;
     }
 
@@ -92,8 +96,10 @@ internal static class LossPrimitives
         new("hinge_g", 1, true, "hinge_g(fake) = −mean(fake)", Scores),
         new("lsgan_d", 2, false, "lsgan_d(real, fake) = ½·mean((real − 1)²) + ½·mean(fake²)", Scores),
         new("lsgan_g", 1, false, "lsgan_g(fake) = ½·mean((fake − 1)²)", Scores),
-        new("ragan_d", 2, true, "ragan_d(real, fake) = ½·[bce_logits(real − mean(fake), 1) + bce_logits(fake − mean(real), 0)]", Scores),
-        new("ragan_g", 2, true, "ragan_g(real, fake) = ½·[bce_logits(fake − mean(real), 1) + bce_logits(real − mean(fake), 0)]", Scores),
+        new("ragan_d", 2, true,
+            "ragan_d(real, fake) = ½·[bce_logits(real − mean(fake), 1) + bce_logits(fake − mean(real), 0)]", Scores),
+        new("ragan_g", 2, true,
+            "ragan_g(real, fake) = ½·[bce_logits(fake − mean(real), 1) + bce_logits(real − mean(fake), 0)]", Scores),
     ];
 
     public static readonly IReadOnlyDictionary<string, LossPrimitive> ByName = All.ToDictionary(p => p.Name);

@@ -36,7 +36,8 @@ internal static class Lowerer
             {
                 NumberValue n => n.Number, BoolValue v => v.Bool, StringValue s => s.Text, var v => v.Show(),
             })),
-            b.Data!.Ir, [.. b.Latents.Select(l => l.Ir)], networks, losses, [.. b.Optimizers.Select(o => o.Ir)], b.Schedule!.Ir, sampling, b.UsedFiles,
+            b.Data!.Ir, [.. b.Latents.Select(l => l.Ir)], networks, losses, [.. b.Optimizers.Select(o => o.Ir)], b.Schedule!.Ir, sampling,
+            b.UsedFiles,
             critic is null ? null : new CriticIr(critic.Network, critic.Output, critic.EndsInSigmoid));
     }
 
@@ -46,9 +47,12 @@ internal static class Lowerer
                                                x.Layer.Syntax.Quirk?.Text ?? ""))],
             n.Outputs, n.DefaultOutput);
 
-    /// <summary>The first application of the generator in the losses, parents first (its arguments say which latent parts feed it).</summary>
+    /// <summary>
+    /// The first application of the generator in the losses, parents first (its arguments say which latent parts feed it).
+    /// </summary>
     public static BoundApply? GeneratorApplication(BoundSpec spec, string generator) =>
-        spec.Losses.Where(l => !l.Failed).SelectMany(l => PreOrder(l.Expr)).OfType<BoundApply>().FirstOrDefault(a => a.Network == generator);
+        spec.Losses.Where(l => !l.Failed).SelectMany(l => PreOrder(l.Expr)).OfType<BoundApply>()
+            .FirstOrDefault(a => a.Network == generator);
 
     static IEnumerable<BoundExpr> PreOrder(BoundExpr e) => e.Children.SelectMany(PreOrder).Prepend(e);
 
@@ -65,7 +69,8 @@ internal static class Lowerer
         BoundApply a => Apply(a, networks[a.Network], [.. a.Args.Select(x => Expr(x, networks))]),
         BoundPrimitive p => new PrimitiveIr(p.Primitive.Name, [.. p.Args.Select(x => Expr(x, networks))]),
         BoundPenalty { IsR1: true } p => new R1Ir(p.Network, Output(p, networks), Expr(p.Real, networks), p.Gamma),
-        BoundPenalty p => new GradientPenaltyIr(p.Network, Output(p, networks), Expr(p.Real, networks), Expr(p.Fake!, networks), p.Target, p.Weight),
+        BoundPenalty p => new GradientPenaltyIr(p.Network, Output(p, networks), Expr(p.Real, networks), Expr(p.Fake!, networks),
+                                                p.Target, p.Weight),
         _ => throw new InvalidOperationException($"no lowering for {e.GetType().Name}"),
     };
 

@@ -24,11 +24,13 @@ internal sealed record ArgumentSyntax(Token? Keyword, ExpressionSyntax Value)
 }
 
 /// <summary><c>name(args)</c>; a bare name in layer position is a call without parentheses.</summary>
-internal sealed record CallSyntax(Token Name, IReadOnlyList<ArgumentSyntax> Arguments, bool HasParens, TextSpan Span) : ExpressionSyntax(Span);
+internal sealed record CallSyntax(Token Name, IReadOnlyList<ArgumentSyntax> Arguments, bool HasParens, TextSpan Span)
+    : ExpressionSyntax(Span);
 
 internal sealed record ListSyntax(IReadOnlyList<ExpressionSyntax> Items, TextSpan Span) : ExpressionSyntax(Span);
 
-internal sealed record UnarySyntax(Token Operator, ExpressionSyntax Operand) : ExpressionSyntax(TextSpan.FromBounds(Operator.Span.Start, Operand.Span.End));
+internal sealed record UnarySyntax(Token Operator, ExpressionSyntax Operand)
+    : ExpressionSyntax(TextSpan.FromBounds(Operator.Span.Start, Operand.Span.End));
 
 internal sealed record BinarySyntax(ExpressionSyntax Left, Token Operator, ExpressionSyntax Right)
     : ExpressionSyntax(TextSpan.FromBounds(Left.Span.Start, Right.Span.End));
@@ -36,4 +38,5 @@ internal sealed record BinarySyntax(ExpressionSyntax Left, Token Operator, Expre
 internal sealed record ParenthesizedSyntax(ExpressionSyntax Inner, TextSpan Span) : ExpressionSyntax(Span);
 
 /// <summary><c>D(x).cat</c>: a named output (head) of a network application.</summary>
-internal sealed record MemberSyntax(ExpressionSyntax Target, Token Member) : ExpressionSyntax(TextSpan.FromBounds(Target.Span.Start, Member.Span.End));
+internal sealed record MemberSyntax(ExpressionSyntax Target, Token Member)
+    : ExpressionSyntax(TextSpan.FromBounds(Target.Span.Start, Member.Span.End));

@@ -34,14 +34,16 @@ internal sealed record ParameterSyntax(Token Name, ExpressionSyntax? Type, Expre
 }
 
 /// <summary><c>block name(params) { statements }</c></summary>
-internal sealed record BlockSyntax(Token Name, IReadOnlyList<ParameterSyntax> Parameters, IReadOnlyList<StatementSyntax> Body, TextSpan Span) : ItemSyntax(Span)
+internal sealed record BlockSyntax(Token Name, IReadOnlyList<ParameterSyntax> Parameters, IReadOnlyList<StatementSyntax> Body,
+                                   TextSpan Span) : ItemSyntax(Span)
 {
     /// <summary>The file this block was written in: diagnostics inside it point there.</summary>
     public SourceText? Source { get; init; }
 }
 
 /// <summary><c>network name(inputs) { statements }</c></summary>
-internal sealed record NetworkSyntax(Token Name, IReadOnlyList<ParameterSyntax> Inputs, IReadOnlyList<StatementSyntax> Body, TextSpan Span) : ItemSyntax(Span);
+internal sealed record NetworkSyntax(Token Name, IReadOnlyList<ParameterSyntax> Inputs, IReadOnlyList<StatementSyntax> Body,
+                                     TextSpan Span) : ItemSyntax(Span);
 
 /// <summary><c>loss name = expression</c></summary>
 internal sealed record LossSyntax(Token Name, ExpressionSyntax Value, TextSpan Span) : ItemSyntax(Span);

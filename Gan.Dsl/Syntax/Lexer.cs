@@ -85,7 +85,9 @@ internal sealed class Lexer
         if (kind == TokenKind.Bad)
         {
             // Swallow a run of bad characters so one typo gives one diagnostic.
-            while (pos < text.Length && !char.IsWhiteSpace(text[pos]) && !char.IsLetterOrDigit(text[pos]) && "(){}[],:;.=+-*/\"#".IndexOf(text[pos]) < 0) pos++;
+            while (pos < text.Length && !char.IsWhiteSpace(text[pos]) && !char.IsLetterOrDigit(text[pos])
+                   && "(){}[],:;.=+-*/\"#".IndexOf(text[pos]) < 0)
+                pos++;
             diagnostics.ReportBadCharacter(source, Span(start), text[start..pos]);
         }
         return new Token(kind, Span(start), text[start..pos], 0, newline);
@@ -116,7 +118,8 @@ internal sealed class Lexer
             diagnostics.ReportBadNumber(source, Span(start), raw, "a number cannot run into letters; put a space or comma between them");
             return new Token(TokenKind.Number, Span(start), raw, 0, newline);
         }
-        if (!double.TryParse(raw.Replace("_", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        if (!double.TryParse(raw.Replace("_", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || !double.IsFinite(value))
         {
             diagnostics.ReportBadNumber(source, Span(start), raw, "it is too large for a 64-bit float");
             value = 0;

@@ -91,7 +91,8 @@ internal sealed class Parser
     void SkipToNextItem(int start)
     {
         if (pos == start) Advance();
-        while (!At(TokenKind.EndOfFile) && !(Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)))
+        while (!At(TokenKind.EndOfFile)
+               && !(Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)))
             Advance();
     }
 
@@ -162,7 +163,9 @@ internal sealed class Parser
                 Expect(TokenKind.CloseParen, "')'");
                 var (body, close) = ParseBody();
                 var span = TextSpan.FromBounds(kw.Span.Start, close.Span.End);
-                return kw.Text == "block" ? new BlockSyntax(name, ps, body, span) { Source = source } : new NetworkSyntax(name, ps, body, span);
+                return kw.Text == "block"
+                    ? new BlockSyntax(name, ps, body, span) { Source = source }
+                    : new NetworkSyntax(name, ps, body, span);
             }
             case "loss":
             {
@@ -223,7 +226,8 @@ internal sealed class Parser
         {
             if (At(TokenKind.Semicolon)) { Advance(); continue; }
             // A missing '}' shows as an item keyword at the start of a line: stop the body there.
-            if (Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text) && Current.Text is not ("sample"))
+            if (Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)
+                && Current.Text is not ("sample"))
                 break;
             int start = pos;
             try { body.Add(ParseStatement()); }

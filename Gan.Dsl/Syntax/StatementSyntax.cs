@@ -6,7 +6,8 @@ namespace Gan.Dsl.Syntax;
 internal abstract record StatementSyntax(TextSpan Span);
 
 /// <summary>A layer or block call, optionally acknowledged as a deliberate quirk: <c>batchnorm(eps: 0.8) quirk "why"</c>.</summary>
-internal sealed record LayerSyntax(CallSyntax Call, Token? Quirk) : StatementSyntax(Quirk is null ? Call.Span : TextSpan.FromBounds(Call.Span.Start, Quirk.Span.End));
+internal sealed record LayerSyntax(CallSyntax Call, Token? Quirk)
+    : StatementSyntax(Quirk is null ? Call.Span : TextSpan.FromBounds(Call.Span.Start, Quirk.Span.End));
 
 internal sealed record IfSyntax(Token Keyword, ExpressionSyntax Condition, IReadOnlyList<StatementSyntax> Then,
                               IReadOnlyList<StatementSyntax>? Else, TextSpan Span) : StatementSyntax(Span);

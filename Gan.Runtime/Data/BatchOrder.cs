@@ -51,7 +51,8 @@ internal sealed class BatchOrder
     public void Restore(BatchPosition p)
     {
         if (p.Epoch < 0 || p.Index < 0 || p.Index > Count)
-            throw new UserInputException($"batch position (epoch {p.Epoch}, index {p.Index}) is outside a dataset of {Count} samples; the checkpoint belongs to other data.");
+            throw new UserInputException($"batch position (epoch {p.Epoch}, index {p.Index}) is outside a dataset of {Count} samples; "
+                                         + "the checkpoint belongs to other data.");
         Position = p;
     }
 

@@ -1,6 +1,8 @@
 namespace Gan.Runtime.Data;
 
-/// <summary>One batch in host memory: X is Count×(sample shape) float32, row-major (NCHW for images); Y is Count int64 labels or null.</summary>
+/// <summary>
+/// One batch in host memory: X is Count×(sample shape) float32, row-major (NCHW for images); Y is Count int64 labels or null.
+/// </summary>
 internal sealed record HostBatch(float[] X, long[]? Y, int Count, BatchPosition After);
 
 /// <summary>

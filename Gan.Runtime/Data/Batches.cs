@@ -21,7 +21,8 @@ internal sealed class Batches : IDisposable
     /// </summary>
     public const int PrefetchMinFloats = 1 << 16;
 
-    /// <param name="prefetch">Gather on a worker thread; null: when a batch has at least <see cref="PrefetchMinFloats"/> floats and libtorch leaves a core free.</param>
+    /// <param name="prefetch">Gather on a worker thread; null: when a batch has at least <see cref="PrefetchMinFloats"/> floats and
+    /// libtorch leaves a core free.</param>
     public Batches(TensorDataset data, int batch, int seed, bool dropLast, bool? prefetch = null)
     {
         // A dataset built from tensors (tests, benchmarks) is copied once into arrays for the worker.

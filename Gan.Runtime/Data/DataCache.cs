@@ -86,7 +86,8 @@ internal static class DataCache
             if (!File.Exists(path)) throw new UserInputException($"{path}: missing; run `gan data mnist`.");
             var actual = Downloads.Sha256(path);
             if (actual != sha)
-                throw new UserInputException($"{path}: SHA-256 is {actual}, expected {sha}; the file is not the uncompressed MNIST file of that name. " +
+                throw new UserInputException($"{path}: SHA-256 is {actual}, expected {sha}; " +
+                                             "the file is not the uncompressed MNIST file of that name. " +
                                              "Delete it and run `gan data mnist` (or put the right file there).");
         }
         File.WriteAllText(stamp, "SHA-256 of the four MNIST files checked\n");
@@ -155,7 +156,8 @@ internal static class DataCache
         {
             throw new UserInputException(e.Message +
                 $"\nTo install it by hand: run `npm pack {EmojiNpmPackage}` on a machine with npm, check the tarball's SHA-256 is " +
-                $"{EmojiTarballSha256}, and copy its package/img/twitter/64/*.png into {EmojiDir}, then create an empty file {EmojiDir}/.complete.");
+                $"{EmojiTarballSha256}, and copy its package/img/twitter/64/*.png into {EmojiDir}, " +
+                $"then create an empty file {EmojiDir}/.complete.");
         }
     }
 }

@@ -30,7 +30,8 @@ internal abstract class DataKind
     public abstract void Draw(ModelIr model, Tensor fake, int rows, int cols, string path, string title, TensorDataset? real);
 
     /// <summary>A statistic logged at the end of each epoch (name and value), or null.</summary>
-    public virtual (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long step) => null;
+    public virtual (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
+                                                               TensorDataset data, long step) => null;
 
     /// <summary>The metrics that fit this data, with their protocol.</summary>
     public abstract void Evaluate(Evaluation e);

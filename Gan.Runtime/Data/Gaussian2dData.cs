@@ -41,7 +41,8 @@ internal sealed class Gaussian2dData : DataKind
         Images.SaveScatter((real ?? own)!.X, fake, path, title);
     }
 
-    public override (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long step) =>
+    public override (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
+                                                                TensorDataset data, long step) =>
         ("d_accuracy", DAccuracy.Of(model, nets, data, step));
 
     public override void Evaluate(Evaluation e)
@@ -55,6 +56,7 @@ internal sealed class Gaussian2dData : DataKind
         e.Metrics["mean_error"] = r.MeanError;
         e.Metrics["covariance_error"] = r.CovarianceError;
         e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, real, e.Seed + 2);
-        e.Protocol["reference"] = $"{e.N} fresh points of the spec's Gaussian (seed {e.Seed + 9999}), against {e.N} generated from fresh noise";
+        e.Protocol["reference"] = $"{e.N} fresh points of the spec's Gaussian (seed {e.Seed + 9999}), "
+                                  + $"against {e.N} generated from fresh noise";
     }
 }

@@ -43,7 +43,8 @@ internal static class Idx
         if (b.Length < 16) throw new UserInputException($"{path}: {b.Length} bytes is too short for an IDX image header (16 bytes).");
         int magic = BinaryPrimitives.ReadInt32BigEndian(b);
         if (magic != ImagesMagic)
-            throw new UserInputException($"{path}: magic number {magic}, expected {ImagesMagic} (IDX unsigned-byte images of rank 3); is this a label file or another format?");
+            throw new UserInputException($"{path}: magic number {magic}, expected {ImagesMagic} (IDX unsigned-byte images of rank 3); "
+                                         + "is this a label file or another format?");
         int count = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(4));
         int rows = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(8));
         int cols = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(12));
@@ -51,7 +52,8 @@ internal static class Idx
             throw new UserInputException($"{path}: header says {count} images of {rows}×{cols}, which is not a valid size.");
         long expected = 16L + (long)count * rows * cols;
         if (b.Length != expected)
-            throw new UserInputException($"{path}: header says {count} images of {rows}×{cols} ({expected} bytes), but the file has {b.Length} bytes; it is truncated or corrupt.");
+            throw new UserInputException($"{path}: header says {count} images of {rows}×{cols} ({expected} bytes), "
+                                         + $"but the file has {b.Length} bytes; it is truncated or corrupt.");
         return (b[16..], count, rows, cols);
     }
 
@@ -73,7 +75,9 @@ internal static class Idx
     {
         var (pixels, n, rows, cols) = ReadImages(imagesPath);
         var (labels, m) = ReadLabels(labelsPath);
-        if (n != m) throw new UserInputException($"{imagesPath} has {n} images but {labelsPath} has {m} labels; they must come from the same split.");
+        if (n != m)
+            throw new UserInputException($"{imagesPath} has {n} images but {labelsPath} has {m} labels; "
+                                         + "they must come from the same split.");
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] >= classes)
                 throw new UserInputException($"{labelsPath}: label {labels[i]} at index {i} is outside 0..{classes - 1}.");

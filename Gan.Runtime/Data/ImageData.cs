@@ -46,7 +46,8 @@ internal sealed class ImageData : DataKind
 
     /// <summary>Pixel features for image sets without a judge: 8×8 average-pooled images in [0, 1] (C·64 values).</summary>
     static Tensor PixelFeatures(Tensor images, double lo, double hi) =>
-        nn.functional.adaptive_avg_pool2d((images - lo) / (hi - lo), [8, 8]).clamp(0, 1).flatten(1).to_type(ScalarType.Float64);   // N×(C·64)
+        nn.functional.adaptive_avg_pool2d((images - lo) / (hi - lo), [8, 8]).clamp(0, 1).flatten(1)
+            .to_type(ScalarType.Float64);   // N×(C·64)
 
     /// <summary>
     /// The Fréchet distance between Gaussians fitted to 8×8 pixel features, with the distance between two random halves of
@@ -68,6 +69,7 @@ internal sealed class ImageData : DataKind
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
         e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2);
         e.Protocol["reference"] = $"all {count} images of {Describe(f)} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; "
-                                  + $"features: 8×8 average-pooled pixels in [0, 1]; baseline: two random halves of the real set (seed {e.Seed + 31})";
+                                  + "features: 8×8 average-pooled pixels in [0, 1]; "
+                                  + $"baseline: two random halves of the real set (seed {e.Seed + 31})";
     }
 }

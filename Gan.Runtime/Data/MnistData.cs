@@ -11,7 +11,8 @@ internal sealed class MnistData : DataKind
 {
     public static readonly MnistData Instance = new();
 
-    public override TensorDataset Load(DataIr data, int seed, Action<string> notice) => Load((MnistDataIr)data, DataCache.EnsureMnist(notice));
+    public override TensorDataset Load(DataIr data, int seed, Action<string> notice) =>
+        Load((MnistDataIr)data, DataCache.EnsureMnist(notice));
 
     /// <summary>An MNIST split: N×1×S×S in [Low, High] (zero-padded or bilinearly resized to S when S ≠ 28), labels 0..9.</summary>
     public static TensorDataset Load(MnistDataIr m, string dir)
@@ -36,7 +37,8 @@ internal sealed class MnistData : DataKind
         }
         using (NewDisposeScope())
         {
-            var x = tensor(set.Pixels).reshape(set.Count, 1, set.Rows, set.Cols).to_type(ScalarType.Float32) / 255f;   // N×1×28×28 in [0,1]
+            var x = tensor(set.Pixels).reshape(set.Count, 1, set.Rows, set.Cols)
+                        .to_type(ScalarType.Float32) / 255f;   // N×1×28×28 in [0,1]
             if (m.Size != set.Rows)
             {
                 if (m.Resize == "pad")
@@ -70,7 +72,8 @@ internal sealed class MnistData : DataKind
         var (testX, testY) = JudgeCache.Mnist("test", e.Say);
         var latents = Generation.FixedLatents(model, CPU, e.Seed + 1, e.N);
         var (testProbs, testFeats) = judge.Judge(testX);
-        var probs = RunEvaluator.SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats, e.Metrics);
+        var probs = RunEvaluator.SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats,
+                                              e.Metrics);
         var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name));
         if (cls is not null)
         {
@@ -79,7 +82,8 @@ internal sealed class MnistData : DataKind
             e.Metrics["conditional_accuracy"] = ClassifierScores.Accuracy(probs, wanted);
             // InfoGAN's code is unsupervised: which code value became which digit is arbitrary.
             e.Metrics["conditional_accuracy_best_code_to_class_map"] = ClassifierScores.MatchedAccuracy(probs, wanted, cls.Classes);
-            e.Protocol["conditional"] = $"latent '{cls.Name}': code k asked for, judged class compared with k, and under the best one-to-one code-to-class map";
+            e.Protocol["conditional"] = $"latent '{cls.Name}': code k asked for, judged class compared with k, "
+                                        + "and under the best one-to-one code-to-class map";
         }
         // Real-vs-real baselines for scale.
         var (trainX, _) = JudgeCache.Mnist("train", e.Say);

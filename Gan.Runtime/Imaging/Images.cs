@@ -27,7 +27,12 @@ internal static class Images
                     int p = (y / scale) * w + xx / scale, b = i * c * h * w;
                     byte R, G, B;
                     if (c == 1) R = G = B = (byte)(255 * data[b + p]);
-                    else { R = (byte)(255 * data[b + p]); G = (byte)(255 * data[b + h * w + p]); B = (byte)(255 * data[b + 2 * h * w + p]); }
+                    else
+                    {
+                        R = (byte)(255 * data[b + p]);
+                        G = (byte)(255 * data[b + h * w + p]);
+                        B = (byte)(255 * data[b + 2 * h * w + p]);
+                    }
                     bmp.SetPixel(c0 + xx, r0 + y, new SKColor(R, G, B));
                 }
         }

@@ -30,15 +30,18 @@ internal static class LossFunctions
     public static Tensor LeastSquaresG(Tensor fake) => 0.5 * (fake - 1).square().mean();
 
     public static Tensor RelativisticD(Tensor real, Tensor fake) =>
-        0.5 * (F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 1)) + F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 0)));
+        0.5 * (F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 1))
+               + F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 0)));
     public static Tensor RelativisticG(Tensor real, Tensor fake) =>
-        0.5 * (F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 1)) + F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 0)));
+        0.5 * (F.binary_cross_entropy_with_logits(fake - real.mean(), Target(fake, 1))
+               + F.binary_cross_entropy_with_logits(real - fake.mean(), Target(real, 0)));
 
     /// <summary>
     /// WGAN-GP: x̂ = ε·real + (1−ε)·fake, ε ~ U(0,1) per sample; weight · mean((‖∇x̂ D(x̂)‖₂ − target)²).
     /// The gradient is taken with create_graph so the penalty itself can be differentiated.
     /// </summary>
-    public static Tensor GradientPenalty(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, double target, double weight, Generator? gen)
+    public static Tensor GradientPenalty(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, double target, double weight,
+                                         Generator? gen)
     {
         // Its own dispose scope: the interpolates and gradients die here; the autograd graph keeps what the
         // step's backward needs, and the step's scope frees the rest.

@@ -5,7 +5,9 @@ using static TorchSharp.torch;
 
 namespace Gan.Runtime.Losses;
 
-/// <summary>The evaluated arguments of one primitive, with their expressions (a constant BCE target is taken from the run's constants).</summary>
+/// <summary>
+/// The evaluated arguments of one primitive, with their expressions (a constant BCE target is taken from the run's constants).
+/// </summary>
 internal readonly struct LossArguments(Tensor[] values, ImmutableArray<LossExprIr> expressions, RunConstants? constants)
 {
     public Tensor this[int i] => values[i];
@@ -25,21 +27,22 @@ internal readonly struct LossArguments(Tensor[] values, ImmutableArray<LossExprI
 /// </summary>
 internal static class LossTable
 {
-    public static readonly IReadOnlyDictionary<string, Func<LossArguments, Tensor>> Functions = new Dictionary<string, Func<LossArguments, Tensor>>
-    {
-        ["bce_logits"] = a => a.Bce(LossFunctions.BceLogits),
-        ["bce"] = a => a.Bce(LossFunctions.Bce),
-        ["cross_entropy"] = a => LossFunctions.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
-        ["mse"] = a => LossFunctions.Mse(a[0], a[1]),
-        ["l1"] = a => LossFunctions.L1(a[0], a[1]),
-        ["mean"] = a => a[0].mean(),
-        ["wasserstein_d"] = a => LossFunctions.WassersteinD(a[0], a[1]),
-        ["wasserstein_g"] = a => LossFunctions.WassersteinG(a[0]),
-        ["hinge_d"] = a => LossFunctions.HingeD(a[0], a[1]),
-        ["hinge_g"] = a => LossFunctions.HingeG(a[0]),
-        ["lsgan_d"] = a => LossFunctions.LeastSquaresD(a[0], a[1]),
-        ["lsgan_g"] = a => LossFunctions.LeastSquaresG(a[0]),
-        ["ragan_d"] = a => LossFunctions.RelativisticD(a[0], a[1]),
-        ["ragan_g"] = a => LossFunctions.RelativisticG(a[0], a[1]),
-    };
+    public static readonly IReadOnlyDictionary<string, Func<LossArguments, Tensor>> Functions =
+        new Dictionary<string, Func<LossArguments, Tensor>>
+        {
+            ["bce_logits"] = a => a.Bce(LossFunctions.BceLogits),
+            ["bce"] = a => a.Bce(LossFunctions.Bce),
+            ["cross_entropy"] = a => LossFunctions.CrossEntropy(a[0], a[1].dim() == 2 ? a[1].argmax(1) : a[1]),
+            ["mse"] = a => LossFunctions.Mse(a[0], a[1]),
+            ["l1"] = a => LossFunctions.L1(a[0], a[1]),
+            ["mean"] = a => a[0].mean(),
+            ["wasserstein_d"] = a => LossFunctions.WassersteinD(a[0], a[1]),
+            ["wasserstein_g"] = a => LossFunctions.WassersteinG(a[0]),
+            ["hinge_d"] = a => LossFunctions.HingeD(a[0], a[1]),
+            ["hinge_g"] = a => LossFunctions.HingeG(a[0]),
+            ["lsgan_d"] = a => LossFunctions.LeastSquaresD(a[0], a[1]),
+            ["lsgan_g"] = a => LossFunctions.LeastSquaresG(a[0]),
+            ["ragan_d"] = a => LossFunctions.RelativisticD(a[0], a[1]),
+            ["ragan_g"] = a => LossFunctions.RelativisticG(a[0], a[1]),
+        };
 }

@@ -6,7 +6,9 @@ using static TorchSharp.torch;
 
 namespace Gan.Runtime.Metrics;
 
-/// <summary>The discriminator's accuracy on real samples and as many fresh fakes (seed 000's per-epoch figure; `gan eval` for 2-D and image data).</summary>
+/// <summary>
+/// The discriminator's accuracy on real samples and as many fresh fakes (seed 000's per-epoch figure; `gan eval` for 2-D and image data).
+/// </summary>
 internal static class DAccuracy
 {
     /// <summary>NaN when no loss applies a network to the real batch (the IR's RealCritic).</summary>
@@ -15,7 +17,8 @@ internal static class DAccuracy
         if (model.RealCritic is not { } critic) return double.NaN;
         using var scope = NewDisposeScope();
         var d = nets[critic.Network];
-        var latents = Generation.FixedLatents(model, data.X.device, (int)(seed % 1_000_000) + 77, (int)data.Count);   // fresh fakes each call
+        var latents = Generation.FixedLatents(model, data.X.device, (int)(seed % 1_000_000) + 77,
+                                              (int)data.Count);   // fresh fakes each call
         var fake = Generation.Generate(model, nets, latents);
         double threshold = critic.EndsInSigmoid ? 0.5 : 0;
         using var _ = no_grad();

@@ -15,7 +15,8 @@ internal static class Gaussian2dMetrics
     public static Gaussian2dReport Compare(Tensor real, Tensor fake)
     {
         if (real.dim() != 2 || real.shape[1] != 2 || fake.dim() != 2 || fake.shape[1] != 2)
-            throw new ArgumentException($"expected N×2 point sets, got {string.Join("×", real.shape)} and {string.Join("×", fake.shape)}");
+            throw new ArgumentException($"expected N×2 point sets, got {string.Join("×", real.shape)} "
+                                        + $"and {string.Join("×", fake.shape)}");
         var (m1, s1) = Frechet.Fit(real);
         var (m2, s2) = Frechet.Fit(fake);
         var w2 = Math.Sqrt(Frechet.DistanceSquared(m1, s1, m2, s2));

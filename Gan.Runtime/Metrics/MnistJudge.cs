@@ -86,7 +86,8 @@ internal sealed class MnistJudge : Module<Tensor, Tensor>
                 loss.backward();
                 opt.step();
             }
-            progress($"judge epoch {epoch + 1}/{epochs}: test accuracy {Accuracy(judge, testX, testY):P2} ({sw.Elapsed.TotalSeconds:F0} s)");
+            progress($"judge epoch {epoch + 1}/{epochs}: test accuracy {Accuracy(judge, testX, testY):P2} "
+                     + $"({sw.Elapsed.TotalSeconds:F0} s)");
         }
         return (judge, Accuracy(judge, testX, testY));
     }

@@ -22,7 +22,8 @@ internal static class RunEvaluator
         e.Protocol["spec"] = run.Model.Name;
         using (var scope = NewDisposeScope()) DataKind.For(run.Model.Data).Evaluate(e);
         var metrics = new Dictionary<string, object>(e.Metrics) { ["protocol"] = e.Protocol };
-        AtomicFile.WriteAllText(Path.Combine(runDir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(runDir, "metrics.json"),
+                                JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         return metrics;
     }
 

@@ -14,14 +14,17 @@ internal static class Devices
         try { InitializeDeviceType(DeviceType.CUDA); }
         catch (Exception e)
         {
-            throw new UserInputException($"--device cuda: TorchSharp's CUDA backend could not be loaded ({e.Message}). Install TorchSharp-cuda-linux, "
-                                         + "or point LD_LIBRARY_PATH at a PyTorch installation's torch/lib.");
+            throw new UserInputException(
+                $"--device cuda: TorchSharp's CUDA backend could not be loaded ({e.Message}). Install TorchSharp-cuda-linux, "
+                + "or point LD_LIBRARY_PATH at a PyTorch installation's torch/lib.");
         }
         if (!cuda.is_available()) throw new UserInputException("--device cuda: no CUDA device is available on this machine.");
         return CUDA;
     }
 
-    /// <summary>Every network of a model, built from the seed on the CPU (so the same seed gives the same weights anywhere), then moved.</summary>
+    /// <summary>
+    /// Every network of a model, built from the seed on the CPU (so the same seed gives the same weights anywhere), then moved.
+    /// </summary>
     public static Dictionary<string, NetworkModule> Build(Gan.Dsl.Ir.ModelIr model, int seed, Device device)
     {
         manual_seed(seed);

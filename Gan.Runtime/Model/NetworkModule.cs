@@ -32,7 +32,8 @@ internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (ir.Inputs.Length != 1)
-            throw new ArgumentException($"network {ir.Name} takes {ir.Inputs.Length} inputs ({string.Join(", ", ir.Inputs.Select(i => i.Name))}); "
+            throw new ArgumentException($"network {ir.Name} takes {ir.Inputs.Length} inputs "
+                                        + $"({string.Join(", ", ir.Inputs.Select(i => i.Name))}); "
                                         + "call Output(inputs, output) with all of them");
         return Output([x], ir.DefaultOutput);
     }
@@ -88,5 +89,6 @@ internal sealed class NetworkOutput : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => net.Ir.Inputs.Length == 1
         ? net.Output([x], output)
-        : throw new ArgumentException($"network {net.Ir.Name} takes {net.Ir.Inputs.Length} inputs; call it through the network with all of them");
+        : throw new ArgumentException($"network {net.Ir.Name} takes {net.Ir.Inputs.Length} inputs; "
+                                      + "call it through the network with all of them");
 }

@@ -14,7 +14,8 @@ internal sealed class SpectralNormalizer : nn.Module
     readonly int iterations, dim;
 
     /// <param name="weight">the layer's weight; u and v start from 15 power iterations on it.</param>
-    /// <param name="dim">the output dimension of the weight (rows): 0, or 1 for a transposed convolution (in×out×k×k), as PyTorch.</param>
+    /// <param name="dim">the output dimension of the weight (rows): 0, or 1 for a transposed convolution (in×out×k×k), as
+    /// PyTorch.</param>
     public SpectralNormalizer(string name, Tensor weight, int iterations, int dim = 0) : base(name)
     {
         this.iterations = iterations;
@@ -38,7 +39,8 @@ internal sealed class SpectralNormalizer : nn.Module
         }
     }
 
-    Tensor Matrix(Tensor weight) => dim == 0 ? weight.reshape(weight.shape[0], -1) : weight.transpose(0, dim).reshape(weight.shape[dim], -1);
+    Tensor Matrix(Tensor weight) =>
+        dim == 0 ? weight.reshape(weight.shape[0], -1) : weight.transpose(0, dim).reshape(weight.shape[dim], -1);
 
     /// <summary>Returns W/σ.</summary>
     public Tensor Normalise(Tensor weight)

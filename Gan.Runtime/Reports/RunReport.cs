@@ -53,9 +53,12 @@ internal static class RunReport
             html.Append("<h2>Samples over training</h2>");
             var files = Directory.GetFiles(samples, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToArray();
             // At most 12 grids, evenly spread, always including the last.
-            var pick = files.Length <= 12 ? files : Enumerable.Range(0, 12).Select(i => files[(int)Math.Round(i * (files.Length - 1) / 11.0)]).Distinct();
+            var pick = files.Length <= 12
+                ? files
+                : Enumerable.Range(0, 12).Select(i => files[(int)Math.Round(i * (files.Length - 1) / 11.0)]).Distinct();
             foreach (var f in pick)
-                html.Append("<div class=\"grid\">").Append(Img(f, 300)).Append("<br>").Append(Enc(Path.GetFileNameWithoutExtension(f))).Append("</div>");
+                html.Append("<div class=\"grid\">").Append(Img(f, 300)).Append("<br>").Append(Enc(Path.GetFileNameWithoutExtension(f)))
+                    .Append("</div>");
         }
 
         var spec = Path.Combine(runDir, "spec.gan");
@@ -81,8 +84,9 @@ internal static class RunReport
         // Numbers to 5 significant digits, as `gan eval` prints them; a list (class shares) as index: value pairs.
         static string Value(JsonElement e) => e.ValueKind switch
         {
-            JsonValueKind.Number => e.TryGetInt64(out var whole) ? whole.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                                                                 : e.GetDouble().ToString("G5", System.Globalization.CultureInfo.InvariantCulture),
+            JsonValueKind.Number => e.TryGetInt64(out var whole)
+                ? whole.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : e.GetDouble().ToString("G5", System.Globalization.CultureInfo.InvariantCulture),
             JsonValueKind.Array => string.Join(", ", e.EnumerateArray().Select((v, i) => $"{i}: {Value(v)}")),
             _ => e.ToString(),
         };

@@ -6,7 +6,9 @@ namespace Gan.Runtime.Runs;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Calls <paramref name="write"/> with a temporary path (same folder and extension), then renames it to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Calls <paramref name="write"/> with a temporary path (same folder and extension), then renames it to <paramref name="path"/>.
+    /// </summary>
     public static void Write(string path, Action<string> write)
     {
         var tmp = TempFor(path);
@@ -47,6 +49,8 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>A temporary name beside <paramref name="path"/>, unique to this process, keeping its extension (PNG writers look at it).</summary>
+    /// <summary>
+    /// A temporary name beside <paramref name="path"/>, unique to this process, keeping its extension (PNG writers look at it).
+    /// </summary>
     public static string TempFor(string path) => $"{path}.tmp-{Environment.ProcessId}{Path.GetExtension(path)}";
 }

@@ -39,11 +39,16 @@ internal static class Checkpoint
     public static string Find(string runDir, long? step = null)
     {
         var root = Path.Combine(runDir, "checkpoints");
-        if (!Directory.Exists(root)) throw new UserInputException($"{runDir}: no checkpoints/ folder; is this a run folder of `gan train`, and did it reach its first checkpoint?");
+        if (!Directory.Exists(root))
+            throw new UserInputException($"{runDir}: no checkpoints/ folder; "
+                                         + "is this a run folder of `gan train`, and did it reach its first checkpoint?");
         if (step is long s)
         {
             var dir = Path.Combine(root, $"step-{s:D7}");
-            if (!Directory.Exists(dir)) throw new UserInputException($"{runDir}: no checkpoint for step {s}; have: {string.Join(", ", Directory.GetDirectories(root, "step-*").Select(Path.GetFileName))}");
+            if (!Directory.Exists(dir))
+                throw new UserInputException(
+                    $"{runDir}: no checkpoint for step {s}; "
+                    + $"have: {string.Join(", ", Directory.GetDirectories(root, "step-*").Select(Path.GetFileName))}");
             return dir;
         }
         var latest = Path.Combine(root, "latest");
@@ -53,7 +58,8 @@ internal static class Checkpoint
         return any ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
     }
 
-    public static CheckpointState Load(string dir, IReadOnlyDictionary<string, NetworkModule> nets, IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts)
+    public static CheckpointState Load(string dir, IReadOnlyDictionary<string, NetworkModule> nets,
+                                       IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts)
     {
         try
         {
@@ -65,7 +71,8 @@ internal static class Checkpoint
         }
         catch (Exception e) when (e is IOException or JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
-            throw new UserInputException($"{dir}: the checkpoint cannot be read ({e.Message}); it is damaged or from another spec. Resume from an earlier step with --resume and a clean copy, or start again.");
+            throw new UserInputException($"{dir}: the checkpoint cannot be read ({e.Message}); it is damaged or from another spec. "
+                                         + "Resume from an earlier step with --resume and a clean copy, or start again.");
         }
     }
 }

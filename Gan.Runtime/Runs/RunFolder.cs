@@ -25,7 +25,8 @@ internal sealed class RunFolder
         parameters = model.Params;
         columns = ["step", "epoch", .. lossColumns, "d_real", "d_fake", "images_per_s", "elapsed_s"];
         if (!resume && File.Exists(LogPath))
-            throw new Errors.UserInputException($"{Dir} already holds a run (log.csv); choose another --out, or add --resume to continue it.");
+            throw new Errors.UserInputException($"{Dir} already holds a run (log.csv); "
+                                                + "choose another --out, or add --resume to continue it.");
         if (resume && !File.Exists(LogPath))
             throw new Errors.UserInputException($"{Dir}: nothing to resume (no log.csv); start the run without --resume.");
         Directory.CreateDirectory(SamplesDir);
@@ -48,15 +49,18 @@ internal sealed class RunFolder
     {
         var p = new Dictionary<string, object>
         {
-            ["params"] = new SortedDictionary<string, object>(parameters.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
+            ["params"] = new SortedDictionary<string, object>(parameters.ToDictionary(kv => kv.Key, kv => kv.Value),
+                                                              StringComparer.Ordinal),
             ["seed"] = seed, ["batch"] = batch, ["epochs"] = epochs, ["steps"] = steps, ["device"] = device,
             ["versions"] = new Dictionary<string, string>
             {
-                ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion, ["libtorch"] = RuntimeInfo.LibTorchVersion,
+                ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
+                ["libtorch"] = RuntimeInfo.LibTorchVersion,
             },
             ["started_utc"] = DateTime.UtcNow.ToString("o"),
         };
-        AtomicFile.WriteAllText(Path.Combine(Dir, "params.json"), JsonSerializer.Serialize(p, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(Dir, "params.json"),
+                                JsonSerializer.Serialize(p, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Appends one row; values missing in this step are left empty.</summary>

@@ -42,7 +42,8 @@ internal static class Generation
     /// Generates from fixed latents with the generator in eval mode: BatchNorm uses running statistics, or the
     /// batch's own under sample { bn: batch } (never updating the running ones).
     /// </summary>
-    public static Tensor Generate(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, IReadOnlyDictionary<string, Tensor> latents)
+    public static Tensor Generate(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
+                                  IReadOnlyDictionary<string, Tensor> latents)
     {
         var g = nets[model.Sampling.Generator];
         bool wasTraining = g.training;
@@ -62,8 +63,12 @@ internal static class Generation
         }
     }
 
-    /// <summary>Generates <paramref name="n"/> samples from the given latents in chunks of 500 (the batch that sample { bn: batch } normalises over).</summary>
-    public static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Dictionary<string, Tensor> latents, int n)
+    /// <summary>
+    /// Generates <paramref name="n"/> samples from the given latents in chunks of 500 (the batch that sample { bn: batch } normalises
+    /// over).
+    /// </summary>
+    public static Tensor GenerateMany(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Dictionary<string, Tensor> latents,
+                                      int n)
     {
         var parts = new List<Tensor>();
         for (int i = 0; i < n; i += 500)

@@ -14,8 +14,8 @@ namespace Gan.Runtime.Training;
 /// <param name="share">under <c>fakes: per_iteration</c>, the iteration's shared latents and detached outputs; null: all per step.</param>
 /// <param name="bookkeeping">compute mean D(x) and D(G(z)) for the log (skipped on steps that are not logged).</param>
 /// <param name="constants">the run's constants, allocated once; null: allocate them in each step.</param>
-internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels, Generator latentGen,
-                                IterationShare? share = null, bool bookkeeping = true, RunConstants? constants = null)
+internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Tensor real, Tensor? labels,
+                                Generator latentGen, IterationShare? share = null, bool bookkeeping = true, RunConstants? constants = null)
 {
     readonly Dictionary<LossExprIr, Tensor> memo = [];
     // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
@@ -93,8 +93,8 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
             case ApplyIr a: return Apply(a);
             case PrimitiveIr p: return Primitive(p);
             case GradientPenaltyIr gp:
-                return LossFunctions.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake), gp.Target, gp.Weight,
-                                                     latentGen);
+                return LossFunctions.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake),
+                                                     gp.Target, gp.Weight, latentGen);
             case R1Ir r1:
                 return LossFunctions.R1(x => nets[r1.Network].Output([x], r1.Output), Evaluate(r1.Real), r1.Gamma);
             default: throw new NotSupportedException(e.GetType().Name);

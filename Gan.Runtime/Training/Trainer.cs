@@ -37,10 +37,12 @@ internal sealed class Trainer : IDisposable
 
     /// <summary>Builds the spec's networks from the run seed (for tests and benchmarks: the data may be given).</summary>
     public Trainer(ModelIr model, TrainOptions options, TensorDataset? data = null)
-        : this(model, Devices.Build(model, options.Seed ?? model.Schedule.Seed, Devices.For(options.Device)), options, data, ownsNetworks: true) { }
+        : this(model, Devices.Build(model, options.Seed ?? model.Schedule.Seed, Devices.For(options.Device)), options, data,
+               ownsNetworks: true) { }
 
     /// <param name="nets">the networks, built from the run seed on the options' device.</param>
-    public Trainer(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TrainOptions options, TensorDataset? data, bool ownsNetworks)
+    public Trainer(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TrainOptions options, TensorDataset? data,
+                   bool ownsNetworks)
     {
         options.Validate();
         this.model = model;
@@ -64,14 +66,16 @@ internal sealed class Trainer : IDisposable
     public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
 
     /// <summary>The share of training-step time spent waiting for real batches.</summary>
-    public double DataWaitFraction => stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
+    public double DataWaitFraction =>
+        stepClock.Elapsed.TotalSeconds > 0 ? dataClock.Elapsed.TotalSeconds / stepClock.Elapsed.TotalSeconds : 0;
 
     /// <summary>Loads the data (once) and prepares the batch stream.</summary>
     Batches Data(Action<string> notice)
     {
         if (batches is not null) return batches;
         data ??= DataKind.For(model.Data).Load(model.Data, seed, notice);
-        if (data.Count < batch) throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
+        if (data.Count < batch)
+            throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
         return batches = new Batches(data, batch, seed, model.Schedule.DropLast);
     }
 
@@ -121,7 +125,8 @@ internal sealed class Trainer : IDisposable
         total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
         if (options.RunFolder)
         {
-            run = new RunFolder(options.OutDir ?? throw new InvalidOperationException("no run folder given"), model, [.. LossColumns()], options.Resume);
+            run = new RunFolder(options.OutDir ?? throw new InvalidOperationException("no run folder given"), model, [.. LossColumns()],
+                                options.Resume);
             if (options.Resume) Restore(b, Notice);
             else run.WriteParams(seed, batch, epochs, steps, options.Device);
         }
@@ -150,7 +155,8 @@ internal sealed class Trainer : IDisposable
             if (run is null) continue;
             if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents);
             if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
-            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step) is { } stat) run.LogEpoch(b.Epoch + 1, stat.Value, Notice);
+            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step) is { } stat)
+                run.LogEpoch(b.Epoch + 1, stat.Value, Notice);
         }
         double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
         string? checkpoint = null;
@@ -220,8 +226,9 @@ internal sealed class Trainer : IDisposable
         // Logged steps read the loss (a host sync) and stop on a non-finite value.
         double value = row is null ? double.NaN : loss.item<float>();
         if (row is not null && !double.IsFinite(value))
-            throw new UserInputException($"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
-                                         + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
+            throw new UserInputException(
+                $"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
+                + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
         loss.backward();
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips)

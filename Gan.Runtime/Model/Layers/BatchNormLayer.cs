@@ -36,7 +36,8 @@ internal sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (training && !FreezeStats) return F.batch_norm(x, running_mean, running_var, weight, bias, true, op.Momentum, op.Eps);
-        if (training || BatchStatsInEval) return F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps);   // batch statistics, no update
+        if (training || BatchStatsInEval)
+            return F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps);   // batch statistics, no update
         return F.batch_norm(x, running_mean, running_var, weight, bias, false, op.Momentum, op.Eps);
     }
 

@@ -6,8 +6,8 @@ namespace Gan.Runtime.Model.Layers;
 
 /// <summary>conv_transpose2d computed with padding 0, then cropped (negative crop pads with zeros), as the IR states.</summary>
 internal sealed class ConvTranspose2dLayer(string name, ConvTranspose2dOp op, TorchSharp.Modules.ConvTranspose2d made)
-    : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, (long)op.OutChannels * op.KernelH * op.KernelW, op.SpectralNorm,
-                    op.PowerIterations, snDim: 1)   // the weight is in×out×kH×kW
+    : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, (long)op.OutChannels * op.KernelH * op.KernelW,
+                    op.SpectralNorm, op.PowerIterations, snDim: 1)   // the weight is in×out×kH×kW
 {
     public override Tensor forward(Tensor x)
     {

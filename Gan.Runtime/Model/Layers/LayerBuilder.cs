@@ -26,7 +26,9 @@ internal abstract class LayerBuilder
     public static IReadOnlyCollection<Type> OpTypes => Builders.Keys;
 
     public static nn.Module For(string name, OpIr op) =>
-        Builders.TryGetValue(op.GetType(), out var b) ? b.Build(name, op) : throw new NotSupportedException($"no TorchSharp module for {op.OpName}");
+        Builders.TryGetValue(op.GetType(), out var b)
+            ? b.Build(name, op)
+            : throw new NotSupportedException($"no TorchSharp module for {op.OpName}");
 }
 
 internal abstract class LayerBuilder<TOp> : LayerBuilder where TOp : OpIr

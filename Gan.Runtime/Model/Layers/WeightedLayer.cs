@@ -21,7 +21,8 @@ internal abstract class WeightedLayer : nn.Module<Tensor, Tensor>
 
     /// <param name="fanIn">the fan-in of the NormalFanIn initialiser.</param>
     /// <param name="snDim">the weight's output dimension for spectral norm: 0, or 1 for a transposed convolution.</param>
-    protected WeightedLayer(string name, Parameter weight, Parameter? bias, InitIr init, long fanIn, bool spectralNorm, int iterations, int snDim = 0)
+    protected WeightedLayer(string name, Parameter weight, Parameter? bias, InitIr init, long fanIn, bool spectralNorm, int iterations,
+                            int snDim = 0)
         : base(name)
     {
         this.weight = weight;
