@@ -18,10 +18,12 @@ internal sealed record LayerRow(string Name, string Op, string Shape, long Param
 /// </summary>
 internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diagnostics, SpecSyntax Syntax, CheckedSpec? Checked = null)
 {
+    IReadOnlyDictionary<string, IReadOnlyList<LayerRow>>? layers;
+
     public BoundSpec? Bound => Checked?.Bound;
 
     /// <summary>The layer table of each network that checked, in source order.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers =>
+    public IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers => layers ??=
         Checked is null ? new Dictionary<string, IReadOnlyList<LayerRow>>()
         : Checked.Bound.Networks.Select(n => Checked.Networks[n.Name]).Where(n => !n.Failed).ToDictionary(
             n => n.Name,

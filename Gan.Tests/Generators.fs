@@ -281,7 +281,7 @@ let private leafGen =
         (4, Gen.map2 (fun o sn -> Linear(o, sn)) size (Gen.frequency [ (4, Gen.constant false); (1, Gen.constant true) ]))
         (4, gen { let! o = Gen.choose (1, 6) in let! k = small in let! s = Gen.choose (1, 2) in let! p = padGen in return Conv(o, k, s, p) })
         (3, gen { let! o = Gen.choose (1, 6) in let! k = Gen.choose (1, 4) in let! s = Gen.choose (1, 2) in let! p = padGen in return ConvT(o, k, s, p) })
-        (2, Gen.constant BatchNorm); (1, Gen.constant LayerNorm); (1, Gen.constant InstanceNorm)
+        (3, Gen.constant BatchNorm); (1, Gen.constant LayerNorm); (1, Gen.constant InstanceNorm)
         (4, Gen.choose (0, 6) |> Gen.map Activation)
         (2, Gen.elements [ true; false ] |> Gen.map Reshape); (1, Gen.constant Flatten)
         (1, Gen.elements [ true; false ] |> Gen.map Upsample)

@@ -26,6 +26,13 @@ internal sealed record BoundSpec(
     ImmutableArray<UsedFileIr> UsedFiles)
 {
     public SourceText Source => Syntax.Source;
+
+    /// <summary>
+    /// The first application of <paramref name="network"/> in the losses (in order, parents first): its arguments say which
+    /// latent parts feed it when it is sampled.
+    /// </summary>
+    public BoundApply? FirstApplication(string network) =>
+        Losses.Where(l => !l.Failed).SelectMany(l => l.Expr.PreOrder()).OfType<BoundApply>().FirstOrDefault(a => a.Network == network);
 }
 
 internal sealed record BoundData(DataSyntax Syntax, DataIr Ir);
@@ -97,6 +104,9 @@ internal abstract record BoundExpr(ExpressionSyntax Syntax)
 {
     public TextSpan Span => Syntax.Span;
     public abstract IEnumerable<BoundExpr> Children { get; }
+
+    /// <summary>This node and all its descendants, parents before children, left to right (loss references not followed).</summary>
+    public IEnumerable<BoundExpr> PreOrder() => Children.SelectMany(c => c.PreOrder()).Prepend(this);
     public virtual bool HasErrors => Children.Any(c => c.HasErrors);
 }
 

@@ -75,7 +75,7 @@ internal static class Checker
         // At the sample block's generator, or else at the sampled network's name.
         var span = spec.Sampling?.Syntax is not null ? spec.Sampling.GeneratorSpan
                  : spec.Networks.FirstOrDefault(n => n.Name == generator)?.Syntax.Name.Span ?? default;
-        var apply = Lowering.Lowerer.GeneratorApplication(spec, generator);
+        var apply = spec.FirstApplication(generator);
         if (apply is null)
             d.ReportSampling(spec.Source, span,
                              $"network {generator} is never applied in a loss, so which latent parts feed it is unknown; "

@@ -77,9 +77,6 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
         _ => null,
     };
 
-    /// <summary>Every node of an expression (not following loss references), parents first.</summary>
-    static IEnumerable<BoundExpr> Nodes(BoundExpr e) => e.Children.SelectMany(Nodes).Prepend(e);
-
     /// <summary>
     /// Latent parts concatenated into one input must come in one order: G(c, code, noise) here and G(code, c, noise)
     /// there feed the same weights differently arranged inputs (and sampling cannot know which order is meant).
@@ -157,11 +154,11 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
         var usedNetworks = allUses.Select(u => u.Apply.Network).ToHashSet();
         foreach (var net in networks.Values)
             if (!usedNetworks.Contains(net.Name)) d.ReportUnusedNetwork(source, net.Bound.Syntax.Name.Span, net.Name);
-        var usedLatents = losses.Values.SelectMany(l => Nodes(l.Expr)).OfType<BoundLatentRef>().Select(r => r.Latent.Name).ToHashSet();
+        var usedLatents = losses.Values.SelectMany(l => l.Expr.PreOrder()).OfType<BoundLatentRef>().Select(r => r.Latent.Name).ToHashSet();
         foreach (var l in latents)
             if (!usedLatents.Contains(l.Name)) d.ReportUnusedLatent(source, l.Syntax.Name.Span, l.Name);
         var referenced = optimizers.Select(o => o.Ir.Loss)
-                                   .Concat(losses.Values.SelectMany(l => Nodes(l.Expr)).OfType<BoundLossRef>().Select(r => r.Name))
+                                   .Concat(losses.Values.SelectMany(l => l.Expr.PreOrder()).OfType<BoundLossRef>().Select(r => r.Name))
                                    .ToHashSet();
         foreach (var l in losses.Values)
             if (!referenced.Contains(l.Name)) d.ReportUnusedLoss(source, l.Syntax.Name.Span, l.Name);

@@ -20,7 +20,7 @@ internal static class Lowerer
         var networks = b.Networks.Select(n => Network(spec.Networks[n.Name])).ToImmutableArray();
         var byName = spec.Networks;
         var losses = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
-        var generator = GeneratorApplication(b, spec.Generator)!;
+        var generator = b.FirstApplication(spec.Generator)!;
         var sampling = b.Sampling!.Ir! with
         {
             Generator = spec.Generator,
@@ -46,15 +46,6 @@ internal static class Lowerer
             [.. n.Nodes.Select(x => new NodeIr(x.Id, x.Name, x.Layer.Kind.Lower(x.Config, x.Operands), x.Inputs, [.. x.Shape], x.Parameters,
                                                x.Layer.Syntax.Quirk?.Text ?? ""))],
             n.Outputs, n.DefaultOutput);
-
-    /// <summary>
-    /// The first application of the generator in the losses, parents first (its arguments say which latent parts feed it).
-    /// </summary>
-    public static BoundApply? GeneratorApplication(BoundSpec spec, string generator) =>
-        spec.Losses.Where(l => !l.Failed).SelectMany(l => PreOrder(l.Expr)).OfType<BoundApply>()
-            .FirstOrDefault(a => a.Network == generator);
-
-    static IEnumerable<BoundExpr> PreOrder(BoundExpr e) => e.Children.SelectMany(PreOrder).Prepend(e);
 
     static LossExprIr Expr(BoundExpr e, IReadOnlyDictionary<string, CheckedNetwork> networks) => e switch
     {
