@@ -23,18 +23,8 @@ internal sealed partial class Binder
         {
             case "mnist":
             {
-                var split = a.Str("split");
-                if (split is not ("train" or "test"))
-                {
-                    d.ReportBadChoice(source, a.SpanOf("split"), "mnist: 'split'", ["train", "test"], split);
-                    return null;
-                }
-                var resize = a.Str("resize");
-                if (resize is not ("pad" or "resize"))
-                {
-                    d.ReportBadChoice(source, a.SpanOf("resize"), "mnist: 'resize'", ["pad", "resize"], resize);
-                    return null;
-                }
+                if (Choice(a, "mnist: 'split'", "split", "train", "test") is not { } split) return null;
+                if (Choice(a, "mnist: 'resize'", "resize", "pad", "resize") is not { } resize) return null;
                 int size = a.Int("size");
                 if (size < 28 && resize == "pad")
                 {
@@ -117,12 +107,7 @@ internal sealed partial class Binder
                     d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}");
                     return null;
                 }
-                var from = a.Str("from");
-                if (from is not ("labels" or "sampled"))
-                {
-                    d.ReportBadChoice(source, a.SpanOf("from"), $"{c.Name.Text}: 'from'", ["labels", "sampled"], from);
-                    return null;
-                }
+                if (Choice(a, $"{c.Name.Text}: 'from'", "from", "labels", "sampled") is not { } from) return null;
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
                     d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):",

@@ -169,18 +169,8 @@ internal sealed partial class Binder
         }
         foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
             if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
-        var bnStats = a.Str("bn_stats");
-        if (bnStats is not ("all" or "own"))
-        {
-            d.ReportBadChoice(source, a.SpanOf("bn_stats"), "schedule: 'bn_stats'", ["all", "own"], bnStats);
-            return null;
-        }
-        var fakes = a.Str("fakes");
-        if (fakes is not ("per_step" or "per_iteration"))
-        {
-            d.ReportBadChoice(source, a.SpanOf("fakes"), "schedule: 'fakes'", ["per_step", "per_iteration"], fakes);
-            return null;
-        }
+        if (Choice(a, "schedule: 'bn_stats'", "bn_stats", "all", "own") is not { } bnStats) return null;
+        if (Choice(a, "schedule: 'fakes'", "fakes", "per_step", "per_iteration") is not { } fakes) return null;
         var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"),
                                 a.Int("seed"), a.Bool("drop_last"),
                                 OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
@@ -196,12 +186,7 @@ internal sealed partial class Binder
         if (s is null) return new BoundSampling(null, new SamplingIr(SamplingMode.FixedNoise, 8, 8, "G", null, null, 0), null, default);
         var a = Settings(s);
         if (a is null) return null;
-        var bn = a.Str("bn");
-        if (bn is not ("running" or "batch"))
-        {
-            d.ReportBadChoice(source, a.SpanOf("bn"), "sample: 'bn'", ["running", "batch"], bn);
-            return null;
-        }
+        if (Choice(a, "sample: 'bn'", "bn", "running", "batch") is not { } bn) return null;
         var gen = a.Str("generator");
         if (!networks.Contains(gen))
         {

@@ -44,6 +44,17 @@ internal sealed partial class Binder
                               $"the {def.Kind} '{name}'");
     }
 
+    /// <summary>
+    /// A symbol argument that must be one of <paramref name="choices"/> (GAN0203 with a suggestion otherwise); null after reporting.
+    /// </summary>
+    string? Choice(BoundArgs a, string what, string name, params string[] choices)
+    {
+        var value = a.Str(name);
+        if (choices.Contains(value)) return value;
+        d.ReportBadChoice(source, a.SpanOf(name), what, choices, value);
+        return null;
+    }
+
     bool Define(string kind, Token name, SourceText? where = null)
     {
         where ??= source;

@@ -27,7 +27,5 @@ internal sealed record InitIr(InitKind Kind, double Mean = 0, double Std = 0, do
 /// A layer operation with every argument resolved. Each layer kind declares its own op beside its descriptor
 /// (Gan.Dsl/Layers/&lt;Kind&gt;.cs); the runtime builds one module per op type.
 /// </summary>
-internal abstract record OpIr
-{
-    public abstract string OpName { get; }
-}
+/// <param name="OpName">the layer kind's name.</param>
+internal abstract record OpIr(string OpName);

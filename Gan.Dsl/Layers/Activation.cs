@@ -7,17 +7,12 @@ namespace Gan.Dsl.Layers;
 internal enum ActivationKind { Relu, LeakyRelu, Elu, Gelu, Tanh, Sigmoid, Softplus }
 
 /// <summary>An element-wise activation; Slope is leaky_relu's negative slope or elu's alpha.</summary>
-internal sealed record ActivationOp(ActivationKind Kind, double Slope) : OpIr
-{
-    public override string OpName => Activations.Name(Kind);
-}
+internal sealed record ActivationOp(ActivationKind Kind, double Slope) : OpIr(Activations.Name(Kind));
 
 /// <summary>One activation kind: an element-wise function with at most one number argument.</summary>
-internal sealed class Activation(string name, ActivationKind kind, string summary, Param? argument = null) : LayerKind<ActivationOp>
+internal sealed class Activation(string name, ActivationKind kind, string summary, Param? argument = null)
+    : LayerKind<ActivationOp>(name, summary, argument is null ? [] : [argument])
 {
-    public override string Name => name;
-    public override string Summary => summary;
-    public override Signature Signature { get; } = new(name, argument is null ? [] : [argument]);
     public ActivationKind Kind => kind;
 
     public override ActivationOp? Configure(LayerArgs a, Operand input) => new(kind, argument is null ? 0 : a.Num(argument.Name));

@@ -6,23 +6,20 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>BatchNorm over channels (Rank 1: N×C, Rank 2: N×C×H×W). Momentum is PyTorch's (1 − TF decay).</summary>
-internal sealed record BatchNormOp(int Features, int Rank, double Eps, double Momentum, bool Scale, bool Shift) : OpIr
-{ public override string OpName => "batchnorm"; }
+internal sealed record BatchNormOp(int Features, int Rank, double Eps, double Momentum, bool Scale, bool Shift)
+    : OpIr("batchnorm");
 
-internal sealed class BatchNorm : LayerKind<BatchNorm.Config>
+internal sealed class BatchNorm() : LayerKind<BatchNorm.Config>("batchnorm",
+    "batch normalisation over N (and H×W) per feature; shape unchanged; parameters F per enabled γ/β",
+    [new("features", ArgType.Int, new NumberValue(-1, default), Positional: true),
+     new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy), new("momentum", ArgType.Float, NamedWhy: EpsWhy),
+     new("decay", ArgType.Float), new("scale", ArgType.Bool, Bool(true)), new("shift", ArgType.Bool, Bool(true))])
 {
     public static readonly BatchNorm Instance = new();
     internal sealed record Config(int? Features, double Eps, double Momentum, bool Scale, bool Shift);
 
     const string EpsWhy = "PyTorch's BatchNorm1d(n, 0.8) silently takes 0.8 as eps; "
                           + "GanDsl makes eps and momentum keyword-only so that cannot happen by mistake";
-
-    public override string Name => "batchnorm";
-    public override string Summary => "batch normalisation over N (and H×W) per feature; shape unchanged; parameters F per enabled γ/β";
-    public override Signature Signature { get; } = new("batchnorm", [
-        new("features", ArgType.Int, new NumberValue(-1, default), Positional: true),
-        new("eps", ArgType.Float, Num(1e-5), NamedWhy: EpsWhy), new("momentum", ArgType.Float, NamedWhy: EpsWhy),
-        new("decay", ArgType.Float), new("scale", ArgType.Bool, Bool(true)), new("shift", ArgType.Bool, Bool(true))]);
 
     public override Config? Configure(LayerArgs a, Operand input)
     {

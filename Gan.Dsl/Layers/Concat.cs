@@ -5,26 +5,20 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>Concatenation of the node's inputs along Axis (1 = the first non-batch dimension).</summary>
-internal sealed record ConcatOp(int Axis) : OpIr
-{ public override string OpName => "concat"; }
+internal sealed record ConcatOp(int Axis) : OpIr("concat");
 
 /// <summary>concat(a, b, …): the current value joined with named values along the first non-batch axis.</summary>
-internal sealed class Concat : LayerKind
+internal sealed class Concat() : LayerKind("concat",
+    "join the current value with named values along dimension 1; the other dimensions must agree",
+    Params.Variadic("v", ArgType.Symbol, Sym("")))
 {
     public static readonly Concat Instance = new();
 
-    public override string Name => "concat";
-    public override string Summary => "join the current value with named values along dimension 1; the other dimensions must agree";
-    public override Signature Signature { get; } = new("concat",
-        [.. Enumerable.Range(0, 4).Select(i => new Param($"v{i}", ArgType.Symbol, i == 0 ? null : Sym(""), Positional: true))]);
     public override bool NamesInputs => true;
     public override ShapeError LabelError => new JoinError("an integer label cannot be concatenated; embed it first (embedding(K, dim))");
 
     /// <summary>Any number of positional values: v0, v1, …</summary>
-    public override Signature SignatureFor(IReadOnlyList<Argument> args) =>
-        args.Count > 0 && args.All(a => a.Keyword is null)
-            ? new Signature(Name, [.. args.Select((_, i) => new Param($"v{i}", ArgType.Symbol, Positional: true))])
-            : Signature;
+    public override Signature SignatureFor(IReadOnlyList<Argument> args) => Params.WidenVariadic(Signature, "v", ArgType.Symbol, args);
 
     static readonly ConcatOp Op = new(1);
     public override object? Configure(LayerArgs a) => Op;

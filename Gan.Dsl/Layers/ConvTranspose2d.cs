@@ -10,31 +10,17 @@ namespace Gan.Dsl.Layers;
 /// </summary>
 internal sealed record ConvTranspose2dOp(int InChannels, int OutChannels, int KernelH, int KernelW, int StrideH, int StrideW,
                                          int CropTop, int CropBottom, int CropLeft, int CropRight, bool Bias,
-                                         InitIr Init, bool SpectralNorm, int PowerIterations) : OpIr
-{ public override string OpName => "conv_transpose2d"; }
+                                         InitIr Init, bool SpectralNorm, int PowerIterations) : OpIr("conv_transpose2d");
 
-internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
+internal sealed class ConvTranspose2d() : ConvolutionKind<ConvTranspose2d.Config>("conv_transpose2d",
+    "transposed 2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out",
+    Convolution.Parameters(Int(0), new Param("output_padding", ArgType.Int, Int(0))))
 {
     public static readonly ConvTranspose2d Instance = new();
-    internal sealed record Config(int Out, int? In, int Kernel, int Stride, Padding Padding, int OutputPadding, bool Bias, InitIr Init,
-                                bool SpectralNorm, int PowerIterations);
+    internal sealed record Config(Convolution.Common Conv, int OutputPadding) : Convolution.IConfig;
 
-    public override string Name => "conv_transpose2d";
-    public override string Summary =>
-        "transposed 2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out";
-    public override Signature Signature { get; } = new("conv_transpose2d", [new("out", ArgType.Int, Positional: true), Params.In,
-        new("kernel", ArgType.Int, Required: true), new("stride", ArgType.Int, Int(1)), new("padding", ArgType.Any, Int(0)),
-        new("output_padding", ArgType.Int, Int(0)), Params.Bias, Params.Init, Params.SpectralNorm, Params.PowerIterations]);
-
-    public override IReadOnlyList<Argument> Prepare(IReadOnlyList<Argument> args) => Params.InOutPositional(args);
-
-    public override Config? Configure(LayerArgs a, Operand input)
-    {
-        if (!a.Positive("out", "in", "kernel", "stride", "power_iterations")) return null;
-        if (Convolution.BindPadding(a, "padding") is not { } pad) return null;
-        return new Config(a.Int("out"), a.Has("in") ? a.Int("in") : null, a.Int("kernel"), a.Int("stride"), pad, a.Int("output_padding"),
-                          a.Bool("bias"), a.Init, a.Bool("spectral_norm"), a.Int("power_iterations"));
-    }
+    public override Config? Configure(LayerArgs a, Operand input) =>
+        Convolution.Configure(a) is { } conv ? new Config(conv, a.Int("output_padding")) : null;
 
     /// <summary>
     /// Output length and crop (before, after) along one axis, computed as a padding-0 transposed convolution (length
@@ -65,27 +51,17 @@ internal sealed class ConvTranspose2d : LayerKind<ConvTranspose2d.Config>
         }
     }
 
-    /// <summary>
-    /// valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.
-    /// </summary>
-    public override ShapeResult Shape(Config c, Operand x)
-    {
-        if (Convolution.ImageInput(x.Shape, c.In) is { } bad) return bad;
-        var (h, _, _) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
-        var (w, _, _) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
-        if (h <= 0 || w <= 0)
-            return new SpatialError($"padding {c.Padding.Amount} crops away the whole {x.Shape[1]}×{x.Shape[2]} output: "
-                                    + "the spatial size reaches zero");
-        return Layers.Shape.Sized(c.Out, h, w);
-    }
+    /// <summary>valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.</summary>
+    protected override (long Out, long Before, long After) Axis(Config c, int size) =>
+        Axis(size, c.Conv.Kernel, c.Conv.Stride, c.Conv.Padding, c.OutputPadding);
 
-    public override long Parameters(Config c, Operand x) => (long)x.Shape[0] * c.Out * c.Kernel * c.Kernel + (c.Bias ? c.Out : 0);
+    protected override string NoOutput(Config c, Operand x) =>
+        $"padding {c.Conv.Padding.Amount} crops away the whole {x.Shape[1]}×{x.Shape[2]} output: the spatial size reaches zero";
 
-    public override OpIr Lower(Config c, Operand x)
+    protected override OpIr Lower(Config c, Operand x, (int Before, int After) h, (int Before, int After) w)
     {
-        var (_, ct, cb) = Axis(x.Shape[1], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
-        var (_, cl, cr) = Axis(x.Shape[2], c.Kernel, c.Stride, c.Padding, c.OutputPadding);
-        return new ConvTranspose2dOp(x.Shape[0], c.Out, c.Kernel, c.Kernel, c.Stride, c.Stride, (int)ct, (int)cb, (int)cl, (int)cr,
-                                     c.Bias, c.Init, c.SpectralNorm, c.PowerIterations);
+        var (k, s, wt) = (c.Conv.Kernel, c.Conv.Stride, c.Conv.Weights);
+        return new ConvTranspose2dOp(x.Shape[0], c.Conv.Out, k, k, s, s, h.Before, h.After, w.Before, w.After,
+                                     wt.Bias, wt.Init, wt.SpectralNorm, wt.PowerIterations);
     }
 }

@@ -4,17 +4,14 @@ using Gan.Dsl.Ir;
 namespace Gan.Dsl.Layers;
 
 /// <summary>A Count×Dim lookup table indexed by an integer label.</summary>
-internal sealed record EmbeddingOp(int Count, int Dim, InitIr Init) : OpIr
-{ public override string OpName => "embedding"; }
+internal sealed record EmbeddingOp(int Count, int Dim, InitIr Init) : OpIr("embedding");
 
-internal sealed class Embedding : LayerKind<EmbeddingOp>
+internal sealed class Embedding() : LayerKind<EmbeddingOp>("embedding",
+    "lookup table: an integer label in [0, K) → N×dim; parameters count·dim",
+    [new("count", ArgType.Int, Positional: true), new("dim", ArgType.Int, Positional: true), Params.Init])
 {
     public static readonly Embedding Instance = new();
 
-    public override string Name => "embedding";
-    public override string Summary => "lookup table: an integer label in [0, K) → N×dim; parameters count·dim";
-    public override Signature Signature { get; } = new("embedding", [new("count", ArgType.Int, Positional: true),
-        new("dim", ArgType.Int, Positional: true), Params.Init]);
     public override bool TakesLabel => true;
 
     public override EmbeddingOp? Configure(LayerArgs a, Operand input) =>

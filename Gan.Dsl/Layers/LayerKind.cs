@@ -12,14 +12,14 @@ namespace Gan.Dsl.Layers;
 /// argument values are checked, its shape rule, its trainable-parameter rule and its lowering to an op. The binder
 /// binds calls against <see cref="Signature"/>; the checker runs the rest; the registry is built from these.
 /// </summary>
-internal abstract class LayerKind
+/// <param name="name">the name a spec calls it by.</param>
+/// <param name="summary">one line for docs, hovers and completion.</param>
+/// <param name="parameters">its arguments: names, types, defaults, positions.</param>
+internal abstract class LayerKind(string name, string summary, IReadOnlyList<Param> parameters)
 {
-    public abstract string Name { get; }
-
-    /// <summary>One line for docs, hovers and completion.</summary>
-    public abstract string Summary { get; }
-
-    public abstract Signature Signature { get; }
+    public string Name => name;
+    public string Summary => summary;
+    public Signature Signature { get; } = new(name, parameters);
 
     /// <summary>
     /// Whether positional arguments name further input values (concat, add, mul): the layer then takes the current
@@ -56,7 +56,8 @@ internal abstract class LayerKind
 }
 
 /// <summary>A layer kind with a typed configuration (what <see cref="LayerKind.Configure"/> resolves).</summary>
-internal abstract class LayerKind<TConfig> : LayerKind where TConfig : class
+internal abstract class LayerKind<TConfig>(string name, string summary, IReadOnlyList<Param> parameters)
+    : LayerKind(name, summary, parameters) where TConfig : class
 {
     public abstract TConfig? Configure(LayerArgs a, Operand input);
     public abstract ShapeResult Shape(TConfig c, Operand input);
@@ -71,14 +72,10 @@ internal abstract class LayerKind<TConfig> : LayerKind where TConfig : class
     public sealed override void Lint(object config, LayerArgs a, LayerSyntax syntax) => Lint((TConfig)config, a, syntax);
 }
 
-/// <summary>A layer without arguments to resolve: its op is fixed, and it has no parameters.</summary>
-internal abstract class SimpleLayerKind(string name, string summary) : LayerKind<OpIr>
+/// <summary>A layer without arguments: its op is fixed, and it has no parameters.</summary>
+internal abstract class SimpleLayerKind(OpIr op, string summary) : LayerKind<OpIr>(op.OpName, summary, [])
 {
-    public override string Name => name;
-    public override string Summary => summary;
-    public override Signature Signature => new(name, []);
-    protected abstract OpIr Op { get; }
-    public override OpIr? Configure(LayerArgs a, Operand input) => Op;
+    public override OpIr? Configure(LayerArgs a, Operand input) => op;
     public override long Parameters(OpIr c, Operand input) => 0;
     public override OpIr Lower(OpIr c, Operand input) => c;
 }

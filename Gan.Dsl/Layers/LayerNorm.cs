@@ -6,19 +6,14 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>Layer normalisation over all non-batch dimensions (Shape), with an elementwise affine when Affine.</summary>
-internal sealed record LayerNormOp(ImmutableArray<int> Shape, double Eps, bool Affine) : OpIr
-{ public override string OpName => "layernorm"; }
+internal sealed record LayerNormOp(ImmutableArray<int> Shape, double Eps, bool Affine) : OpIr("layernorm");
 
-internal sealed class LayerNorm : LayerKind<LayerNorm.Config>
+internal sealed class LayerNorm() : LayerKind<LayerNorm.Config>("layernorm",
+    "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine",
+    [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(true))])
 {
     public static readonly LayerNorm Instance = new();
     internal sealed record Config(double Eps, bool Affine);
-
-    public override string Name => "layernorm";
-    public override string Summary =>
-        "layer normalisation over all non-batch dimensions; shape unchanged; parameters 2·elements if affine";
-    public override Signature Signature { get; } = new("layernorm", [new("eps", ArgType.Float, Num(1e-5)),
-        new("affine", ArgType.Bool, Bool(true))]);
 
     public override Config? Configure(LayerArgs a, Operand input) => new(a.Num("eps"), a.Bool("affine"));
     public override ShapeResult Shape(Config c, Operand x) => ShapeResult.Of(x.Shape);

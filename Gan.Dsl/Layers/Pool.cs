@@ -5,20 +5,15 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>Average or max pooling (Kind "avg" or "max") with a square window, stride and zero padding.</summary>
-internal sealed record PoolOp(string Kind, int Kernel, int Stride, int Padding) : OpIr
-{ public override string OpName => Kind + "pool"; }
+internal sealed record PoolOp(string Kind, int Kernel, int Stride, int Padding) : OpIr(Kind + "pool");
 
 /// <summary>avgpool and maxpool: H' = ⌊(H + 2p − k)/s⌋ + 1, the padding at most half the window.</summary>
-internal sealed class Pool(string kind) : LayerKind<PoolOp>
+internal sealed class Pool(string kind) : LayerKind<PoolOp>(kind + "pool",
+    $"{(kind == "avg" ? "average" : "max")} pooling over k×k windows (stride k): N×C×H×W → N×C×H'×W'",
+    [new("kernel", ArgType.Int, Positional: true), new("stride", ArgType.Int), new("padding", ArgType.Int, Int(0))])
 {
     public static readonly Pool Avg = new("avg");
     public static readonly Pool Max = new("max");
-
-    public override string Name => kind + "pool";
-    public override string Summary =>
-        $"{(kind == "avg" ? "average" : "max")} pooling over k×k windows (stride k): N×C×H×W → N×C×H'×W'";
-    public override Signature Signature { get; } = new(kind + "pool", [new("kernel", ArgType.Int, Positional: true),
-        new("stride", ArgType.Int), new("padding", ArgType.Int, Int(0))]);
 
     public override PoolOp? Configure(LayerArgs a, Operand input) =>
         a.Positive("kernel", "stride")

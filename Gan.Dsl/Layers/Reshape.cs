@@ -7,26 +7,17 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>Reshape to Shape (without batch); row-major, as PyTorch's view.</summary>
-internal sealed record ReshapeOp(ImmutableArray<int> Shape) : OpIr
-{ public override string OpName => "reshape"; }
+internal sealed record ReshapeOp(ImmutableArray<int> Shape) : OpIr("reshape");
 
-internal sealed class Reshape : LayerKind<Reshape.Config>
+internal sealed class Reshape() : LayerKind<Reshape.Config>("reshape",
+    "reshape(d0, d1, …) to N×d0×d1×… (one -1 is inferred); the element count must not change",
+    Params.Variadic("d", ArgType.Int, Int(0)))
 {
     public static readonly Reshape Instance = new();
     internal sealed record Config(int[] Target);
 
-    public override string Name => "reshape";
-    public override string Summary => "reshape(d0, d1, …) to N×d0×d1×… (one -1 is inferred); the element count must not change";
-    public override Signature Signature { get; } = new("reshape",
-        [.. Enumerable.Range(0, 4).Select(i => i == 0
-            ? new Param("d0", ArgType.Int, Positional: true)
-            : new Param($"d{i}", ArgType.Int, Int(0), Positional: true))]);
-
     /// <summary>Any number of positional sizes: d0, d1, …</summary>
-    public override Signature SignatureFor(IReadOnlyList<Argument> args) =>
-        args.Count > 0 && args.All(a => a.Keyword is null)
-            ? new Signature(Name, [.. args.Select((_, i) => new Param($"d{i}", ArgType.Int, Positional: true))])
-            : Signature;
+    public override Signature SignatureFor(IReadOnlyList<Argument> args) => Params.WidenVariadic(Signature, "d", ArgType.Int, args);
 
     public override Config? Configure(LayerArgs a, Operand input) =>
         new([.. Enumerable.Range(0, 64).TakeWhile(i => a.Has($"d{i}")).Select(i => a.Int($"d{i}")).Where(x => x != 0)]);

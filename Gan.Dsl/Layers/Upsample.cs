@@ -5,18 +5,14 @@ using static Gan.Dsl.Binding.Signature;
 namespace Gan.Dsl.Layers;
 
 /// <summary>Upsampling by an integer factor, nearest or bilinear (align_corners false).</summary>
-internal sealed record UpsampleOp(int Scale, string Mode) : OpIr
-{ public override string OpName => "upsample"; }
+internal sealed record UpsampleOp(int Scale, string Mode) : OpIr("upsample");
 
-internal sealed class Upsample : LayerKind<Upsample.Config>
+internal sealed class Upsample() : LayerKind<Upsample.Config>("upsample",
+    "upsample by an integer factor (nearest or bilinear): N×C×H×W → N×C×sH×sW",
+    [new("scale", ArgType.Float, Num(2), Positional: true), new("mode", ArgType.Symbol, Sym("nearest"))])
 {
     public static readonly Upsample Instance = new();
     internal sealed record Config(double Scale, string Mode);
-
-    public override string Name => "upsample";
-    public override string Summary => "upsample by an integer factor (nearest or bilinear): N×C×H×W → N×C×sH×sW";
-    public override Signature Signature { get; } = new("upsample", [new("scale", ArgType.Float, Num(2), Positional: true),
-        new("mode", ArgType.Symbol, Sym("nearest"))]);
 
     public override Config? Configure(LayerArgs a, Operand input) =>
         a.Choice("mode", "nearest", "bilinear") is { } mode ? new(a.Num("scale"), mode) : null;

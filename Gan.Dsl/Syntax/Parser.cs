@@ -295,24 +295,18 @@ internal sealed class Parser
 
     public ExpressionSyntax ParseExpression() => ParseAdditive();
 
-    ExpressionSyntax ParseAdditive()
-    {
-        var left = ParseMultiplicative();
-        while (At(TokenKind.Plus) || At(TokenKind.Minus))
-        {
-            var op = Advance();
-            left = new BinarySyntax(left, op, ParseMultiplicative());
-        }
-        return left;
-    }
+    ExpressionSyntax ParseAdditive() => ParseLeftAssociative(ParseMultiplicative, TokenKind.Plus, TokenKind.Minus);
 
-    ExpressionSyntax ParseMultiplicative()
+    ExpressionSyntax ParseMultiplicative() => ParseLeftAssociative(ParseUnary, TokenKind.Star, TokenKind.Slash);
+
+    /// <summary>operand (op operand)*, grouped to the left, for one precedence level of binary operators.</summary>
+    ExpressionSyntax ParseLeftAssociative(Func<ExpressionSyntax> operand, TokenKind first, TokenKind second)
     {
-        var left = ParseUnary();
-        while (At(TokenKind.Star) || At(TokenKind.Slash))
+        var left = operand();
+        while (At(first) || At(second))
         {
             var op = Advance();
-            left = new BinarySyntax(left, op, ParseUnary());
+            left = new BinarySyntax(left, op, operand());
         }
         return left;
     }

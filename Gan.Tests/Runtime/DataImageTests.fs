@@ -1,17 +1,11 @@
 module Gan.Tests.Runtime.DataImageTests
 
-open Gan.Tests
-
 open System.IO
 open Xunit
 open SkiaSharp
 open Gan.Runtime.Data
 open Gan.Runtime.Errors
 open Gan.Tests
-
-let private withDir f =
-    let dir = Directory.CreateTempSubdirectory "gandsl-images"
-    try f dir.FullName finally dir.Delete true
 
 /// Writes a w×h image filled with one colour (unpremultiplied RGBA) as PNG or JPEG.
 let private write (path: string) w h (color: SKColor) (format: SKEncodedImageFormat) =
@@ -20,12 +14,24 @@ let private write (path: string) w h (color: SKColor) (format: SKEncodedImageFor
     use data = bmp.Encode(format, 95)
     File.WriteAllBytes(path, data.ToArray())
 
+/// A small GAN on 3×8×8 images from the given data source, trained for the given batch size and steps.
+let private imageSpec (data: string) (batch: int) (steps: int) =
+    String.concat "\n"
+        [ "gan faces \"image folder test\""; "data " + data; "latent z = normal(4)"
+          "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
+          "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
+          "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+          "loss g_loss = bce_logits(D(G(z)), 1)"
+          "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"
+          "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
+          "schedule {"; sprintf "  batch: %d" batch; sprintf "  steps: %d" steps; "  order: [opt_d, opt_g]"; "}"; "" ]
+
 let private near (expected: float32) (actual: float32) =
     Assert.True(abs (expected - actual) < 0.03f, sprintf "expected %f, got %f" expected actual)
 
 [<Fact>]
 let ``PNG and JPEG files load in name order, stretched to size, as RGB in [-1,1] with transparency over white`` () =
-    withDir (fun dir ->
+    TestFiles.withTempDir (fun dir ->
         write (Path.Combine(dir, "a-red.png")) 8 8 (SKColor(255uy, 0uy, 0uy, 255uy)) SKEncodedImageFormat.Png
         write (Path.Combine(dir, "b-clear.png")) 5 7 (SKColor(0uy, 0uy, 255uy, 0uy)) SKEncodedImageFormat.Png
         write (Path.Combine(dir, "c-green.jpg")) 16 4 (SKColor(0uy, 255uy, 0uy, 255uy)) SKEncodedImageFormat.Jpeg
@@ -47,7 +53,7 @@ let ``PNG and JPEG files load in name order, stretched to size, as RGB in [-1,1]
 
 [<Fact>]
 let ``An image folder that is missing, empty or holds an undecodable file fails with the folder or file named`` () =
-    withDir (fun dir ->
+    TestFiles.withTempDir (fun dir ->
         let missing = Path.Combine(dir, "nope")
         let e1 = Assert.Throws<UserInputException>(fun () -> ImageFolder.Load(missing, 4, 3) |> ignore)
         Assert.Contains(missing + ": no such folder", e1.Message)
@@ -61,22 +67,12 @@ let ``An image folder that is missing, empty or holds an undecodable file fails 
 
 [<Fact>]
 let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real half-vs-half floor and D accuracy`` () =
-    withDir (fun dir ->
+    TestFiles.withTempDir (fun dir ->
         let rnd = System.Random 3
         for i in 0 .. 39 do
             write (Path.Combine(dir, sprintf "img-%02d.png" i)) 8 8 (SKColor(byte (rnd.Next 256), byte (rnd.Next 256), byte (rnd.Next 256), 255uy)) SKEncodedImageFormat.Png
         let spec =
-            String.concat "\n"
-                [ "gan faces \"image folder test\""
-                  sprintf "data images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))
-                  "latent z = normal(4)"
-                  "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
-                  "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
-                  "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
-                  "loss g_loss = bce_logits(D(G(z)), 1)"
-                  "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"
-                  "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
-                  "schedule {"; "  batch: 8"; "  steps: 3"; "  order: [opt_d, opt_g]"; "}"; "" ]
+            imageSpec (sprintf "images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))) 8 3
         let r = Gan.Dsl.Compilation.Compile(Path.Combine(dir, "faces.gan"), spec)
         Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
         let out = Path.Combine(dir, "run")
@@ -95,16 +91,7 @@ let ``images("emoji") reads the user's folder named emoji, and only emoji(...) i
         let folder = Path.Combine(dir, "emoji")
         Directory.CreateDirectory folder |> ignore
         for i in 0 .. 2 do write (Path.Combine(folder, sprintf "%d.png" i)) 8 8 SKColors.Red SKEncodedImageFormat.Png
-        let spec (data: string) =
-            String.concat "\n"
-                [ "gan faces \"image folder test\""; "data " + data; "latent z = normal(4)"
-                  "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
-                  "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
-                  "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
-                  "loss g_loss = bce_logits(D(G(z)), 1)"
-                  "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"
-                  "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
-                  "schedule {"; "  batch: 2"; "  steps: 1"; "  order: [opt_d, opt_g]"; "}"; "" ]
+        let spec (data: string) = imageSpec data 2 1
         let ir (data: string) = (Gan.Dsl.Compilation.Compile(Path.Combine(dir, "x.gan"), spec data)).Ir
         let folderData = (ir "images(\"emoji\", size: 8, channels: 3, scale: [-1, 1])").Data
         Assert.IsType<Gan.Dsl.Ir.ImageFolderDataIr>(folderData) |> ignore
