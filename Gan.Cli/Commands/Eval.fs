@@ -16,7 +16,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Run _ -> "the run folder (made by gan train)."
+            | Run _ -> "the run folder to evaluate (made by gan train)."
             | Json -> "print the metrics as JSON."
             | N _ -> "how many samples to generate (default 10000)."
             | Step _ -> "evaluate the checkpoint of this step (default: the latest)."

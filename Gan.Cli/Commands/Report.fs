@@ -11,7 +11,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Run _ -> "the run folder (made by gan train)."
+            | Run _ -> "the run folder to report on (made by gan train)."
 
 let run (args: ParseResults<Args>) =
     printfn "%s" (GanRun.WriteReport(args.GetResult Run))

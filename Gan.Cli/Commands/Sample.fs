@@ -16,7 +16,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Run _ -> "the run folder (made by gan train)."
+            | Run _ -> "the run folder to sample from (made by gan train)."
             | N _ -> "how many samples (default 64)."
             | Out _ -> "the PNG to write (default RUN/sample-step<N>.png)."
             | Class _ -> "for conditional specs: draw only class K."

@@ -51,7 +51,9 @@ internal sealed class ConvTranspose2d() : ConvolutionKind<ConvTranspose2d.Config
         }
     }
 
-    /// <summary>valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.</summary>
+    /// <summary>
+    /// valid (TF): H' = H·s + max(k − s, 0); same (TF): H' = H·s; p (PyTorch): H' = (H−1)s − 2p + k + output_padding.
+    /// </summary>
     protected override (long Out, long Before, long After) Axis(Config c, int size) =>
         Axis(size, c.Conv.Kernel, c.Conv.Stride, c.Conv.Padding, c.OutputPadding);
 
