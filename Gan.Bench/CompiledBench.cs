@@ -35,7 +35,8 @@ public static class CompiledBench
                 var ir = Compilation.Compile(f, text).Ir!;
                 foreach (var n in ir.Networks) new NetworkModule(n).Dispose();
             }, warmup: 1, repeats: 5);
-            Console.WriteLine($"{Path.GetFileName(f),-24} first compile {cold,8:F1} ms | warm check {check.Median,7:F2} ms | warm check+build modules {build.Median,8:F1} ms ({r.Ir!.TotalParameters:N0} params)");
+            Console.WriteLine($"{Path.GetFileName(f),-24} first compile {cold,8:F1} ms | warm check {check.Median,7:F2} ms | " +
+                              $"warm check+build modules {build.Median,8:F1} ms ({r.Ir!.TotalParameters:N0} params)");
         }
     }
 
@@ -48,16 +49,19 @@ public static class CompiledBench
     public static void Efficiency(string spec, int stepsPerRound, int rounds)
     {
         var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
-        long Macs(string net) => ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
+        long Macs(string net) =>
+            ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
         int batch = ir.Schedule.Batch;
         double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + 9 * Macs("D"));
         using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false });
         {
-            var m = Harness.Throughput($"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s",
-                                       stepsPerRound * flopsPerIteration / 1e9, () => trainer.RunSteps(stepsPerRound), warmup: 2, repeats: rounds);
+            var m = Harness.Throughput(
+                $"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s",
+                stepsPerRound * flopsPerIteration / 1e9, () => trainer.RunSteps(stepsPerRound), warmup: 2, repeats: rounds);
             Console.WriteLine(m);
             using var a = torch.randn(1024, 1024); using var b = torch.randn(1024, 1024);
-            var peak = Harness.Throughput("sgemm 1024x1024x1024", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
+            var peak = Harness.Throughput(
+                "sgemm 1024x1024x1024", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
             Console.WriteLine(peak);
             Console.WriteLine($"{"efficiency " + spec + " step / sgemm",-48} {m.Median / peak.Median,12:P1}");
         }
@@ -109,7 +113,10 @@ public static class MemoryBench
                     peak = Math.Max(peak, proc.WorkingSet64);
                 }
                 proc.Refresh();
-                Console.WriteLine($"memory {spec}: step {done,6}  RSS {proc.WorkingSet64 / 1048576.0,8:F1} MiB  peak {peak / 1048576.0,8:F1} MiB  live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}  ({sw.Elapsed.TotalSeconds:F0} s, data wait {trainer.DataWaitFraction:P2})");
+                Console.WriteLine(
+                    $"memory {spec}: step {done,6}  RSS {proc.WorkingSet64 / 1048576.0,8:F1} MiB  peak {peak / 1048576.0,8:F1} MiB  " +
+                    $"live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}  " +
+                    $"({sw.Elapsed.TotalSeconds:F0} s, data wait {trainer.DataWaitFraction:P2})");
             }
         }
 

@@ -80,7 +80,8 @@ public sealed class MnistMlpHand : IHandWritten
     public Tensor Sample(int n)
     {
         using var _ = no_grad();
-        return cat(Enumerable.Range(0, (n + 499) / 500).Select(i => g.call(randn(Math.Min(500, n - 500 * i), 100))).ToArray(), 0);   // n×784
+        return cat(
+            Enumerable.Range(0, (n + 499) / 500).Select(i => g.call(randn(Math.Min(500, n - 500 * i), 100))).ToArray(), 0);   // n×784
     }
 
     public void Dispose() { g.Dispose(); d.Dispose(); real.Dispose(); ones.Dispose(); zeros.Dispose(); }

@@ -8,7 +8,9 @@ var threads = int.TryParse(Environment.GetEnvironmentVariable("GAN_BENCH_THREADS
 torch.set_num_threads(threads);
 torch.manual_seed(0);
 var device = CPU;
-Console.WriteLine($"# gan-bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, TorchSharp {Gan.Runtime.RuntimeInfo.TorchSharpVersion}, libtorch {Gan.Runtime.RuntimeInfo.LibTorchVersion}");
+Console.WriteLine($"# gan-bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+                  $"torch threads {torch.get_num_threads()}, TorchSharp {Gan.Runtime.RuntimeInfo.TorchSharpVersion}, " +
+                  $"libtorch {Gan.Runtime.RuntimeInfo.LibTorchVersion}");
 
 var only = args.Length > 0 ? args[0] : "all";
 
@@ -72,7 +74,8 @@ if (only is "judge-raw")
     long length = File.Exists(path) ? new FileInfo(path).Length : 0;
     if (length == 0 || length % (784 * 4) != 0)
     {
-        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' is missing or not a whole number of 28×28 float32 images (784·4 bytes each); usage: gan-bench judge-raw FILE");
+        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' is missing or not a whole number of 28×28 float32 images " +
+                                "(784·4 bytes each); usage: gan-bench judge-raw FILE");
         Environment.Exit(1);
     }
     var bytes = File.ReadAllBytes(path);
@@ -80,7 +83,8 @@ if (only is "judge-raw")
     Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
     if (values.Any(v => !(v >= 0f && v <= 1f)))
     {
-        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' holds values outside [0, 1] (min {values.Min()}, max {values.Max()}); write pixels in [0, 1], e.g. (x + 1) / 2 for tanh outputs.");
+        Console.Error.WriteLine($"gan-bench judge-raw: '{path}' holds values outside [0, 1] (min {values.Min()}, max {values.Max()}); " +
+                                "write pixels in [0, 1], e.g. (x + 1) / 2 for tanh outputs.");
         Environment.Exit(1);
     }
     Console.WriteLine($"{path}: {values.Length / 784} samples");
@@ -96,12 +100,17 @@ if (only is "mnist-data-check")
     using var batches = new Gan.Runtime.Data.Batches(data, 500, 0, true);
     var xs = Enumerable.Range(0, 20).Select(_ => batches.Next().X).ToArray();
     var real = cat(xs, 0);
-    Console.WriteLine($"trainer batches: {real.shape[0]} images, range [{real.min().item<float>()}, {real.max().item<float>()}], mean {real.mean().item<float>():F3}");
+    Console.WriteLine($"trainer batches: {real.shape[0]} images, range [{real.min().item<float>()}, {real.max().item<float>()}], " +
+                      $"mean {real.mean().item<float>():F3}");
     using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
     var (probs, feats) = judge.Judge(Gan.Runtime.Data.MnistData.ToJudgeInput(real, m));
     var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
     var (_, testFeats) = judge.Judge(testX);
-    Console.WriteLine($"judged like samples: coverage {Gan.Runtime.Metrics.ClassifierScores.ClassCoverage(probs)}, judge-IS {Gan.Runtime.Metrics.ClassifierScores.InceptionScore(probs):F2}, confident {Gan.Runtime.Metrics.ClassifierScores.ConfidentFraction(probs):P1}, judge-FID vs test {Gan.Runtime.Metrics.Frechet.Fid(feats, testFeats):F2}");
+    Console.WriteLine(
+        $"judged like samples: coverage {Gan.Runtime.Metrics.ClassifierScores.ClassCoverage(probs)}, " +
+        $"judge-IS {Gan.Runtime.Metrics.ClassifierScores.InceptionScore(probs):F2}, " +
+        $"confident {Gan.Runtime.Metrics.ClassifierScores.ConfidentFraction(probs):P1}, " +
+        $"judge-FID vs test {Gan.Runtime.Metrics.Frechet.Fid(feats, testFeats):F2}");
 }
 
 if (only is "all" or "batches")
@@ -154,6 +163,11 @@ static void JudgeSamples(Tensor images)
     var (_, testFeats) = judge.Judge(testX);
     var metrics = new Dictionary<string, object>();
     Gan.Runtime.Metrics.RunEvaluator.SampleScores(judge, images, testFeats, metrics);
-    metrics["protocol"] = new Dictionary<string, object> { ["samples"] = images.shape[0], ["reference"] = "MNIST test split", ["judge"] = Gan.Runtime.Metrics.MnistJudge.Version };
+    metrics["protocol"] = new Dictionary<string, object>
+    {
+        ["samples"] = images.shape[0],
+        ["reference"] = "MNIST test split",
+        ["judge"] = Gan.Runtime.Metrics.MnistJudge.Version
+    };
     Console.WriteLine(Gan.Runtime.Metrics.RunEvaluator.Format(metrics));
 }

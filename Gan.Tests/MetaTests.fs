@@ -28,7 +28,9 @@ let ``Every layer kind of the registry has a summary, a golden use and a manual 
     for KeyValue (name, kind) in LayerRegistry.Kinds do
         Assert.False(System.String.IsNullOrWhiteSpace kind.Summary, sprintf "layer %s has no summary" name)
         Assert.Equal(name, kind.Signature.Name)
-        Assert.True(Regex.IsMatch(golden, "^\\s*" + name + "\\b", RegexOptions.Multiline), sprintf "layer %s is not used in any golden spec" name)
+        Assert.True(
+            Regex.IsMatch(golden, "^\\s*" + name + "\\b", RegexOptions.Multiline),
+            sprintf "layer %s is not used in any golden spec" name)
         Assert.True(entry name, sprintf "docs/language.md has no '### %s' entry" name)
     let ops =
         typeof<OpIr>.Assembly.GetTypes()
@@ -45,7 +47,9 @@ let ``Every loss function has a manual entry with its formula, and the runtime's
         Assert.Contains(p.Formula, section p.Name)
     let compiler = LossPrimitives.All |> Seq.map (fun p -> p.Name) |> Set.ofSeq
     let runtime = LossTable.Functions.Keys |> Set.ofSeq
-    Assert.True((compiler = runtime), sprintf "primitives without a function: %A; functions of no primitive: %A" (compiler - runtime) (runtime - compiler))
+    Assert.True(
+        (compiler = runtime),
+        sprintf "primitives without a function: %A; functions of no primitive: %A" (compiler - runtime) (runtime - compiler))
 
 [<Fact>]
 let ``Every diagnostic descriptor has a manual entry whose heading gives its severity and title, with a trigger and a fix, and the manual lists no other code`` () =
@@ -59,7 +63,10 @@ let ``Every diagnostic descriptor has a manual entry whose heading gives its sev
     // A code with several descriptors (variants of one finding) keeps one severity and title.
     for g in Descriptors.All |> Seq.groupBy (fun d -> d.Id) do
         Assert.Equal(1, snd g |> Seq.map (fun d -> d.Severity, d.Title) |> Seq.distinct |> Seq.length)
-    let documented = Regex.Matches(docs.Value, "^### (GAN\\d{4})", RegexOptions.Multiline) |> Seq.map (fun m -> m.Groups.[1].Value) |> Set.ofSeq
+    let documented =
+        Regex.Matches(docs.Value, "^### (GAN\\d{4})", RegexOptions.Multiline)
+        |> Seq.map (fun m -> m.Groups.[1].Value)
+        |> Set.ofSeq
     Assert.True((documented = ids), sprintf "documented but not reported: %A" (documented - ids))
 
 [<Fact>]

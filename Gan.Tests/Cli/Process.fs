@@ -10,7 +10,9 @@ let cli = Path.Combine(TestFiles.repoRoot, "Gan.Cli", "bin", "Release", "net10.0
 
 /// Runs `dotnet ARGS` in the repository root; returns the exit code, stdout and stderr.
 let dotnet (args: string list) (timeoutSeconds: int) =
-    let psi = ProcessStartInfo("dotnet", args, WorkingDirectory = TestFiles.repoRoot, RedirectStandardOutput = true, RedirectStandardError = true)
+    let psi =
+        ProcessStartInfo(
+            "dotnet", args, WorkingDirectory = TestFiles.repoRoot, RedirectStandardOutput = true, RedirectStandardError = true)
     psi.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
     psi.Environment.["DOTNET_NOLOGO"] <- "1"
     use p = Process.Start psi

@@ -56,7 +56,9 @@ let ``Each golden spec produces exactly its marked diagnostics, with the message
         if lines.IsEmpty then File.Delete file else File.WriteAllText(file, String.concat "\n" lines + "\n")
     elif lines.IsEmpty then Assert.False(File.Exists file, sprintf "%s has no diagnostics but an expected file" relative)
     else
-        Assert.True(File.Exists file, sprintf "%s has no expected file %s; run GANDSL_GOLDEN_UPDATE=1 ./test --filter Golden and review it" relative file)
+        Assert.True(
+            File.Exists file,
+            sprintf "%s has no expected file %s; run GANDSL_GOLDEN_UPDATE=1 ./test --filter Golden and review it" relative file)
         let pinned = File.ReadAllLines file |> Array.filter (fun l -> l <> "") |> List.ofArray
         Assert.Equal<string list>(pinned, lines)
 
@@ -79,7 +81,9 @@ let ``Every spec in specs/ checks clean, warnings included`` () =
     Assert.True(specs.Length >= 16)
     for s in specs do
         let r = Compilation.CompileFile s
-        Assert.True(Seq.isEmpty r.Diagnostics, sprintf "%s:\n%s" s (r.Diagnostics |> Seq.map (fun d -> d.Format false) |> String.concat "\n"))
+        Assert.True(
+            Seq.isEmpty r.Diagnostics,
+            sprintf "%s:\n%s" s (r.Diagnostics |> Seq.map (fun d -> d.Format false) |> String.concat "\n"))
 
 let private set1 (k: string) (v: string) =
     let d = System.Collections.Generic.Dictionary<string, string>()

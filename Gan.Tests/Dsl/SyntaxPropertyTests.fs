@@ -33,9 +33,15 @@ let ``Whatever the input, the compiler returns diagnostics and never throws, wit
         r.Diagnostics |> Seq.forall (fun d ->
             let inFile = d.Source.Path <> "fuzz.gan" || (d.Span.Start >= 0 && d.Span.End <= text.Length)
             let struct (line, col) = d.Position
-            let lineStart = if line = 1 then 0 else (text |> Seq.indexed |> Seq.filter (fun (_, c) -> c = '\n') |> Seq.item (line - 2) |> fst) + 1
+            let lineStart =
+                if line = 1 then 0
+                else (text |> Seq.indexed |> Seq.filter (fun (_, c) -> c = '\n') |> Seq.item (line - 2) |> fst) + 1
             inFile && (d.Source.Path <> "fuzz.gan" || lineStart + col - 1 = d.Span.Start))
-    let inputs = Gen.frequency [ (3, mutatedSpec |> Gen.map (fun t -> t, true)); (1, tokenSoup |> Gen.map (fun t -> t, false)); (1, randomBytes |> Gen.map (fun t -> t, false)) ]
+    let inputs =
+        Gen.frequency [
+            (3, mutatedSpec |> Gen.map (fun t -> t, true))
+            (1, tokenSoup |> Gen.map (fun t -> t, false))
+            (1, randomBytes |> Gen.map (fun t -> t, false)) ]
     Check.One(config, Prop.forAll (Arb.fromGen inputs) prop)
     // A fuzz that never gets past the parser tests only the parser: most mutants must parse and reach binding and checking.
     Assert.True(mutants.Value >= cases / 3, sprintf "only %d mutated specs were generated" mutants.Value)
@@ -48,7 +54,8 @@ let rec dumpTree (o: obj) : string =
     | :? Token as t -> sprintf "%A '%s'" t.Kind t.Text
     | :? string as s -> s
     // Comments are (offset, text): the text must survive, the offset may move.
-    | :? System.Runtime.CompilerServices.ITuple as t -> [ for i in 0 .. t.Length - 1 do if not (t.[i] :? int) then yield dumpTree t.[i] ] |> String.concat ", "
+    | :? System.Runtime.CompilerServices.ITuple as t ->
+        [ for i in 0 .. t.Length - 1 do if not (t.[i] :? int) then yield dumpTree t.[i] ] |> String.concat ", "
     | :? System.Collections.IEnumerable as e -> "[" + (e |> Seq.cast<obj> |> Seq.map dumpTree |> String.concat "; ") + "]"
     | _ when o.GetType().Namespace = "Gan.Dsl.Syntax" ->
         let props =

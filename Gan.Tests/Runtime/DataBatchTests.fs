@@ -79,7 +79,9 @@ let ``Batcher rows and labels belong together, and prefetching changes nothing b
     // Waiting is the consumer's time: gathering in place takes some, and neither count can exceed the loop's own time.
     let elapsed = clock.Elapsed
     Assert.True(plain.Waited > TimeSpan.Zero, "gathering in place took no time")
-    Assert.True(plain.Waited <= elapsed && pre.Waited <= elapsed, sprintf "waited %A and %A in a loop of %A" plain.Waited pre.Waited elapsed)
+    Assert.True(
+        plain.Waited <= elapsed && pre.Waited <= elapsed,
+        sprintf "waited %A and %A in a loop of %A" plain.Waited pre.Waited elapsed)
 
 [<Fact>]
 let ``A saved (epoch, index) resumes the stream exactly, in a new batcher or the same one mid-prefetch`` () =
@@ -149,7 +151,10 @@ let ``An idle prefetcher lets its worker thread go and starts a new one when ask
     Assert.Equal<int list>([ 2; 3; 4 ], List.init 3 (fun _ -> p.Take()))
 
 let private seed000 count =
-    Gaussian2dDataIr(ImmutableArray.Create(1.0, 2.0), ImmutableArray.Create(ImmutableArray.Create(1.0, 2.0), ImmutableArray.Create(-0.1, 0.5)), count)
+    Gaussian2dDataIr(
+        ImmutableArray.Create(1.0, 2.0),
+        ImmutableArray.Create(ImmutableArray.Create(1.0, 2.0), ImmutableArray.Create(-0.1, 0.5)),
+        count)
 
 [<Fact>]
 let ``Seed 000's Gaussian: 1,000 points with mean b and covariance AᵀA, identical for a seed and different across seeds`` () =

@@ -70,7 +70,8 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
     TestFiles.withTempDir (fun dir ->
         let rnd = System.Random 3
         for i in 0 .. 39 do
-            write (Path.Combine(dir, sprintf "img-%02d.png" i)) 8 8 (SKColor(byte (rnd.Next 256), byte (rnd.Next 256), byte (rnd.Next 256), 255uy)) SKEncodedImageFormat.Png
+            write (Path.Combine(dir, sprintf "img-%02d.png" i)) 8 8
+                (SKColor(byte (rnd.Next 256), byte (rnd.Next 256), byte (rnd.Next 256), 255uy)) SKEncodedImageFormat.Png
         let spec =
             imageSpec (sprintf "images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))) 8 3
         let r = Gan.Dsl.Compilation.Compile(Path.Combine(dir, "faces.gan"), spec)
@@ -80,7 +81,8 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
             use t = new Gan.Runtime.Training.Trainer(r.Ir, Gan.Runtime.TrainOptions(OutDir = out))
             t.Run() |> ignore
         let m = Gan.Runtime.Metrics.RunEvaluator.Evaluate(out, 30, System.Nullable(), 0, System.Action<string> ignore)
-        let fid, floor, acc = m.["pixel_fid_8x8"] :?> float, m.["baseline_pixel_fid_8x8_real_half_vs_half"] :?> float, m.["d_accuracy"] :?> float
+        let fid, floor, acc =
+            m.["pixel_fid_8x8"] :?> float, m.["baseline_pixel_fid_8x8_real_half_vs_half"] :?> float, m.["d_accuracy"] :?> float
         Assert.True(fid > floor && floor >= 0.0, sprintf "fid %f, floor %f" fid floor)
         Assert.InRange(acc, 0.0, 1.0)
         Assert.True(File.Exists(Path.Combine(out, "metrics.json"))))

@@ -93,6 +93,8 @@ let ``MNIST loads as N×1×S×S in the spec's range, zero-padding centred like t
         Assert.Equal(-1.0 + 2.0 * float (59 % 251) / 255.0, float plain.HostX.[59], 6)
         Assert.Equal<int64[]>([| 4L; 0L; 9L |], plain.HostY)
         Assert.Equal(TorchSharp.torch.ScalarType.Int64, plain.Y.dtype)
-        let raw = TorchSharp.torch.tensor(images 3 28 28 |> Array.skip 16).reshape(3L, 1L, 28L, 28L).to_type(TorchSharp.torch.ScalarType.Float32) / 255.0f
+        let raw =
+            TorchSharp.torch.tensor(images 3 28 28 |> Array.skip 16).reshape(3L, 1L, 28L, 28L).to_type(TorchSharp.torch.ScalarType.Float32)
+            / 255.0f
         let expected = TorchSharp.torch.nn.functional.pad(raw, [| 2L; 2L; 2L; 2L |])
         Assert.True(padded.X.allclose(expected, 1e-6, 1e-6)))

@@ -17,6 +17,7 @@ open Gan.Dsl.Losses
 open Gan.Runtime.Losses
 open Gan.Runtime.Model
 open Gan.Runtime.Training
+open Gan.Tests.NetworkGenerators
 open Gan.Tests.Generators
 open Gan.Tests.FiniteDifferences
 
@@ -43,13 +44,17 @@ let layerCase (kind: string) (seed: int) : LayerCase =
         let k = r.Next(1, 4)
         let pad = pick r [ "same"; "valid"; string (r.Next(0, 2)) ]
         let dil = if pad <> "same" && k <= 2 then r.Next(1, 3) else 1
-        one i (sprintf "conv2d(%d, kernel: %d, stride: %d, padding: %s, dilation: %d%s)" (r.Next(1, 3)) k (r.Next(1, 3)) pad dil (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
+        one i (sprintf "conv2d(%d, kernel: %d, stride: %d, padding: %s, dilation: %d%s)"
+                   (r.Next(1, 3)) k (r.Next(1, 3)) pad dil (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
     | "conv_transpose2d" ->
         let i, _ = image 1
         let k = r.Next(1, 4)
         let pad = pick r [ "same"; "valid"; "0" ]
-        one i (sprintf "conv_transpose2d(%d, kernel: %d, stride: %d, padding: %s%s)" (r.Next(1, 3)) k (r.Next(1, 3)) pad (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
-    | "batchnorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) (pick r [ "batchnorm"; "batchnorm(eps: 0.8)"; "batchnorm(scale: false)" ])
+        one i (sprintf "conv_transpose2d(%d, kernel: %d, stride: %d, padding: %s%s)"
+                   (r.Next(1, 3)) k (r.Next(1, 3)) pad (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
+    | "batchnorm" ->
+        one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1))
+            (pick r [ "batchnorm"; "batchnorm(eps: 0.8)"; "batchnorm(scale: false)" ])
     | "layernorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) "layernorm"
     | "instancenorm" -> one (fst (image 2)) (pick r [ "instancenorm"; "instancenorm(affine: true)" ])
     | "dropout" -> one (fst (flat ())) "dropout(0.3)"
@@ -119,7 +124,9 @@ let ``For every layer kind, autograd's gradient with respect to the input and ev
     Check.One(config.WithMaxTest(max cases 100), Prop.forAll arbLayerCase checkLayer)
     let missing = LayerRegistry.Kinds.Keys |> Seq.filter (fun k -> not (layerSeen.ContainsKey k)) |> List.ofSeq
     Assert.True(missing.IsEmpty, sprintf "layer kinds never generated: %A" missing)
-    Assert.True(kinks () * 1000 < elements (), sprintf "%d of %d elements sat on a kink: the comparison skipped too many" (kinks ()) (elements ()))
+    Assert.True(
+        kinks () * 1000 < elements (),
+        sprintf "%d of %d elements sat on a kink: the comparison skipped too many" (kinks ()) (elements ()))
 
 /// A loss primitive (or the gradient penalty / R1) on random float64 inputs of a random batch size.
 type LossCase = { Primitive: string; Seed: int }
@@ -129,7 +136,9 @@ let private lossNames = [ for p in LossPrimitives.All -> p.Name ] @ [ "gradient_
 
 /// A primitive evaluated through the runtime's table, as a training step evaluates it.
 let private viaTable (name: string) (args: torch.Tensor list) =
-    let exprs = System.Collections.Immutable.ImmutableArray.CreateRange(args |> List.map (fun _ -> Gan.Dsl.Ir.RealIr() :> Gan.Dsl.Ir.LossExprIr))
+    let exprs =
+        System.Collections.Immutable.ImmutableArray.CreateRange(
+            args |> List.map (fun _ -> Gan.Dsl.Ir.RealIr() :> Gan.Dsl.Ir.LossExprIr))
     LossTable.Functions.[name].Invoke(LossArguments(Array.ofList args, exprs, null))
 let private lossSeen = HashSet<string>()
 

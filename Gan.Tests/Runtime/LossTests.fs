@@ -23,12 +23,16 @@ let ``Each loss matches its formula computed by hand on small random tensors`` (
         let tol = 1e-9
         close tol (mean fake - mean real) (v (LossFunctions.WassersteinD(t real, t fake)))
         close tol (-(mean fake)) (v (LossFunctions.WassersteinG(t fake)))
-        close tol (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f)))) (v (LossFunctions.HingeD(t real, t fake)))
+        close tol (mean (real |> Array.map (fun r -> max 0.0 (1.0 - r))) + mean (fake |> Array.map (fun f -> max 0.0 (1.0 + f))))
+            (v (LossFunctions.HingeD(t real, t fake)))
         close tol (-(mean fake)) (v (LossFunctions.HingeG(t fake)))
-        close tol (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f))) (v (LossFunctions.LeastSquaresD(t real, t fake)))
+        close tol (0.5 * mean (real |> Array.map (fun r -> (r - 1.0) ** 2.0)) + 0.5 * mean (fake |> Array.map (fun f -> f * f)))
+            (v (LossFunctions.LeastSquaresD(t real, t fake)))
         close tol (0.5 * mean (fake |> Array.map (fun f -> (f - 1.0) ** 2.0))) (v (LossFunctions.LeastSquaresG(t fake)))
-        close tol (mean (real |> Array.map (fun x -> bce x 1.0))) (v (LossFunctions.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
-        close tol (mean (fake |> Array.map (fun x -> bce x 0.0))) (v (LossFunctions.BceLogits(t fake, torch.tensor(0.0, dtype = torch.float64))))
+        close tol (mean (real |> Array.map (fun x -> bce x 1.0)))
+            (v (LossFunctions.BceLogits(t real, torch.tensor(1.0, dtype = torch.float64))))
+        close tol (mean (fake |> Array.map (fun x -> bce x 0.0)))
+            (v (LossFunctions.BceLogits(t fake, torch.tensor(0.0, dtype = torch.float64))))
         let p = probs |> Array.map (fun i -> float i / 1000.0)
         close tol (mean (p |> Array.map (fun p -> -log p))) (v (LossFunctions.Bce(t p, torch.tensor(1.0, dtype = torch.float64))))
         let mf, mr = mean fake, mean real
@@ -38,7 +42,8 @@ let ``Each loss matches its formula computed by hand on small random tensors`` (
         close tol raganG (v (LossFunctions.RelativisticG(t real, t fake)))
         // cross_entropy: the real batch as the logits of one sample over classes, labelled with class 0.
         let lse = log (real |> Array.sumBy exp)
-        close tol (lse - real.[0]) (v (LossFunctions.CrossEntropy(torch.tensor(real, dtype = torch.float64).reshape(1L, -1L), torch.tensor([| 0L |]))))
+        close tol (lse - real.[0])
+            (v (LossFunctions.CrossEntropy(torch.tensor(real, dtype = torch.float64).reshape(1L, -1L), torch.tensor([| 0L |]))))
         close tol (mean (Array.map2 (fun a b -> (a - b) ** 2.0) real fake)) (v (LossFunctions.Mse(t real, t fake)))
         close tol (mean (Array.map2 (fun a b -> abs (a - b)) real fake)) (v (LossFunctions.L1(t real, t fake)))
         true
@@ -60,7 +65,8 @@ let ``Each loss has its sign and monotonic properties: Wasserstein antisymmetric
             [ "bce", (fun r f -> v (LossFunctions.BceLogits(t r, one)) + v (LossFunctions.BceLogits(t f, zero)))
               "wasserstein", (fun r f -> v (LossFunctions.WassersteinD(t r, t f)))
               // LSGAN's squares fall only on their own side of the target: real scores in [−1, 0], fake in [1, 2].
-              "lsgan", (fun r f -> v (LossFunctions.LeastSquaresD(t (Array.map (fun x -> x / 8.0 - 0.5) r), t (Array.map (fun x -> x / 8.0 + 1.5) f))))
+              "lsgan", (fun r f ->
+                v (LossFunctions.LeastSquaresD(t (Array.map (fun x -> x / 8.0 - 0.5) r), t (Array.map (fun x -> x / 8.0 + 1.5) f))))
               "ragan", (fun r f -> v (LossFunctions.RelativisticD(t r, t f))) ]
         for name, loss in dLosses do
             let l0 = loss real fake

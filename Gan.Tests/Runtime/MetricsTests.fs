@@ -71,6 +71,8 @@ let ``The matched conditional accuracy finds the best one-to-one code-to-class m
     // Codes 0,1,2 came out as classes 2,0,1 (always), except one sample of code 0 judged class 0.
     let asked = TorchSharp.torch.tensor([| 0L; 0L; 0L; 1L; 1L; 2L; 2L; 2L |])
     let judged = [| 2; 2; 0; 0; 0; 1; 1; 1 |]
-    let probs = TorchSharp.torch.nn.functional.one_hot(TorchSharp.torch.tensor(judged |> Array.map int64), 3L).to_type(TorchSharp.torch.float32)
+    let probs =
+        TorchSharp.torch.nn.functional.one_hot(TorchSharp.torch.tensor(judged |> Array.map int64), 3L)
+            .to_type(TorchSharp.torch.float32)
     Assert.Equal(1.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.Accuracy(probs, asked), 9)
     Assert.Equal(7.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.MatchedAccuracy(probs, asked, 3), 9)

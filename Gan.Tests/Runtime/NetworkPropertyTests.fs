@@ -12,6 +12,7 @@ open TorchSharp
 open Gan.Dsl
 open Gan.Dsl.Ir
 open Gan.Runtime.Model
+open Gan.Tests.NetworkGenerators
 open Gan.Tests.Generators
 
 /// Compiles a generated network inside a minimal spec; a rejected valid network is a checker bug.
@@ -20,7 +21,8 @@ let compileNet (net: NetCase) =
     let text, _ = specOf r
     let c = Compilation.Compile("net.gan", text)
     if c.HasErrors then
-        failwithf "the checker rejected a valid generated network:\n%s\n%s" (c.Errors |> Seq.map (fun d -> d.Format false) |> String.concat "\n") text
+        failwithf "the checker rejected a valid generated network:\n%s\n%s"
+            (c.Errors |> Seq.map (fun d -> d.Format false) |> String.concat "\n") text
     r, text, c.Ir.Networks |> Seq.find (fun n -> n.Name = "N")
 
 let inputsFor (ir: NetworkIr) (batch: int) =
@@ -59,7 +61,8 @@ let ``The shape the checker infers equals the shape TorchSharp produces, for eve
         // The generator's own bookkeeping is a third opinion on the output shapes.
         for (name, shape) in r.Outputs do
             let node = ir.Nodes.[ir.Outputs.[if name = "" then ir.DefaultOutput else name]]
-            if List.ofSeq node.Shape <> shape then failwithf "output %s: checker %A, generator %A\n%s" name (List.ofSeq node.Shape) shape text
+            if List.ofSeq node.Shape <> shape then
+                failwithf "output %s: checker %A, generator %A\n%s" name (List.ofSeq node.Shape) shape text
         true
     Check.One(config, Prop.forAll arbNet prop)
     assertCoverage ()
@@ -134,8 +137,13 @@ let ``Changing one size in a valid network so that the shapes break yields a sha
             let added = Set.difference after before
             let describe () = sprintf "edited line %d to '%s'; new diagnostics %A\n%s" line newLine (List.ofSeq added) brokenText
             if added.IsEmpty then failwithf "no diagnostic: %s" (describe ())
-            if added |> Set.exists (fun (l, code) -> l <> line || not (code.StartsWith "GAN03")) then failwithf "a diagnostic away from the edit, or not a shape code: %s" (describe ())
+            if added |> Set.exists (fun (l, code) -> l <> line || not (code.StartsWith "GAN03")) then
+                failwithf "a diagnostic away from the edit, or not a shape code: %s" (describe ())
             true
-    Check.One(config, Prop.forAll (Arb.fromGenShrink (Gen.zip netCaseGen (Gen.choose (0, 1000)), fun (n, p) -> shrinkNet n |> Seq.map (fun n -> n, p))) prop)
+    Check.One(
+        config,
+        Prop.forAll
+            (Arb.fromGenShrink (Gen.zip netCaseGen (Gen.choose (0, 1000)), fun (n, p) -> shrinkNet n |> Seq.map (fun n -> n, p)))
+            prop)
     for kind in [ "in"; "batchnorm"; "reshape" ] do
         Assert.True(edited.GetValueOrDefault kind > cases / 20, sprintf "only %d edits of kind %s" (edited.GetValueOrDefault kind) kind)

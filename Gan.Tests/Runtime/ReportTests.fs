@@ -13,7 +13,9 @@ let ``A line plot is written as a decodable PNG of the requested size`` () =
     try
         let path = Path.Combine(dir.FullName, "loss.png")
         let xs = Array.init 50 float
-        LinePlot.Save(path, "losses", "step", "loss", xs, [ ("d", xs |> Array.map (fun x -> 1.0 / (1.0 + x))); ("g", xs |> Array.map sqrt) ], 640, 360)
+        LinePlot.Save(
+            path, "losses", "step", "loss", xs,
+            [ ("d", xs |> Array.map (fun x -> 1.0 / (1.0 + x))); ("g", xs |> Array.map sqrt) ], 640, 360)
         let bytes = File.ReadAllBytes path
         Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy |], bytes.[0..3])
         use bmp = SkiaSharp.SKBitmap.Decode path
@@ -41,7 +43,9 @@ let ``A run report embeds the curves, samples, metrics and spec and needs no net
         Directory.CreateDirectory(Path.Combine(run, "samples")) |> ignore
         for s in [ 1; 10; 30 ] do writePng (Path.Combine(run, "samples", sprintf "step-%07d.png" s))
         File.WriteAllText(Path.Combine(run, "spec.gan"), "gan demo \"a <demo>\"")
-        File.WriteAllText(Path.Combine(run, "metrics.json"), """{"w2": 0.312345678, "class_shares": [0.5, 0.25, 0.25], "protocol": {"n": 1000, "checkpoint_step": 123456}}""")
+        File.WriteAllText(
+            Path.Combine(run, "metrics.json"),
+            """{"w2": 0.312345678, "class_shares": [0.5, 0.25, 0.25], "protocol": {"n": 1000, "checkpoint_step": 123456}}""")
         let html = File.ReadAllText(RunReport.Write run)
         Assert.Contains("<h2>Losses</h2>", html)
         Assert.Contains("D(x) and D(G(z))", html)

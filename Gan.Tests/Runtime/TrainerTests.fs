@@ -42,10 +42,14 @@ let ``Every node's output shape in TorchSharp equals the checker's, for every sp
             let values = m.Forward inputs
             for node in n.Nodes do
                 let actual = values.[node.Id].shape |> Array.skip 1 |> Array.map int
-                Assert.True((actual = Seq.toArray node.Shape), sprintf "%s %s %s: torch %A, checker %A" f n.Name node.Name actual (Seq.toArray node.Shape))
+                Assert.True(
+                    (actual = Seq.toArray node.Shape),
+                    sprintf "%s %s %s: torch %A, checker %A" f n.Name node.Name actual (Seq.toArray node.Shape))
 
 let private gaussianSpec steps =
-    (File.ReadAllText(specPath "gaussian2d.gan")).Replace("  epochs: 10", sprintf "  steps: %d" steps).Replace("checkpoint_every: 500", "checkpoint_every: 40")
+    (File.ReadAllText(specPath "gaussian2d.gan"))
+        .Replace("  epochs: 10", sprintf "  steps: %d" steps)
+        .Replace("checkpoint_every: 500", "checkpoint_every: 40")
 
 let private compileText text =
     let r = Compilation.Compile("test.gan", text)
@@ -222,7 +226,9 @@ let private grads = [ [| 0.5; -0.1 |]; [| -0.3; 0.4 |]; [| 0.05; -2.0 |] ]
 
 let private near (expected: float[]) (actual: float[]) what =
     for i in 0 .. expected.Length - 1 do
-        Assert.True(abs (actual.[i] - expected.[i]) < 1e-12, sprintf "%s, element %d: trainer's optimiser %.15g, formula %.15g" what i actual.[i] expected.[i])
+        Assert.True(
+            abs (actual.[i] - expected.[i]) < 1e-12,
+            sprintf "%s, element %d: trainer's optimiser %.15g, formula %.15g" what i actual.[i] expected.[i])
 
 [<Fact>]
 let ``The optimiser the trainer builds from adam(betas), rmsprop(alpha, momentum) and sgd(momentum) follows each update formula`` () =

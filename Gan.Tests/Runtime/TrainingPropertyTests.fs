@@ -42,7 +42,8 @@ let checkSteps (c: StepCase) =
         check "a D step, on G," g0 (snapshot g) c.OwnStats
         // D's loss sees G(z) only through detach: no gradient may even reach G.
         for struct (name, p) in g.named_parameters() do
-            if not (isNull p.grad) && p.grad.abs().sum().item<float32>() <> 0.0f then failwithf "a D step backpropagated into G's %s\n%s" name text
+            if not (isNull p.grad) && p.grad.abs().sum().item<float32>() <> 0.0f then
+                failwithf "a D step backpropagated into G's %s\n%s" name text
         if fst (snapshot d) <> fst d0 then stepped <- stepped + 1
         // A G step: D's parameters bit-identical (and its running statistics, under bn_stats: own).
         let d1 = snapshot d

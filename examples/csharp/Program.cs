@@ -21,5 +21,6 @@ return 0;
 sealed class StepPrinter : IProgress<TrainProgress>
 {
     public void Report(TrainProgress p) =>
-        Console.WriteLine(p.Notice ?? $"step {p.Step}/{p.TotalSteps}: " + string.Join(", ", p.Values.Select(kv => $"{kv.Key} {kv.Value:G4}")));
+        Console.WriteLine(
+            p.Notice ?? $"step {p.Step}/{p.TotalSteps}: " + string.Join(", ", p.Values.Select(kv => $"{kv.Key} {kv.Value:G4}")));
 }

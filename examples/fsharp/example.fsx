@@ -16,7 +16,9 @@ open Gan.Runtime
 let native = Path.Combine(__SOURCE_DIRECTORY__, "../../Gan.Cli/bin/Release/net10.0/runtimes/linux-x64/native")
 for lib in [ "libtorch.so"; "libLibTorchSharp.so" ] do NativeLibrary.Load(Path.Combine(native, lib)) |> ignore
 let skia = NativeLibrary.Load(Path.Combine(native, "libSkiaSharp.so"))
-NativeLibrary.SetDllImportResolver(typeof<SkiaSharp.SKImageInfo>.Assembly, DllImportResolver(fun name _ _ -> if name = "libSkiaSharp" then skia else 0n))
+NativeLibrary.SetDllImportResolver(
+    typeof<SkiaSharp.SKImageInfo>.Assembly,
+    DllImportResolver(fun name _ _ -> if name = "libSkiaSharp" then skia else 0n))
 
 let args = fsi.CommandLineArgs |> Array.skip 1
 let spec = GanSpec.Load(if args.Length > 0 then args.[0] else "specs/gaussian2d.gan")
