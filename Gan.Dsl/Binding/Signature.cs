@@ -56,8 +56,9 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
                     // Too many positional values: say which named parameter it would have been, if that is the trap.
                     var next = Params.Where(q => !q.Positional && !values.ContainsKey(q.Name)).FirstOrDefault();
                     if (next?.NamedWhy is not null) diagnostics.ReportMustBeNamed(source, span, Name, next.Name, next.NamedWhy);
-                    else diagnostics.ReportArity(source, span, Name, positionals.Count == 0
-                        ? "takes no positional arguments; name them (e.g. name: value)"
+                    else diagnostics.ReportArity(source, span, Name,
+                        Params.Count == 0 ? $"takes no arguments; write {Name} alone"
+                        : positionals.Count == 0 ? "takes no positional arguments; name them (e.g. name: value)"
                         : $"takes at most {positionals.Count} positional argument(s) "
                           + $"({string.Join(", ", positionals.Select(q => q.Name))}); name the others");
                     ok = false;

@@ -32,7 +32,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor BadChoice = WrongType with { MessageFormat = "{0} must be {1} or {2}, got {3}{4}" };
     public static readonly DiagnosticDescriptor Arity = E("GAN0204", "a missing or surplus argument", "{0}: {1}");
     public static readonly DiagnosticDescriptor UnknownKeyword = E("GAN0205", "an unknown keyword argument",
-        "{0} has no argument '{1}'{2} (it takes: {3})");
+        "{0} has no argument '{1}'{2} ({3})");
     public static readonly DiagnosticDescriptor ArgumentTwice = E("GAN0206", "an argument given twice",
         "{0}: argument '{1}' is given twice");
     public static readonly DiagnosticDescriptor UnknownOverride = E("GAN0207", "a --set override names no param",

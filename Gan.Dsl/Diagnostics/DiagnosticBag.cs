@@ -61,7 +61,8 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
         Report(D.BadChoice, s, span, what, string.Join(", ", choices.Take(choices.Count - 1)), choices[^1], got, DidYouMean(got, choices));
     public void ReportArity(SourceText s, TextSpan span, string callee, string detail) => Report(D.Arity, s, span, callee, detail);
     public void ReportUnknownKeyword(SourceText s, TextSpan span, string callee, string keyword, IEnumerable<string> known) =>
-        Report(D.UnknownKeyword, s, span, callee, keyword, DidYouMean(keyword, known), string.Join(", ", known));
+        Report(D.UnknownKeyword, s, span, callee, keyword, DidYouMean(keyword, known),
+               known.Any() ? "it takes: " + string.Join(", ", known) : $"it takes none; write {callee} alone");
     public void ReportArgumentTwice(SourceText s, TextSpan span, string callee, string name) =>
         Report(D.ArgumentTwice, s, span, callee, name);
     public void ReportUnknownOverride(SourceText s, string name, IEnumerable<string> parameters) =>
