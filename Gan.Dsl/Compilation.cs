@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Gan.Dsl.Binding;
 using Gan.Dsl.Checking;
 using Gan.Dsl.Diagnostics;
@@ -9,28 +8,12 @@ using Gan.Dsl.Text;
 
 namespace Gan.Dsl;
 
-/// <summary>One row of `gan shapes`: a layer's node name, kind, output shape, trainable parameters and where it is written.</summary>
-internal sealed record LayerRow(string Name, string Op, string Shape, long Params, SourceText Source, TextSpan Span);
-
 /// <summary>
-/// The result of compiling one spec: every diagnostic, the syntax tree, the bound tree (when the spec parsed), the
-/// checked networks' layer tables, and the IR when there are no errors.
+/// The result of compiling one spec: every diagnostic, the syntax tree, the checked spec (with its bound tree, when the
+/// spec parsed), and the IR when there are no errors.
 /// </summary>
 internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diagnostics, SpecSyntax Syntax, CheckedSpec? Checked = null)
 {
-    IReadOnlyDictionary<string, IReadOnlyList<LayerRow>>? layers;
-
-    public BoundSpec? Bound => Checked?.Bound;
-
-    /// <summary>The layer table of each network that checked, in source order.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<LayerRow>> Layers => layers ??=
-        Checked is null ? new Dictionary<string, IReadOnlyList<LayerRow>>()
-        : Checked.Bound.Networks.Select(n => Checked.Networks[n.Name]).Where(n => !n.Failed).ToDictionary(
-            n => n.Name,
-            n => (IReadOnlyList<LayerRow>)
-                [.. n.Nodes.Select(x => new LayerRow(x.Name, x.Layer.Kind.Name, Gan.Dsl.Layers.Shape.Show(x.Shape), x.Parameters,
-                                                     x.Layer.Source, x.Layer.Syntax.Call.Span))]);
-
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
     public IEnumerable<Diagnostic> Warnings => Diagnostics.Where(d => !d.IsError);
@@ -49,7 +32,8 @@ internal static class Compilation
         var source = new SourceText(path, text);
         var syntax = Parser.Parse(source, diagnostics);
         var uses = new Uses();
-        uses.Load(syntax, diagnostics, Path.GetDirectoryName(Full(path)) ?? ".", [Full(path)]);
+        var full = Full(path);
+        uses.Load(syntax, diagnostics, Path.GetDirectoryName(full) ?? ".", [full]);
         if (diagnostics.HasErrors) return new CompileResult(null, Sorted(diagnostics), syntax);
         var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params,
                                                          [.. uses.Files]);
@@ -97,9 +81,9 @@ internal static class Compilation
         /// <summary>Follows <c>use "file.gan"</c> items (relative to the using file), collecting their blocks and params.</summary>
         public void Load(SpecSyntax syntax, DiagnosticBag diagnostics, string specDir, HashSet<string> seen)
         {
+            var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
             foreach (var use in syntax.Items.OfType<UseSyntax>())
             {
-                var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
                 var target = Full(Path.Combine(dir, use.Path.Text));
                 if (!seen.Add(target)) continue;
                 string text;

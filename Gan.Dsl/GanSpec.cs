@@ -49,17 +49,20 @@ public sealed class GanSpec
 
     internal ModelIr? Ir => Result.Ir;
 
-    /// <summary>The networks that checked, in the order the spec declares them.</summary>
-    public IReadOnlyList<NetworkSummary> Networks =>
+    IReadOnlyList<NetworkSummary>? networks;
+
+    /// <summary>The networks that checked, in the order the spec declares them (computed once).</summary>
+    public IReadOnlyList<NetworkSummary> Networks => networks ??=
         Result.Checked is not { } c ? [] :
-        [.. c.Bound.Networks.Select(n => c.Networks[n.Name]).Where(n => !n.Failed).Select(n => new NetworkSummary(
+        [.. c.Valid.Select(n => new NetworkSummary(
             n.Name,
             [.. n.Inputs.Select(i =>
                 $"{i.Ir.Name}: {(i.Ir.Kind == InputKind.Label ? $"label({i.Ir.Classes})" : Layers.Shape.Show(i.Ir.Shape))}")],
-            [.. Result.Layers[n.Name].Select(r =>
+            [.. n.Nodes.Select(x =>
             {
-                var (l, col) = r.Source.LineCol(r.Span.Start);
-                return new LayerSummary(r.Name, r.Op, r.Shape, r.Params, r.Source.Path, l, col);
+                var (line, col) = x.Layer.Source.LineCol(x.Layer.Syntax.Call.Span.Start);
+                return new LayerSummary(x.Name, x.Layer.Kind.Name, Layers.Shape.Show(x.Shape), x.Parameters, x.Layer.Source.Path,
+                                        line, col);
             })],
             [.. n.Outputs.OrderBy(kv => kv.Value).Select(kv => KeyValuePair.Create(kv.Key, n.Nodes[kv.Value].Name))],
             n.Parameters))];

@@ -23,8 +23,8 @@ internal sealed partial class Binder
         {
             case "mnist":
             {
-                if (Choice(a, "mnist: 'split'", "split", "train", "test") is not { } split) return null;
-                if (Choice(a, "mnist: 'resize'", "resize", "pad", "resize") is not { } resize) return null;
+                if (Choice(a, "split", "train", "test") is not { } split) return null;
+                if (Choice(a, "resize", "pad", "resize") is not { } resize) return null;
                 int size = a.Int("size");
                 if (size < 28 && resize == "pad")
                 {
@@ -107,7 +107,7 @@ internal sealed partial class Binder
                     d.ReportOutOfRange(source, a.SpanOf("classes"), $"{c.Name.Text}: 'classes'", $"must be at least 2, got {k}");
                     return null;
                 }
-                if (Choice(a, $"{c.Name.Text}: 'from'", "from", "labels", "sampled") is not { } from) return null;
+                if (Choice(a, "from", "labels", "sampled") is not { } from) return null;
                 if (from == "labels" && data is not null && data.Classes != k)
                 {
                     d.ReportOutOfRange(source, a.SpanOf("from"), $"{c.Name.Text}(from: labels):",

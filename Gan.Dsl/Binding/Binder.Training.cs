@@ -169,8 +169,8 @@ internal sealed partial class Binder
         }
         foreach (var k in new[] { "sample_every", "checkpoint_every", "seed" })
             if (a.Int(k) < 0) { d.ReportSchedule(source, a.SpanOf(k), $"{k} must not be negative"); return null; }
-        if (Choice(a, "schedule: 'bn_stats'", "bn_stats", "all", "own") is not { } bnStats) return null;
-        if (Choice(a, "schedule: 'fakes'", "fakes", "per_step", "per_iteration") is not { } fakes) return null;
+        if (Choice(a, "bn_stats", "all", "own") is not { } bnStats) return null;
+        if (Choice(a, "fakes", "per_step", "per_iteration") is not { } fakes) return null;
         var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"),
                                 a.Int("seed"), a.Bool("drop_last"),
                                 OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
@@ -181,12 +181,13 @@ internal sealed partial class Binder
     /// The sample block (shape checks are the checker's); with none, the checker picks the generator. Its generator is
     /// kept when a later setting is wrong (the IR is then null), so the checker still checks what it makes.
     /// </summary>
-    BoundSampling? BindSampling(SettingsSyntax? s, IReadOnlySet<string> networks, Dictionary<string, LatentIr> latents)
+    BoundSampling? BindSampling(SettingsSyntax? s, IReadOnlySet<string> networks,
+                                  IReadOnlyDictionary<string, LatentIr> latents)
     {
         if (s is null) return new BoundSampling(null, new SamplingIr(SamplingMode.FixedNoise, 8, 8, "G", null, null, 0), null, default);
         var a = Settings(s);
         if (a is null) return null;
-        if (Choice(a, "sample: 'bn'", "bn", "running", "batch") is not { } bn) return null;
+        if (Choice(a, "bn", "running", "batch") is not { } bn) return null;
         var gen = a.Str("generator");
         if (!networks.Contains(gen))
         {
@@ -197,7 +198,7 @@ internal sealed partial class Binder
         return new BoundSampling(s, ir is null ? null : ir with { BatchStats = bn == "batch" }, gen, a.SpanOf("generator"));
     }
 
-    SamplingIr? SamplingSettings(SettingsSyntax s, BoundArgs a, string gen, Dictionary<string, LatentIr> latents)
+    SamplingIr? SamplingSettings(SettingsSyntax s, BoundArgs a, string gen, IReadOnlyDictionary<string, LatentIr> latents)
     {
         int cols = a.Int("cols");
         if (cols < 1) { d.ReportSampling(source, a.SpanOf("cols"), $"cols must be at least 1, got {cols}"); return null; }

@@ -44,16 +44,7 @@ internal sealed partial class Binder
                               $"the {def.Kind} '{name}'");
     }
 
-    /// <summary>
-    /// A symbol argument that must be one of <paramref name="choices"/> (GAN0203 with a suggestion otherwise); null after reporting.
-    /// </summary>
-    string? Choice(BoundArgs a, string what, string name, params string[] choices)
-    {
-        var value = a.Str(name);
-        if (choices.Contains(value)) return value;
-        d.ReportBadChoice(source, a.SpanOf(name), what, choices, value);
-        return null;
-    }
+    string? Choice(BoundArgs a, string name, params string[] choices) => a.Choice(source, d, name, choices);
 
     bool Define(string kind, Token name, SourceText? where = null)
     {
@@ -80,8 +71,9 @@ internal sealed partial class Binder
         ReportRepeated(items.OfType<SettingsSyntax>().Where(x => x.Keyword.Text == "sample").Select(x => x.Keyword.Span), "sample block");
 
         // Params, in order; a used file's params come first and the spec may not redefine them.
-        foreach (var p in usedParams.Concat(items.OfType<ParamSyntax>())) BindParam(p, overrides);
-        var paramNames = usedParams.Concat(items.OfType<ParamSyntax>()).Select(p => p.Name.Text).ToHashSet();
+        var paramItems = usedParams.Concat(items.OfType<ParamSyntax>()).ToList();
+        foreach (var p in paramItems) BindParam(p, overrides);
+        var paramNames = paramItems.Select(p => p.Name.Text).ToHashSet();
         foreach (var name in overrides.Keys.Where(k => !paramNames.Contains(k)))
             d.ReportUnknownOverride(source, name, paramNames);
 
@@ -128,7 +120,7 @@ internal sealed partial class Binder
         var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers,
                                     symbols.Networks);
         var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), symbols.Networks,
-                                    latents.ToDictionary(l => l.Name, l => l.Ir));
+                                    symbols.Latents);
         return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling,
                              usedFiles);
     }
@@ -172,13 +164,13 @@ internal sealed partial class Binder
         var v = evaluator.Evaluate(p.Value, parameters);
         if (v is null) return null;
         string? declared = p.Type?.Text;
-        if (declared is not null and not ("int" or "float" or "bool" or "string"))
+        if (declared is not null && !ParameterTypes.Contains(declared))
         {
             d.ReportUnknownName(where, p.Type!.Span, "type", declared, ParameterTypes);
             return null;
         }
         string actual = v.TypeName;
-        string type = declared ?? (actual is "int" or "float" or "bool" or "string" ? actual : "");
+        string type = declared ?? (ParameterTypes.Contains(actual) ? actual : "");
         if (type == "")
         {
             d.ReportWrongType(where, p.Value.Span, $"param '{p.Name.Text}'", "a number, true/false or a string", v.TypeName);
@@ -206,17 +198,7 @@ internal sealed partial class Binder
         return v;
     }
 
-    List<Argument>? Args(CallSyntax c)
-    {
-        var list = new List<Argument>();
-        bool ok = true;
-        foreach (var a in c.Arguments)
-        {
-            var v = eval.Evaluate(a.Value, parameters);
-            if (v is null) ok = false; else list.Add(new Argument(a.Keyword?.Text, v, a.Span));
-        }
-        return ok ? list : null;
-    }
+    List<Argument>? Args(CallSyntax c) => eval.Arguments(c.Arguments, parameters);
 
     /// <summary>Evaluates and binds a call against one of <paramref name="signatures"/> (GAN0201 for an unknown name).</summary>
     BoundArgs? BindCall(CallSyntax c, IReadOnlyDictionary<string, Signature> signatures, string kind)

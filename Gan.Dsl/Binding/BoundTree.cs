@@ -110,10 +110,10 @@ internal abstract record BoundExpr(ExpressionSyntax Syntax)
     public virtual bool HasErrors => Children.Any(c => c.HasErrors);
 }
 
-/// <summary>An expression that did not bind (reported); <see cref="Parts"/> are its subexpressions that did.</summary>
-internal sealed record BoundError(ExpressionSyntax Syntax, ImmutableArray<BoundExpr> Parts) : BoundExpr(Syntax)
+/// <summary>An expression that did not bind (reported, or quiet for a name whose definition failed).</summary>
+internal sealed record BoundError(ExpressionSyntax Syntax) : BoundExpr(Syntax)
 {
-    public override IEnumerable<BoundExpr> Children => Parts;
+    public override IEnumerable<BoundExpr> Children => [];
     public override bool HasErrors => true;
 }
 

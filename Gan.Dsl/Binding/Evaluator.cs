@@ -11,6 +11,19 @@ namespace Gan.Dsl.Binding;
 /// </summary>
 internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
 {
+    /// <summary>Every argument of a call, evaluated (each error reported); null when any had an error.</summary>
+    public List<Argument>? Arguments(IReadOnlyList<ArgumentSyntax> arguments, IReadOnlyDictionary<string, Value> scope)
+    {
+        var list = new List<Argument>();
+        bool ok = true;
+        foreach (var a in arguments)
+        {
+            var v = Evaluate(a.Value, scope);
+            if (v is null) ok = false; else list.Add(new Argument(a.Keyword?.Text, v, a.Span));
+        }
+        return ok ? list : null;
+    }
+
     public Value? Evaluate(ExpressionSyntax e, IReadOnlyDictionary<string, Value> scope)
     {
         switch (e)

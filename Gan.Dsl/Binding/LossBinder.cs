@@ -20,12 +20,14 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
                                  IReadOnlyDictionary<string, Value> Params, IReadOnlySet<string> Losses, DataIr? Data,
                                  IReadOnlySet<string> Failed);
 
+    readonly Evaluator evaluator = new(source, diagnostics);
+
     public BoundExpr BindLoss(ExpressionSyntax e) => Bind(e);
 
     /// <summary>
     /// The bound expression; a part that does not bind is a <see cref="BoundError"/> (reported, or quiet for a failed name).
     /// </summary>
-    BoundExpr Bind(ExpressionSyntax e) => BindOrNull(e) ?? new BoundError(e, []);
+    BoundExpr Bind(ExpressionSyntax e) => BindOrNull(e) ?? new BoundError(e);
 
     BoundExpr? BindOrNull(ExpressionSyntax e)
     {
@@ -184,12 +186,12 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         {
             if (given.TryGetValue(key, out var ex)) return Bind(ex);
             diagnostics.ReportArity(source, c.Span, name, $"missing argument '{key}'");
-            return new BoundError(c, []);
+            return new BoundError(c);
         }
         double Number(string key, double def)
         {
             if (!given.TryGetValue(key, out var ex)) return def;
-            var v = new Evaluator(source, diagnostics).Evaluate(ex, symbols.Params);
+            var v = evaluator.Evaluate(ex, symbols.Params);
             if (v is NumberValue n) return n.Number;
             if (v is not null) diagnostics.ReportWrongType(source, ex.Span, $"{name}: '{key}'", "a number", v.TypeName);
             return double.NaN;

@@ -127,15 +127,7 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var name = call.Name.Text;
         var invalid = new BoundInvalid(layer, source);
         // Evaluate arguments first (errors in them are reported once, here).
-        var args = new List<Argument>();
-        bool argsOk = true;
-        foreach (var a in call.Arguments)
-        {
-            var v = evaluator.Evaluate(a.Value, scope);
-            if (v is null) { argsOk = false; continue; }
-            args.Add(new Argument(a.Keyword?.Text, v, a.Span));
-        }
-        if (!argsOk) return invalid;
+        if (evaluator.Arguments(call.Arguments, scope) is not { } args) return invalid;
 
         if (blocks.TryGetValue(name, out var block)) return ExpandBlock(layer, block, args, scope);
         if (!LayerRegistry.Kinds.TryGetValue(name, out var kind))

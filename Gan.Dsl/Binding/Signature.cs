@@ -25,6 +25,15 @@ internal sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<str
     public int Int(string name) => (int)Math.Round(Num(name));
     public bool Bool(string name) => values[name] is BoolValue b && b.Bool;
     public string Str(string name) => values[name] switch { StringValue s => s.Text, SymbolValue y => y.Name, var v => v.Show() };
+
+    /// <summary>A symbol argument that must be one of <paramref name="choices"/>: GAN0203 with a suggestion, and null, otherwise.</summary>
+    public string? Choice(SourceText source, DiagnosticBag diagnostics, string name, params string[] choices)
+    {
+        var value = Str(name);
+        if (choices.Contains(value)) return value;
+        diagnostics.ReportBadChoice(source, SpanOf(name), $"{callee}: '{name}'", choices, value);
+        return null;
+    }
 }
 
 /// <summary>A callee's parameter list, and the binding of call arguments against it.</summary>

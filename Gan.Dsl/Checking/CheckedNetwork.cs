@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Gan.Dsl.Binding;
 using Gan.Dsl.Ir;
 using Gan.Dsl.Layers;
+using Gan.Dsl.Syntax;
 
 namespace Gan.Dsl.Checking;
 
@@ -26,6 +27,12 @@ internal sealed record CheckedNetwork(BoundNetwork Bound, bool Failed, Immutable
 {
     public string Name => Bound.Name;
     public string DefaultOutput => OutputOrder.FirstOrDefault() ?? "out";
+
+    /// <summary>The output an application reads: the one it chose, or the default.</summary>
+    public string OutputOf(Token? chosen) => chosen?.Text ?? DefaultOutput;
+
+    /// <summary>The output a penalty differentiates: its <c>output:</c> argument, or the default.</summary>
+    public string OutputOf(BoundPenalty p) => (p.OutputName as NameSyntax)?.Name.Text ?? DefaultOutput;
     public ImmutableArray<BoundInput> Inputs => Bound.Inputs;
     public int[] OutputShape(string output) => Nodes[Outputs[output]].Shape;
     public long Parameters => NetworkIr.SaturatingSum(Nodes.Select(n => n.Parameters));

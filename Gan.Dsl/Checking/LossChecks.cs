@@ -20,9 +20,7 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
     /// <summary>One application inside a loss, with its context.</summary>
     sealed record Use(Application Apply, bool Detached, Application? Consumer, TextSpan Span);
 
-    Application Resolve(BoundApply a) => new(a.Network, a.Output?.Text ?? networks[a.Network].DefaultOutput, a.Args);
-
-    static string PenaltyOutput(BoundPenalty p, CheckedNetwork net) => (p.OutputName as Syntax.NameSyntax)?.Name.Text ?? net.DefaultOutput;
+    Application Resolve(BoundApply a) => new(a.Network, networks[a.Network].OutputOf(a.Output), a.Args);
 
     /// <summary>Walks a loss through loss references (cycles reported once), collecting applications and terms.</summary>
     void Walk(BoundExpr e, bool detached, Application? consumer, List<Use> uses, List<BoundExpr> terms, HashSet<string> visiting,
@@ -48,7 +46,7 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
             {
                 terms.Add(p);
                 // The critic is applied to interpolates of real and fake (or to real): those feed it like arguments.
-                var critic = new Application(p.Network, PenaltyOutput(p, networks[p.Network]), []);
+                var critic = new Application(p.Network, networks[p.Network].OutputOf(p), []);
                 uses.Add(new Use(critic, detached, null, p.Span));
                 foreach (var c in p.Children) Walk(c, detached, critic, uses, terms, visiting, cycles);
                 return;
@@ -60,22 +58,18 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
 
     bool EndsInSigmoid(Application a) => networks.TryGetValue(a.Network, out var n) && n.EndsInSigmoid(a.Output);
 
-    /// <summary>The application an argument is, through detach (and a unary plus).</summary>
-    Application? Applied(BoundExpr e) => e switch
+    /// <summary>What an argument is, looking through detach (and a unary plus).</summary>
+    static BoundExpr Through(BoundExpr e) => e switch
     {
-        BoundApply a => Resolve(a),
-        BoundDetach dt => Applied(dt.Operand),
-        BoundUnary { Negates: false } u => Applied(u.Operand),
-        _ => null,
+        BoundDetach dt => Through(dt.Operand),
+        BoundUnary { Negates: false } u => Through(u.Operand),
+        _ => e,
     };
 
-    static string? LatentName(BoundExpr e) => e switch
-    {
-        BoundLatentRef r => r.Latent.Name,
-        BoundDetach dt => LatentName(dt.Operand),
-        BoundUnary { Negates: false } u => LatentName(u.Operand),
-        _ => null,
-    };
+    /// <summary>The application an argument is, through detach (and a unary plus).</summary>
+    Application? Applied(BoundExpr e) => Through(e) is BoundApply a ? Resolve(a) : null;
+
+    static string? LatentName(BoundExpr e) => (Through(e) as BoundLatentRef)?.Latent.Name;
 
     /// <summary>
     /// Latent parts concatenated into one input must come in one order: G(c, code, noise) here and G(code, c, noise)
@@ -100,12 +94,17 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
     public void Run(IReadOnlyList<BoundOptimizer> optimizers, IReadOnlyList<BoundLatent> latents)
     {
         var cycles = new HashSet<string>();
-        var allUses = new List<Use>();
-        var allTerms = new List<BoundExpr>();
-        // Every loss once, for the per-term checks (double sigmoid) and the unused lints.
+        // Every loss once, through the losses it refers to: the per-term checks, the optimisers' checks and the lints read it.
+        var walked = new Dictionary<string, (List<Use> Uses, List<BoundExpr> Terms)>();
         foreach (var l in losses.Values)
-            Walk(l.Expr, false, null, allUses, allTerms, [l.Name], cycles);
+        {
+            var lossUses = new List<Use>(); var lossTerms = new List<BoundExpr>();
+            Walk(l.Expr, false, null, lossUses, lossTerms, [l.Name], cycles);
+            walked[l.Name] = (lossUses, lossTerms);
+        }
         if (cycles.Count > 0) return;
+        var allUses = walked.Values.SelectMany(w => w.Uses).ToList();
+        var allTerms = walked.Values.SelectMany(w => w.Terms);
         foreach (var p in allTerms.OfType<BoundPrimitive>().Distinct(ReferenceEqualityComparer.Instance).Cast<BoundPrimitive>())
         {
             if (p.Primitive.ReadsRawScores)
@@ -124,9 +123,8 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
         foreach (var o in optimizers)
         {
             var (ir, syntax) = (o.Ir, o.Syntax);
-            if (!losses.TryGetValue(ir.Loss, out var loss)) continue;
-            var uses = new List<Use>(); var terms = new List<BoundExpr>();
-            Walk(loss.Expr!, false, null, uses, terms, [loss.Name], cycles);
+            if (!walked.TryGetValue(ir.Loss, out var w)) continue;
+            var (uses, terms) = w;
             var updated = ir.Networks.ToHashSet();
             foreach (var net in ir.Networks)
                 if (!uses.Any(u => u.Apply.Network == net && !u.Detached))
@@ -154,12 +152,11 @@ internal sealed class LossChecks(SourceText source, DiagnosticBag d, IReadOnlyDi
         var usedNetworks = allUses.Select(u => u.Apply.Network).ToHashSet();
         foreach (var net in networks.Values)
             if (!usedNetworks.Contains(net.Name)) d.ReportUnusedNetwork(source, net.Bound.Syntax.Name.Span, net.Name);
-        var usedLatents = losses.Values.SelectMany(l => l.Expr.PreOrder()).OfType<BoundLatentRef>().Select(r => r.Latent.Name).ToHashSet();
+        var nodes = losses.Values.SelectMany(l => l.Expr.PreOrder()).ToList();
+        var usedLatents = nodes.OfType<BoundLatentRef>().Select(r => r.Latent.Name).ToHashSet();
         foreach (var l in latents)
             if (!usedLatents.Contains(l.Name)) d.ReportUnusedLatent(source, l.Syntax.Name.Span, l.Name);
-        var referenced = optimizers.Select(o => o.Ir.Loss)
-                                   .Concat(losses.Values.SelectMany(l => l.Expr.PreOrder()).OfType<BoundLossRef>().Select(r => r.Name))
-                                   .ToHashSet();
+        var referenced = optimizers.Select(o => o.Ir.Loss).Concat(nodes.OfType<BoundLossRef>().Select(r => r.Name)).ToHashSet();
         foreach (var l in losses.Values)
             if (!referenced.Contains(l.Name)) d.ReportUnusedLoss(source, l.Syntax.Name.Span, l.Name);
     }

@@ -15,14 +15,12 @@ namespace Gan.Dsl.Checking;
 /// </summary>
 internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, CheckedNetwork> networks)
 {
-    /// <summary>Whether a loss is a scalar (GAN0408 otherwise).</summary>
-    public bool CheckLoss(BoundLoss loss)
+    /// <summary>Types a loss, which must be a scalar (GAN0408 otherwise).</summary>
+    public void CheckLoss(BoundLoss loss)
     {
-        if (TypeOf(loss.Expr) is not { } t) return false;
-        if (t is ScalarType) return true;
+        if (TypeOf(loss.Expr) is not { } t || t is ScalarType) return;
         diagnostics.ReportLossKind(source, loss.Syntax.Value.Span,
             $"a loss must be a scalar, but this is {t.Describe()}; reduce it with a loss function such as mean(...) or bce_logits(...)");
-        return false;
     }
 
     /// <summary>The network an expression applies, when it checked; null for a failed one (its errors are reported).</summary>
@@ -42,16 +40,9 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
         BoundApply a => Apply(a),
         BoundPrimitive p => Primitive(p),
         BoundPenalty p => Penalty(p),
-        BoundError x => Parts(x),
+        BoundError => null,
         _ => throw new InvalidOperationException($"no type rule for {e.GetType().Name}"),
     };
-
-    /// <summary>An expression that did not bind: its parts that did are still checked; it has no type.</summary>
-    LossType? Parts(BoundError e)
-    {
-        foreach (var part in e.Parts) TypeOf(part);
-        return null;
-    }
 
     bool Scalar(BoundExpr e, ExpressionSyntax written, string what)
     {
@@ -178,7 +169,7 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
     }
 
     /// <summary>The value of a constant subexpression (numbers, params, − and arithmetic), or null.</summary>
-    public static double? Constant(BoundExpr e) => e switch
+    static double? Constant(BoundExpr e) => e switch
     {
         BoundNumber n => n.Value,
         BoundUnary u => u.Negates ? -Constant(u.Operand) : Constant(u.Operand),

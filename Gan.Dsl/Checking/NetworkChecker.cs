@@ -15,11 +15,23 @@ namespace Gan.Dsl.Checking;
 /// </summary>
 internal sealed class NetworkChecker(DiagnosticBag diagnostics)
 {
-    /// <summary>A value in the network: a node (or input) with its operand; Shape is null once unknown.</summary>
-    sealed record Flow(int Ref, Operand? Value, string Producer);
+    /// <summary>
+    /// A value in the network: a node (made by <see cref="Layer"/>) or an input (<see cref="Input"/>) with its operand;
+    /// Value is null once unknown.
+    /// </summary>
+    sealed record Flow(int Ref, Operand? Value, BoundLayer? Layer = null, string Input = "")
+    {
+        /// <summary>Where the value comes from, for messages (formatted only when one is reported).</summary>
+        public string Producer()
+        {
+            if (Layer is null) return $"input '{Input}'";
+            var (line, col) = Layer.Source.LineCol(Layer.Syntax.Call.Span.Start);
+            return $"`{Layer.Source[Layer.Syntax.Call.Span]}` at {line}:{col}";
+        }
+    }
 
     /// <summary>A value whose shape is unknown because an earlier statement had an error.</summary>
-    static readonly Flow Unknown = new(int.MinValue, null, "");
+    static readonly Flow Unknown = new(int.MinValue, null);
 
     readonly List<CheckedNode> nodes = [];
     readonly Dictionary<string, Flow> named = [];
@@ -45,7 +57,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         {
             var input = network.Inputs[k].Ir;
             var flow = new Flow(NetworkIr.InputRef(k), new Operand([.. input.Shape], input.Kind == InputKind.Label ? input.Classes : 0),
-                                $"input '{input.Name}'");
+                                Input: input.Name);
             named[input.Name] = flow;
             if (k == 0) current = flow;
         }
@@ -116,7 +128,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
             layerInit = own;
         }
         if (input.IsLabel && !layer.Kind.TakesLabel) { Fail(layer, layer.Kind.LabelError); return; }
-        var args = new LayerArgs(a, layerInit, input, layer.Source, diagnostics);
+        var args = new LayerArgs(a, layerInit, layer.Source, diagnostics);
         if (layer.Kind.Configure(args) is not { } config) { current = null; return; }
         Operand[] operands = [input];
         var shape = layer.Kind.Shape(config, operands);
@@ -137,7 +149,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         if (current is null || parts.Any(p => p.Value is null)) { current = null; return; }
         var operands = parts.Select(p => p.Value!.Value).ToArray();
         if (operands.Any(o => o.IsLabel)) { Fail(layer, layer.Kind.LabelError); return; }
-        var args = new LayerArgs(layer.Args, init, operands[0], layer.Source, diagnostics);
+        var args = new LayerArgs(layer.Args, init, layer.Source, diagnostics);
         if (layer.Kind.Configure(args) is not { } config) { current = null; return; }
         var shape = layer.Kind.Shape(config, operands);
         if (shape.Error is { } error) { Fail(layer, error); return; }
@@ -150,7 +162,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         var (s, span, name) = (layer.Source, layer.Syntax.Call.Span, layer.Kind.Name);
         switch (error)
         {
-            case FeatureMismatch f: diagnostics.ReportLinearMismatch(s, span, name, f.Expected, f.Got, current!.Producer); break;
+            case FeatureMismatch f: diagnostics.ReportLinearMismatch(s, span, name, f.Expected, f.Got, current!.Producer()); break;
             case CountMismatch c:
                 var from = current!.Value!.Value.Shape;
                 diagnostics.ReportReshapeCount(s, span, Shape.Show(from), Shape.Count(from), Shape.Show(c.Target), c.TargetCount);
@@ -168,7 +180,6 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
     {
         var node = new CheckedNode(nodes.Count, layer, config, [.. inputs], [.. operands], shape, parameters);
         nodes.Add(node);
-        var (line, col) = layer.Source.LineCol(layer.Syntax.Call.Span.Start);
-        current = new Flow(node.Id, new Operand(shape), $"`{layer.Source[layer.Syntax.Call.Span]}` at {line}:{col}");
+        current = new Flow(node.Id, new Operand(shape), layer);
     }
 }

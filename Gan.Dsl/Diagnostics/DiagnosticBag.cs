@@ -27,7 +27,7 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     }
 
     /// <summary>"; did you mean 'x'?" when a candidate is close enough, else "".</summary>
-    public static string DidYouMean(string name, IEnumerable<string> candidates)
+    static string DidYouMean(string name, IEnumerable<string> candidates)
     {
         var best = Suggest.Closest(name, candidates);
         return best is null ? "" : $"; did you mean '{best}'?";

@@ -13,8 +13,4 @@ internal enum LatentKind
 }
 
 /// <summary>A named latent part. Categorical parts come from the batch labels or are sampled uniformly.</summary>
-internal sealed record LatentIr(string Name, LatentKind Kind, int Dim, double A, double B, int Classes, bool FromLabels)
-{
-    /// <summary>Width when concatenated into a network input.</summary>
-    public int Width => Kind == LatentKind.Label ? 1 : Dim;
-}
+internal sealed record LatentIr(string Name, LatentKind Kind, int Dim, double A, double B, int Classes, bool FromLabels);

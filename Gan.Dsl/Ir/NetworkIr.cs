@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Gan.Dsl.Layers;
 
 namespace Gan.Dsl.Ir;
 
@@ -22,7 +21,6 @@ internal sealed record NetworkIr(string Name, ImmutableArray<InputIr> Inputs, Im
 {
     /// <summary>Trainable parameters of all nodes; saturates at <see cref="long.MaxValue"/> instead of overflowing.</summary>
     public long Parameters => SaturatingSum(Nodes.Select(n => n.Parameters));
-    public bool HasBatchNorm => Nodes.Any(n => n.Op is BatchNormOp);
     public static int InputRef(int k) => -1 - k;
 
     /// <summary>A sum of non-negative counts that stops at <see cref="long.MaxValue"/>.</summary>

@@ -10,30 +10,26 @@ internal enum ActivationKind { Relu, LeakyRelu, Elu, Gelu, Tanh, Sigmoid, Softpl
 internal sealed record ActivationOp(ActivationKind Kind, double Slope) : OpIr(Activations.Name(Kind));
 
 /// <summary>One activation kind: an element-wise function with at most one number argument.</summary>
-internal sealed class Activation(string name, ActivationKind kind, string summary, Param? argument = null)
-    : LayerKind<ActivationOp>(name, summary, argument is null ? [] : [argument])
+internal sealed class Activation(ActivationKind kind, string summary, Param? argument = null)
+    : OpLayerKind<ActivationOp>(Activations.Name(kind), summary, argument is null ? [] : [argument])
 {
-    public ActivationKind Kind => kind;
-
-    public override ActivationOp? Configure(LayerArgs a, Operand input) => new(kind, argument is null ? 0 : a.Num(argument.Name));
+    public override ActivationOp? Configure(LayerArgs a) => new(kind, argument is null ? 0 : a.Num(argument.Name));
     public override ShapeResult Shape(ActivationOp c, Operand x) => ShapeResult.Of(x.Shape);
-    public override long Parameters(ActivationOp c, Operand x) => 0;
-    public override OpIr Lower(ActivationOp c, Operand x) => c;
 }
 
 /// <summary>The activation kinds.</summary>
 internal static class Activations
 {
-    public static readonly Activation Relu = new("relu", ActivationKind.Relu, "max(x, 0); shape unchanged");
-    public static readonly Activation LeakyRelu = new("leaky_relu", ActivationKind.LeakyRelu,
+    public static readonly Activation Relu = new(ActivationKind.Relu, "max(x, 0); shape unchanged");
+    public static readonly Activation LeakyRelu = new(ActivationKind.LeakyRelu,
         "x if x > 0 else slope·x (slope 0.01); shape unchanged",
         new Param("slope", ArgType.Float, Num(0.01), Positional: true));
-    public static readonly Activation Elu = new("elu", ActivationKind.Elu, "x if x > 0 else alpha·(eˣ − 1) (alpha 1); shape unchanged",
+    public static readonly Activation Elu = new(ActivationKind.Elu, "x if x > 0 else alpha·(eˣ − 1) (alpha 1); shape unchanged",
         new Param("alpha", ArgType.Float, Num(1.0), Positional: true));
-    public static readonly Activation Gelu = new("gelu", ActivationKind.Gelu, "x·Φ(x), the exact GELU; shape unchanged");
-    public static readonly Activation Tanh = new("tanh", ActivationKind.Tanh, "tanh(x); shape unchanged");
-    public static readonly Activation Sigmoid = new("sigmoid", ActivationKind.Sigmoid, "1/(1 + e⁻ˣ); shape unchanged");
-    public static readonly Activation Softplus = new("softplus", ActivationKind.Softplus, "log(1 + eˣ); shape unchanged");
+    public static readonly Activation Gelu = new(ActivationKind.Gelu, "x·Φ(x), the exact GELU; shape unchanged");
+    public static readonly Activation Tanh = new(ActivationKind.Tanh, "tanh(x); shape unchanged");
+    public static readonly Activation Sigmoid = new(ActivationKind.Sigmoid, "1/(1 + e⁻ˣ); shape unchanged");
+    public static readonly Activation Softplus = new(ActivationKind.Softplus, "log(1 + eˣ); shape unchanged");
 
     public static string Name(ActivationKind kind) => kind switch
     {

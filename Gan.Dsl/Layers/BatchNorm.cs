@@ -21,7 +21,7 @@ internal sealed class BatchNorm() : LayerKind<BatchNorm.Config>("batchnorm",
     const string EpsWhy = "PyTorch's BatchNorm1d(n, 0.8) silently takes 0.8 as eps; "
                           + "GanDsl makes eps and momentum keyword-only so that cannot happen by mistake";
 
-    public override Config? Configure(LayerArgs a, Operand input)
+    public override Config? Configure(LayerArgs a)
     {
         if (a.Given("momentum") && a.Given("decay"))
         {

@@ -16,7 +16,7 @@ internal sealed class Conv2d() : ConvolutionKind<Conv2d.Config>("conv2d",
     public static readonly Conv2d Instance = new();
     internal sealed record Config(Convolution.Common Conv, int Dilation) : Convolution.IConfig;
 
-    public override Config? Configure(LayerArgs a, Operand input) =>
+    public override Config? Configure(LayerArgs a) =>
         Convolution.Configure(a) is { } conv && a.Positive("dilation") ? new Config(conv, a.Int("dilation")) : null;
 
     /// <summary>Output length and padding (before, after) of a convolution along one axis, in 64 bits.</summary>

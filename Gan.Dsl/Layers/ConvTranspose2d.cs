@@ -19,7 +19,7 @@ internal sealed class ConvTranspose2d() : ConvolutionKind<ConvTranspose2d.Config
     public static readonly ConvTranspose2d Instance = new();
     internal sealed record Config(Convolution.Common Conv, int OutputPadding) : Convolution.IConfig;
 
-    public override Config? Configure(LayerArgs a, Operand input) =>
+    public override Config? Configure(LayerArgs a) =>
         Convolution.Configure(a) is { } conv ? new Config(conv, a.Int("output_padding")) : null;
 
     /// <summary>

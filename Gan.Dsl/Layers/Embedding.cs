@@ -6,7 +6,7 @@ namespace Gan.Dsl.Layers;
 /// <summary>A Count×Dim lookup table indexed by an integer label.</summary>
 internal sealed record EmbeddingOp(int Count, int Dim, InitIr Init) : OpIr("embedding");
 
-internal sealed class Embedding() : LayerKind<EmbeddingOp>("embedding",
+internal sealed class Embedding() : OpLayerKind<EmbeddingOp>("embedding",
     "lookup table: an integer label in [0, K) → N×dim; parameters count·dim",
     [new("count", ArgType.Int, Positional: true), new("dim", ArgType.Int, Positional: true), Params.Init])
 {
@@ -14,7 +14,7 @@ internal sealed class Embedding() : LayerKind<EmbeddingOp>("embedding",
 
     public override bool TakesLabel => true;
 
-    public override EmbeddingOp? Configure(LayerArgs a, Operand input) =>
+    public override EmbeddingOp? Configure(LayerArgs a) =>
         a.Positive("count", "dim") ? new EmbeddingOp(a.Int("count"), a.Int("dim"), a.Init) : null;
 
     /// <summary>An integer label in [0, K) → N×dim; the table needs at least K rows.</summary>
@@ -29,5 +29,4 @@ internal sealed class Embedding() : LayerKind<EmbeddingOp>("embedding",
     }
 
     public override long Parameters(EmbeddingOp c, Operand x) => (long)c.Count * c.Dim;
-    public override OpIr Lower(EmbeddingOp c, Operand x) => c;
 }

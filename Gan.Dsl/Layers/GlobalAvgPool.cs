@@ -10,5 +10,5 @@ internal sealed class GlobalAvgPool() : SimpleLayerKind(new GlobalAvgPoolOp(), "
     public static readonly GlobalAvgPool Instance = new();
 
     public override ShapeResult Shape(OpIr c, Operand x) =>
-        x.Shape.Length == 3 ? ShapeResult.Of(x.Shape[0]) : new RankError($"N×C×H×W, got {Layers.Shape.Show(x.Shape)}");
+        Layers.Shape.NotImage(x.Shape) is { } notImage ? notImage : ShapeResult.Of(x.Shape[0]);
 }

@@ -59,36 +59,39 @@ internal abstract class LayerKind(string name, string summary, IReadOnlyList<Par
 internal abstract class LayerKind<TConfig>(string name, string summary, IReadOnlyList<Param> parameters)
     : LayerKind(name, summary, parameters) where TConfig : class
 {
-    public abstract TConfig? Configure(LayerArgs a, Operand input);
+    public abstract override TConfig? Configure(LayerArgs a);
     public abstract ShapeResult Shape(TConfig c, Operand input);
     public abstract long Parameters(TConfig c, Operand input);
     public abstract OpIr Lower(TConfig c, Operand input);
     public virtual void Lint(TConfig c, LayerArgs a, LayerSyntax syntax) { }
 
-    public sealed override object? Configure(LayerArgs a) => Configure(a, a.Input);
     public sealed override ShapeResult Shape(object config, IReadOnlyList<Operand> inputs) => Shape((TConfig)config, inputs[0]);
     public sealed override long Parameters(object config, IReadOnlyList<Operand> inputs) => Parameters((TConfig)config, inputs[0]);
     public sealed override OpIr Lower(object config, IReadOnlyList<Operand> inputs) => Lower((TConfig)config, inputs[0]);
     public sealed override void Lint(object config, LayerArgs a, LayerSyntax syntax) => Lint((TConfig)config, a, syntax);
 }
 
-/// <summary>A layer without arguments: its op is fixed, and it has no parameters.</summary>
-internal abstract class SimpleLayerKind(OpIr op, string summary) : LayerKind<OpIr>(op.OpName, summary, [])
+/// <summary>A layer kind whose configuration is its op (no input sizes needed to lower it); no parameters unless it says so.</summary>
+internal abstract class OpLayerKind<TOp>(string name, string summary, IReadOnlyList<Param> parameters)
+    : LayerKind<TOp>(name, summary, parameters) where TOp : OpIr
 {
-    public override OpIr? Configure(LayerArgs a, Operand input) => op;
-    public override long Parameters(OpIr c, Operand input) => 0;
-    public override OpIr Lower(OpIr c, Operand input) => c;
+    public override long Parameters(TOp c, Operand input) => 0;
+    public sealed override OpIr Lower(TOp c, Operand input) => c;
+}
+
+/// <summary>A layer without arguments: its op is fixed, and it has no parameters.</summary>
+internal abstract class SimpleLayerKind(OpIr op, string summary) : OpLayerKind<OpIr>(op.OpName, summary, [])
+{
+    public override OpIr? Configure(LayerArgs a) => op;
 }
 
 /// <summary>
-/// A layer call's bound arguments as <see cref="LayerKind.Configure"/> sees them, with the initialiser in force
-/// and the value it is applied to, and helpers that report argument-value errors at the argument.
+/// A layer call's bound arguments as <see cref="LayerKind.Configure"/> sees them, with the initialiser in force, and
+/// helpers that report argument-value errors at the argument.
 /// </summary>
-internal sealed class LayerArgs(BoundArgs args, InitIr init, Operand input, SourceText source, DiagnosticBag diagnostics)
+internal sealed class LayerArgs(BoundArgs args, InitIr init, SourceText source, DiagnosticBag diagnostics)
 {
-    public BoundArgs Args => args;
     public InitIr Init => init;
-    public Operand Input => input;
     public SourceText Source => source;
     public DiagnosticBag Diagnostics => diagnostics;
     public string Callee => args.Callee;
@@ -100,7 +103,6 @@ internal sealed class LayerArgs(BoundArgs args, InitIr init, Operand input, Sour
     public int Int(string name) => args.Int(name);
     public double Num(string name) => args.Num(name);
     public bool Bool(string name) => args.Bool(name);
-    public string Str(string name) => args.Str(name);
 
     /// <summary>Each named number, when present, must be positive (GAN0213 at the first that is not).</summary>
     public bool Positive(params string[] names)
@@ -122,13 +124,7 @@ internal sealed class LayerArgs(BoundArgs args, InitIr init, Operand input, Sour
     }
 
     /// <summary>A symbol argument that must be one of <paramref name="choices"/> (GAN0203 with a suggestion otherwise).</summary>
-    public string? Choice(string name, params string[] choices)
-    {
-        var v = args.Str(name);
-        if (choices.Contains(v)) return v;
-        diagnostics.ReportBadChoice(source, args.SpanOf(name), $"{Callee}: '{name}'", choices, v);
-        return null;
-    }
+    public string? Choice(string name, params string[] choices) => args.Choice(source, diagnostics, name, choices);
 }
 
 /// <summary>

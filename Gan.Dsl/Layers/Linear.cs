@@ -15,7 +15,7 @@ internal sealed class Linear() : LayerKind<Linear.Config>("linear", "fully conne
 
     public override IReadOnlyList<Argument> Prepare(IReadOnlyList<Argument> args) => Params.InOutPositional(args);
 
-    public override Config? Configure(LayerArgs a, Operand input) =>
+    public override Config? Configure(LayerArgs a) =>
         a.Positive("out", "in", "power_iterations")
             ? new Config(a.Int("out"), a.Has("in") ? a.Int("in") : null, Params.WeightsOf(a))
             : null;

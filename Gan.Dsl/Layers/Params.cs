@@ -10,6 +10,15 @@ internal static class Params
     public static readonly Param Init = new("init", ArgType.Any);
     public static readonly Param In = new("in", ArgType.Int);
 
+    /// <summary>The arguments of a normalisation: eps (1e-5) and whether it has an affine γ, β.</summary>
+    public static IReadOnlyList<Param> Normalisation(bool affine) =>
+        [new("eps", ArgType.Float, Num(1e-5)), new("affine", ArgType.Bool, Bool(affine))];
+
+    /// <summary>What <see cref="Normalisation"/> resolves to.</summary>
+    internal sealed record Norm(double Eps, bool Affine);
+
+    public static Norm NormOf(LayerArgs a) => new(a.Num("eps"), a.Bool("affine"));
+
     /// <summary>The arguments of a layer with weights: bias, initialiser, spectral norm and its power iterations.</summary>
     public static readonly IReadOnlyList<Param> Weighted =
         [new("bias", ArgType.Bool, Bool(true)), Init, new("spectral_norm", ArgType.Bool, Bool(false)),

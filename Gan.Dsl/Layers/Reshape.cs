@@ -19,7 +19,7 @@ internal sealed class Reshape() : LayerKind<Reshape.Config>("reshape",
     /// <summary>Any number of positional sizes: d0, d1, …</summary>
     public override Signature SignatureFor(IReadOnlyList<Argument> args) => Params.WidenVariadic(Signature, "d", ArgType.Int, args);
 
-    public override Config? Configure(LayerArgs a, Operand input) =>
+    public override Config? Configure(LayerArgs a) =>
         new([.. Enumerable.Range(0, 64).TakeWhile(i => a.Has($"d{i}")).Select(i => a.Int($"d{i}")).Where(x => x != 0)]);
 
     /// <summary>Reshape to the target (one −1 is inferred); the element count must not change.</summary>

@@ -15,6 +15,10 @@ internal static class Shape
 
     public static bool Same(IReadOnlyList<int> a, IReadOnlyList<int> b) => a.SequenceEqual(b);
 
+    /// <summary>The error for a layer that needs an image batch (N×C×H×W), or null when it is one.</summary>
+    public static RankError? NotImage(IReadOnlyList<int> shape) =>
+        shape.Count == 3 ? null : new RankError($"N×C×H×W, got {Show(shape)}");
+
     /// <summary>Largest number of elements one sample may have at any point of a network (2³¹ − 1).</summary>
     public const long MaxElements = int.MaxValue;
 

@@ -14,14 +14,14 @@ internal sealed class Upsample() : LayerKind<Upsample.Config>("upsample",
     public static readonly Upsample Instance = new();
     internal sealed record Config(double Scale, string Mode);
 
-    public override Config? Configure(LayerArgs a, Operand input) =>
+    public override Config? Configure(LayerArgs a) =>
         a.Choice("mode", "nearest", "bilinear") is { } mode ? new(a.Num("scale"), mode) : null;
 
     /// <summary>N×C×H×W → N×C×(sH)×(sW), s a whole factor.</summary>
     public override ShapeResult Shape(Config c, Operand x)
     {
         var input = x.Shape;
-        if (input.Length != 3) return new RankError($"N×C×H×W, got {Layers.Shape.Show(input)}");
+        if (Layers.Shape.NotImage(input) is { } notImage) return notImage;
         if (c.Scale < 1 || Math.Abs(c.Scale - Math.Round(c.Scale)) > 1e-9)
             return new SpatialError($"scale {c.Scale} gives {input[1] * c.Scale}×{input[2] * c.Scale}, which is not a whole size; "
                                     + "use an integer scale");

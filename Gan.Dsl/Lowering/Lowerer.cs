@@ -17,15 +17,15 @@ internal static class Lowerer
     public static ModelIr Lower(CheckedSpec spec)
     {
         var b = spec.Bound;
-        var networks = b.Networks.Select(n => Network(spec.Networks[n.Name])).ToImmutableArray();
+        var networks = spec.Valid.Select(Network).ToImmutableArray();
         var byName = spec.Networks;
         var losses = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
-        var generator = b.FirstApplication(spec.Generator)!;
+        var generator = spec.GeneratorApplication!;
         var sampling = b.Sampling!.Ir! with
         {
             Generator = spec.Generator,
             Latents = [.. generator.Args.Cast<BoundLatentRef>().Select(r => r.Latent.Name)],
-            Output = generator.Output?.Text ?? byName[spec.Generator].DefaultOutput,
+            Output = byName[spec.Generator].OutputOf(generator.Output),
         };
         var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>().FirstOrDefault(a => a.Args is [RealIr]);
         var header = b.Header!;
@@ -65,8 +65,7 @@ internal static class Lowerer
         _ => throw new InvalidOperationException($"no lowering for {e.GetType().Name}"),
     };
 
-    static string Output(BoundPenalty p, IReadOnlyDictionary<string, CheckedNetwork> networks) =>
-        (p.OutputName as NameSyntax)?.Name.Text ?? networks[p.Network].DefaultOutput;
+    static string Output(BoundPenalty p, IReadOnlyDictionary<string, CheckedNetwork> networks) => networks[p.Network].OutputOf(p);
 
     /// <summary>
     /// An application, with the log column its mean feeds: D(x) when applied to the real batch, D(G(z)) when applied to
@@ -74,7 +73,7 @@ internal static class Lowerer
     /// </summary>
     static ApplyIr Apply(BoundApply a, CheckedNetwork net, ImmutableArray<LossExprIr> args)
     {
-        var output = a.Output?.Text ?? net.DefaultOutput;
+        var output = net.OutputOf(a.Output);
         bool logged = (net.Outputs.Count == 1 || output == net.DefaultOutput) && Shape.Count(net.OutputShape(output)) == 1;
         var column = !logged ? LogColumn.None
             : args is [RealIr] ? LogColumn.DReal
