@@ -22,11 +22,10 @@ type Args =
             | Where -> "print the cache folder of the dataset and exit."
 
 let run (args: ParseResults<Args>) =
-    let name = match args.GetResult Dataset with Mnist -> "mnist" | Emoji -> "emoji"
+    let name, done' =
+        match args.GetResult Dataset with
+        | Mnist -> "mnist", sprintf "MNIST: %s (4 files, SHA-256 verified)"
+        | Emoji -> "emoji", sprintf "emoji: %s"
     if args.Contains Where then printfn "%s" (GanData.Folder name)
-    else
-        let folder = GanData.Fetch(name, args.Contains Force, fun s -> eprintfn "%s" s)
-        match name with
-        | "mnist" -> printfn "MNIST: %s (4 files, SHA-256 verified)" folder
-        | _ -> printfn "emoji: %s" folder
+    else printfn "%s" (done' (GanData.Fetch(name, args.Contains Force, Console.err)))
     ExitCodes.Ok

@@ -25,7 +25,7 @@ type Args =
 let run (args: ParseResults<Args>) =
     let result =
         GanRun.Evaluate(args.GetResult Run, defaultArg (args.TryGetResult N) 10000, Option.toNullable (args.TryGetResult Step),
-                        defaultArg (args.TryGetResult Seed) 0, fun s -> eprintfn "%s" s)
+                        defaultArg (args.TryGetResult Seed) 0, Console.err)
     if args.Contains Json then printfn "%s" (JsonSerializer.Serialize(result.Metrics, SpecArgs.jsonOptions))
     else printfn "%s" result.Text
     eprintfn "report: %s" result.Report

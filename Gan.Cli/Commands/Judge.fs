@@ -19,7 +19,7 @@ type Args =
 let run (args: ParseResults<Args>) =
     match args.GetResult Action with
     | Train ->
-        let judge = GanJudge.Train(fun s -> eprintfn "%s" s)
+        let judge = GanJudge.Train(Console.err)
         printfn "judge %s: test accuracy %.2f%% (%.0f s), saved to %s" judge.Version (100.0 * judge.Accuracy) judge.Seconds judge.Path
         if judge.Accuracy < 0.99 then
             eprintfn "warning: the judge is below 99.0%% test accuracy; its metrics are less reliable"
