@@ -75,9 +75,6 @@ public sealed class GanModel : IDisposable
     /// <summary>The run folder the model was loaded from or last trained into, if any.</summary>
     public string? RunDir { get; private set; }
 
-    internal ModelIr Ir => model;
-    internal IReadOnlyDictionary<string, NetworkModule> Networks => nets;
-
     /// <summary>
     /// A network as a TorchSharp module of its one input: its default output, or the named one. It shares the model's
     /// weights; call it, move it, save it or put it in a Sequential.

@@ -49,9 +49,6 @@ internal sealed class Batches : IDisposable
     /// <summary>Batches the current epoch still serves.</summary>
     public long BatchesLeftInEpoch => batcher.BatchesLeftInEpoch;
 
-    /// <summary>Total time spent waiting for a batch that the worker had not finished.</summary>
-    public TimeSpan Waited => batcher.Waited;
-
     public void Restore(int epoch, long index) => batcher.Restore(new BatchPosition(epoch, index));
 
     /// <summary>The next batch (X: B×sample shape float32, Y: B int64 or null), in the current dispose scope.</summary>

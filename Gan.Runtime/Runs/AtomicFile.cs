@@ -25,8 +25,6 @@ internal static class AtomicFile
 
     public static void WriteAllText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
 
-    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, tmp => File.WriteAllBytes(tmp, bytes));
-
     /// <summary>
     /// Fills a temporary folder beside <paramref name="path"/>, then puts it in place of any folder there: the folder
     /// appears complete or not at all.
@@ -52,5 +50,5 @@ internal static class AtomicFile
     /// <summary>
     /// A temporary name beside <paramref name="path"/>, unique to this process, keeping its extension (PNG writers look at it).
     /// </summary>
-    public static string TempFor(string path) => $"{path}.tmp-{Environment.ProcessId}{Path.GetExtension(path)}";
+    static string TempFor(string path) => $"{path}.tmp-{Environment.ProcessId}{Path.GetExtension(path)}";
 }

@@ -6,9 +6,8 @@ using Gan.Runtime.Model;
 namespace Gan.Runtime.Runs;
 
 /// <summary>A run folder read back: its spec (the copy in the folder), compiled, and its networks at a checkpoint.</summary>
-internal sealed class LoadedRun(string dir, ModelIr model, Dictionary<string, NetworkModule> networks, CheckpointState state) : IDisposable
+internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule> networks, CheckpointState state) : IDisposable
 {
-    public string Dir => dir;
     public ModelIr Model => model;
     public IReadOnlyDictionary<string, NetworkModule> Networks => networks;
     public CheckpointState State => state;
@@ -23,7 +22,7 @@ internal sealed class LoadedRun(string dir, ModelIr model, Dictionary<string, Ne
             throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
         var nets = result.Ir.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
         var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null);
-        return new LoadedRun(runDir, result.Ir, nets, state);
+        return new LoadedRun(result.Ir, nets, state);
     }
 
     public void Dispose()

@@ -14,14 +14,12 @@ internal sealed class RunFolder
     readonly List<string> columns;
     readonly IReadOnlyDictionary<string, object> parameters;
     public string Dir { get; }
-    public string SpecPath { get; }
     string LogPath => Path.Combine(Dir, "log.csv");
     public string SamplesDir => Path.Combine(Dir, "samples");
 
     public RunFolder(string dir, ModelIr model, List<string> lossColumns, bool resume)
     {
         Dir = Path.GetFullPath(dir);
-        SpecPath = model.SpecPath;
         parameters = model.Params;
         columns = ["step", "epoch", .. lossColumns, "d_real", "d_fake", "images_per_s", "elapsed_s"];
         if (!resume && File.Exists(LogPath))
