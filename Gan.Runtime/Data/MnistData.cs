@@ -92,6 +92,6 @@ internal sealed class MnistData : DataKind
         e.Metrics["baseline_judge_is_test"] = ClassifierScores.InceptionScore(testProbs);
         e.Metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
         e.Protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";
-        e.Protocol["judge"] = $"{MnistJudge.Version} sha256 {MnistJudge.FileHash(JudgeCache.PathFor)[..16]}…";
+        e.Protocol["judge"] = $"{MnistJudge.Version} sha256 {Downloads.Sha256(JudgeCache.PathFor)[..16]}…";
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -98,12 +97,5 @@ internal sealed class MnistJudge : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (probs, _) = judge.Judge(x);
         return ClassifierScores.Accuracy(probs, y);
-    }
-
-    /// <summary>SHA-256 of a saved judge file, for the protocol line of every metric.</summary>
-    public static string FileHash(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
     }
 }

@@ -52,8 +52,8 @@ internal static class Checkpoint
             return dir;
         }
         var latest = Path.Combine(root, "latest");
-        if (File.Exists(latest) && Directory.Exists(Path.Combine(root, File.ReadAllText(latest).Trim())))
-            return Path.Combine(root, File.ReadAllText(latest).Trim());
+        if (File.Exists(latest) && Path.Combine(root, File.ReadAllText(latest).Trim()) is var named && Directory.Exists(named))
+            return named;
         var any = Directory.GetDirectories(root, "step-*").OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
         return any ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
     }
