@@ -118,6 +118,7 @@ internal sealed class Trainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
+        int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
         long total = 0, start = 0;
         var empty = new Dictionary<string, double>();
         void Notice(string s) => progress?.Report(new TrainProgress(Step, total, start, batches?.Epoch ?? 0, empty, s));
@@ -144,7 +145,6 @@ internal sealed class Trainer : IDisposable
             double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
             if (log)
             {
-                int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
                 row["images_per_s"] = imagesPerIteration * (Step - swStep) / sw.Elapsed.TotalSeconds;
                 sw.Restart();
                 swStep = Step;
