@@ -162,7 +162,7 @@ static void JudgeSamples(Tensor images)
     var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
     var (_, testFeats) = judge.Judge(testX);
     var metrics = new Dictionary<string, object>();
-    Gan.Runtime.Metrics.RunEvaluator.SampleScores(judge, images, testFeats, metrics);
+    Gan.Runtime.Data.MnistData.SampleScores(judge, images, testFeats, metrics);
     metrics["protocol"] = new Dictionary<string, object>
     {
         ["samples"] = images.shape[0],

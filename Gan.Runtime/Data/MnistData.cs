@@ -65,6 +65,22 @@ internal sealed class MnistData : DataKind
         return nn.functional.interpolate(x, [28, 28], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
+    /// <summary>
+    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID against
+    /// the test set's features, judge-IS, class coverage and shares, confident fraction. Returns the class probabilities.
+    /// </summary>
+    public static Tensor SampleScores(MnistJudge judge, Tensor images, Tensor testFeats, Dictionary<string, object> metrics)
+    {
+        var (probs, feats) = judge.Judge(images);
+        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
+        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
+        var shares = ClassifierScores.ClassShares(probs);
+        metrics["class_coverage"] = ClassifierScores.ClassCoverage(shares);
+        metrics["class_shares"] = shares;
+        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
+        return probs;
+    }
+
     public override void Evaluate(Evaluation e)
     {
         var (model, m) = (e.Model, (MnistDataIr)e.Model.Data);
@@ -72,8 +88,7 @@ internal sealed class MnistData : DataKind
         var (testX, testY) = JudgeCache.Mnist("test", e.Say);
         var latents = Generation.FixedLatents(model, CPU, e.Seed + 1, e.N);
         var (testProbs, testFeats) = judge.Judge(testX);
-        var probs = RunEvaluator.SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats,
-                                              e.Metrics);
+        var probs = SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats, e.Metrics);
         var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name));
         if (cls is not null)
         {

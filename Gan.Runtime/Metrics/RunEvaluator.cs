@@ -27,22 +27,6 @@ internal static class RunEvaluator
         return metrics;
     }
 
-    /// <summary>
-    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID against
-    /// the test set's features, judge-IS, class coverage and shares, confident fraction. Returns the class probabilities.
-    /// </summary>
-    public static Tensor SampleScores(MnistJudge judge, Tensor images, Tensor testFeats, Dictionary<string, object> metrics)
-    {
-        var (probs, feats) = judge.Judge(images);
-        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
-        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
-        var shares = ClassifierScores.ClassShares(probs);
-        metrics["class_coverage"] = ClassifierScores.ClassCoverage(shares);
-        metrics["class_shares"] = shares;
-        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
-        return probs;
-    }
-
     public static string Format(Dictionary<string, object> metrics) =>
         string.Join("\n", metrics.Where(kv => kv.Key != "protocol").Select(kv => $"{kv.Key,-36} {FormatValue(kv.Value)}"))
         + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
