@@ -20,12 +20,12 @@ namespace Gan.Runtime;
 public sealed class GanModel : IDisposable
 {
     readonly ModelIr model;
-    readonly Dictionary<string, NetworkModule> nets;
+    readonly IReadOnlyDictionary<string, NetworkModule> nets;
     readonly Dictionary<(string, string), NetworkOutput> views = [];
     readonly Device device;
     readonly int seed;
 
-    GanModel(ModelIr model, Dictionary<string, NetworkModule> nets, Device device, int seed, long step, string? runDir)
+    GanModel(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, Device device, int seed, long step, string? runDir)
     {
         this.model = model;
         this.nets = nets;
@@ -59,8 +59,7 @@ public sealed class GanModel : IDisposable
     public static GanModel LoadRun(string runDir, long? step = null)
     {
         var run = LoadedRun.Load(runDir, step);
-        return new GanModel(run.Model, run.Networks.ToDictionary(kv => kv.Key, kv => kv.Value), CPU, run.Model.Schedule.Seed,
-                            run.State.Step, runDir);
+        return new GanModel(run.Model, run.Networks, CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
     }
 
     /// <summary>The spec's name.</summary>
