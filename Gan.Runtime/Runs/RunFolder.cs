@@ -13,8 +13,11 @@ internal sealed class RunFolder
 {
     readonly List<string> columns;
     readonly IReadOnlyDictionary<string, object> parameters;
+    /// <summary>The step of log.csv's last row (0 while it has none), kept here so that an epoch's row need not read the log.</summary>
+    long lastStep;
     public string Dir { get; }
     string LogPath => Path.Combine(Dir, "log.csv");
+    string EpochsPath => Path.Combine(Dir, "epochs.csv");
     public string SamplesDir => Path.Combine(Dir, "samples");
 
     public RunFolder(string dir, ModelIr model, List<string> lossColumns, bool resume)
@@ -69,33 +72,32 @@ internal sealed class RunFolder
         foreach (var c in columns.Skip(2))
             sb.Append(',').Append(row.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
         File.AppendAllText(LogPath, sb.Append('\n').ToString());
+        lastStep = step;
     }
 
     /// <summary>On resume, drops log rows after the checkpoint's step (they will be recomputed identically).</summary>
     public void TruncateLog(long step)
     {
-        var lines = File.ReadAllLines(LogPath);
-        var keep = lines.Take(1).Concat(lines.Skip(1).Where(l => l.Split(',') is var cells && cells.Length == columns.Count
-                                                              && long.TryParse(cells[0], out var s) && s <= step));
-        AtomicFile.WriteAllText(LogPath, string.Join("\n", keep) + "\n");
-        var epochsPath = Path.Combine(Dir, "epochs.csv");
-        if (File.Exists(epochsPath)) AtomicFile.WriteAllText(epochsPath, string.Join("\n", File.ReadAllLines(epochsPath).Take(1).Concat(
-            File.ReadAllLines(epochsPath).Skip(1).Where(l => int.TryParse(l.Split(',')[1], out var st) && st <= step))) + "\n");
+        var kept = KeepRows(LogPath, cells => cells.Length == columns.Count && long.TryParse(cells[0], out var s) && s <= step);
+        lastStep = kept.Count > 0 && long.TryParse(kept[^1].Split(',')[0], out var last) ? last : 0;   // 0: no row kept
+        if (File.Exists(EpochsPath)) KeepRows(EpochsPath, cells => int.TryParse(cells[1], out var s) && s <= step);
+    }
+
+    /// <summary>Rewrites a CSV file keeping its header and the rows whose cells <paramref name="keep"/> accepts; returns them.</summary>
+    static List<string> KeepRows(string path, Func<string[], bool> keep)
+    {
+        var lines = File.ReadAllLines(path);
+        var kept = lines.Take(1).Concat(lines.Skip(1).Where(l => keep(l.Split(',')))).ToList();
+        AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
+        return kept;
     }
 
     /// <summary>The seed's per-epoch D accuracy (2-D data): printed and logged to epochs.csv.</summary>
     public void LogEpoch(int epoch, double accuracy, Action<string> say)
     {
-        var path = Path.Combine(Dir, "epochs.csv");
-        if (!File.Exists(path)) File.WriteAllText(path, "epoch,step,d_accuracy\n");
-        File.AppendAllText(path, $"{epoch},{LastStep()},{accuracy.ToString("R", CultureInfo.InvariantCulture)}\n");
+        if (!File.Exists(EpochsPath)) File.WriteAllText(EpochsPath, "epoch,step,d_accuracy\n");
+        File.AppendAllText(EpochsPath, $"{epoch},{lastStep},{accuracy.ToString("R", CultureInfo.InvariantCulture)}\n");
         say($"epoch {epoch}: D accuracy {accuracy:P1} (50% means D cannot tell real from generated)");
-    }
-
-    long LastStep()
-    {
-        var last = File.ReadLines(LogPath).LastOrDefault();
-        return last is not null && long.TryParse(last.Split(',')[0], out var s) ? s : 0;
     }
 }
 
