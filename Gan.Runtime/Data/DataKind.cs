@@ -29,9 +29,9 @@ internal abstract class DataKind
     /// <summary>Draws generated samples as a PNG; <paramref name="real"/> is the training data when at hand.</summary>
     public abstract void Draw(ModelIr model, Tensor fake, int rows, int cols, string path, string title, TensorDataset? real);
 
-    /// <summary>A statistic logged at the end of each epoch (name and value), or null.</summary>
-    public virtual (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
-                                                               TensorDataset data, long step) => null;
+    /// <summary>The statistic logged at the end of each epoch (epochs.csv's d_accuracy: D's accuracy), or null.</summary>
+    public virtual double? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data,
+                                          long step) => null;
 
     /// <summary>The metrics that fit this data, with their protocol.</summary>
     public abstract void Evaluate(Evaluation e);

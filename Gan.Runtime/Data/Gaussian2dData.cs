@@ -41,9 +41,9 @@ internal sealed class Gaussian2dData : DataKind
         Images.SaveScatter((real ?? own)!.X, fake, path, title);
     }
 
-    public override (string Name, double Value)? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
-                                                                TensorDataset data, long step) =>
-        ("d_accuracy", DAccuracy.Of(model, nets, data, step));
+    public override double? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data,
+                                           long step) =>
+        DAccuracy.Of(model, nets, data, step);
 
     public override void Evaluate(Evaluation e)
     {
