@@ -30,8 +30,9 @@ internal abstract class DataKind
     public abstract void Draw(ModelIr model, Tensor fake, int rows, int cols, string path, string title, TensorDataset? real);
 
     /// <summary>The statistic logged at the end of each epoch (epochs.csv's d_accuracy: D's accuracy), or null.</summary>
+    /// <param name="device">the networks' device (the data may be on the CPU).</param>
     public virtual double? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data,
-                                          long step) => null;
+                                          long step, Device device) => null;
 
     /// <summary>The metrics that fit this data, with their protocol.</summary>
     public abstract void Evaluate(Evaluation e);

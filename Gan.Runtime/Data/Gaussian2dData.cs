@@ -42,8 +42,8 @@ internal sealed class Gaussian2dData : DataKind
     }
 
     public override double? EpochStatistic(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data,
-                                           long step) =>
-        DAccuracy.Of(model, nets, data, step);
+                                           long step, Device device) =>
+        DAccuracy.Of(model, nets, data, step, device);
 
     public override void Evaluate(Evaluation e)
     {
@@ -55,7 +55,7 @@ internal sealed class Gaussian2dData : DataKind
         e.Metrics["w2"] = r.Wasserstein2;
         e.Metrics["mean_error"] = r.MeanError;
         e.Metrics["covariance_error"] = r.CovarianceError;
-        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, real, e.Seed + 2);
+        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, real, e.Seed + 2, CPU);
         e.Protocol["reference"] = $"{e.N} fresh points of the spec's Gaussian (seed {e.Seed + 9999}), "
                                   + $"against {e.N} generated from fresh noise";
     }

@@ -67,7 +67,7 @@ internal sealed class ImageData : DataKind
         var half = count / 2;
         e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
-        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2);
+        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2, CPU);
         e.Protocol["reference"] = $"all {count} images of {Describe(f)} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; "
                                   + "features: 8×8 average-pooled pixels in [0, 1]; "
                                   + $"baseline: two random halves of the real set (seed {e.Seed + 31})";

@@ -12,17 +12,18 @@ namespace Gan.Runtime.Metrics;
 internal static class DAccuracy
 {
     /// <summary>NaN when no loss applies a network to the real batch (the IR's RealCritic).</summary>
-    public static double Of(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long seed)
+    /// <param name="device">the networks' device; the data may be elsewhere (the trainer's stays on the CPU).</param>
+    public static double Of(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TensorDataset data, long seed, Device device)
     {
         if (model.RealCritic is not { } critic) return double.NaN;
         using var scope = NewDisposeScope();
         var d = nets[critic.Network];
-        var latents = Generation.FixedLatents(model, data.X.device, (int)(seed % 1_000_000) + 77,
-                                              (int)data.Count);   // fresh fakes each call
+        var real = data.X.to(device);
+        var latents = Generation.FixedLatents(model, device, (int)(seed % 1_000_000) + 77, (int)data.Count);   // fresh fakes each call
         var fake = Generation.Generate(model, nets, latents);
         double threshold = critic.EndsInSigmoid ? 0.5 : 0;
         using var _ = no_grad();
-        var realOk = (d.Output([data.X], critic.Output) > threshold).to_type(ScalarType.Float64).sum().item<double>();
+        var realOk = (d.Output([real], critic.Output) > threshold).to_type(ScalarType.Float64).sum().item<double>();
         var fakeOk = (d.Output([fake], critic.Output) <= threshold).to_type(ScalarType.Float64).sum().item<double>();
         return (realOk + fakeOk) / (2.0 * data.Count);
     }

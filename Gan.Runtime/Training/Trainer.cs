@@ -155,7 +155,7 @@ internal sealed class Trainer : IDisposable
             if (run is null) continue;
             if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents);
             if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
-            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step) is double accuracy)
+            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step, device) is double accuracy)
                 run.LogEpoch(b.Epoch + 1, accuracy, Notice);
         }
         double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
