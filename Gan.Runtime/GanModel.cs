@@ -122,12 +122,11 @@ public sealed class GanModel : IDisposable
         var latents = Generation.FixedLatents(model, device, seed, n);
         if (classIndex is int k)
         {
-            var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name))
+            var cls = LatentDraws.ClassPart(model, latents)
                       ?? throw new UserInputException($"--class: {model.Name} has no class input "
                                                       + $"(no one-hot or label latent part feeds {model.Sampling.Generator})");
             if (k < 0 || k >= cls.Classes) throw new UserInputException($"--class {k}: the spec has classes 0..{cls.Classes - 1}");
-            var idx = full([n], k, ScalarType.Int64, device: device);
-            latents[cls.Name] = cls.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, cls.Classes).to_type(ScalarType.Float32) : idx;
+            latents[cls.Name] = LatentDraws.Encode(cls, full([n], k, ScalarType.Int64, device: device));
         }
         return Generation.Generate(model, nets, latents).MoveToOuterDisposeScope();
     }

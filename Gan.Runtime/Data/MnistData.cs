@@ -89,7 +89,7 @@ internal sealed class MnistData : DataKind
         var latents = Generation.FixedLatents(model, CPU, e.Seed + 1, e.N);
         var (testProbs, testFeats) = judge.Judge(testX);
         var probs = SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats, e.Metrics);
-        var cls = model.Latents.FirstOrDefault(l => l.Kind is LatentKind.OneHot or LatentKind.Label && latents.ContainsKey(l.Name));
+        var cls = LatentDraws.ClassPart(model, latents);
         if (cls is not null)
         {
             var asked = latents[cls.Name];

@@ -55,6 +55,12 @@ internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
         return values;
     }
 
+    /// <summary>
+    /// The values to apply the network to: several flat parts for a one-input network are concatenated (one-hot ++ code ++ noise).
+    /// </summary>
+    public IReadOnlyList<Tensor> JoinInputs(IReadOnlyList<Tensor> parts) =>
+        ir.Inputs.Length == 1 && parts.Count > 1 ? [cat(parts.ToArray(), 1)] : parts;
+
     /// <summary>The named output of one application.</summary>
     public Tensor Output(IReadOnlyList<Tensor> inputs, string output) => Forward(inputs)[ir.Outputs[output]];
 

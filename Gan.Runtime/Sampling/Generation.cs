@@ -22,15 +22,10 @@ internal static class Generation
         foreach (var name in s.Latents.Distinct())
         {
             var l = model.Latent(name);
-            Tensor t = l.Kind switch
-            {
-                LatentKind.Normal => randn([n, l.Dim], generator: gen) * l.B + l.A,
-                LatentKind.Uniform => rand([n, l.Dim], generator: gen) * (l.B - l.A) + l.A,
-                _ => randint(0, l.Classes, [n], generator: gen),
-            };
+            var t = LatentDraws.Draw(l, n, gen, CPU);
             if (name == s.ClassLatent && count is null)
                 t = tensor(Enumerable.Range(0, n).Select(i => (long)(i / s.Cols)).ToArray());                    // row r = class r
-            if (l.Kind == LatentKind.OneHot) t = nn.functional.one_hot(t.to_type(ScalarType.Int64), l.Classes).to_type(ScalarType.Float32);
+            t = LatentDraws.Encode(l, t);
             if (name == s.CodeLatent && count is null)
                 t[.., s.CodeIndex] = linspace(0, 1, s.Cols).repeat(s.Rows).to_type(t.dtype);                 // columns sweep [0, 1]
             result[name] = t.to(device).DetachFromDisposeScope();
@@ -52,9 +47,7 @@ internal static class Generation
         try
         {
             using var _ = no_grad();
-            var args = model.Sampling.Latents.Select(n => latents[n]).ToList();
-            if (g.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
-            return g.Output(args, model.Sampling.Output);
+            return g.Output(g.JoinInputs([.. model.Sampling.Latents.Select(n => latents[n])]), model.Sampling.Output);
         }
         finally
         {

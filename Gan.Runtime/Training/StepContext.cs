@@ -1,8 +1,8 @@
 using Gan.Dsl.Ir;
 using Gan.Runtime.Losses;
 using Gan.Runtime.Model;
+using Gan.Runtime.Sampling;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Gan.Runtime.Training;
 
@@ -44,29 +44,17 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
         if (share is not null && share.Latents.TryGetValue(name, out var shared)) { memo[key] = shared; return shared; }
         var l = model.Latent(name);
         long n = real.shape[0];
-        t = l.Kind switch
-        {
-            LatentKind.Normal => Affine(randn([n, l.Dim], generator: latentGen, device: real.device), l.B, l.A),        // N×dim
-            LatentKind.Uniform => Affine(rand([n, l.Dim], generator: latentGen, device: real.device), l.B - l.A, l.A), // N×dim
-            _ => Classes(l, n),
-        };
+        t = l.Kind is LatentKind.Normal or LatentKind.Uniform
+            ? LatentDraws.Draw(l, n, latentGen, real.device)                     // N×dim
+            : Classes(l, n);
         if (share is not null) share.Latents[name] = t.MoveToOuterDisposeScope();
         memo[key] = t;
         return t;
     }
 
-    /// <summary>x·scale + shift, without the no-op kernels when scale is 1 or shift is 0.</summary>
-    static Tensor Affine(Tensor x, double scale, double shift)
-    {
-        if (scale != 1) x = x * scale;
-        return shift == 0 ? x : x + shift;
-    }
-
-    Tensor Classes(LatentIr l, long n)
-    {
-        var idx = l.FromLabels && labels is not null ? labels : randint(0, l.Classes, [n], generator: latentGen, device: real.device);  // N
-        return l.Kind == LatentKind.OneHot ? F.one_hot(idx, l.Classes).to_type(ScalarType.Float32) : idx;
-    }
+    /// <summary>A class part: the batch's labels when the part reads them, else drawn classes; one-hot for a one-hot part.</summary>
+    Tensor Classes(LatentIr l, long n) =>
+        LatentDraws.Encode(l, l.FromLabels && labels is not null ? labels : LatentDraws.Draw(l, n, latentGen, real.device));   // N
 
     Tensor Compute(LossExprIr e)
     {
@@ -107,10 +95,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
         var key = a with { Output = "" };
         if (!forwards.TryGetValue(key, out var values))
         {
-            var args = a.Args.Select(Evaluate).ToList();
-            // Several flat parts for a one-input network are concatenated (one-hot ++ code ++ noise).
-            if (net.Ir.Inputs.Length == 1 && args.Count > 1) args = [cat(args.ToArray(), 1)];
-            values = net.Forward(args);
+            values = net.Forward(net.JoinInputs([.. a.Args.Select(Evaluate)]));
             forwards[key] = values;
         }
         var outv = values[net.Ir.Outputs[a.Output]];
