@@ -11,12 +11,17 @@ namespace Gan.Runtime.Sampling;
 /// </summary>
 internal static class Generation
 {
-    /// <summary>Latent values for a picture, fixed for the whole run (seeded), with class rows and code sweeps.</summary>
+    /// <summary>
+    /// Latent values for a picture, fixed for the whole run (seeded), with class rows and code sweeps. They belong to the
+    /// caller's dispose scope (with none, the caller disposes them); the draws come from their own generator, never the
+    /// process-wide one.
+    /// </summary>
     /// <param name="count">how many samples; null: the picture the data kind draws (a grid, or as many points as the 2-D data)</param>
     public static Dictionary<string, Tensor> FixedLatents(ModelIr model, Device device, int seed, int? count = null)
     {
         var s = model.Sampling;
         int n = count ?? DataKind.For(model.Data).PictureCount(model);
+        using var scope = NewDisposeScope();
         var gen = new Generator((ulong)seed + 4242);
         var result = new Dictionary<string, Tensor>();
         foreach (var name in s.Latents.Distinct())
@@ -28,7 +33,7 @@ internal static class Generation
             t = LatentDraws.Encode(l, t);
             if (name == s.CodeLatent && count is null)
                 t[.., s.CodeIndex] = linspace(0, 1, s.Cols).repeat(s.Rows).to_type(t.dtype);                 // columns sweep [0, 1]
-            result[name] = t.to(device).DetachFromDisposeScope();
+            result[name] = t.to(device).MoveToOuterDisposeScope();
         }
         return result;
     }

@@ -88,8 +88,11 @@ internal sealed class Trainer : IDisposable
         var state = Checkpoint.Load(dir, nets, opts);
         Step = state.Step;
         b.Restore(state.Epoch, state.Index);
-        latentGen.set_state(tensor(Convert.FromBase64String(state.LatentRng)));
-        set_rng_state(tensor(Convert.FromBase64String(state.TorchRng)));
+        using (NewDisposeScope())   // the generators' state tensors
+        {
+            latentGen.set_state(tensor(Convert.FromBase64String(state.LatentRng)));
+            set_rng_state(tensor(Convert.FromBase64String(state.TorchRng)));
+        }
         elapsedBefore = state.Elapsed;
         run.TruncateLog(Step);
         notice($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
@@ -133,39 +136,49 @@ internal sealed class Trainer : IDisposable
         }
         start = Step;
         var kind = DataKind.For(model.Data);
-        var fixedLatents = Generation.FixedLatents(model, device, seed);
-        foreach (var net in nets.Values) net.train();      // drawing switches G to eval and back
-        var sw = Stopwatch.StartNew();
-        long swStep = Step;
-        while (!Done(b) && !cancel.IsCancellationRequested)
+        // The fixed-noise picture's latents: only a run folder draws them (from their own generator: the training's random
+        // streams are the same either way). Made outside every step's scope, they live until the run ends.
+        var fixedLatents = run is null ? null : Generation.FixedLatents(model, device, seed);
+        try
         {
-            bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(b, batchesPerIteration);   // curves end at the run's end
-            var row = Iteration(log);
-            Step++;
-            double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
-            if (log)
+            foreach (var net in nets.Values) net.train();      // drawing switches G to eval and back
+            var sw = Stopwatch.StartNew();
+            long swStep = Step;
+            while (!Done(b) && !cancel.IsCancellationRequested)
             {
-                row["images_per_s"] = imagesPerIteration * (Step - swStep) / sw.Elapsed.TotalSeconds;
-                sw.Restart();
-                swStep = Step;
-                row["elapsed_s"] = elapsed;
-                run?.AppendLog(Step, b.Epoch, row);
-                progress?.Report(new TrainProgress(Step, total, start, b.Epoch, row));
+                // Curves end at the run's end.
+                bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(b, batchesPerIteration);
+                var row = Iteration(log);
+                Step++;
+                double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
+                if (log)
+                {
+                    row["images_per_s"] = imagesPerIteration * (Step - swStep) / sw.Elapsed.TotalSeconds;
+                    sw.Restart();
+                    swStep = Step;
+                    row["elapsed_s"] = elapsed;
+                    run?.AppendLog(Step, b.Epoch, row);
+                    progress?.Report(new TrainProgress(Step, total, start, b.Epoch, row));
+                }
+                if (run is null) continue;
+                if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents!);
+                if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
+                if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step, device) is double accuracy)
+                    run.LogEpoch(b.Epoch + 1, accuracy, Notice);
             }
-            if (run is null) continue;
-            if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents);
-            if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
-            if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step, device) is double accuracy)
-                run.LogEpoch(b.Epoch + 1, accuracy, Notice);
+            double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
+            string? checkpoint = null;
+            if (run is not null)
+            {
+                Draw(kind, fixedLatents!);
+                checkpoint = SaveCheckpoint(b, seconds);
+            }
+            return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
         }
-        double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
-        string? checkpoint = null;
-        if (run is not null)
+        finally
         {
-            Draw(kind, fixedLatents);
-            checkpoint = SaveCheckpoint(b, seconds);
+            if (fixedLatents is not null) foreach (var t in fixedLatents.Values) t.Dispose();
         }
-        return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
     }
 
     /// <summary>The fixed-noise picture of this step, as the data kind draws it.</summary>
@@ -179,9 +192,11 @@ internal sealed class Trainer : IDisposable
 
     string SaveCheckpoint(Batches b, double elapsed)
     {
-        var state = new CheckpointState(Step, b.Epoch, b.Index,
-            Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
-            Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
+        CheckpointState state;
+        using (NewDisposeScope())   // the generators' state tensors
+            state = new CheckpointState(Step, b.Epoch, b.Index,
+                Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
+                Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
         return Checkpoint.Save(run!.Dir, nets, opts, state);
     }
 

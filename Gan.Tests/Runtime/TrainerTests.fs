@@ -114,6 +114,20 @@ let ``The live-tensor count stays flat over 200 training steps, gradient penalty
     Assert.True((after - before) <= 0L, sprintf "live tensors grew from %d to %d over 200 steps" before after)
 
 [<Fact>]
+let ``The live-tensor count stays flat over repeated GanModel.Sample calls, with and without a class`` () =
+    use model = GanModel.Compile(specPath "cgan.gan")
+    let stats = TorchSharp.DisposeScopeManager.Statistics
+    let sample () =
+        use plain = model.Sample 8
+        use byClass = model.Sample(8, Nullable 3)
+        ()
+    sample ()
+    let before = stats.ThreadTotalLiveCount
+    for _ in 1 .. 20 do sample ()
+    let after = stats.ThreadTotalLiveCount
+    Assert.True((after - before) <= 0L, sprintf "live tensors grew from %d to %d over 20 rounds of sampling" before after)
+
+[<Fact>]
 let ``A NaN loss stops training with a message naming the loss and the step`` () =
     let text = (gaussianSpec 50).Replace("loss g_loss = bce_logits(D(G(z)), 1)", "loss g_loss = bce_logits(D(G(z)), 1) / 0")
     TestFiles.withTempDir (fun dir ->
