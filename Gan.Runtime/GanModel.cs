@@ -7,7 +7,6 @@ using Gan.Runtime.Reports;
 using Gan.Runtime.Runs;
 using Gan.Runtime.Sampling;
 using Gan.Runtime.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gan.Runtime;
@@ -95,15 +94,7 @@ public sealed class GanModel : IDisposable
     /// </summary>
     public TrainResult Train(TrainOptions? options = null, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
-        options ??= new TrainOptions();
-        options.Validate();
-        if (options.Seed is int s && s != seed)
-            throw new UserInputException($"--seed {s}: the networks were built with seed {seed}; "
-                                         + "build the model with the seed to train with");
-        if (options.RunFolder && options.OutDir is null)
-            options = options with { OutDir = Path.Combine("runs", $"{model.Name}-{DateTime.Now:yyyyMMdd-HHmmss}") };
-        options = options with { Seed = seed, Device = device.type == DeviceType.CUDA ? "cuda" : "cpu" };
-        using var trainer = new Trainer(model, nets, options, null, ownsNetworks: false);
+        using var trainer = new Trainer(model, nets, seed, device, options ?? new TrainOptions(), null, ownsNetworks: false);
         var result = trainer.Run(progress, cancel);
         Step = result.Steps;
         if (result.RunDir is null) return result;

@@ -2,7 +2,10 @@ using Gan.Runtime.Errors;
 
 namespace Gan.Runtime;
 
-/// <summary>How to train a spec: every value left null comes from the spec's schedule.</summary>
+/// <summary>
+/// How to train a spec: every value left null comes from the spec's schedule. The seed and the device are the model's
+/// (<see cref="GanModel.Create"/>): its networks were built from that seed, on that device.
+/// </summary>
 public sealed record TrainOptions
 {
     /// <summary>The run folder; null: <c>runs/&lt;spec name&gt;-&lt;timestamp&gt;</c>. Ignored without <see cref="RunFolder"/>.</summary>
@@ -17,10 +20,6 @@ public sealed record TrainOptions
     public int? Steps { get; init; }
 
     public int? Batch { get; init; }
-    public int? Seed { get; init; }
-
-    /// <summary>cpu or cuda.</summary>
-    public string Device { get; init; } = "cpu";
 
     /// <summary>Continue the run in <see cref="OutDir"/> from its last checkpoint.</summary>
     public bool Resume { get; init; }
@@ -39,7 +38,6 @@ public sealed record TrainOptions
         Positive("steps", Steps);
         Positive("batch", Batch);
         Positive("log-every", LogEvery);
-        if (Device is not ("cpu" or "cuda")) throw new UserInputException($"--device {Device}: use cpu or cuda.");
         if (Resume && (!RunFolder || OutDir is null))
             throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
     }

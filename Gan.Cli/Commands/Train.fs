@@ -48,10 +48,10 @@ let run (args: ParseResults<Args>) =
         TrainOptions(
             OutDir = (match resumeDir with Some d -> d | None -> Option.toObj (args.TryGetResult Out)),
             Epochs = Option.toNullable (args.TryGetResult Epochs), Steps = Option.toNullable (args.TryGetResult Steps),
-            Batch = Option.toNullable (args.TryGetResult Batch), Seed = Option.toNullable (args.TryGetResult Seed),
-            Device = defaultArg (args.TryGetResult Device) "cpu", Resume = args.Contains Resume,
+            Batch = Option.toNullable (args.TryGetResult Batch), Resume = args.Contains Resume,
             LogEvery = defaultArg (args.TryGetResult Log_Every) 1)
-    use model = GanModel.Create(spec, options.Device, Option.toNullable (args.TryGetResult Seed))
+    // The seed and the device are the model's: its networks are built from the seed, on the device.
+    use model = GanModel.Create(spec, defaultArg (args.TryGetResult Device) "cpu", Option.toNullable (args.TryGetResult Seed))
     let bar = Progress.Bar()
     use cancel = new CancellationTokenSource()
     let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel(); eprintfn "\nstopping after this step...")

@@ -22,6 +22,9 @@ internal static class Devices
         return CUDA;
     }
 
+    /// <summary>The name <see cref="For"/> takes: cpu or cuda.</summary>
+    public static string Name(Device device) => device.type == DeviceType.CUDA ? "cuda" : "cpu";
+
     /// <summary>
     /// Every network of a model, built from the seed on the CPU (so the same seed gives the same weights anywhere), then moved.
     /// </summary>

@@ -30,19 +30,21 @@ internal sealed class Trainer : IDisposable
     readonly long steps;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly RunConstants constants = new();
+    readonly string outDir;
     TensorDataset? data;
     Batches? batches;
     RunFolder? run;
     double elapsedBefore;
 
-    /// <summary>Builds the spec's networks from the run seed (for tests and benchmarks: the data may be given).</summary>
+    /// <summary>
+    /// Builds the spec's networks from its schedule's seed on the CPU (for tests and benchmarks: the data may be given).
+    /// </summary>
     public Trainer(ModelIr model, TrainOptions options, TensorDataset? data = null)
-        : this(model, Devices.Build(model, options.Seed ?? model.Schedule.Seed, Devices.For(options.Device)), options, data,
-               ownsNetworks: true) { }
+        : this(model, Devices.Build(model, model.Schedule.Seed, CPU), model.Schedule.Seed, CPU, options, data, ownsNetworks: true) { }
 
-    /// <param name="nets">the networks, built from the run seed on the options' device.</param>
-    public Trainer(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, TrainOptions options, TensorDataset? data,
-                   bool ownsNetworks)
+    /// <param name="nets">the networks, built from <paramref name="seed"/> (the run seed) on <paramref name="device"/>.</param>
+    public Trainer(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, int seed, Device device, TrainOptions options,
+                   TensorDataset? data, bool ownsNetworks)
     {
         options.Validate();
         this.model = model;
@@ -50,8 +52,9 @@ internal sealed class Trainer : IDisposable
         this.nets = nets;
         this.ownsNetworks = ownsNetworks;
         this.data = data;
-        device = Devices.For(options.Device);
-        seed = options.Seed ?? model.Schedule.Seed;
+        this.device = device;
+        this.seed = seed;
+        outDir = options.OutDir ?? Path.Combine("runs", $"{model.Name}-{DateTime.Now:yyyyMMdd-HHmmss}");
         batch = options.Batch ?? model.Schedule.Batch;
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
@@ -129,10 +132,9 @@ internal sealed class Trainer : IDisposable
         total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
         if (options.RunFolder)
         {
-            run = new RunFolder(options.OutDir ?? throw new InvalidOperationException("no run folder given"), model, [.. LossColumns()],
-                                options.Resume);
+            run = new RunFolder(outDir, model, [.. LossColumns()], options.Resume);
             if (options.Resume) Restore(b, Notice);
-            else run.WriteParams(seed, batch, epochs, steps, options.Device);
+            else run.WriteParams(seed, batch, epochs, steps, Devices.Name(device));
         }
         start = Step;
         var kind = DataKind.For(model.Data);
