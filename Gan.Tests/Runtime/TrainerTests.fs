@@ -152,6 +152,30 @@ let ``Every spec trains for a few steps on random data of its shape, and its los
             // The run folder's copy of the spec compiles on its own (used files are copied beside it).
             Assert.False(Compilation.CompileFile(Path.Combine(out, "spec.gan")).HasErrors, f))
 
+[<Theory>]
+[<InlineData(0.0)>]
+[<InlineData(0.5)>]
+[<InlineData(1.0)>]
+let ``elu's alpha is the one written, zero included: x if x > 0 else alpha·(e^x − 1)`` (alpha: float) =
+    let spec =
+        String.concat "\n"
+            [ "gan t \"elu alpha\""; "data mnist(split: train, scale: [-1, 1])"; "latent z = normal(784)"
+              "network G(z: [784]) {"; sprintf "  elu(%g)" alpha; "  reshape(1, 28, 28)"; "}"
+              "network D(x: [1, 28, 28]) {"; "  flatten"; "  linear(1)"; "}"
+              "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"
+              "loss g_loss = bce_logits(D(G(z)), 1)"
+              "optimizer opt_d = adam(D, lr: 2e-4) minimize d_loss"
+              "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss"
+              "schedule {"; "  batch: 4"; "  steps: 1"; "  order: [opt_d, opt_g]"; "}"; "" ]
+    let r = Compilation.Compile("elu.gan", spec)
+    Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
+    use scope = torch.NewDisposeScope()
+    use m = new NetworkModule(r.Ir.Networks |> Seq.find (fun n -> n.Name = "G"))
+    let x = torch.linspace(-3.0, 3.0, 784L).reshape(1L, 784L)
+    let y = (m.Forward [| x |]).[0]
+    let expected = torch.where(x.gt(torch.tensor 0.0f), x, (x.exp() - 1.0f) * float32 alpha)
+    Assert.True(y.allclose(expected, 1e-6, 1e-6), sprintf "elu(%g) differs from its formula" alpha)
+
 [<Fact>]
 let ``A discriminator step computes no gradient for the generator, and a generator step leaves every discriminator parameter bit-identical`` () =
     use scope = torch.NewDisposeScope()

@@ -11,7 +11,7 @@ internal sealed class ActivationBuilder : LayerBuilder<ActivationOp>
     {
         ActivationKind.Relu => x => F.relu(x),
         ActivationKind.LeakyRelu => x => F.leaky_relu(x, op.Slope),
-        ActivationKind.Elu => x => F.elu(x, op.Slope == 0 ? 1.0 : op.Slope),
+        ActivationKind.Elu => x => F.elu(x, op.Slope),
         ActivationKind.Gelu => x => F.gelu(x),
         ActivationKind.Tanh => x => x.tanh(),
         ActivationKind.Sigmoid => x => x.sigmoid(),
