@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Gan.Dsl.Binding;
 using Gan.Dsl.Checking;
 using Gan.Dsl.Diagnostics;
@@ -25,25 +26,30 @@ internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diag
 /// </summary>
 internal static class Compilation
 {
-    /// <summary>Compiles spec text. <paramref name="overrides"/> are <c>--set name=value</c> pairs.</summary>
-    public static CompileResult Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null)
+    /// <summary>
+    /// Compiles spec text. <paramref name="overrides"/> are <c>--set name=value</c> pairs; <paramref name="root"/> is the folder
+    /// the spec may name files in (<see cref="ProjectRoot"/>; default: the spec's folder).
+    /// </summary>
+    public static CompileResult Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null,
+                                        string? root = null)
     {
         var diagnostics = new DiagnosticBag();
         var source = new SourceText(path, text);
         var syntax = Parser.Parse(source, diagnostics);
-        var uses = new Uses();
+        var project = ProjectRoot.For(path, root);
+        var uses = new Uses(project);
         var full = Full(path);
         uses.Load(syntax, diagnostics, Path.GetDirectoryName(full) ?? ".", [full]);
         if (diagnostics.HasErrors) return new CompileResult(null, Sorted(diagnostics), syntax);
-        var bound = new Binder(syntax, diagnostics).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params,
+        var bound = new Binder(syntax, diagnostics, project).Bind(overrides ?? new Dictionary<string, string>(), uses.Blocks, uses.Params,
                                                          [.. uses.Files]);
         var check = Checker.Check(bound, diagnostics);
-        var ir = diagnostics.HasErrors ? null : Lowerer.Lower(check);
+        var ir = diagnostics.HasErrors ? null : Lowerer.Lower(check) with { Overrides = Recorded(overrides) };
         return new CompileResult(ir, Sorted(diagnostics), syntax, check);
     }
 
     /// <summary>Reads and compiles a spec file. A missing file is reported as a diagnostic, not thrown.</summary>
-    public static CompileResult CompileFile(string path, IReadOnlyDictionary<string, string>? overrides = null)
+    public static CompileResult CompileFile(string path, IReadOnlyDictionary<string, string>? overrides = null, string? root = null)
     {
         string text;
         try { text = File.ReadAllText(path); }
@@ -55,13 +61,16 @@ internal static class Compilation
                                          e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
             return new CompileResult(null, [.. diagnostics], new SpecSyntax(empty, []));
         }
-        return Compile(path, text, overrides);
+        return Compile(path, text, overrides, root);
     }
+
+    static ImmutableSortedDictionary<string, string> Recorded(IReadOnlyDictionary<string, string>? overrides) =>
+        (overrides ?? new Dictionary<string, string>()).ToImmutableSortedDictionary(StringComparer.Ordinal);
 
     static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
 
     /// <summary>The blocks and params of the files a spec `use`s, recursively, and the files themselves.</summary>
-    sealed class Uses
+    sealed class Uses(ProjectRoot project)
     {
         public List<BlockSyntax> Blocks { get; } = [];
         public List<ParamSyntax> Params { get; } = [];
@@ -84,7 +93,15 @@ internal static class Compilation
             var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
             foreach (var use in syntax.Items.OfType<UseSyntax>())
             {
-                var target = Full(Path.Combine(dir, use.Path.Text));
+                // Only .gan files under the project root are read: a spec cannot make the tool print other files' lines.
+                var target = project.Resolve(dir, use.Path.Text, out var refused);
+                if (target is not null && !target.EndsWith(".gan", StringComparison.Ordinal))
+                    (target, refused) = (null, "only .gan specs can be used");
+                if (target is null)
+                {
+                    diagnostics.ReportOutsideProject(syntax.Source, use.Path.Span, use.Path.Text, refused);
+                    continue;
+                }
                 if (!seen.Add(target)) continue;
                 string text;
                 try { text = File.ReadAllText(target); }

@@ -30,13 +30,16 @@ public sealed class GanSpec
 
     GanSpec(CompileResult result) => Result = result;
 
-    /// <summary>Compiles spec text; <paramref name="overrides"/> are <c>--set name=value</c> pairs.</summary>
-    public static GanSpec Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null) =>
-        new(Compilation.Compile(path, text, overrides));
+    /// <summary>
+    /// Compiles spec text; <paramref name="overrides"/> are <c>--set name=value</c> pairs. The files the spec names
+    /// (<c>use</c>, <c>images(path)</c>) must be relative and lie under <paramref name="root"/> (default: the spec's folder).
+    /// </summary>
+    public static GanSpec Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null, string? root = null) =>
+        new(Compilation.Compile(path, text, overrides, root));
 
-    /// <summary>Reads and compiles a spec file; a missing or unreadable file is a diagnostic.</summary>
-    public static GanSpec Load(string path, IReadOnlyDictionary<string, string>? overrides = null) =>
-        new(Compilation.CompileFile(path, overrides));
+    /// <summary>Reads and compiles a spec file (as <see cref="Compile"/>); a missing or unreadable file is a diagnostic.</summary>
+    public static GanSpec Load(string path, IReadOnlyDictionary<string, string>? overrides = null, string? root = null) =>
+        new(Compilation.CompileFile(path, overrides, root));
 
     public string Path => Result.Syntax.Source.Path;
     public IReadOnlyList<Diagnostic> Diagnostics => Result.Diagnostics;

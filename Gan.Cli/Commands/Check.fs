@@ -11,6 +11,7 @@ type Args =
     | Warnaserror
     | Json
     | Set of assignment: string
+    | Root of dir: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -19,11 +20,13 @@ type Args =
             | Warnaserror -> "treat warnings as errors."
             | Json -> "print diagnostics as JSON (one array for all files) on stdout."
             | Set _ -> "override a param, e.g. --set lr=1e-4 (repeatable)."
+            | Root _ ->
+                "the project root: the files a spec names (use, images) must lie under it (default: each spec's own folder)."
 
 let run (args: ParseResults<Args>) =
     let overrides = SpecArgs.overrides (args.GetResults Set)
     let strict = args.Contains Warnaserror
-    let specs = [ for path in args.GetResult Specs -> GanSpec.Load(path, overrides) ]
+    let specs = [ for path in args.GetResult Specs -> GanSpec.Load(path, overrides, Option.toObj (args.TryGetResult Root)) ]
     let failed (s: GanSpec) = s.HasErrors || (strict && not (Seq.isEmpty s.Warnings))
     if args.Contains Json then
         let arr = JsonArray()

@@ -10,6 +10,7 @@ type Args =
     | [<MainCommand; ExactlyOnce>] Spec of spec: string
     | Json
     | Set of assignment: string
+    | Root of dir: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -17,9 +18,10 @@ type Args =
             | Spec _ -> "the .gan file."
             | Json -> "print {\"networks\": {\"G\": {\"params\": N, \"layers\": [{\"name\",\"op\",\"shape\",\"params\"}...]}}}."
             | Set _ -> "override a param, e.g. --set latent_dim=64 (repeatable)."
+            | Root _ -> "the project root: the files the spec names (use, images) must lie under it (default: the spec's folder)."
 
 let run (args: ParseResults<Args>) =
-    let spec = GanSpec.Load(args.GetResult Spec, SpecArgs.overrides (args.GetResults Set))
+    let spec = GanSpec.Load(args.GetResult Spec, SpecArgs.overrides (args.GetResults Set), Option.toObj (args.TryGetResult Root))
     if spec.HasErrors then
         SpecArgs.printDiagnostics spec.Diagnostics
         ExitCodes.BadInput

@@ -72,7 +72,8 @@ internal sealed partial class Binder
                     return null;
                 }
                 if (Scale() is not var (lo, hi)) return null;
-                return name == "emoji" ? new EmojiDataIr(size, lo, hi) : new ImageFolderDataIr(a.Str("path"), size, channels, lo, hi);
+                if (name == "emoji") return new EmojiDataIr(size, lo, hi);
+                return ImagePath(a) is { } path ? new ImageFolderDataIr(path, size, channels, lo, hi) : null;
             }
         }
     }
@@ -120,5 +121,31 @@ internal sealed partial class Binder
                 return new LatentIr(name, kind, kind == LatentKind.OneHot ? k : 1, 0, 0, k, from == "labels");
             }
         }
+    }
+
+    /// <summary>
+    /// An image folder's full path. Named in the spec, it is relative to the spec's folder and must lie under the project root;
+    /// given on the command line (<c>--set</c> of a param), it is the user's own choice, relative to the working folder.
+    /// </summary>
+    string? ImagePath(BoundArgs a)
+    {
+        var text = a.Str("path");
+        if (a.Get("path") is StringValue { FromCommandLine: true })
+        {
+            if (text.StartsWith("~/", StringComparison.Ordinal)) return text;
+            try { return Path.GetFullPath(text); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                d.ReportOutOfRange(source, a.SpanOf("path"), "images: the path given by --set", $"is not a usable path ({e.Message})");
+                return null;
+            }
+        }
+        var specDir = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
+        var full = project.Resolve(specDir, text, out var refused);
+        if (full is null)
+            d.ReportOutsideProject(source, a.SpanOf("path"), text,
+                                   refused + "; or declare `param data_dir = \"...\"`, pass `--set data_dir=/your/folder` and write "
+                                   + "images(data_dir, ...)");
+        return full;
     }
 }

@@ -23,9 +23,13 @@ internal sealed partial class Binder
     readonly Dictionary<string, (string Kind, SourceText Source, TextSpan Span)> defined = [];
     readonly HashSet<(string Kind, string Name)> declared = [];     // every definition tried, duplicates included
 
-    public Binder(SpecSyntax spec, DiagnosticBag diagnostics)
+    /// <summary>The folder the spec may name files in (see <see cref="ProjectRoot"/>).</summary>
+    readonly ProjectRoot project;
+
+    public Binder(SpecSyntax spec, DiagnosticBag diagnostics, ProjectRoot? project = null)
     {
         this.spec = spec;
+        this.project = project ?? ProjectRoot.For(spec.Source.Path, null);
         source = spec.Source;
         d = diagnostics;
         eval = new Evaluator(source, diagnostics);
@@ -190,7 +194,7 @@ internal sealed partial class Binder
                 "float" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f)
                     ? new NumberValue(f, p.Value.Span) : null,
                 "bool" => text is "true" or "false" ? new BoolValue(text == "true", p.Value.Span) : null,
-                _ => new StringValue(text, p.Value.Span),
+                _ => new StringValue(text, p.Value.Span, FromCommandLine: true),
             };
             if (o is null) { d.ReportOverrideType(where, p.Name.Span, p.Name.Text, type, text); return null; }
             v = o;

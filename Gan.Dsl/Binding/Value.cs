@@ -23,7 +23,8 @@ internal sealed record BoolValue(bool Bool, TextSpan Span) : Value(Span)
     public override string Show() => Bool ? "true" : "false";
 }
 
-internal sealed record StringValue(string Text, TextSpan Span) : Value(Span)
+/// <param name="FromCommandLine">given by <c>--set</c>: a path the user chose, not one a (possibly untrusted) spec names.</param>
+internal sealed record StringValue(string Text, TextSpan Span, bool FromCommandLine = false) : Value(Span)
 {
     public override string TypeName => "string";
     public override string Show() => $"\"{Text}\"";

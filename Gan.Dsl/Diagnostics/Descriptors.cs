@@ -50,6 +50,8 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor OutOfRange = E("GAN0213", "a value outside its valid range", "{0} {1}");
     public static readonly DiagnosticDescriptor BlockNamedLikeLayer = E("GAN0214", "a block with the name of a built-in layer",
         "block '{0}' has the name of a built-in layer, which it would hide; rename the block (e.g. '{0}_block')");
+    public static readonly DiagnosticDescriptor OutsideProject = E("GAN0215", "a path that is absolute or leads outside the project",
+        "\"{0}\" is refused: {1}");
 
     // ---- GAN03xx: shapes --------------------------------------------------------------------
     public static readonly DiagnosticDescriptor LinearMismatch = E("GAN0301", "linear in-features do not match",

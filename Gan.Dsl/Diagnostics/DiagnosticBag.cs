@@ -71,6 +71,8 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
         Report(D.OverrideType, s, span, name, type, value);
     public void ReportMissingItem(SourceText s, string what, string example) => Report(D.MissingItem, s, new TextSpan(0, 0), what, example);
     public void ReportUseFailed(SourceText s, TextSpan span, string path, string reason) => Report(D.UseFailed, s, span, path, reason);
+    public void ReportOutsideProject(SourceText s, TextSpan span, string path, string reason) =>
+        Report(D.OutsideProject, s, span, path, reason);
     public void ReportCannotRead(SourceText s, string path, string reason) => Report(D.CannotRead, s, default, path, reason);
     public void ReportMustBeNamed(SourceText s, TextSpan span, string callee, string name, string why) =>
         Report(D.MustBeNamed, s, span, callee, name, why);
