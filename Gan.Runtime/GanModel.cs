@@ -61,6 +61,45 @@ public sealed class GanModel : IDisposable
         return new GanModel(run.Model, run.Networks, CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
     }
 
+    /// <summary>
+    /// Prepares a run folder to continue as it was started: its own spec copy, compiled with its own <c>--set</c> values, built
+    /// from its seed on its device; the options train on from its newest checkpoint. <paramref name="given"/> holds what the
+    /// caller asked for besides (the command line's flags): a value that contradicts the run is refused, naming the flag,
+    /// except a longer schedule (recorded in params.json).
+    /// </summary>
+    public static ResumedRun Resume(string runDir, ResumeFlags? given = null)
+    {
+        given ??= new ResumeFlags();
+        if (!Directory.Exists(runDir)) throw new UserInputException($"--resume {runDir}: no such run folder");
+        if (given.Out is { } o && Path.GetFullPath(o) != Path.GetFullPath(runDir))
+            throw new UserInputException($"--out {o} contradicts --resume {runDir}: a resumed run stays in its folder; drop --out");
+        var run = RunParams.Read(runDir);
+        var specPath = Path.Combine(runDir, "spec.gan");
+        if (given.Spec is { } spec)
+        {
+            string text;
+            try { text = File.ReadAllText(spec); }
+            catch (IOException e) { throw new UserInputException($"{spec}: cannot be read ({e.Message})"); }
+            if (RunParams.HashOf(text) != RunParams.HashOf(File.Exists(specPath) ? File.ReadAllText(specPath) : ""))
+                throw new UserInputException($"{spec} differs from the run's copy {specPath}; a resumed run trains its own copy: "
+                                             + $"resume with `gan train --resume {runDir}` alone, or start a new run with --out.");
+        }
+        var overrides = new Dictionary<string, string>(run.Set, StringComparer.Ordinal);
+        foreach (var (k, v) in given.Set ?? new Dictionary<string, string>()) overrides[k] = v;
+        var compiled = GanSpec.Load(specPath, overrides);
+        if (compiled.HasErrors || compiled.Ir is not { } ir)
+            throw new UserInputException($"{specPath} has errors; run `gan check {specPath}`:\n"
+                                         + string.Join("\n", compiled.Errors.Select(e => e.Format(false))));
+        ir = run.Relocate(ir);
+        int seed = given.Seed ?? run.Seed;
+        var device = Devices.For(given.Device ?? run.Device);
+        var model = new GanModel(ir, Devices.Build(ir, seed, device), device, seed, 0, null);
+        return new ResumedRun(model, new TrainOptions
+        {
+            OutDir = runDir, Resume = true, Epochs = given.Epochs, Steps = given.Steps, Batch = given.Batch, LogEvery = given.LogEvery,
+        });
+    }
+
     /// <summary>The spec's name.</summary>
     public string Name => model.Name;
 

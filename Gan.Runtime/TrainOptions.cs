@@ -21,11 +21,17 @@ public sealed record TrainOptions
 
     public int? Batch { get; init; }
 
-    /// <summary>Continue the run in <see cref="OutDir"/> from its last checkpoint.</summary>
+    /// <summary>
+    /// Continue the run in <see cref="OutDir"/> from its last checkpoint, as it was started: the batch, length and log interval
+    /// left null are the run's (params.json); a value that contradicts the run is refused, except a longer schedule.
+    /// </summary>
     public bool Resume { get; init; }
 
-    /// <summary>A log row (and the finite-loss check) every N iterations, and at the first and the last.</summary>
-    public int LogEvery { get; init; } = 1;
+    /// <summary>
+    /// A log row (and the finite-loss check) every N iterations, and at the first and the last; null: every iteration, or
+    /// on resume the run's own interval.
+    /// </summary>
+    public int? LogEvery { get; init; }
 
     /// <summary>Refuses values that cannot work, naming the flag.</summary>
     internal void Validate()
@@ -38,6 +44,8 @@ public sealed record TrainOptions
         Positive("steps", Steps);
         Positive("batch", Batch);
         Positive("log-every", LogEvery);
+        if (Epochs is not null && Steps is not null)
+            throw new UserInputException("--epochs and --steps both given; a run counts one of them: give one");
         if (Resume && (!RunFolder || OutDir is null))
             throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
     }
@@ -54,3 +62,29 @@ public sealed record TrainProgress(long Step, long TotalSteps, long StartStep, i
 /// <param name="Stopped">stopped early by the cancellation token (a checkpoint was written).</param>
 public sealed record TrainResult(long Steps, double Seconds, bool Stopped, string? RunDir, string? Checkpoint, string? Report,
                                  double DataWaitFraction);
+
+/// <summary>What a resume is given besides the run folder (each null when not given), checked against the run's own values.</summary>
+public sealed record ResumeFlags
+{
+    /// <summary>A spec file: it must be the run's own (the same text as its spec.gan).</summary>
+    public string? Spec { get; init; }
+
+    /// <summary>A run folder named again (<c>--out</c>): it must be the one resumed.</summary>
+    public string? Out { get; init; }
+
+    public int? Epochs { get; init; }
+    public int? Steps { get; init; }
+    public int? Batch { get; init; }
+    public int? Seed { get; init; }
+    public string? Device { get; init; }
+    public int? LogEvery { get; init; }
+
+    /// <summary><c>--set name=value</c> pairs.</summary>
+    public IReadOnlyDictionary<string, string>? Set { get; init; }
+}
+
+/// <summary>A run folder ready to continue (<see cref="GanModel.Resume"/>): train <see cref="Model"/> with <see cref="Options"/>.</summary>
+public sealed record ResumedRun(GanModel Model, TrainOptions Options) : IDisposable
+{
+    public void Dispose() => Model.Dispose();
+}

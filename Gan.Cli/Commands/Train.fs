@@ -10,7 +10,7 @@ open Gan.Runtime
 open Gan.Runtime.Errors
 
 type Args =
-    | [<MainCommand; ExactlyOnce>] Spec of spec: string
+    | [<MainCommand; Unique>] Spec of spec: string
     | Out of dir: string
     | Epochs of int
     | Steps of int
@@ -24,7 +24,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Spec _ -> "the .gan spec to train."
+            | Spec _ -> "the .gan spec to train (not needed with --resume: a run trains its own copy)."
             | Out _ -> "run folder (default runs/<spec-name>-<timestamp>)."
             | Epochs _ -> "train for N epochs (overrides the spec)."
             | Steps _ -> "train for N iterations of the step order (overrides the spec)."
@@ -32,26 +32,15 @@ type Args =
             | Seed _ -> "random seed (overrides the spec); the same seed on CPU gives the same log.csv."
             | Device _ -> "cpu (default) or cuda."
             | Set _ -> "override a param, e.g. --set lr=1e-4 (repeatable)."
-            | Resume _ -> "continue a run from its last checkpoint (the run folder, or --out)."
+            | Resume _ ->
+                "continue a run from its last checkpoint, as it was started (its spec copy, steps or epochs, batch, seed, --set, "
+                + "device, log interval); a flag that contradicts the run is refused, except a longer --steps or --epochs."
             | Log_Every _ ->
                 "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
                 + "larger N saves host syncs on small models."
 
-let run (args: ParseResults<Args>) =
-    let specPath = args.GetResult Spec
-    let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
-    if spec.HasErrors then
-        SpecArgs.printDiagnostics spec.Diagnostics
-        raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
-    let resumeDir = args.TryGetResult Resume |> Option.flatten
-    let options =
-        TrainOptions(
-            OutDir = (match resumeDir with Some d -> d | None -> Option.toObj (args.TryGetResult Out)),
-            Epochs = Option.toNullable (args.TryGetResult Epochs), Steps = Option.toNullable (args.TryGetResult Steps),
-            Batch = Option.toNullable (args.TryGetResult Batch), Resume = args.Contains Resume,
-            LogEvery = defaultArg (args.TryGetResult Log_Every) 1)
-    // The seed and the device are the model's: its networks are built from the seed, on the device.
-    use model = GanModel.Create(spec, defaultArg (args.TryGetResult Device) "cpu", Option.toNullable (args.TryGetResult Seed))
+/// Trains until done or Ctrl-C, printing progress; returns the exit code.
+let private train (model: GanModel) (options: TrainOptions) =
     let bar = Progress.Bar()
     use cancel = new CancellationTokenSource()
     let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel(); eprintfn "\nstopping after this step...")
@@ -62,11 +51,45 @@ let run (args: ParseResults<Args>) =
             bar.Finish()
             Console.CancelKeyPress.RemoveHandler handler
     if result.Stopped then
-        eprintfn "stopped at step %d; checkpoint %s. Resume with: gan train %s --out %s --resume"
-            result.Steps result.Checkpoint specPath result.RunDir
+        eprintfn "stopped at step %d; checkpoint %s. Resume with: gan train --resume %s" result.Steps result.Checkpoint result.RunDir
     else
         eprintfn "done: %d steps in %.1f s (%.1f%% of step time waiting for data); run folder %s"
             result.Steps result.Seconds (100.0 * result.DataWaitFraction) result.RunDir
     printfn "%s" result.RunDir
     eprintfn "report: %s" result.Report
     ExitCodes.Ok
+
+let run (args: ParseResults<Args>) =
+    let nullable (case: Quotations.Expr<int -> Args>) = Option.toNullable (args.TryGetResult case)
+    match args.TryGetResult Resume with
+    | Some resume ->
+        // The run folder: --resume DIR, or --out DIR --resume.
+        let dir =
+            match resume, args.TryGetResult Out with
+            | Some d, _ | None, Some d -> d
+            | None, None -> args.Raise("--resume needs the run folder: gan train --resume runs/NAME", showUsage = false)
+        let flags =
+            ResumeFlags(
+                Spec = Option.toObj (args.TryGetResult Spec), Out = Option.toObj (args.TryGetResult Out),
+                Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
+                Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
+                LogEvery = nullable <@ Log_Every @>,
+                Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
+        use resumed = GanModel.Resume(dir, flags)
+        train resumed.Model resumed.Options
+    | None ->
+        let specPath =
+            match args.TryGetResult Spec with
+            | Some p -> p
+            | None -> args.Raise("gan train needs a SPEC to train, or --resume RUN to continue a run", showUsage = false)
+        let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
+        if spec.HasErrors then
+            SpecArgs.printDiagnostics spec.Diagnostics
+            raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
+        let options =
+            TrainOptions(
+                OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
+                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>)
+        // The seed and the device are the model's: its networks are built from the seed, on the device.
+        use model = GanModel.Create(spec, defaultArg (args.TryGetResult Device) "cpu", nullable <@ Seed @>)
+        train model options

@@ -15,6 +15,7 @@ internal static class AtomicFile
         try
         {
             write(tmp);
+            Chaos.Point(Chaos.PointOf(path));
             File.Move(tmp, path, overwrite: true);
         }
         finally
@@ -38,13 +39,26 @@ internal static class AtomicFile
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             Directory.CreateDirectory(tmp);
             fill(tmp);
-            if (Directory.Exists(path)) Directory.Delete(path, true);
+            Chaos.Point(Chaos.PointOf(path + "/"));
+            if (Directory.Exists(path)) Delete(path);
             Directory.Move(tmp, path);
         }
         finally
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         }
+    }
+
+    /// <summary>
+    /// Deletes a folder so that a kill midway leaves no half-deleted folder under its name: it is renamed away first.
+    /// </summary>
+    public static void Delete(string dir)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(dir))!;
+        var doomed = Path.Combine(parent, $".{Path.GetFileName(dir)}.deleting-{Environment.ProcessId}");
+        if (Directory.Exists(doomed)) Directory.Delete(doomed, true);
+        Directory.Move(dir, doomed);
+        Directory.Delete(doomed, true);
     }
 
     /// <summary>

@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Runs;
 
 /// <summary>What a checkpoint records besides weights and optimiser states.</summary>
-internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed);
+/// <param name="Files">each weights and optimiser file's SHA-256: a damaged (truncated, bit-flipped) file is found before loading.</param>
+internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed,
+                                       Dictionary<string, string>? Files = null);
 
 /// <summary>
 /// Checkpoints: <c>checkpoints/step-NNNNNNN/</c> holds each network's weights (state dict incl. BatchNorm
@@ -18,7 +20,7 @@ internal sealed record CheckpointState(long Step, int Epoch, long Index, string 
 internal static class Checkpoint
 {
     public static string Save(string runDir, IReadOnlyDictionary<string, NetworkModule> nets,
-                              IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> opts, CheckpointState state, int keep = 3)
+                              IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> opts, CheckpointState state, int keep = 2)
     {
         var root = Directory.CreateDirectory(Path.Combine(runDir, "checkpoints")).FullName;
         var name = $"step-{state.Step:D7}";
@@ -27,12 +29,46 @@ internal static class Checkpoint
         {
             foreach (var (n, m) in nets) m.save(Path.Combine(tmp, $"net-{n}.dat"));
             foreach (var (n, o) in opts) o.save_state_dict(Path.Combine(tmp, $"opt-{n}.dat"));
-            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
+            var files = Directory.GetFiles(tmp).ToDictionary(f => Path.GetFileName(f), f => Sha256Of(f), StringComparer.Ordinal);
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state with { Files = files }));
         });
         AtomicFile.WriteAllText(Path.Combine(root, "latest"), name);
-        foreach (var old in Directory.GetDirectories(root, "step-*").OrderBy(d => d, StringComparer.Ordinal).SkipLast(keep))
-            Directory.Delete(old, true);
+        foreach (var old in Steps(root).SkipLast(keep)) AtomicFile.Delete(old);
         return final;
+    }
+
+    /// <summary>A run's complete checkpoint folders, oldest first.</summary>
+    static IEnumerable<string> Steps(string root) =>
+        Directory.GetDirectories(root, "step-*").Where(d => Path.GetFileName(d).Length == 12).Order(StringComparer.Ordinal);
+
+    static string Sha256Of(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// Loads the newest checkpoint that reads whole; a damaged one is skipped with a warning naming it. Null when the run has
+    /// no checkpoint yet; an error when none reads.
+    /// </summary>
+    public static (string Dir, CheckpointState State)? LoadNewest(string runDir, IReadOnlyDictionary<string, NetworkModule> nets,
+                                                                  IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> opts,
+                                                                  Action<string> warn)
+    {
+        var root = Path.Combine(runDir, "checkpoints");
+        var candidates = Directory.Exists(root) ? Steps(root).Reverse().ToList() : [];
+        if (candidates.Count == 0) return null;
+        var problems = new List<string>();
+        foreach (var dir in candidates)
+        {
+            try { return (dir, Load(dir, nets, opts)); }
+            catch (UserInputException e)
+            {
+                problems.Add(e.Message);
+                if (dir != candidates[^1]) warn($"warning: {e.Message}; falling back to the checkpoint before it");
+            }
+        }
+        throw new UserInputException($"{root}: no checkpoint reads whole:\n  " + string.Join("\n  ", problems));
     }
 
     /// <summary>The newest complete checkpoint of a run (or the one for a given step).</summary>
@@ -51,11 +87,7 @@ internal static class Checkpoint
                     + $"have: {string.Join(", ", Directory.GetDirectories(root, "step-*").Select(Path.GetFileName))}");
             return dir;
         }
-        var latest = Path.Combine(root, "latest");
-        if (File.Exists(latest) && Path.Combine(root, File.ReadAllText(latest).Trim()) is var named && Directory.Exists(named))
-            return named;
-        var any = Directory.GetDirectories(root, "step-*").OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
-        return any ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
+        return Steps(root).LastOrDefault() ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
     }
 
     public static CheckpointState Load(string dir, IReadOnlyDictionary<string, NetworkModule> nets,
@@ -65,6 +97,10 @@ internal static class Checkpoint
         {
             var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(dir, "state.json")))
                         ?? throw new UserInputException($"{dir}/state.json: empty");
+            foreach (var (file, sha) in state.Files ?? [])
+                if (Sha256Of(Path.Combine(dir, Path.GetFileName(file))) != sha)
+                    throw new UserInputException($"{dir}/{Path.GetFileName(file)}: damaged (its SHA-256 differs from the one recorded "
+                                                 + "in state.json when it was written)");
             foreach (var (n, m) in nets) m.load(Path.Combine(dir, $"net-{n}.dat"));
             if (opts is not null) foreach (var (n, o) in opts) o.load_state_dict(Path.Combine(dir, $"opt-{n}.dat"));
             return state;

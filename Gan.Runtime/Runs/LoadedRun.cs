@@ -17,12 +17,15 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
     {
         var specPath = Path.Combine(runDir, "spec.gan");
         if (!File.Exists(specPath)) throw new UserInputException($"{runDir}: no spec.gan; is this a run folder made by `gan train`?");
-        var result = Compilation.CompileFile(specPath);
+        // Compiled with the run's own --set values (params.json), as it was trained.
+        var started = File.Exists(RunParams.PathIn(runDir)) ? RunParams.Read(runDir) : null;
+        var result = Compilation.CompileFile(specPath, started?.Set ?? []);
         if (result.HasErrors || result.Ir is null)
             throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
-        var nets = result.Ir.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
+        var model = started?.Relocate(result.Ir) ?? result.Ir;
+        var nets = model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
         var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null);
-        return new LoadedRun(result.Ir, nets, state);
+        return new LoadedRun(model, nets, state);
     }
 
     public void Dispose()

@@ -26,8 +26,9 @@ internal sealed class Trainer : IDisposable
     readonly bool ownsNetworks;
     readonly Dictionary<string, OptimizerHelper> opts = [];
     readonly Generator latentGen;
-    readonly int batch, seed, epochs, logEvery;
-    readonly long steps;
+    readonly int seed;
+    int batch, epochs, logEvery;
+    long steps;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly RunConstants constants = new();
     readonly string outDir;
@@ -58,7 +59,7 @@ internal sealed class Trainer : IDisposable
         batch = options.Batch ?? model.Schedule.Batch;
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
-        logEvery = options.LogEvery;
+        logEvery = options.LogEvery ?? 1;
         foreach (var o in model.Optimizers) opts[o.Name] = Optimizers.Make(o, nets);
         latentGen = new Generator((ulong)seed + 17, device);
     }
@@ -85,10 +86,19 @@ internal sealed class Trainer : IDisposable
     /// <summary>Named losses in log order: those the optimisers minimise, then the ones they refer to.</summary>
     IEnumerable<string> LossColumns() => model.Optimizers.Select(o => o.Loss).Concat(model.Losses.Select(l => l.Name)).Distinct();
 
+    /// <summary>
+    /// Continues a run from its newest readable checkpoint (a damaged newest one falls back to the one before, with a
+    /// warning), or from step 0 when it was killed before its first checkpoint.
+    /// </summary>
     void Restore(Batches b, Action<string> notice)
     {
-        var dir = Checkpoint.Find(run!.Dir);
-        var state = Checkpoint.Load(dir, nets, opts);
+        var found = Checkpoint.LoadNewest(run!.Dir, nets, opts, notice);
+        if (found is not var (dir, state))
+        {
+            run.TruncateLog(0);
+            notice($"{run.Dir} has no checkpoint yet: training it again from step 0");
+            return;
+        }
         Step = state.Step;
         b.Restore(state.Epoch, state.Index);
         using (NewDisposeScope())   // the generators' state tensors
@@ -99,6 +109,26 @@ internal sealed class Trainer : IDisposable
         elapsedBefore = state.Elapsed;
         run.TruncateLog(Step);
         notice($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
+    }
+
+    /// <summary>Takes a resumed run's batch, length and log interval from its params.json (refusing contradicting options).</summary>
+    RunParams Settle()
+    {
+        var recorded = RunParams.Read(outDir);
+        var settled = Resumption.Settle(recorded, new ResumeRequest(seed, Devices.Name(device), model.Overrides,
+                                                                    RunParams.HashOf(model.SpecText), options.Batch, options.Epochs,
+                                                                    options.Steps, options.LogEvery), outDir);
+        (batch, epochs, steps, logEvery) = (settled.Batch, settled.Steps > 0 ? 0 : settled.Epochs, settled.Steps, settled.LogEvery);
+        return settled with { Extensions = recorded.Steps == settled.Steps && recorded.Epochs == settled.Epochs ? settled.Extensions
+            : [.. settled.Extensions, new RunExtension(-1, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs, "")] };
+    }
+
+    /// <summary>A lengthened run records in params.json when (at which step) and from what length it was lengthened.</summary>
+    void RecordExtension(RunParams settled)
+    {
+        if (settled.Extensions is not [.., { AtStep: -1 } pending]) return;
+        var done = pending with { AtStep = Step, Utc = DateTime.UtcNow.ToString("o") };
+        (settled with { Extensions = [.. settled.Extensions.SkipLast(1), done] }).Write(run!.Dir);
     }
 
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
@@ -128,13 +158,18 @@ internal sealed class Trainer : IDisposable
         long total = 0, start = 0;
         var empty = new Dictionary<string, double>();
         void Notice(string s) => progress?.Report(new TrainProgress(Step, total, start, batches?.Epoch ?? 0, empty, s));
+        var started = options.RunFolder && options.Resume ? Settle() : null;
         var b = Data(Notice);
         total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
         if (options.RunFolder)
         {
-            run = new RunFolder(outDir, model, [.. LossColumns()], options.Resume);
-            if (options.Resume) Restore(b, Notice);
-            else run.WriteParams(seed, batch, epochs, steps, Devices.Name(device));
+            run = new RunFolder(outDir, model, [.. LossColumns()], started);
+            if (started is not null)
+            {
+                Restore(b, Notice);
+                RecordExtension(started);
+            }
+            else run.Start(model, run.NewParams(model, seed, batch, epochs, steps, Devices.Name(device), logEvery));
         }
         start = Step;
         var kind = DataKind.For(model.Data);
@@ -164,9 +199,10 @@ internal sealed class Trainer : IDisposable
                 }
                 if (run is null) continue;
                 if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents!);
-                if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
+                // Every row of a step is written before its checkpoint: a resume from the checkpoint finds them whole.
                 if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step, device) is double accuracy)
                     run.LogEpoch(b.Epoch + 1, accuracy, Notice);
+                if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
             }
             double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
             string? checkpoint = null;

@@ -80,10 +80,17 @@ let ``A run interrupted after a checkpoint and resumed gives the same log rows a
     TestFiles.withTempDir (fun dir ->
         let a, b = Path.Combine(dir, "a"), Path.Combine(dir, "b")
         train full a false
-        // Interrupted: the same run stopped at step 60 (its last checkpoint is step 40), then resumed to 100.
-        train (compileText (gaussianSpec 60)) b false
+        // Interrupted: the same run stopped at step 60 (its last checkpoint is step 40), then resumed with its own settings:
+        // it ends where it was started to end (60), and only a longer --steps (an extension) takes it to 100.
+        (use t = new Trainer(full, TrainOptions(OutDir = b, Steps = 60))
+         t.Run() |> ignore)
         train full b true
-        Assert.Equal<string[]>(logRows a, logRows b))
+        Assert.Equal(61, (logRows b).Length)
+        (use t = new Trainer(full, TrainOptions(OutDir = b, Resume = true, Steps = 100))
+         t.Run() |> ignore)
+        Assert.Equal<string[]>(logRows a, logRows b)
+        let extension = (Gan.Runtime.Runs.RunParams.Read b).Extensions |> Seq.exactlyOne
+        Assert.Equal((60L, 100L, 60L), (extension.FromSteps, extension.ToSteps, extension.AtStep)))
 
 [<Fact>]
 let ``With --log-every N the log has the first step, every Nth and the run's last, by steps and by epochs`` () =

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gan.Runtime.Errors;
+
+namespace Gan.Runtime.Runs;
+
+/// <summary>A run lengthened on resume: its schedule before and after, and the step it was resumed at.</summary>
+internal sealed record RunExtension(
+    [property: JsonPropertyName("at_step")] long AtStep,
+    [property: JsonPropertyName("from_steps")] long FromSteps,
+    [property: JsonPropertyName("from_epochs")] int FromEpochs,
+    [property: JsonPropertyName("to_steps")] long ToSteps,
+    [property: JsonPropertyName("to_epochs")] int ToEpochs,
+    [property: JsonPropertyName("utc")] string Utc);
+
+/// <summary>
+/// A run's <c>params.json</c>: everything a resumed run needs to continue as it was started (the schedule's length, batch,
+/// seed, device, log interval, <c>--set</c> overrides and the spec's hash), the resolved params, and the versions.
+/// <see cref="DataFolder"/> is an image folder's full path as resolved when the run started: the spec copy in the run
+/// folder names it relative to the original spec's folder, so readers of the run take it from here.
+/// The run counts <see cref="Steps"/> when positive, else <see cref="Epochs"/>.
+/// </summary>
+internal sealed record RunParams(
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("batch")] int Batch,
+    [property: JsonPropertyName("epochs")] int Epochs,
+    [property: JsonPropertyName("steps")] long Steps,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("log_every")] int LogEvery,
+    [property: JsonPropertyName("set")] SortedDictionary<string, string> Set,
+    [property: JsonPropertyName("spec_sha256")] string SpecSha256,
+    [property: JsonPropertyName("params")] SortedDictionary<string, object> Params,
+    [property: JsonPropertyName("versions")] Dictionary<string, string> Versions,
+    [property: JsonPropertyName("started_utc")] string StartedUtc,
+    [property: JsonPropertyName("extensions")] List<RunExtension> Extensions,
+    [property: JsonPropertyName("data_folder")] string? DataFolder = null)
+{
+    const string FileName = "params.json";
+
+    /// <summary>A hostile or damaged params.json is refused before it is read whole.</summary>
+    const long MaxBytes = 1 << 20;
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The SHA-256 of a spec's text, in hex: what a run and its checkpoints record of the spec they train.</summary>
+    public static string HashOf(string specText) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(specText)));
+
+    public static string PathIn(string runDir) => Path.Combine(runDir, FileName);
+
+    /// <summary>A run's model with its image folder where the run found it (see <see cref="DataFolder"/>).</summary>
+    public Gan.Dsl.Ir.ModelIr Relocate(Gan.Dsl.Ir.ModelIr model) =>
+        DataFolder is { } folder && model.Data is Gan.Dsl.Ir.ImageFolderDataIr f ? model with { Data = f with { Path = folder } } : model;
+
+    public void Write(string runDir) => AtomicFile.WriteAllText(PathIn(runDir), JsonSerializer.Serialize(this, Json));
+
+    /// <summary>Reads a run's params.json, checking its size and every field a resume relies on.</summary>
+    public static RunParams Read(string runDir)
+    {
+        var path = PathIn(runDir);
+        if (!File.Exists(path))
+            throw new UserInputException($"{path}: missing; is {runDir} a run folder made by `gan train`?");
+        var size = new FileInfo(path).Length;
+        if (size > MaxBytes)
+            throw new UserInputException($"{path}: {size:N0} bytes, more than a run's params.json can be ({MaxBytes:N0}); "
+                                         + "the file is damaged or not from `gan train`.");
+        RunParams? p;
+        try { p = JsonSerializer.Deserialize<RunParams>(File.ReadAllText(path)); }
+        catch (Exception e) when (e is JsonException or NotSupportedException or IOException)
+        {
+            throw new UserInputException($"{path}: not a readable params.json ({e.Message}); the run folder is damaged.");
+        }
+        if (p is null) throw new UserInputException($"{path}: empty; the run folder is damaged.");
+        // Runs from before log_every, set and the spec hash were recorded read with their defaults.
+        p = p with
+        {
+            LogEvery = p.LogEvery == 0 ? 1 : p.LogEvery, Set = p.Set ?? [], SpecSha256 = p.SpecSha256 ?? "",
+            Params = p.Params ?? [], Versions = p.Versions ?? [], StartedUtc = p.StartedUtc ?? "", Extensions = p.Extensions ?? [],
+            Device = p.Device ?? "cpu",
+        };
+        string? bad = p.Batch <= 0 ? "batch" : p.Epochs < 0 ? "epochs" : p.Steps < 0 ? "steps"
+            : p.Epochs == 0 && p.Steps == 0 ? "epochs/steps (one must be positive)" : p.LogEvery < 0 ? "log_every" : null;
+        if (bad is not null) throw new UserInputException($"{path}: field {bad} is out of range; the run folder is damaged.");
+        return p;
+    }
+}
