@@ -20,6 +20,7 @@ type Args =
     | Set of assignment: string
     | Resume of dir: string option
     | Log_Every of int
+    | Force
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -36,6 +37,7 @@ type Args =
             | Log_Every _ ->
                 "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
                 + "larger N saves host syncs on small models."
+            | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 let run (args: ParseResults<Args>) =
     let specPath = args.GetResult Spec
@@ -50,8 +52,12 @@ let run (args: ParseResults<Args>) =
             Epochs = Option.toNullable (args.TryGetResult Epochs), Steps = Option.toNullable (args.TryGetResult Steps),
             Batch = Option.toNullable (args.TryGetResult Batch), Resume = args.Contains Resume,
             LogEvery = defaultArg (args.TryGetResult Log_Every) 1)
+    let device = defaultArg (args.TryGetResult Device) "cpu"
+    // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
+    let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)
+    if not (isNull memory.OverLimit) then eprintfn "warning: %s; going on (--force)." memory.OverLimit
     // The seed and the device are the model's: its networks are built from the seed, on the device.
-    use model = GanModel.Create(spec, defaultArg (args.TryGetResult Device) "cpu", Option.toNullable (args.TryGetResult Seed))
+    use model = GanModel.Create(spec, device, Option.toNullable (args.TryGetResult Seed))
     let bar = Progress.Bar()
     use cancel = new CancellationTokenSource()
     let handler = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel(); eprintfn "\nstopping after this step...")
