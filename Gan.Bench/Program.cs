@@ -140,6 +140,13 @@ if (only is "all" or "memory")
     MemoryBench.Run("mnist-mlp", [100, 1000, 2000]);
 }
 
+if (only is "all" or "memory-estimate")
+{
+    // `memory-estimate NAME` measures one spec's cases. Each case is a `gan train` child process.
+    var spec = args.Length > 1 ? args[1] : null;
+    MemoryEstimateBench.Run(MemoryEstimateBench.Default.Where(c => spec is null || c.Spec == spec));
+}
+
 if (only is "hand")
 {
     IHandWritten[] models = [new Gaussian2dHand(4, device), new MnistMlpHand(128, device), new TfBasicHand(128, device),

@@ -5,6 +5,7 @@ open System.Text.Json.Nodes
 open Argu
 open Gan.Cli
 open Gan.Dsl
+open Gan.Runtime
 
 type Args =
     | [<MainCommand; ExactlyOnce>] Spec of spec: string
@@ -16,9 +17,24 @@ type Args =
         member this.Usage =
             match this with
             | Spec _ -> "the .gan file."
-            | Json -> "print {\"networks\": {\"G\": {\"params\": N, \"layers\": [{\"name\",\"op\",\"shape\",\"params\"}...]}}}."
+            | Json ->
+                "print {\"networks\": {\"G\": {\"params\": N, \"layers\": [{\"name\",\"op\",\"shape\",\"params\"}...]}}, "
+                + "\"memory\": {\"batch\", \"total_bytes\", ...}} (memory: the estimate gan train checks, at the spec's batch)."
             | Set _ -> "override a param, e.g. --set latent_dim=64 (repeatable)."
             | Root _ -> "the project root: the files the spec names (use, images) must lie under it (default: the spec's folder)."
+
+/// The estimate `gan train` checks, as JSON: each part in bytes and the largest layer.
+let private memoryJson (m: MemoryEstimate) =
+    let o = JsonObject()
+    o.["batch"] <- JsonValue.Create m.Batch
+    o.["device"] <- JsonValue.Create m.Device
+    for name, bytes in
+        [ "total_bytes", m.TotalBytes; "parameter_bytes", m.ParameterBytes; "gradient_bytes", m.GradientBytes
+          "optimizer_bytes", m.OptimizerBytes; "activation_bytes", m.ActivationBytes; "data_bytes", m.DataBytes
+          "runtime_bytes", m.RuntimeBytes; "largest_layer_bytes", m.LargestLayerBytes ] do
+        o.[name] <- JsonValue.Create bytes
+    o.["largest_layer"] <- JsonValue.Create m.LargestLayer
+    o
 
 let run (args: ParseResults<Args>) =
     let spec = GanSpec.Load(args.GetResult Spec, SpecArgs.overrides (args.GetResults Set), Option.toObj (args.TryGetResult Root))
@@ -43,6 +59,7 @@ let run (args: ParseResults<Args>) =
                 nets.[n.Name] <- o
             let root = JsonObject()
             root.["networks"] <- nets
+            root.["memory"] <- memoryJson (MemoryEstimate.For spec)
             printfn "%s" (root.ToJsonString SpecArgs.jsonOptions)
         else
             for n in spec.Networks do
@@ -53,5 +70,6 @@ let run (args: ParseResults<Args>) =
                 for KeyValue(name, node) in n.Outputs do
                     printfn "  output %s = %s" name node
                 printfn "  total trainable parameters: %s\n" (n.Parameters.ToString "N0")
+            printfn "%s" ((MemoryEstimate.For spec).Describe())
             SpecArgs.printDiagnostics spec.Diagnostics
         ExitCodes.Ok

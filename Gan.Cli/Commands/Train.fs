@@ -20,6 +20,7 @@ type Args =
     | Set of assignment: string
     | Resume of dir: string option
     | Log_Every of int
+    | Force
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -38,6 +39,7 @@ type Args =
             | Log_Every _ ->
                 "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
                 + "larger N saves host syncs on small models."
+            | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 /// Trains until done or Ctrl-C, printing progress; returns the exit code.
 let private train (model: GanModel) (options: TrainOptions) =
@@ -90,6 +92,10 @@ let run (args: ParseResults<Args>) =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
                 Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>)
+        let device = defaultArg (args.TryGetResult Device) "cpu"
+        // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
+        let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)
+        if not (isNull memory.OverLimit) then eprintfn "warning: %s; going on (--force)." memory.OverLimit
         // The seed and the device are the model's: its networks are built from the seed, on the device.
-        use model = GanModel.Create(spec, defaultArg (args.TryGetResult Device) "cpu", nullable <@ Seed @>)
+        use model = GanModel.Create(spec, device, nullable <@ Seed @>)
         train model options

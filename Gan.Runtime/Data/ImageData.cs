@@ -18,10 +18,13 @@ internal sealed class ImageData : DataKind
     static string Folder(ImageDataIr f, Action<string> notice) => f switch
     {
         EmojiDataIr => DataCache.EnsureEmoji(notice),
-        ImageFolderDataIr { Path: var p } => p.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), p[2..]) : p,
+        ImageFolderDataIr folder => FolderPath(folder),
         _ => throw new NotSupportedException(f.GetType().Name),
     };
+
+    /// <summary>A user's folder as the spec names it, with a leading <c>~/</c> meaning the home folder.</summary>
+    public static string FolderPath(ImageFolderDataIr f) => f.Path.StartsWith("~/", StringComparison.Ordinal)
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), f.Path[2..]) : f.Path;
 
     /// <summary>How protocols name the set.</summary>
     static string Describe(ImageDataIr f) => f is ImageFolderDataIr folder ? folder.Path : "emoji";
