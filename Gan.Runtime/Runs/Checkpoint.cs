@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Runs;
 
 /// <summary>What a checkpoint records besides weights and optimiser states.</summary>
-internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed);
+/// <param name="SpecHash"><see cref="CheckpointFiles.SpecHash"/> of the spec it was trained from (null in older checkpoints).</param>
+internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed,
+                                       string? SpecHash = null);
 
 /// <summary>
 /// Checkpoints: <c>checkpoints/step-NNNNNNN/</c> holds each network's weights (state dict incl. BatchNorm
@@ -58,13 +60,14 @@ internal static class Checkpoint
         return any ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
     }
 
+    /// <summary>Loads a checkpoint into the networks (and optimisers) once <see cref="CheckpointFiles.Check"/> has found every
+    /// file sound; <paramref name="specHash"/> (the caller's spec, see <see cref="CheckpointFiles.SpecHash"/>) must match.</summary>
     public static CheckpointState Load(string dir, IReadOnlyDictionary<string, NetworkModule> nets,
-                                       IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts)
+                                       IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts, string? specHash = null)
     {
+        var state = CheckpointFiles.Check(dir, nets, opts, specHash);   // files from elsewhere: before TorchSharp reads them
         try
         {
-            var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(dir, "state.json")))
-                        ?? throw new UserInputException($"{dir}/state.json: empty");
             foreach (var (n, m) in nets) m.load(Path.Combine(dir, $"net-{n}.dat"));
             if (opts is not null) foreach (var (n, o) in opts) o.load_state_dict(Path.Combine(dir, $"opt-{n}.dat"));
             return state;

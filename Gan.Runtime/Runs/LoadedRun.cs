@@ -21,7 +21,7 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
         if (result.HasErrors || result.Ir is null)
             throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
         var nets = result.Ir.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
-        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null);
+        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null, CheckpointFiles.SpecHash(result.Ir));
         return new LoadedRun(result.Ir, nets, state);
     }
 

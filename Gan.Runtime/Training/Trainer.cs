@@ -88,7 +88,7 @@ internal sealed class Trainer : IDisposable
     void Restore(Batches b, Action<string> notice)
     {
         var dir = Checkpoint.Find(run!.Dir);
-        var state = Checkpoint.Load(dir, nets, opts);
+        var state = Checkpoint.Load(dir, nets, opts, CheckpointFiles.SpecHash(model));
         Step = state.Step;
         b.Restore(state.Epoch, state.Index);
         using (NewDisposeScope())   // the generators' state tensors
@@ -198,7 +198,7 @@ internal sealed class Trainer : IDisposable
         using (NewDisposeScope())   // the generators' state tensors
             state = new CheckpointState(Step, b.Epoch, b.Index,
                 Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
-                Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
+                Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed, CheckpointFiles.SpecHash(model));
         return Checkpoint.Save(run!.Dir, nets, opts, state);
     }
 
