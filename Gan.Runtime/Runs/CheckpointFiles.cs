@@ -36,11 +36,13 @@ internal static class CheckpointFiles
     public static CheckpointState Check(string dir, IReadOnlyDictionary<string, NetworkModule> nets,
                                         IReadOnlyDictionary<string, OptimizerHelper>? opts, string? specHash)
     {
-        var state = ReadState(Path.Combine(dir, "state.json"), DeviceOf(nets));
+        // The latent generator's state is only restored on resume (it may come from a CUDA run when sampling on the CPU).
+        var state = ReadState(Path.Combine(dir, "state.json"), opts is null ? null : DeviceOf(nets));
         if (specHash is not null && state.SpecHash is string saved && saved != specHash)
             throw new UserInputException(
                 $"{Path.Combine(dir, "state.json")}: the checkpoint was written for another spec (spec hash {saved[..12]}…, "
-                + $"this spec's is {specHash[..12]}…). Resume or sample with the run's own spec.gan, unchanged, or start a new run.");
+                + $"this spec's is {specHash[..12]}…). Resume or sample with the run's own spec.gan, unchanged (to train longer, "
+                + "give --steps or --epochs on the command line rather than editing the schedule), or start a new run.");
         foreach (var (name, net) in nets)
             StateDictFile.CheckModule(Path.Combine(dir, $"net-{name}.dat"), $"network {name}",
                                       [.. net.state_dict().Select(kv => ExpectedTensor.Of(kv.Key, kv.Value))]);
@@ -57,7 +59,8 @@ internal static class CheckpointFiles
         nets.Values.SelectMany(n => n.parameters()).Select(p => p.device).FirstOrDefault() ?? CPU;
 
     /// <summary>Reads state.json with its size capped first, and checks every field's range and the RNG states' lengths.</summary>
-    public static CheckpointState ReadState(string path, Device latentDevice)
+    /// <param name="latentDevice">the device of the generator LatentRng will be restored into, or null when it is not restored.</param>
+    public static CheckpointState ReadState(string path, Device? latentDevice)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -79,19 +82,22 @@ internal static class CheckpointFiles
         if (state.SpecHash is string h && (h.Length != 64 || !h.All(char.IsAsciiHexDigitLower)))
             throw Bad(path, "SpecHash is not a SHA-256 in lower-case hex");
         CheckRng(path, "TorchRng", state.TorchRng, RngStateLength(CPU));
-        CheckRng(path, "LatentRng", state.LatentRng, RngStateLength(latentDevice));
+        CheckRng(path, "LatentRng", state.LatentRng, latentDevice is null ? null : RngStateLength(latentDevice));
         return state;
     }
 
-    /// <summary>An RNG state must be base64 of exactly the length this libtorch's generator takes (it rejects others late).</summary>
-    static void CheckRng(string path, string field, string? base64, long expected)
+    /// <summary>
+    /// An RNG state must be base64, of exactly the length this libtorch's generator takes when it is to be restored (libtorch
+    /// would reject another length only once the checkpoint is half loaded). Its size is bounded by state.json's cap.
+    /// </summary>
+    static void CheckRng(string path, string field, string? base64, long? expected)
     {
         if (base64 is null) throw Bad(path, $"{field} is missing");
-        if (base64.Length > 4 * ((expected + 2) / 3) + 4)
-            throw Bad(path, $"{field} is longer than the {expected}-byte generator state it should hold");
-        var bytes = new byte[expected + 3];
-        if (!Convert.TryFromBase64String(base64, bytes, out int n) || n != expected)
-            throw Bad(path, $"{field} is not the base64 of a {expected}-byte generator state");
+        var bytes = new byte[base64.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64String(base64, bytes, out int n))
+            throw Bad(path, $"{field} is not base64");
+        if (expected is long e && n != e)
+            throw Bad(path, $"{field} is not the base64 of a {e}-byte generator state ({n} bytes)");
     }
 
     /// <summary>The length of a generator state on <paramref name="device"/> (5,056 bytes for the CPU's Mersenne Twister).</summary>

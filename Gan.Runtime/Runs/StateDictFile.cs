@@ -45,11 +45,19 @@ internal static class StateDictFile
         ["SGD"] = ("dddbb", "t"),
     };
 
+    /// <summary>What a refused checkpoint file's message says about its origin, and how to repair it.</summary>
+    const string CheckpointOrigin = "the checkpoint is damaged or belongs to another spec.",
+                 CheckpointFix = "Use the run's own spec.gan, delete this checkpoint folder to fall back to an earlier one "
+                                 + "(or use --step), or start the run again.";
+
     /// <summary>Checks a module's weights file (<c>Module.save</c>) against the module's state dict.</summary>
     /// <param name="owner">how messages name the module, e.g. "network G".</param>
-    public static void CheckModule(string path, string owner, IReadOnlyList<ExpectedTensor> expected)
+    /// <param name="origin">what a mismatch means for this file (default: a checkpoint's words).</param>
+    /// <param name="fix">how to repair a bad file (default: a checkpoint's words).</param>
+    public static void CheckModule(string path, string owner, IReadOnlyList<ExpectedTensor> expected,
+                                   string origin = CheckpointOrigin, string fix = CheckpointFix)
     {
-        using var c = Cursor.Open(path);
+        using var c = Cursor.Open(path, origin, fix);
         ulong count = c.Leb("the entry count");
         if (count != (ulong)expected.Count)
             throw c.Mismatch($"it holds {count} entries, but {owner} has {expected.Count}");
@@ -71,7 +79,7 @@ internal static class StateDictFile
     {
         if (!OptimizerLayouts.TryGetValue(kind, out var layout))
             throw new NotSupportedException($"no state-file layout for the optimiser type {kind}");
-        using var c = Cursor.Open(path);
+        using var c = Cursor.Open(path, CheckpointOrigin, CheckpointFix);
         var saved = c.Name("the optimiser type");
         if (saved != kind) throw c.Mismatch($"it holds the state of a {Shorten(saved)} optimiser, but {owner} is {kind}");
         ulong g = c.Leb("the group count"), s = c.Leb("the state count");
@@ -92,25 +100,20 @@ internal static class StateDictFile
     static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
 
     /// <summary>A forward-only reader over a state file that never reads past its end nor allocates from a length it read.</summary>
-    sealed class Cursor(string path, FileStream s) : IDisposable
+    sealed class Cursor(string path, FileStream s, string origin, string fix) : IDisposable
     {
-        public static Cursor Open(string path)
+        public static Cursor Open(string path, string origin, string fix)
         {
-            if (!File.Exists(path))
-                throw new UserInputException($"{path}: missing; the checkpoint is incomplete. "
-                                             + "Delete its folder to fall back to an earlier checkpoint, or start the run again.");
-            return new Cursor(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096));
+            if (!File.Exists(path)) throw new UserInputException($"{path}: missing. {fix}");
+            return new Cursor(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096), origin, fix);
         }
 
         long Left => s.Length - s.Position;
 
         public UserInputException Damaged(string what) => new(
-            $"{path}: {what} (at byte {s.Position} of {s.Length}); the file is damaged or was not written by GanDsl. "
-            + "Delete its checkpoint folder to fall back to an earlier checkpoint (or use --step), or start the run again.");
+            $"{path}: {what} (at byte {s.Position} of {s.Length}); the file is damaged or was not written by GanDsl. {fix}");
 
-        public UserInputException Mismatch(string what) => new(
-            $"{path}: {what}; the checkpoint is damaged or belongs to another spec. "
-            + "Use the run's own spec.gan, delete this checkpoint folder to fall back to an earlier one, or start the run again.");
+        public UserInputException Mismatch(string what) => new($"{path}: {what}; {origin} {fix}");
 
         void Need(long n, string what)
         {
