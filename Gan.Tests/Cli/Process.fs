@@ -8,13 +8,14 @@ open Gan.Tests
 /// The built CLI (./test and ./gan build it in Release).
 let cli = Path.Combine(TestFiles.repoRoot, "Gan.Cli", "bin", "Release", "net10.0", "gan.dll")
 
-/// Runs `dotnet ARGS` in the repository root; returns the exit code, stdout and stderr.
-let dotnet (args: string list) (timeoutSeconds: int) =
+/// Runs `dotnet ARGS` in the repository root with extra environment variables; returns the exit code, stdout and stderr.
+let dotnetWith (env: (string * string) list) (args: string list) (timeoutSeconds: int) =
     let psi =
         ProcessStartInfo(
             "dotnet", args, WorkingDirectory = TestFiles.repoRoot, RedirectStandardOutput = true, RedirectStandardError = true)
     psi.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
     psi.Environment.["DOTNET_NOLOGO"] <- "1"
+    for name, value in env do psi.Environment.[name] <- value
     use p = Process.Start psi
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
@@ -23,8 +24,14 @@ let dotnet (args: string list) (timeoutSeconds: int) =
         failwithf "dotnet %s did not finish in %d s" (String.concat " " args) timeoutSeconds
     p.ExitCode, out.Result, err.Result
 
+/// Runs `dotnet ARGS` in the repository root; returns the exit code, stdout and stderr.
+let dotnet (args: string list) (timeoutSeconds: int) = dotnetWith [] args timeoutSeconds
+
 /// Runs the `gan` command.
 let gan (args: string list) = dotnet (cli :: args) 300
+
+/// Runs the `gan` command with extra environment variables (say, GANDSL_DATA for another dataset cache).
+let ganWith (env: (string * string) list) (args: string list) = dotnetWith env (cli :: args) 300
 
 /// Whether a file starts with the PNG signature.
 let isPng (path: string) =

@@ -80,8 +80,11 @@ let ``A run interrupted after a checkpoint and resumed gives the same log rows a
     TestFiles.withTempDir (fun dir ->
         let a, b = Path.Combine(dir, "a"), Path.Combine(dir, "b")
         train full a false
-        // Interrupted: the same run stopped at step 60 (its last checkpoint is step 40), then resumed to 100.
-        train (compileText (gaussianSpec 60)) b false
+        // Interrupted: the same run (the same spec: a checkpoint records its spec's hash) stopped at step 60, as --steps 60
+        // stops it, then resumed to the spec's 100.
+        do
+            use t = new Trainer(full, TrainOptions(OutDir = b, Steps = 60))
+            t.Run() |> ignore
         train full b true
         Assert.Equal<string[]>(logRows a, logRows b))
 
