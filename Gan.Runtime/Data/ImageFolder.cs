@@ -39,8 +39,8 @@ internal static class ImageFolder
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (grey) or 3 (RGB)");
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, "must be positive");
         var files = ImageFiles(dir);
-        int sample = checked(channels * size * size);
         CheckFits(dir, files.Length, channels, size);
+        int sample = channels * size * size;   // under Array.MaxLength: CheckFits
         var pixels = new float[(long)files.Length * sample];
         var errors = new string?[files.Length];
         Parallel.For(0, files.Length, i =>
@@ -72,7 +72,7 @@ internal static class ImageFolder
     /// <summary>Refuses a folder whose decoded images would not fit in one array or in half the memory this process may use.</summary>
     static void CheckFits(string dir, long count, int channels, int size)
     {
-        long floats = count * channels * size * size, bytes = floats * sizeof(float);
+        long floats = count * channels * (long)size * size, bytes = floats * sizeof(float);
         long budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
         if (floats > Array.MaxLength || bytes > budget)
             throw new UserInputException($"{dir}: {count} images of {channels}×{size}×{size} need {bytes / (1 << 20)} MiB as floats, "
