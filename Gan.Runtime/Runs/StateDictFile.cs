@@ -97,7 +97,10 @@ internal static class StateDictFile
         c.End();
     }
 
-    static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
+    /// <summary>A name read from the file, fit for a message: at most 80 characters, control characters (a terminal's escape
+    /// sequences) shown as '?'.</summary>
+    static string Shorten(string s) =>
+        new string([.. (s.Length <= 80 ? s : s[..80]).Select(ch => char.IsControl(ch) ? '?' : ch)]) + (s.Length > 80 ? "…" : "");
 
     /// <summary>A forward-only reader over a state file that never reads past its end nor allocates from a length it read.</summary>
     sealed class Cursor(string path, FileStream s, string origin, string fix) : IDisposable

@@ -90,6 +90,8 @@ let ``Bit-flipped checkpoint files whose lengths claim huge sizes or whose names
             let code, out, err = sample run
             Assert.True((code = 1), sprintf "%s: exit %d\n%s%s" what code out err)
             refused file (code, out, err)
+            // A name read from the file reaches the terminal without its control characters (0x10 in the flipped name).
+            Assert.False(err |> Seq.exists (fun ch -> Char.IsControl ch && ch <> '\n' && ch <> '\r'), sprintf "%s: %A" what err)
         File.WriteAllBytes(file, good)
         // opt-opt_g.dat (Adam): name, groups, states, options (50 bytes), then per parameter: step, exp_avg, exp_avg_sq and
         // a flag for max_exp_avg_sq, which TorchSharp would create with the file's shape: here 2^40×2^40 float32.
