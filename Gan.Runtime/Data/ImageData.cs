@@ -33,7 +33,7 @@ internal sealed class ImageData : DataKind
     public override TensorDataset Load(DataIr data, int seed, Action<string> notice)
     {
         var f = (ImageDataIr)data;
-        var set = ImageFolder.Load(Folder(f, notice), f.Size, f.Channels, f.Low, f.High);
+        var set = ImageFolder.Load(Folder(f, notice), f.Size, f.Channels, f.Low, f.High, notice);
         return TensorDataset.FromHost(set.Pixels, [f.Channels, f.Size, f.Size], null);                       // N×C×S×S
     }
 

@@ -18,6 +18,9 @@ internal sealed class MnistData : DataKind
     public static TensorDataset Load(MnistDataIr m, string dir)
     {
         var set = Idx.ReadSplit(dir, m.Split);
+        if ((long)set.Count * m.Size * m.Size > Array.MaxLength)   // a damaged header of 1×1 images could claim 268 million
+            throw new Errors.UserInputException($"{dir}: its {m.Split} images file holds {set.Count} images of {set.Rows}×{set.Cols}; "
+                                                + $"at {m.Size}×{m.Size} they do not fit in memory (MNIST has 70,000).{Idx.Fix}");
         var labels = Array.ConvertAll(set.Labels, l => (long)l);                                              // N
         float[] host;
         if (set.Rows == set.Cols && (m.Size == set.Rows || (m.Resize == "pad" && m.Size > set.Rows)))

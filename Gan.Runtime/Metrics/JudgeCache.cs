@@ -39,6 +39,13 @@ internal static class JudgeCache
             return Train(say).Judge;
         }
         var judge = new MnistJudge();
+        try   // the cache may hold a damaged or foreign file: checked before TorchSharp's loader trusts its lengths
+        {
+            StateDictFile.CheckModule(PathFor, "the MNIST judge", [.. judge.state_dict().Select(kv => ExpectedTensor.Of(kv.Key, kv.Value))],
+                                      "the file is damaged or was saved by another judge version.",
+                                      "Delete it and run `gan judge train` to train the judge again.");
+        }
+        catch (Errors.UserInputException) { judge.Dispose(); throw; }
         judge.load(PathFor);
         judge.eval();
         return judge;

@@ -8,8 +8,9 @@ namespace Gan.Runtime.Runs;
 
 /// <summary>What a checkpoint records besides weights and optimiser states.</summary>
 /// <param name="Files">each weights and optimiser file's SHA-256: a damaged (truncated, bit-flipped) file is found before loading.</param>
+/// <param name="SpecHash"><see cref="CheckpointFiles.SpecHash"/> of the spec it was trained from (null in older checkpoints).</param>
 internal sealed record CheckpointState(long Step, int Epoch, long Index, string LatentRng, string TorchRng, double Elapsed,
-                                       Dictionary<string, string>? Files = null);
+                                       Dictionary<string, string>? Files = null, string? SpecHash = null);
 
 /// <summary>
 /// Checkpoints: <c>checkpoints/step-NNNNNNN/</c> holds each network's weights (state dict incl. BatchNorm
@@ -53,7 +54,7 @@ internal static class Checkpoint
     /// </summary>
     public static (string Dir, CheckpointState State)? LoadNewest(string runDir, IReadOnlyDictionary<string, NetworkModule> nets,
                                                                   IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> opts,
-                                                                  Action<string> warn)
+                                                                  string specHash, Action<string> warn)
     {
         var root = Path.Combine(runDir, "checkpoints");
         var candidates = Directory.Exists(root) ? Steps(root).Reverse().ToList() : [];
@@ -61,7 +62,7 @@ internal static class Checkpoint
         var problems = new List<string>();
         foreach (var dir in candidates)
         {
-            try { return (dir, Load(dir, nets, opts)); }
+            try { return (dir, Load(dir, nets, opts, specHash)); }
             catch (UserInputException e)
             {
                 problems.Add(e.Message);
@@ -90,13 +91,14 @@ internal static class Checkpoint
         return Steps(root).LastOrDefault() ?? throw new UserInputException($"{root}: holds no complete checkpoint.");
     }
 
+    /// <summary>Loads a checkpoint into the networks (and optimisers) once <see cref="CheckpointFiles.Check"/> has found every
+    /// file sound; <paramref name="specHash"/> (the caller's spec, see <see cref="CheckpointFiles.SpecHash"/>) must match.</summary>
     public static CheckpointState Load(string dir, IReadOnlyDictionary<string, NetworkModule> nets,
-                                       IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts)
+                                       IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper>? opts, string? specHash = null)
     {
+        var state = CheckpointFiles.Check(dir, nets, opts, specHash);   // files from elsewhere: before TorchSharp reads them
         try
         {
-            var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(dir, "state.json")))
-                        ?? throw new UserInputException($"{dir}/state.json: empty");
             foreach (var (file, sha) in state.Files ?? [])
                 if (Sha256Of(Path.Combine(dir, Path.GetFileName(file))) != sha)
                     throw new UserInputException($"{dir}/{Path.GetFileName(file)}: damaged (its SHA-256 differs from the one recorded "

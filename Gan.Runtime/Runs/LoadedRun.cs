@@ -24,7 +24,7 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
             throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
         var model = started?.Relocate(result.Ir) ?? result.Ir;
         var nets = model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
-        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null);
+        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null, CheckpointFiles.SpecHash(result.Ir));
         return new LoadedRun(model, nets, state);
     }
 

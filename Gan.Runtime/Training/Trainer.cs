@@ -92,7 +92,7 @@ internal sealed class Trainer : IDisposable
     /// </summary>
     void Restore(Batches b, Action<string> notice)
     {
-        var found = Checkpoint.LoadNewest(run!.Dir, nets, opts, notice);
+        var found = Checkpoint.LoadNewest(run!.Dir, nets, opts, CheckpointFiles.SpecHash(model), notice);
         if (found is not var (dir, state))
         {
             run.TruncateLog(0);
@@ -234,7 +234,7 @@ internal sealed class Trainer : IDisposable
         using (NewDisposeScope())   // the generators' state tensors
             state = new CheckpointState(Step, b.Epoch, b.Index,
                 Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
-                Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed);
+                Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed, SpecHash: CheckpointFiles.SpecHash(model));
         return Checkpoint.Save(run!.Dir, nets, opts, state);
     }
 

@@ -30,7 +30,7 @@ let dotnet (args: string list) (timeoutSeconds: int) = dotnetWith [] args timeou
 /// Runs the `gan` command.
 let gan (args: string list) = dotnet (cli :: args) 300
 
-/// Runs the `gan` command with extra environment variables (e.g. GANDSL_MEMORY_LIMIT).
+/// Runs the `gan` command with extra environment variables (e.g. GANDSL_MEMORY_LIMIT, or GANDSL_DATA for another cache).
 let ganWith (env: (string * string) list) (args: string list) = dotnetWith env (cli :: args) 300
 
 /// Whether a file starts with the PNG signature.

@@ -52,18 +52,25 @@ let ``PNG and JPEG files load in name order, stretched to size, as RGB in [-1,1]
         near 1.0f grey.Pixels.[4])
 
 [<Fact>]
-let ``An image folder that is missing, empty or holds an undecodable file fails with the folder or file named`` () =
+let ``An image folder that is missing, empty or without a usable image fails naming it; an undecodable file is skipped`` () =
     TestFiles.withTempDir (fun dir ->
         let missing = Path.Combine(dir, "nope")
         let e1 = Assert.Throws<UserInputException>(fun () -> ImageFolder.Load(missing, 4, 3) |> ignore)
         Assert.Contains(missing + ": no such folder", e1.Message)
         let e2 = Assert.Throws<UserInputException>(fun () -> ImageFolder.Load(dir, 4, 3) |> ignore)
         Assert.Contains("holds no .png, .jpg or .jpeg files", e2.Message)
-        write (Path.Combine(dir, "good.png")) 4 4 SKColors.Black SKEncodedImageFormat.Png
         let bad = Path.Combine(dir, "broken.PNG")
         File.WriteAllText(bad, "this is text, not a PNG")
         let e3 = Assert.Throws<UserInputException>(fun () -> ImageFolder.Load(dir, 4, 3) |> ignore)
-        Assert.Contains(bad + ": not a decodable PNG or JPEG image", e3.Message))
+        Assert.Contains(dir + ": none of its 1 image files can be used; the first: " + bad + ": not a PNG or JPEG image", e3.Message)
+        write (Path.Combine(dir, "good.png")) 4 4 SKColors.Black SKEncodedImageFormat.Png
+        let notices = ResizeArray<string>()
+        let set = ImageFolder.Load(dir, 4, 3, notice = System.Action<string>(notices.Add))
+        Assert.Equal(1, set.Count)
+        Assert.Equal(3 * 16, set.Pixels.Length)
+        Assert.Equal<string list>([ "good.png" ], set.Files |> Seq.map Path.GetFileName |> List.ofSeq)
+        Assert.Contains(dir + ": skipped 1 of 2 image files that cannot be used", Assert.Single(notices))
+        Assert.Contains(bad + ": not a PNG or JPEG image", notices.[0]))
 
 [<Fact>]
 let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real half-vs-half floor and D accuracy`` () =
