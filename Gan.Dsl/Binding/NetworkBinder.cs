@@ -21,6 +21,30 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     readonly Stack<string> expanding = new();
 
     /// <summary>
+    /// Bodies open now: taken <c>if</c> branches and expanded block calls. The parser caps nesting within one item, but
+    /// blocks calling blocks nest across items; this count caps the whole, so that binding and checking, which recurse
+    /// once per body, stay within the stack.
+    /// </summary>
+    int depth;
+
+    /// <summary>Whether entering one more body at <paramref name="at"/> goes past the limit (reported, GAN0106).</summary>
+    bool TooDeep(TextSpan at, string what)
+    {
+        if (depth < Nesting.MaxDepth) return false;
+        diagnostics.ReportTooDeep(source, at, what, Nesting.MaxDepth, "each block call inside a block and each if counts one",
+                                  "call fewer blocks inside blocks, e.g. from the network directly");
+        return true;
+    }
+
+    /// <summary>Binds a nested body one level deeper.</summary>
+    ImmutableArray<BoundStatement> Deeper(IReadOnlyList<StatementSyntax> body, IReadOnlyDictionary<string, Value> scope)
+    {
+        depth++;
+        try { return BindBody(body, scope); }
+        finally { depth--; }
+    }
+
+    /// <summary>
     /// The bound network; <see cref="BoundNetwork.Failed"/> when binding it reported an error (its uses then stay quiet).
     /// </summary>
     public BoundNetwork Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
@@ -107,7 +131,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                 {
                     var cond = evaluator.Evaluate(f.Condition, scope);
                     var taken = ImmutableArray<BoundStatement>.Empty;
-                    if (cond is BoolValue b) taken = b.Bool ? BindBody(f.Then, scope) : f.Else is null ? [] : BindBody(f.Else, scope);
+                    if (cond is BoolValue b && !TooDeep(f.Keyword.Span, "this if"))
+                        taken = b.Bool ? Deeper(f.Then, scope) : f.Else is null ? [] : Deeper(f.Else, scope);
                     else if (cond is not null)
                         diagnostics.ReportWrongType(source, f.Condition.Span, "an if condition", "true or false", cond.TypeName);
                     bound.Add(new BoundIf(f, source, taken));
@@ -158,6 +183,7 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             diagnostics.ReportRecursiveBlock(source, call.Span, block.Name.Text);
             return new BoundInvalid(layer, source);
         }
+        if (TooDeep(call.Span, "this block call")) return new BoundInvalid(layer, source);
         var (callerSource, callerEvaluator) = (source, evaluator);
         var blockSource = block.Source ?? source;
         var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);
@@ -173,11 +199,12 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         }
         var bound = new Signature(block.Name.Text, ps).Bind(source, diagnostics, call.Span, args);
         if (bound is null) return new BoundInvalid(layer, source);
-        var inner = new Dictionary<string, Value>(scope);
-        foreach (var p in ps) if (bound.Get(p.Name) is { } v) inner[p.Name] = v;
+        var arguments = new Dictionary<string, Value>();
+        foreach (var p in ps) if (bound.Get(p.Name) is { } v) arguments[p.Name] = v;
+        var inner = new LayeredScope(arguments, scope);
         expanding.Push(block.Name.Text);
         (source, evaluator) = (blockSource, blockEvaluator);
-        try { return new BoundBlockCall(layer, callerSource, block, BindBody(block.Body, inner)); }
+        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner)); }
         finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
     }
 }

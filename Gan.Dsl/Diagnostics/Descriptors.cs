@@ -20,6 +20,8 @@ internal static class Descriptors
         "expected {0}, found {1}");
     public static readonly DiagnosticDescriptor ExpectedItem = E("GAN0105", "a top-level item must start with an item keyword",
         "expected a top-level item ({0}), found {1}");
+    public static readonly DiagnosticDescriptor TooDeep = E("GAN0106", "nesting deeper than the compiler's limit",
+        "{0} nests deeper than {1} levels ({2}); {3}");
 
     // ---- GAN02xx: names, types and arguments ----------------------------------------------
     public static readonly DiagnosticDescriptor UnknownName = E("GAN0201", "an unknown name", "unknown {0} '{1}'{2}");

@@ -45,13 +45,13 @@ internal sealed class Lexer
         while (pos < text.Length)
         {
             char c = text[pos];
-            if (c == '\n') { newline = true; pos++; }
+            if (SourceText.IsLineBreak(c)) { newline = true; pos++; }
             else if (char.IsWhiteSpace(c)) pos++;
             else if (c == '#')
             {
                 int start = pos;
-                while (pos < text.Length && text[pos] != '\n') pos++;
-                Comments.Add((start, text[(start + 1)..pos].TrimEnd('\r').TrimEnd()));
+                while (pos < text.Length && !SourceText.IsLineBreak(text[pos])) pos++;
+                Comments.Add((start, text[(start + 1)..pos].TrimEnd()));
             }
             else break;
         }
@@ -90,8 +90,12 @@ internal sealed class Lexer
                 pos++;
             diagnostics.ReportBadCharacter(source, Span(start), text[start..pos]);
         }
-        return new Token(kind, Span(start), text[start..pos], 0, newline);
+        // One shared string per punctuation mark: a generated or hostile file holds millions of them.
+        var tokenText = kind == TokenKind.Bad ? text[start..pos] : Punctuation[c];
+        return new Token(kind, Span(start), tokenText, 0, newline);
     }
+
+    static readonly Dictionary<char, string> Punctuation = "(){}[],:;.=+-*/".ToDictionary(c => c, c => c.ToString());
 
     Token LexNumber(int start, bool newline)
     {
@@ -133,7 +137,7 @@ internal sealed class Lexer
         var sb = new StringBuilder();
         while (true)
         {
-            if (pos >= text.Length || text[pos] == '\n')
+            if (pos >= text.Length || SourceText.IsLineBreak(text[pos]))
             {
                 diagnostics.ReportUnterminatedString(source, Span(start));
                 break;
