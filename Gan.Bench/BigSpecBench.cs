@@ -92,7 +92,7 @@ public static class BigSpecBench
             var tBind = sw.Elapsed.TotalMilliseconds;
             var check = Gan.Dsl.Checking.Checker.Check(bound, d);
             var tCheck = sw.Elapsed.TotalMilliseconds;
-            var ir = Gan.Dsl.Lowering.Lowerer.Lower(check);
+            if (!d.HasErrors) Gan.Dsl.Lowering.Lowerer.Lower(check);
             var tLower = sw.Elapsed.TotalMilliseconds;
             Console.WriteLine($"parse {tParse:F0} ms, bind {tBind - tParse:F0} ms, check {tCheck - tBind:F0} ms, " +
                               $"lower {tLower - tCheck:F0} ms; " +
