@@ -13,9 +13,12 @@ namespace Gan.Dsl.Binding;
 /// multi-input layers. A statement that does not bind becomes <see cref="BoundInvalid"/>, after which the checker
 /// treats the current value as unknown, so one mistake gives one diagnostic.
 /// </summary>
-internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks)
+internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks,
+                                    Expansion expansion)
 {
+    readonly SourceText networkSource = source;
     SourceText source = source;            // switches to a used file's text while one of its blocks expands
+    StatementSyntax? top;                  // the statement of the network's own body being bound: where GAN0107 points
     Evaluator evaluator = new(source, diagnostics);
     readonly HashSet<string> names = [];   // inputs and `let` names so far: what `from` and concat may name
     readonly Stack<string> expanding = new();
@@ -36,6 +39,25 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         return true;
     }
 
+    /// <summary>
+    /// Counts one more statement towards the spec's expansion limit; when it passes, reports GAN0107 once at the
+    /// statement of the network's body that is expanding, and nothing more is bound.
+    /// </summary>
+    bool Counted(long statements = 1)
+    {
+        if (expansion.Take(statements)) return true;
+        if (!reported && top is not null)
+        {
+            reported = true;
+            var at = top switch { LayerSyntax l => l.Call.Span, IfSyntax f => f.Keyword.Span, var st => st.Span };
+            diagnostics.ReportTooManyStatements(networkSource, at, networkName, Expansion.MaxStatements, Expansion.Counted);
+        }
+        return false;
+    }
+
+    bool reported;
+    string networkName = "";
+
     /// <summary>Binds a nested body one level deeper.</summary>
     ImmutableArray<BoundStatement> Deeper(IReadOnlyList<StatementSyntax> body, IReadOnlyDictionary<string, Value> scope)
     {
@@ -50,6 +72,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     public BoundNetwork Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
         int errorsBefore = diagnostics.ErrorCount;
+        networkName = syntax.Name.Text;
+        if (expansion.Exhausted) return new BoundNetwork(syntax, source, [], [], Failed: true);   // past the limit: reported
         var inputs = new List<BoundInput>();
         foreach (var p in syntax.Inputs)
         {
@@ -64,6 +88,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             return new BoundNetwork(syntax, source, [], [], Failed: true);
         }
         var body = BindBody(syntax.Body, scope);
+        // Past the expansion limit the body is dropped: it is partial, and checking a million statements is no use.
+        if (expansion.Exhausted) return new BoundNetwork(syntax, source, [.. inputs], [], Failed: true);
         return new BoundNetwork(syntax, source, [.. inputs], body, Failed: diagnostics.ErrorCount > errorsBefore);
     }
 
@@ -102,6 +128,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var bound = ImmutableArray.CreateBuilder<BoundStatement>();
         foreach (var st in body)
         {
+            if (depth == 0) top = st;
+            if (!Counted()) break;
             switch (st)
             {
                 case LetSyntax l:
@@ -184,6 +212,7 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             return new BoundInvalid(layer, source);
         }
         if (TooDeep(call.Span, "this block call")) return new BoundInvalid(layer, source);
+        if (expansion.WouldPass(block) && !Counted(Expansion.MaxStatements + 1L)) return new BoundInvalid(layer, source);
         var (callerSource, callerEvaluator) = (source, evaluator);
         var blockSource = block.Source ?? source;
         var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);

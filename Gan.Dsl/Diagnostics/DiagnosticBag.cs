@@ -13,6 +13,7 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     readonly List<Diagnostic> items = [];
     readonly HashSet<(string, string, int, int, string)> seen = [];
     int errors;
+    readonly Suggest.Budget suggestions = new();   // shared by every suggestion of this compilation
 
     public IEnumerator<Diagnostic> GetEnumerator() => items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -32,9 +33,9 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     }
 
     /// <summary>"; did you mean 'x'?" when a candidate is close enough, else "".</summary>
-    static string DidYouMean(string name, IEnumerable<string> candidates)
+    string DidYouMean(string name, IEnumerable<string> candidates)
     {
-        var best = Suggest.Closest(name, candidates);
+        var best = Suggest.Closest(name, candidates, suggestions);
         return best is null ? "" : $"; did you mean '{best}'?";
     }
 
@@ -67,6 +68,9 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
         Report(D.ExpectedItem, s, span, string.Join(", ", keywords), found);
     public void ReportTooDeep(SourceText s, TextSpan span, string what, int limit, string counted, string fix) =>
         Report(D.TooDeep, s, span, what, limit, counted, fix);
+
+    public void ReportTooManyStatements(SourceText s, TextSpan span, string network, int limit, string counted) =>
+        Report(D.TooManyStatements, s, span, network, limit, counted);
 
     // ---- GAN02xx -----------------------------------------------------------------------------
     public void ReportUnknownName(SourceText s, TextSpan span, string kind, string name, IEnumerable<string> candidates) =>
