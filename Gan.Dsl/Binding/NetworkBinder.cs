@@ -178,19 +178,18 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     {
         var call = layer.Call;
         var name = call.Name.Text;
-        var invalid = new BoundInvalid(layer, source);
         // Evaluate arguments first (errors in them are reported once, here).
-        if (evaluator.Arguments(call.Arguments, scope) is not { } args) return invalid;
+        if (evaluator.Arguments(call.Arguments, scope) is not { } args) return new BoundInvalid(layer, source);
 
         if (blocks.TryGetValue(name, out var block)) return ExpandBlock(layer, block, args, scope);
         if (!LayerRegistry.Kinds.TryGetValue(name, out var kind))
         {
             diagnostics.ReportUnknownName(source, call.Name.Span, "layer or block", name, LayerRegistry.Kinds.Keys.Concat(blocks.Keys));
-            return invalid;
+            return new BoundInvalid(layer, source);
         }
         var prepared = kind.Prepare(args);
         var bound = kind.SignatureFor(prepared).Bind(source, diagnostics, call.Span, prepared);
-        if (bound is null) return invalid;
+        if (bound is null) return new BoundInvalid(layer, source);
         if (!kind.NamesInputs) return new BoundLayer(layer, source, kind, bound, []);
         // A multi-input layer names its further inputs: each must be an input or a `let` name.
         bool ok = true;
@@ -200,7 +199,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             diagnostics.ReportUnknownName(source, span, "value", v.Show(), names);
             ok = false;
         }
-        return ok ? new BoundLayer(layer, source, kind, bound, [.. args.Select(a => ((SymbolValue)a.Value).Name)]) : invalid;
+        return ok ? new BoundLayer(layer, source, kind, bound, [.. args.Select(a => ((SymbolValue)a.Value).Name)])
+                  : new BoundInvalid(layer, source);
     }
 
     BoundStatement ExpandBlock(LayerSyntax layer, BlockSyntax block, List<Argument> args, IReadOnlyDictionary<string, Value> scope)
@@ -216,6 +216,25 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var (callerSource, callerEvaluator) = (source, evaluator);
         var blockSource = block.Source ?? source;
         var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);
+        var signature = BlockSignature(block, blockEvaluator, scope);
+        var bound = signature.Bind(source, diagnostics, call.Span, args);
+        if (bound is null) return new BoundInvalid(layer, source);
+        var arguments = new Dictionary<string, Value>(signature.Params.Count);
+        foreach (var p in signature.Params) if (bound.Get(p.Name) is { } v) arguments[p.Name] = v;
+        var inner = new LayeredScope(arguments, scope);
+        expanding.Push(block.Name.Text);
+        (source, evaluator) = (blockSource, blockEvaluator);
+        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner)); }
+        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
+    }
+
+    /// <summary>Block signatures whose defaults are literals, the same at every call: built once (a block may be called 100,000 times).</summary>
+    readonly Dictionary<BlockSyntax, Signature> literalSignatures = [];
+
+    /// <summary>A block's signature at one call: its defaults are evaluated in the caller's scope, unless all are literals.</summary>
+    Signature BlockSignature(BlockSyntax block, Evaluator blockEvaluator, IReadOnlyDictionary<string, Value> scope)
+    {
+        if (literalSignatures.TryGetValue(block, out var known)) return known;
         var ps = new List<Param>();
         foreach (var p in block.Parameters)
         {
@@ -226,14 +245,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             Value? def = p.Default is null ? null : blockEvaluator.Evaluate(p.Default, scope);
             ps.Add(new Param(p.Name.Text, type, def, Positional: true));
         }
-        var bound = new Signature(block.Name.Text, ps).Bind(source, diagnostics, call.Span, args);
-        if (bound is null) return new BoundInvalid(layer, source);
-        var arguments = new Dictionary<string, Value>();
-        foreach (var p in ps) if (bound.Get(p.Name) is { } v) arguments[p.Name] = v;
-        var inner = new LayeredScope(arguments, scope);
-        expanding.Push(block.Name.Text);
-        (source, evaluator) = (blockSource, blockEvaluator);
-        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner)); }
-        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
+        var signature = new Signature(block.Name.Text, ps);
+        if (block.Parameters.All(p => p.Default is null or NumberSyntax or StringSyntax)) literalSignatures[block] = signature;
+        return signature;
     }
 }
