@@ -81,7 +81,9 @@ public static class BigSpecBench
     /// <summary>Time per pass on a warm compiler, to see where the time goes.</summary>
     static void Phases(int megabytes)
     {
-        var source = new SourceText("big.gan", Generate(megabytes * 1_000_000));
+        // GAN_BENCH_FILE=path times that spec instead of the generated one (to profile another shape).
+        var file = Environment.GetEnvironmentVariable("GAN_BENCH_FILE");
+        var source = new SourceText("big.gan", file is { Length: > 0 } ? File.ReadAllText(file) : Generate(megabytes * 1_000_000));
         for (int round = 0; round < 2; round++)
         {
             var d = new DiagnosticBag();
