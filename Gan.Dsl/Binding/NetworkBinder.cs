@@ -228,7 +228,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
     }
 
-    /// <summary>Block signatures whose defaults are literals, the same at every call: built once (a block may be called 100,000 times).</summary>
+    /// <summary>Block signatures whose defaults are literals, the same at every call: built once (a block may be called
+    /// 100,000 times).</summary>
     readonly Dictionary<BlockSyntax, Signature> literalSignatures = [];
 
     /// <summary>A block's signature at one call: its defaults are evaluated in the caller's scope, unless all are literals.</summary>
