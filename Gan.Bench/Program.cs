@@ -4,6 +4,12 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // gan-bench: prints figures; never a pass/fail test. See bench/RESULTS.md for recorded results.
+if (args is ["bigspec", ..])
+{
+    // Before libtorch loads (below), so that the peak working set is the compiler's alone.
+    BigSpecBench.Run(args.Length > 1 && int.TryParse(args[1], out var mb) && mb > 0 ? mb : 10);
+    return;
+}
 var threads = int.TryParse(Environment.GetEnvironmentVariable("GAN_BENCH_THREADS"), out var t) && t > 0 ? t : Environment.ProcessorCount;
 torch.set_num_threads(threads);
 torch.manual_seed(0);

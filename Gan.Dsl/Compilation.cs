@@ -88,11 +88,18 @@ internal static class Compilation
         }
 
         /// <summary>Follows <c>use "file.gan"</c> items (relative to the using file), collecting their blocks and params.</summary>
-        public void Load(SpecSyntax syntax, DiagnosticBag diagnostics, string specDir, HashSet<string> seen)
+        /// <remarks><paramref name="depth"/>: files using files so far, capped like every nesting (GAN0106).</remarks>
+        public void Load(SpecSyntax syntax, DiagnosticBag diagnostics, string specDir, HashSet<string> seen, int depth = 0)
         {
             var dir = Path.GetDirectoryName(Full(syntax.Source.Path)) ?? ".";
             foreach (var use in syntax.Items.OfType<UseSyntax>())
             {
+                if (depth >= Nesting.MaxDepth)
+                {
+                    diagnostics.ReportTooDeep(syntax.Source, use.Path.Span, "this `use`", Nesting.MaxDepth,
+                                              "each file a used file uses counts one", "use the inner files from the spec directly");
+                    return;
+                }
                 // Only .gan files under the project root are read: a spec cannot make the tool print other files' lines.
                 var target = project.Resolve(dir, use.Path.Text, out var refused);
                 if (target is not null && !target.EndsWith(".gan", StringComparison.Ordinal))
@@ -128,7 +135,7 @@ internal static class Compilation
                             break;
                     }
                 }
-                Load(used, diagnostics, specDir, seen);
+                Load(used, diagnostics, specDir, seen, depth + 1);
             }
         }
     }

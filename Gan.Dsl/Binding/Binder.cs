@@ -96,8 +96,9 @@ internal sealed partial class Binder
             if (Define("latent part", l.Name) && BindLatent(l, data?.Ir) is { } li) latents.Add(new BoundLatent(l, li));
 
         var networks = new List<BoundNetwork>();
+        var expansion = new Expansion(blocks);
         foreach (var n in items.OfType<NetworkSyntax>())
-            if (Define("network", n.Name)) networks.Add(new NetworkBinder(source, d, blocks).Bind(n, parameters));
+            if (Define("network", n.Name)) networks.Add(new NetworkBinder(source, d, blocks, expansion).Bind(n, parameters));
         if (!items.OfType<NetworkSyntax>().Any()) d.ReportMissingItem(source, "network", "network G(z: [100]) { linear(784) tanh }");
 
         // Losses: names first, so losses may refer to each other in any order.

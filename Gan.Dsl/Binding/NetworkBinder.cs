@@ -13,12 +13,58 @@ namespace Gan.Dsl.Binding;
 /// multi-input layers. A statement that does not bind becomes <see cref="BoundInvalid"/>, after which the checker
 /// treats the current value as unknown, so one mistake gives one diagnostic.
 /// </summary>
-internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks)
+internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics, IReadOnlyDictionary<string, BlockSyntax> blocks,
+                                    Expansion expansion)
 {
+    readonly SourceText networkSource = source;
     SourceText source = source;            // switches to a used file's text while one of its blocks expands
+    StatementSyntax? top;                  // the statement of the network's own body being bound: where GAN0107 points
     Evaluator evaluator = new(source, diagnostics);
     readonly HashSet<string> names = [];   // inputs and `let` names so far: what `from` and concat may name
     readonly Stack<string> expanding = new();
+
+    /// <summary>
+    /// Bodies open now: taken <c>if</c> branches and expanded block calls. The parser caps nesting within one item, but
+    /// blocks calling blocks nest across items; this count caps the whole, so that binding and checking, which recurse
+    /// once per body, stay within the stack.
+    /// </summary>
+    int depth;
+
+    /// <summary>Whether entering one more body at <paramref name="at"/> goes past the limit (reported, GAN0106).</summary>
+    bool TooDeep(TextSpan at, string what)
+    {
+        if (depth < Nesting.MaxDepth) return false;
+        diagnostics.ReportTooDeep(source, at, what, Nesting.MaxDepth, "each block call inside a block and each if counts one",
+                                  "call fewer blocks inside blocks, e.g. from the network directly");
+        return true;
+    }
+
+    /// <summary>
+    /// Counts one more statement towards the spec's expansion limit; when it passes, reports GAN0107 once at the
+    /// statement of the network's body that is expanding, and nothing more is bound.
+    /// </summary>
+    bool Counted(long statements = 1)
+    {
+        if (expansion.Take(statements)) return true;
+        if (!reported && top is not null)
+        {
+            reported = true;
+            var at = top switch { LayerSyntax l => l.Call.Span, IfSyntax f => f.Keyword.Span, var st => st.Span };
+            diagnostics.ReportTooManyStatements(networkSource, at, networkName, Expansion.MaxStatements, Expansion.Counted);
+        }
+        return false;
+    }
+
+    bool reported;
+    string networkName = "";
+
+    /// <summary>Binds a nested body one level deeper.</summary>
+    ImmutableArray<BoundStatement> Deeper(IReadOnlyList<StatementSyntax> body, IReadOnlyDictionary<string, Value> scope)
+    {
+        depth++;
+        try { return BindBody(body, scope); }
+        finally { depth--; }
+    }
 
     /// <summary>
     /// The bound network; <see cref="BoundNetwork.Failed"/> when binding it reported an error (its uses then stay quiet).
@@ -26,6 +72,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     public BoundNetwork Bind(NetworkSyntax syntax, IReadOnlyDictionary<string, Value> scope)
     {
         int errorsBefore = diagnostics.ErrorCount;
+        networkName = syntax.Name.Text;
+        if (expansion.Exhausted) return new BoundNetwork(syntax, source, [], [], Failed: true);   // past the limit: reported
         var inputs = new List<BoundInput>();
         foreach (var p in syntax.Inputs)
         {
@@ -40,6 +88,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             return new BoundNetwork(syntax, source, [], [], Failed: true);
         }
         var body = BindBody(syntax.Body, scope);
+        // Past the expansion limit the body is dropped: it is partial, and checking a million statements is no use.
+        if (expansion.Exhausted) return new BoundNetwork(syntax, source, [.. inputs], [], Failed: true);
         return new BoundNetwork(syntax, source, [.. inputs], body, Failed: diagnostics.ErrorCount > errorsBefore);
     }
 
@@ -78,6 +128,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var bound = ImmutableArray.CreateBuilder<BoundStatement>();
         foreach (var st in body)
         {
+            if (depth == 0) top = st;
+            if (!Counted()) break;
             switch (st)
             {
                 case LetSyntax l:
@@ -107,7 +159,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                 {
                     var cond = evaluator.Evaluate(f.Condition, scope);
                     var taken = ImmutableArray<BoundStatement>.Empty;
-                    if (cond is BoolValue b) taken = b.Bool ? BindBody(f.Then, scope) : f.Else is null ? [] : BindBody(f.Else, scope);
+                    if (cond is BoolValue b && !TooDeep(f.Keyword.Span, "this if"))
+                        taken = b.Bool ? Deeper(f.Then, scope) : f.Else is null ? [] : Deeper(f.Else, scope);
                     else if (cond is not null)
                         diagnostics.ReportWrongType(source, f.Condition.Span, "an if condition", "true or false", cond.TypeName);
                     bound.Add(new BoundIf(f, source, taken));
@@ -125,19 +178,18 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     {
         var call = layer.Call;
         var name = call.Name.Text;
-        var invalid = new BoundInvalid(layer, source);
         // Evaluate arguments first (errors in them are reported once, here).
-        if (evaluator.Arguments(call.Arguments, scope) is not { } args) return invalid;
+        if (evaluator.Arguments(call.Arguments, scope) is not { } args) return new BoundInvalid(layer, source);
 
         if (blocks.TryGetValue(name, out var block)) return ExpandBlock(layer, block, args, scope);
         if (!LayerRegistry.Kinds.TryGetValue(name, out var kind))
         {
             diagnostics.ReportUnknownName(source, call.Name.Span, "layer or block", name, LayerRegistry.Kinds.Keys.Concat(blocks.Keys));
-            return invalid;
+            return new BoundInvalid(layer, source);
         }
         var prepared = kind.Prepare(args);
         var bound = kind.SignatureFor(prepared).Bind(source, diagnostics, call.Span, prepared);
-        if (bound is null) return invalid;
+        if (bound is null) return new BoundInvalid(layer, source);
         if (!kind.NamesInputs) return new BoundLayer(layer, source, kind, bound, []);
         // A multi-input layer names its further inputs: each must be an input or a `let` name.
         bool ok = true;
@@ -147,7 +199,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             diagnostics.ReportUnknownName(source, span, "value", v.Show(), names);
             ok = false;
         }
-        return ok ? new BoundLayer(layer, source, kind, bound, [.. args.Select(a => ((SymbolValue)a.Value).Name)]) : invalid;
+        return ok ? new BoundLayer(layer, source, kind, bound, [.. args.Select(a => ((SymbolValue)a.Value).Name)])
+                  : new BoundInvalid(layer, source);
     }
 
     BoundStatement ExpandBlock(LayerSyntax layer, BlockSyntax block, List<Argument> args, IReadOnlyDictionary<string, Value> scope)
@@ -158,9 +211,31 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             diagnostics.ReportRecursiveBlock(source, call.Span, block.Name.Text);
             return new BoundInvalid(layer, source);
         }
+        if (TooDeep(call.Span, "this block call")) return new BoundInvalid(layer, source);
+        if (expansion.WouldPass(block) && !Counted(Expansion.MaxStatements + 1L)) return new BoundInvalid(layer, source);
         var (callerSource, callerEvaluator) = (source, evaluator);
         var blockSource = block.Source ?? source;
         var blockEvaluator = blockSource == source ? evaluator : new Evaluator(blockSource, diagnostics);
+        var signature = BlockSignature(block, blockEvaluator, scope);
+        var bound = signature.Bind(source, diagnostics, call.Span, args);
+        if (bound is null) return new BoundInvalid(layer, source);
+        var arguments = new Dictionary<string, Value>(signature.Params.Count);
+        foreach (var p in signature.Params) if (bound.Get(p.Name) is { } v) arguments[p.Name] = v;
+        var inner = new LayeredScope(arguments, scope);
+        expanding.Push(block.Name.Text);
+        (source, evaluator) = (blockSource, blockEvaluator);
+        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner)); }
+        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
+    }
+
+    /// <summary>Block signatures whose defaults are literals, the same at every call: built once (a block may be called
+    /// 100,000 times).</summary>
+    readonly Dictionary<BlockSyntax, Signature> literalSignatures = [];
+
+    /// <summary>A block's signature at one call: its defaults are evaluated in the caller's scope, unless all are literals.</summary>
+    Signature BlockSignature(BlockSyntax block, Evaluator blockEvaluator, IReadOnlyDictionary<string, Value> scope)
+    {
+        if (literalSignatures.TryGetValue(block, out var known)) return known;
         var ps = new List<Param>();
         foreach (var p in block.Parameters)
         {
@@ -171,13 +246,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             Value? def = p.Default is null ? null : blockEvaluator.Evaluate(p.Default, scope);
             ps.Add(new Param(p.Name.Text, type, def, Positional: true));
         }
-        var bound = new Signature(block.Name.Text, ps).Bind(source, diagnostics, call.Span, args);
-        if (bound is null) return new BoundInvalid(layer, source);
-        var inner = new Dictionary<string, Value>(scope);
-        foreach (var p in ps) if (bound.Get(p.Name) is { } v) inner[p.Name] = v;
-        expanding.Push(block.Name.Text);
-        (source, evaluator) = (blockSource, blockEvaluator);
-        try { return new BoundBlockCall(layer, callerSource, block, BindBody(block.Body, inner)); }
-        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
+        var signature = new Signature(block.Name.Text, ps);
+        if (block.Parameters.All(p => p.Default is null or NumberSyntax or StringSyntax)) literalSignatures[block] = signature;
+        return signature;
     }
 }

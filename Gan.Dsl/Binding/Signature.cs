@@ -13,25 +13,39 @@ internal readonly record struct Argument(string? Keyword, Value Value, TextSpan 
 internal sealed record Param(string Name, ArgType Type, Value? Default = null, bool Positional = false, string? NamedWhy = null,
                              bool Required = false);
 
-/// <summary>The bound arguments of one call: every parameter has a value (given or default) unless it was optional and absent.</summary>
-internal sealed class BoundArgs(string callee, TextSpan callSpan, Dictionary<string, Value> values, Dictionary<string, TextSpan> spans)
+/// <summary>
+/// The bound arguments of one call: every parameter has a value (given or default) unless it was optional and absent.
+/// Held in arrays by parameter position (a network of 400,000 layers holds 400,000 of these): a default is read from
+/// the signature, with the call's span, when asked for.
+/// </summary>
+internal sealed class BoundArgs(Signature signature, TextSpan callSpan, Value?[] given, TextSpan[] spans)
 {
-    public string Callee => callee;
-    public bool Has(string name) => values.ContainsKey(name);
-    public Value? Get(string name) => values.GetValueOrDefault(name);
-    public TextSpan SpanOf(string name) => spans.TryGetValue(name, out var s) ? s : callSpan;
-    public bool Given(string name) => spans.ContainsKey(name);
-    public double Num(string name) => values[name] is NumberValue n ? n.Number : 0;
+    public string Callee => signature.Name;
+
+    Value? Raw(string name) => signature.IndexOf(name) is var i and >= 0 ? given[i] ?? signature.Params[i].Default : null;
+    public bool Has(string name) => Raw(name) is not null;
+    public Value? Get(string name)
+    {
+        int i = signature.IndexOf(name);
+        if (i < 0) return null;
+        return given[i] ?? (signature.Params[i].Default is { } d ? d with { Span = callSpan } : null);
+    }
+    public TextSpan SpanOf(string name) => signature.IndexOf(name) is var i and >= 0 && given[i] is not null ? spans[i] : callSpan;
+    public bool Given(string name) => signature.IndexOf(name) is var i and >= 0 && given[i] is not null;
+    public double Num(string name) => Value(name) is NumberValue n ? n.Number : 0;
     public int Int(string name) => (int)Math.Round(Num(name));
-    public bool Bool(string name) => values[name] is BoolValue b && b.Bool;
-    public string Str(string name) => values[name] switch { StringValue s => s.Text, SymbolValue y => y.Name, var v => v.Show() };
+    public bool Bool(string name) => Value(name) is BoolValue b && b.Bool;
+    public string Str(string name) => Value(name) switch { StringValue s => s.Text, SymbolValue y => y.Name, var v => v.Show() };
+
+    /// <summary>The value of a parameter that has one (given or default); throws like a dictionary otherwise.</summary>
+    Value Value(string name) => Raw(name) ?? throw new KeyNotFoundException(name);
 
     /// <summary>A symbol argument that must be one of <paramref name="choices"/>: GAN0203 with a suggestion, and null, otherwise.</summary>
     public string? Choice(SourceText source, DiagnosticBag diagnostics, string name, params string[] choices)
     {
         var value = Str(name);
         if (choices.Contains(value)) return value;
-        diagnostics.ReportBadChoice(source, SpanOf(name), $"{callee}: '{name}'", choices, value);
+        diagnostics.ReportBadChoice(source, SpanOf(name), $"{Callee}: '{name}'", choices, value);
         return null;
     }
 }
@@ -44,48 +58,73 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
     public static Value Bool(bool v) => new BoolValue(v, default);
     public static Value Sym(string v) => new SymbolValue(v, default);
 
+    // Worked out once per signature, not per call: a parameter's slot (the first parameter of its name, so that a name
+    // given twice is caught even when a block declares it twice), the positional parameters, and a name index for long lists.
+    int[]? slots;
+    Param[]? positionals;
+    Dictionary<string, int>? index;
+
+    int[] Slots => slots ??= [.. Params.Select(p => IndexOf(p.Name))];
+    Param[] Positionals => positionals ??= [.. Params.Where(p => p.Positional)];
+
+    /// <summary>The slot of the first parameter named <paramref name="name"/>, or -1.</summary>
+    public int IndexOf(string name)
+    {
+        if (Params.Count > 8)
+        {
+            index ??= Params.Select((p, i) => (p.Name, i)).DistinctBy(x => x.Name).ToDictionary(x => x.Name, x => x.i);
+            return index.TryGetValue(name, out var at) ? at : -1;
+        }
+        for (int i = 0; i < Params.Count; i++) if (Params[i].Name == name) return i;
+        return -1;
+    }
+
     /// <summary>
     /// Binds evaluated arguments; reports unknown, duplicate, missing, mistyped and must-be-named arguments. Null on error.
     /// </summary>
     public BoundArgs? Bind(SourceText source, DiagnosticBag diagnostics, TextSpan callSpan,
                            IReadOnlyList<Argument> args)
     {
-        var values = new Dictionary<string, Value>();
-        var spans = new Dictionary<string, TextSpan>();
+        var values = new Value?[Params.Count];
+        var spans = new TextSpan[Params.Count];
         bool ok = true;
         int positional = 0;
-        var positionals = Params.Where(p => p.Positional).ToList();
+        var positionals = Positionals;
+        var slots = Slots;
         foreach (var (keyword, value, span) in args)
         {
             Param? p;
+            int slot;
             if (keyword is null)
             {
-                if (positional >= positionals.Count)
+                if (positional >= positionals.Length)
                 {
                     // Too many positional values: say which named parameter it would have been, if that is the trap.
-                    var next = Params.Where(q => !q.Positional && !values.ContainsKey(q.Name)).FirstOrDefault();
+                    var next = Params.Where((q, i) => !q.Positional && values[slots[i]] is null).FirstOrDefault();
                     if (next?.NamedWhy is not null) diagnostics.ReportMustBeNamed(source, span, Name, next.Name, next.NamedWhy);
                     else diagnostics.ReportArity(source, span, Name,
                         Params.Count == 0 ? $"takes no arguments; write {Name} alone"
-                        : positionals.Count == 0 ? "takes no positional arguments; name them (e.g. name: value)"
-                        : $"takes at most {positionals.Count} positional argument(s) "
+                        : positionals.Length == 0 ? "takes no positional arguments; name them (e.g. name: value)"
+                        : $"takes at most {positionals.Length} positional argument(s) "
                           + $"({string.Join(", ", positionals.Select(q => q.Name))}); name the others");
                     ok = false;
                     continue;
                 }
                 p = positionals[positional++];
+                slot = IndexOf(p.Name);
             }
             else
             {
-                p = Params.FirstOrDefault(q => q.Name == keyword);
-                if (p is null)
+                slot = IndexOf(keyword);
+                if (slot < 0)
                 {
                     diagnostics.ReportUnknownKeyword(source, span, Name, keyword, Params.Select(q => q.Name));
                     ok = false;
                     continue;
                 }
+                p = Params[slot];
             }
-            if (values.ContainsKey(p.Name))
+            if (values[slot] is not null)
             {
                 diagnostics.ReportArgumentTwice(source, span, Name, p.Name);
                 ok = false;
@@ -98,20 +137,21 @@ internal sealed record Signature(string Name, IReadOnlyList<Param> Params)
                 ok = false;
                 continue;
             }
-            values[p.Name] = value;
-            spans[p.Name] = span;
+            values[slot] = value;
+            spans[slot] = span;
         }
-        foreach (var p in Params)
+        for (int i = 0; i < Params.Count; i++)
         {
-            if (values.ContainsKey(p.Name)) continue;
-            if (p.Default is not null) values[p.Name] = p.Default with { Span = callSpan };
-            else if (ok && (p.Positional || p.Required))
+            var p = Params[i];
+            if (slots[i] != i || values[i] is not null) continue;
+            // A default is not stored: BoundArgs reads it from here (a parameter declared twice keeps its first default).
+            if (p.Default is null && ok && (p.Positional || p.Required))
             {
                 diagnostics.ReportArity(source, callSpan, Name, $"missing argument '{p.Name}' ({Describe(p.Type)})");
                 ok = false;
             }
         }
-        return ok ? new BoundArgs(Name, callSpan, values, spans) : null;
+        return ok ? new BoundArgs(this, callSpan, values, spans) : null;
     }
 
     static bool TypeOk(ArgType t, Value v) => t switch

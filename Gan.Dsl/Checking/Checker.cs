@@ -37,7 +37,7 @@ internal static class Checker
 
         var generator = Sampling(spec, ok, d);
         BoundApply? application = null;
-        if (!d.HasErrors)
+        if (!d.HasErrors && LossDepth.Check(source, d, spec.Losses))
         {
             var losses = spec.Losses.ToDictionary(l => l.Name);
             new LossChecks(source, d, ok.ToDictionary(n => n.Name), losses, spec.Schedule?.Quirks ?? new HashSet<string>())

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Gan.Dsl.Binding;
 using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Ir;
@@ -137,7 +138,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         if (layer.Syntax.Quirk is { } q && string.IsNullOrWhiteSpace(q.Text))
             diagnostics.ReportOutOfRange(layer.Source, q.Span, "quirk",
                                          "needs its reason, e.g. quirk \"the seed passes 0.8 positionally: it is eps\"");
-        Add(layer, config, [current.Ref], operands, shape.Shape!, layer.Kind.Parameters(config, operands));
+        Add(layer, config, ImmutableArray.Create(current.Ref), operands, shape.Shape!, layer.Kind.Parameters(config, operands));
     }
 
     /// <summary>concat (and every kind that names further inputs): the current value, then the named ones.</summary>
@@ -176,9 +177,11 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
         current = null;
     }
 
-    void Add(BoundLayer layer, object config, int[] inputs, Operand[] operands, int[] shape, long parameters)
+    /// <summary>A checked node; <paramref name="operands"/> is its own from here on (wrapped, not copied).</summary>
+    void Add(BoundLayer layer, object config, ImmutableArray<int> inputs, Operand[] operands, int[] shape, long parameters)
     {
-        var node = new CheckedNode(nodes.Count, layer, config, [.. inputs], [.. operands], shape, parameters);
+        var node = new CheckedNode(nodes.Count, layer, config, inputs, ImmutableCollectionsMarshal.AsImmutableArray(operands), shape,
+                                   parameters);
         nodes.Add(node);
         current = new Flow(node.Id, new Operand(shape), layer);
     }

@@ -20,6 +20,11 @@ internal static class Descriptors
         "expected {0}, found {1}");
     public static readonly DiagnosticDescriptor ExpectedItem = E("GAN0105", "a top-level item must start with an item keyword",
         "expected a top-level item ({0}), found {1}");
+    public static readonly DiagnosticDescriptor TooDeep = E("GAN0106", "nesting deeper than the compiler's limit",
+        "{0} nests deeper than {1} levels ({2}); {3}");
+    public static readonly DiagnosticDescriptor TooManyStatements = E("GAN0107", "networks that expand past the compiler's size limit",
+        "network {0} passes the limit of {1:N0} statements here, counted over all networks of the spec ({2}); "
+        + "call fewer blocks inside blocks, or make the network smaller");
 
     // ---- GAN02xx: names, types and arguments ----------------------------------------------
     public static readonly DiagnosticDescriptor UnknownName = E("GAN0201", "an unknown name", "unknown {0} '{1}'{2}");

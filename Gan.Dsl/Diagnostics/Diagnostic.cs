@@ -20,7 +20,23 @@ public sealed record Diagnostic(string Code, Severity Severity, SourceText Sourc
         var text = Source.LineText(line - 1).Replace('\t', ' ');
         int lineEnd = Source.LineStart(line - 1) + text.Length;
         int underline = Math.Max(1, Math.Min(Span.End, lineEnd) - Span.Start);
-        return $"{head}\n  {text}\n  {new string(' ', col - 1)}{new string('^', underline)}";
+        var (shown, caret, marks) = Clip(text, col - 1, underline);
+        return $"{head}\n  {shown}\n  {new string(' ', caret)}{new string('^', marks)}";
+    }
+
+    /// <summary>Longest source line shown whole; a longer one (a generated or hostile file) shows a window at the span.</summary>
+    const int ShownWidth = 160;
+
+    /// <summary>The part of a long line around the caret, with '…' where text is cut, and the caret and underline in it.</summary>
+    static (string Text, int Caret, int Underline) Clip(string text, int caret, int underline)
+    {
+        if (text.Length <= ShownWidth) return (text, caret, underline);
+        int from = Math.Clamp(caret - ShownWidth / 2, 0, text.Length - ShownWidth);
+        var window = text.Substring(from, ShownWidth);
+        var prefix = from > 0 ? "…" : "";
+        var suffix = from + ShownWidth < text.Length ? "…" : "";
+        int start = caret - from + prefix.Length;
+        return (prefix + window + suffix, start, Math.Max(1, Math.Min(underline, ShownWidth - (caret - from))));
     }
 
     public override string ToString() => Format(false);

@@ -12,24 +12,30 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
 {
     readonly List<Diagnostic> items = [];
     readonly HashSet<(string, string, int, int, string)> seen = [];
+    int errors;
+    readonly Suggest.Budget suggestions = new();   // shared by every suggestion of this compilation
 
     public IEnumerator<Diagnostic> GetEnumerator() => items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-    public bool HasErrors => items.Any(d => d.IsError);
-    public int ErrorCount => items.Count(d => d.IsError);
+
+    // Counted as reported, not by scanning: passes ask after every network, and a hostile spec may carry 100,000 errors.
+    public bool HasErrors => errors > 0;
+    public int ErrorCount => errors;
 
     /// <summary>Reports <paramref name="descriptor"/> at a span. The same finding at the same place is kept once
     /// (a block expanded twice, a `use`d file's items).</summary>
     public void Report(DiagnosticDescriptor descriptor, SourceText s, TextSpan span, params object?[] args)
     {
         var diagnostic = new Diagnostic(descriptor.Id, descriptor.Severity, s, span, descriptor.Format(args));
-        if (seen.Add((diagnostic.Code, s.Path, span.Start, span.Length, diagnostic.Message))) items.Add(diagnostic);
+        if (!seen.Add((diagnostic.Code, s.Path, span.Start, span.Length, diagnostic.Message))) return;
+        items.Add(diagnostic);
+        if (diagnostic.IsError) errors++;
     }
 
     /// <summary>"; did you mean 'x'?" when a candidate is close enough, else "".</summary>
-    static string DidYouMean(string name, IEnumerable<string> candidates)
+    string DidYouMean(string name, IEnumerable<string> candidates)
     {
-        var best = Suggest.Closest(name, candidates);
+        var best = Suggest.Closest(name, candidates, suggestions);
         return best is null ? "" : $"; did you mean '{best}'?";
     }
 
@@ -41,12 +47,30 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     }
 
     // ---- GAN01xx -----------------------------------------------------------------------------
-    public void ReportBadCharacter(SourceText s, TextSpan span, string text) => Report(D.BadCharacter, s, span, text);
+    public void ReportBadCharacter(SourceText s, TextSpan span, string text) => Report(D.BadCharacter, s, span, Visible(text));
+
+    /// <summary>
+    /// A run of bad characters as a message can show it: control and format characters (a NUL byte, a stray BOM) as
+    /// U+XXXX, which a terminal would otherwise swallow or obey, and at most 16 of them (a file of NUL bytes is one run).
+    /// </summary>
+    static string Visible(string text)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in text.Take(16))
+            sb.Append(char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
+                          ? $"U+{(int)c:X4}" : c.ToString());
+        return text.Length > 16 ? sb.Append("…").ToString() : sb.ToString();
+    }
     public void ReportBadNumber(SourceText s, TextSpan span, string text, string why) => Report(D.BadNumber, s, span, text, why);
     public void ReportUnterminatedString(SourceText s, TextSpan span) => Report(D.UnterminatedString, s, span);
     public void ReportExpected(SourceText s, TextSpan span, string expected, string found) => Report(D.Expected, s, span, expected, found);
     public void ReportExpectedItem(SourceText s, TextSpan span, string found, IEnumerable<string> keywords) =>
         Report(D.ExpectedItem, s, span, string.Join(", ", keywords), found);
+    public void ReportTooDeep(SourceText s, TextSpan span, string what, int limit, string counted, string fix) =>
+        Report(D.TooDeep, s, span, what, limit, counted, fix);
+
+    public void ReportTooManyStatements(SourceText s, TextSpan span, string network, int limit, string counted) =>
+        Report(D.TooManyStatements, s, span, network, limit, counted);
 
     // ---- GAN02xx -----------------------------------------------------------------------------
     public void ReportUnknownName(SourceText s, TextSpan span, string kind, string name, IEnumerable<string> candidates) =>

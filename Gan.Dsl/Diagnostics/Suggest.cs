@@ -1,18 +1,46 @@
 namespace Gan.Dsl.Diagnostics;
 
-/// <summary>"Did you mean" suggestions by edit distance.</summary>
+/// <summary>
+/// "Did you mean" suggestions by edit distance, bounded so that no spec makes them expensive: names longer than
+/// <see cref="MaxNameLength"/> get none, a call reads at most <see cref="MaxCandidates"/> candidates and compares only
+/// those whose length could be close enough, and a <see cref="Budget"/> shared by one compilation caps the total work
+/// (a spec of 100,000 unknown names against 100,000 params would otherwise take 10^10 comparisons).
+/// </summary>
 internal static class Suggest
 {
-    public static string? Closest(string name, IEnumerable<string> candidates)
+    /// <summary>Names longer than this get no suggestion (the distance table grows with the product of two lengths).</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>Candidates read per suggestion; further ones are not considered.</summary>
+    public const int MaxCandidates = 10_000;
+
+    /// <summary>The work of all suggestions of one compilation: a unit per candidate read plus a unit per table cell.</summary>
+    public sealed class Budget(long units = 20_000_000)
     {
+        public long Left { get; private set; } = units;
+        public bool Spend(long n) => (Left -= n) >= 0;
+    }
+
+    public static string? Closest(string name, IEnumerable<string> candidates) => Closest(name, candidates, new Budget());
+
+    public static string? Closest(string name, IEnumerable<string> candidates, Budget budget)
+    {
+        if (name.Length > MaxNameLength || budget.Left <= 0) return null;
+        int allowed = Math.Max(1, name.Length / 3);
+        var lower = name.ToLowerInvariant();
+        var seen = new HashSet<string>();
         string? best = null;
         int bestDistance = int.MaxValue;
-        foreach (var c in candidates.Distinct())
+        foreach (var c in candidates.Take(MaxCandidates))
         {
-            int d = Distance(name.ToLowerInvariant(), c.ToLowerInvariant());
+            if (!budget.Spend(1)) return null;
+            // The distance is at least the difference in length: such a candidate could never be suggested.
+            if (Math.Abs(c.Length - name.Length) > allowed || !seen.Add(c)) continue;
+            if (!budget.Spend((long)(name.Length + 1) * (c.Length + 1))) return null;
+            int d = Distance(lower, c.ToLowerInvariant());
             if (d < bestDistance) { bestDistance = d; best = c; }
         }
-        return best is not null && bestDistance <= Math.Max(1, name.Length / 3) ? best : null;
+        return best is not null && bestDistance <= allowed ? best : null;
     }
 
     /// <summary>Edit distance counting a swap of two neighbouring letters as one edit (tahn → tanh, trian → train).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Gan.Dsl.Syntax;
+using Gan.Dsl.Text;
 
 namespace Gan.Dsl.Formatting;
 
@@ -152,7 +153,7 @@ internal sealed class Formatter
         int to = f.Else is { Count: > 0 } e ? e[0].Span.Start : f.Span.End;
         for (int i = from; i < to; i++)
         {
-            if (text[i] == '#') { while (i < to && text[i] != '\n') i++; continue; }
+            if (text[i] == '#') { while (i < to && !SourceText.IsLineBreak(text[i])) i++; continue; }
             if (string.CompareOrdinal(text, i, "else", 0, 4) == 0) return i;
         }
         return to;

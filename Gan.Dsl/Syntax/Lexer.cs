@@ -24,6 +24,7 @@ internal sealed class Lexer
         this.source = source;
         this.diagnostics = diagnostics;
         text = source.Text;
+        spellings = names.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public List<Token> Lex()
@@ -45,13 +46,13 @@ internal sealed class Lexer
         while (pos < text.Length)
         {
             char c = text[pos];
-            if (c == '\n') { newline = true; pos++; }
+            if (SourceText.IsLineBreak(c)) { newline = true; pos++; }
             else if (char.IsWhiteSpace(c)) pos++;
             else if (c == '#')
             {
                 int start = pos;
-                while (pos < text.Length && text[pos] != '\n') pos++;
-                Comments.Add((start, text[(start + 1)..pos].TrimEnd('\r').TrimEnd()));
+                while (pos < text.Length && !SourceText.IsLineBreak(text[pos])) pos++;
+                Comments.Add((start, text[(start + 1)..pos].TrimEnd()));
             }
             else break;
         }
@@ -66,7 +67,7 @@ internal sealed class Lexer
         if (char.IsLetter(c) || c == '_')
         {
             while (pos < text.Length && (char.IsLetterOrDigit(text[pos]) || text[pos] == '_')) pos++;
-            return new Token(TokenKind.Identifier, Span(start), text[start..pos], 0, newline);
+            return new Token(TokenKind.Identifier, Span(start), Intern(start), 0, newline);
         }
         if (char.IsDigit(c) || (c == '.' && pos + 1 < text.Length && char.IsDigit(text[pos + 1])))
             return LexNumber(start, newline);
@@ -90,8 +91,29 @@ internal sealed class Lexer
                 pos++;
             diagnostics.ReportBadCharacter(source, Span(start), text[start..pos]);
         }
-        return new Token(kind, Span(start), text[start..pos], 0, newline);
+        // One shared string per punctuation mark: a generated or hostile file holds millions of them.
+        var tokenText = kind == TokenKind.Bad ? text[start..pos] : Punctuation[c];
+        return new Token(kind, Span(start), tokenText, 0, newline);
     }
+
+    /// <summary>
+    /// The text from <paramref name="start"/> to here as one shared string per spelling: a generated spec names `linear`
+    /// and `16` hundreds of thousands of times, and each token and syntax node keeps its text.
+    /// </summary>
+    string Intern(int start)
+    {
+        var span = text.AsSpan(start, pos - start);
+        if (span.Length > 64) return span.ToString();
+        if (spellings.TryGetValue(span, out var known)) return known;
+        var s = span.ToString();
+        if (names.Count < 100_000) names.Add(s);
+        return s;
+    }
+
+    readonly HashSet<string> names = [];
+    HashSet<string>.AlternateLookup<ReadOnlySpan<char>> spellings;
+
+    static readonly Dictionary<char, string> Punctuation = "(){}[],:;.=+-*/".ToDictionary(c => c, c => c.ToString());
 
     Token LexNumber(int start, bool newline)
     {
@@ -112,7 +134,7 @@ internal sealed class Lexer
         // A number runs into letters (5x5, 784x, 2e-4f): the whole run is one malformed number.
         bool glued = pos < text.Length && (char.IsLetter(text[pos]) || text[pos] == '_');
         while (pos < text.Length && (char.IsLetterOrDigit(text[pos]) || text[pos] == '_')) pos++;
-        var raw = text[start..pos];
+        var raw = Intern(start);
         if (glued)
         {
             diagnostics.ReportBadNumber(source, Span(start), raw, "a number cannot run into letters; put a space or comma between them");
@@ -133,7 +155,7 @@ internal sealed class Lexer
         var sb = new StringBuilder();
         while (true)
         {
-            if (pos >= text.Length || text[pos] == '\n')
+            if (pos >= text.Length || SourceText.IsLineBreak(text[pos]))
             {
                 diagnostics.ReportUnterminatedString(source, Span(start));
                 break;

@@ -8,7 +8,7 @@ namespace Gan.Dsl.Syntax;
 /// keyword at the start of a line (or, inside a body, to the next line), so independent errors are
 /// each reported and none cascades. Never throws.
 /// </summary>
-internal sealed class Parser
+internal sealed partial class Parser
 {
     public static readonly IReadOnlySet<string> ItemKeywords = new HashSet<string>
     { "gan", "source", "use", "param", "data", "latent", "block", "network", "loss", "optimizer", "schedule", "sample" };
@@ -76,12 +76,18 @@ internal sealed class Parser
         while (!At(TokenKind.EndOfFile))
         {
             int start = pos;
+            depth = 0;
             try
             {
                 items.Add(ParseItem());
             }
             catch (ParseError)
             {
+                SkipToNextItem(start);
+            }
+            catch (TooDeep)
+            {
+                SkipNested(start);
                 SkipToNextItem(start);
             }
         }
@@ -91,9 +97,7 @@ internal sealed class Parser
     void SkipToNextItem(int start)
     {
         if (pos == start) Advance();
-        while (!At(TokenKind.EndOfFile)
-               && !(Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)))
-            Advance();
+        while (!At(TokenKind.EndOfFile) && !AtItemStart()) Advance();
     }
 
     ItemSyntax ParseItem()
@@ -190,11 +194,11 @@ internal sealed class Parser
             }
             default: // schedule, sample
             {
-                Expect(TokenKind.OpenBrace, $"'{{' after '{kw.Text}'");
+                Enter(Expect(TokenKind.OpenBrace, $"'{{' after '{kw.Text}'"));
                 var settings = new List<SettingSyntax>();
                 while (!At(TokenKind.CloseBrace) && !At(TokenKind.EndOfFile))
                 {
-                    int start = pos;
+                    int start = pos, saved = depth;
                     try
                     {
                         var key = ExpectIdentifier("a setting name");
@@ -202,9 +206,10 @@ internal sealed class Parser
                         settings.Add(new SettingSyntax(key, ParseExpression()));
                         while (At(TokenKind.Semicolon) || At(TokenKind.Comma)) Advance();
                     }
-                    catch (ParseError) { SkipToNextLine(start); }
+                    catch (ParseError) { depth = saved; SkipToNextLine(start); }
                 }
                 var close = Expect(TokenKind.CloseBrace, "'}'");
+                Leave();
                 return new SettingsSyntax(kw, settings, To(kw, close));
             }
         }
@@ -220,20 +225,20 @@ internal sealed class Parser
 
     (List<StatementSyntax>, Token) ParseBody()
     {
-        Expect(TokenKind.OpenBrace, "'{'");
+        Enter(Expect(TokenKind.OpenBrace, "'{'"));
         var body = new List<StatementSyntax>();
         while (!At(TokenKind.CloseBrace) && !At(TokenKind.EndOfFile))
         {
             if (At(TokenKind.Semicolon)) { Advance(); continue; }
             // A missing '}' shows as an item keyword at the start of a line: stop the body there.
-            if (Current.NewlineBefore && Current.Kind == TokenKind.Identifier && ItemKeywords.Contains(Current.Text)
-                && Current.Text is not ("sample"))
+            if (AtItemStart() && Current.Text is not ("sample"))
                 break;
-            int start = pos;
+            int start = pos, saved = depth;
             try { body.Add(ParseStatement()); }
-            catch (ParseError) { SkipToNextLine(start); }
+            catch (ParseError) { depth = saved; SkipToNextLine(start); }
         }
         var close = Expect(TokenKind.CloseBrace, "'}' to close the body");
+        Leave();
         return (body, close);
     }
 
@@ -273,9 +278,10 @@ internal sealed class Parser
     {
         var name = ExpectIdentifier(what);
         if (!At(TokenKind.OpenParen)) return new CallSyntax(name, [], false, name.Span);
-        Advance();
+        Enter(Advance());
         var args = ParseArguments();
         var close = Expect(TokenKind.CloseParen, "')' or ','");
+        Leave();
         return new CallSyntax(name, args, true, To(name, close));
     }
 
@@ -299,36 +305,52 @@ internal sealed class Parser
 
     ExpressionSyntax ParseMultiplicative() => ParseLeftAssociative(ParseUnary, TokenKind.Star, TokenKind.Slash);
 
-    /// <summary>operand (op operand)*, grouped to the left, for one precedence level of binary operators.</summary>
+    /// <summary>
+    /// operand (op operand)*, grouped to the left, for one precedence level of binary operators. Each operator is a
+    /// level: the tree it builds is as deep as the chain is long, and every later pass walks that depth.
+    /// </summary>
     ExpressionSyntax ParseLeftAssociative(Func<ExpressionSyntax> operand, TokenKind first, TokenKind second)
     {
         var left = operand();
+        int levels = 0;
         while (At(first) || At(second))
         {
             var op = Advance();
+            Enter(op);
+            levels++;
             left = new BinarySyntax(left, op, operand());
         }
+        Leave(levels);
         return left;
     }
 
+    /// <summary>Signs, read in a loop (a level each), then applied innermost first.</summary>
     ExpressionSyntax ParseUnary()
     {
-        if (At(TokenKind.Minus) || At(TokenKind.Plus))
+        var signs = new List<Token>();
+        while (At(TokenKind.Minus) || At(TokenKind.Plus))
         {
             var op = Advance();
-            return new UnarySyntax(op, ParseUnary());
+            Enter(op);
+            signs.Add(op);
         }
-        return ParsePostfix();
+        var e = ParsePostfix();
+        for (int i = signs.Count - 1; i >= 0; i--) e = new UnarySyntax(signs[i], e);
+        Leave(signs.Count);
+        return e;
     }
 
     ExpressionSyntax ParsePostfix()
     {
         var e = ParsePrimary();
+        int levels = 0;
         while (At(TokenKind.Dot))
         {
-            Advance();
+            Enter(Advance());
+            levels++;
             e = new MemberSyntax(e, ExpectIdentifier("an output name after '.'"));
         }
+        Leave(levels);
         return e;
     }
 
@@ -345,7 +367,7 @@ internal sealed class Parser
                 return new NameSyntax(t);
             case TokenKind.OpenBracket:
             {
-                Advance();
+                Enter(Advance());
                 var items = new List<ExpressionSyntax>();
                 while (!At(TokenKind.CloseBracket) && !At(TokenKind.EndOfFile))
                 {
@@ -354,13 +376,15 @@ internal sealed class Parser
                     Advance();
                 }
                 var close = Expect(TokenKind.CloseBracket, "']' or ','");
+                Leave();
                 return new ListSyntax(items, To(t, close));
             }
             case TokenKind.OpenParen:
             {
-                Advance();
+                Enter(Advance());
                 var inner = ParseExpression();
                 var close = Expect(TokenKind.CloseParen, "')'");
+                Leave();
                 return new ParenthesizedSyntax(inner, To(t, close));
             }
             default:

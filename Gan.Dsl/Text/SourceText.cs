@@ -2,7 +2,9 @@ namespace Gan.Dsl.Text;
 
 /// <summary>
 /// The text of one spec file with its path. Positions are offsets; <see cref="LineCol"/> turns an
-/// offset into a 1-based line and column only when a diagnostic is printed.
+/// offset into a 1-based line and column only when a diagnostic is printed. Lines end at LF, CRLF or a lone CR
+/// (old Mac files), so line:col is right whichever an editor wrote. A leading byte-order mark is dropped: it is
+/// no character of the spec, and kept it would shift every column of the first line.
 /// </summary>
 public sealed class SourceText
 {
@@ -14,12 +16,21 @@ public sealed class SourceText
     public SourceText(string path, string text)
     {
         Path = path;
-        Text = text;
+        Text = text.StartsWith('\uFEFF') ? text[1..] : text;
+        lineStarts = LineStarts(Text);
+    }
+
+    /// <summary>Where each line starts: after every LF, and after every CR not followed by LF.</summary>
+    static int[] LineStarts(string text)
+    {
         var starts = new List<int> { 0 };
         for (int i = 0; i < text.Length; i++)
-            if (text[i] == '\n') starts.Add(i + 1);
-        lineStarts = starts.ToArray();
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n'))) starts.Add(i + 1);
+        return [.. starts];
     }
+
+    /// <summary>True for the characters that end a line: LF, and CR alone or before LF.</summary>
+    public static bool IsLineBreak(char c) => c is '\n' or '\r';
 
     /// <summary>0-based line index containing <paramref name="offset"/>.</summary>
     public int LineIndex(int offset)

@@ -35,7 +35,10 @@ let ``Whatever the input, the compiler returns diagnostics and never throws, wit
             let struct (line, col) = d.Position
             let lineStart =
                 if line = 1 then 0
-                else (text |> Seq.indexed |> Seq.filter (fun (_, c) -> c = '\n') |> Seq.item (line - 2) |> fst) + 1
+                else
+                    // Lines end at LF, CRLF or a lone CR.
+                    let isBreak (i, c) = c = '\n' || (c = '\r' && (i + 1 = text.Length || text.[i + 1] <> '\n'))
+                    (text |> Seq.indexed |> Seq.filter isBreak |> Seq.item (line - 2) |> fst) + 1
             inFile && (d.Source.Path <> "fuzz.gan" || lineStart + col - 1 = d.Span.Start))
     let inputs =
         Gen.frequency [
