@@ -19,9 +19,21 @@ internal sealed class Batcher : IDisposable
     readonly BatchOrder order;
     readonly Prefetcher<HostBatch>? prefetcher;
 
+    /// <summary>
+    /// With <c>recycle</c>, batches are gathered into a ring of <see cref="Ring"/> buffers: one taken, one in flight, one
+    /// spare. A fresh array per batch (hundreds of KB, the large-object heap) piles up as garbage until a full collection:
+    /// a 550-step tf-basic run grew by 290 MB of them.
+    /// </summary>
+    const int Ring = 3;
+    readonly (float[] X, long[]? Y)[]? ring;
+    int next;
+
     /// <param name="x">count × sampleSize floats, sample after sample.</param>
     /// <param name="y">count labels, or null.</param>
-    public Batcher(float[] x, int sampleSize, long[]? y, int batchSize, int seed, bool dropLast, bool prefetch = true)
+    /// <param name="recycle">reuse the batch buffers: a batch's arrays are valid only until the batch after next is taken (the
+    /// caller copies them at once).</param>
+    public Batcher(float[] x, int sampleSize, long[]? y, int batchSize, int seed, bool dropLast, bool prefetch = true,
+                   bool recycle = false)
     {
         if (sampleSize <= 0 || x.Length % sampleSize != 0)
             throw new ArgumentException($"{x.Length} values are not a whole number of samples of {sampleSize}", nameof(x));
@@ -31,6 +43,9 @@ internal sealed class Batcher : IDisposable
         this.y = y;
         this.sampleSize = sampleSize;
         order = new BatchOrder(count, batchSize, seed, dropLast);
+        if (recycle)
+            ring = [.. Enumerable.Range(0, Ring).Select(_ => (new float[(long)Math.Min(batchSize, count) * sampleSize],
+                                                             y == null ? null : new long[Math.Min(batchSize, count)]))];
         if (prefetch) prefetcher = new Prefetcher<HostBatch>(Gather);
     }
 
@@ -72,8 +87,9 @@ internal sealed class Batcher : IDisposable
     HostBatch Gather()
     {
         var idx = order.Next();
-        var bx = new float[idx.Length * sampleSize];
-        var by = y == null ? null : new long[idx.Length];
+        var (bx, by) = ring is not null && ring[next % Ring].X.Length == (long)idx.Length * sampleSize
+            ? ring[next++ % Ring]
+            : (new float[(long)idx.Length * sampleSize], y == null ? null : new long[idx.Length]);   // a last, partial batch
         for (int i = 0; i < idx.Length; i++)
         {
             Array.Copy(x, (long)idx[i] * sampleSize, bx, (long)i * sampleSize, sampleSize);

@@ -31,7 +31,8 @@ internal sealed class Batches : IDisposable
         sampleShape = data.X.shape[1..];
         long sampleSize = 1;
         foreach (var d in sampleShape) sampleSize *= d;
-        batcher = new Batcher(x, (int)sampleSize, y, batch, seed, dropLast, prefetch ?? DefaultPrefetch((long)batch * sampleSize));
+        batcher = new Batcher(x, (int)sampleSize, y, batch, seed, dropLast, prefetch ?? DefaultPrefetch((long)batch * sampleSize),
+                              recycle: true);
     }
 
     /// <summary>
@@ -58,14 +59,16 @@ internal sealed class Batches : IDisposable
         return ToTensors(b, sampleShape);
     }
 
-    /// <summary>Wraps a host batch as tensors without copying (X: B×sample shape, Y: B).</summary>
+    /// <summary>Copies a host batch into tensors (X: B×sample shape, Y: B): the batcher reuses its buffers.</summary>
     public static (Tensor X, Tensor? Y) ToTensors(HostBatch b, ReadOnlySpan<long> sampleShape)
     {
         long[] shape = [b.Count, .. sampleShape];
         Tensor x, y;
-        using (var flat = from_array(b.X)) x = flat.reshape(shape);         // B×sample shape
+        using (var flat = from_array(b.X))
+        using (var copy = flat.clone()) x = copy.reshape(shape);               // B×sample shape
         if (b.Y is null) return (x, null);
-        using (var fy = from_array(b.Y)) y = fy.reshape(b.Count);             // B
+        using (var fy = from_array(b.Y))
+        using (var copy = fy.clone()) y = copy.reshape(b.Count);               // B
         return (x, y);
     }
 

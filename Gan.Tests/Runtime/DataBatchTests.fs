@@ -84,6 +84,24 @@ let ``Batcher rows and labels belong together, and prefetching changes nothing b
         sprintf "waited %A and %A in a loop of %A" plain.Waited pre.Waited elapsed)
 
 [<Fact>]
+let ``A recycling batcher's batches, copied as taken, equal fresh arrays' over epochs, partial batches and a restore`` () =
+    let x, y = dataset 37 3
+    let copies (b: Batcher) n = List.init n (fun _ -> let h = b.Next() in Array.copy h.X, Array.copy h.Y)
+    for prefetch in [ true; false ] do
+        use fresh = new Batcher(x, 3, y, 5, 11, false, prefetch)
+        use recycled = new Batcher(x, 3, y, 5, 11, false, prefetch, recycle = true)
+        // 37 samples at 5: 7 whole batches and a partial one of 2 per epoch, over 3 epochs.
+        Assert.Equal<(float32[] * int64[]) list>(copies fresh 24, copies recycled 24)
+        let saved = recycled.Position
+        let after = copies recycled 5
+        recycled.Restore saved
+        Assert.Equal<(float32[] * int64[]) list>(after, copies recycled 5)
+        // Its buffers are reused: 20 whole batches are gathered into 3 arrays.
+        let whole = List.init 24 (fun _ -> recycled.Next()) |> List.filter (fun b -> b.Count = 5) |> List.map (fun b -> b.X)
+        Assert.True(whole.Length >= 20)
+        Assert.Equal(3, whole |> List.distinctBy Runtime.CompilerServices.RuntimeHelpers.GetHashCode |> List.length)
+
+[<Fact>]
 let ``A saved (epoch, index) resumes the stream exactly, in a new batcher or the same one mid-prefetch`` () =
     let x, y = dataset 37 3
     let run (b: Batcher) n = List.init n (fun _ -> let h = b.Next() in h.X, h.Y)

@@ -80,7 +80,7 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
             write (Path.Combine(dir, sprintf "img-%02d.png" i)) 8 8
                 (SKColor(byte (rnd.Next 256), byte (rnd.Next 256), byte (rnd.Next 256), 255uy)) SKEncodedImageFormat.Png
         let spec =
-            imageSpec (sprintf "images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))) 8 3
+            imageSpec "images(\".\", size: 8, channels: 3, scale: [-1, 1])" 8 3     // the spec's own folder
         let r = Gan.Dsl.Compilation.Compile(Path.Combine(dir, "faces.gan"), spec)
         Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
         let out = Path.Combine(dir, "run")

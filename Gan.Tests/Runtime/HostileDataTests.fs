@@ -166,11 +166,11 @@ let ``An empty, a truncated and a 100,000×100,000 PNG are refused by name befor
             expectError (huge + ": its header claims 100000×100000 pixels, more than the 64 Mpx") (decode huge) |> ignore
         | _ -> failwith "three files")
 
-/// A small GAN on 3×8×8 images of <paramref name="dir"/>.
+/// A small GAN on 3×8×8 images of <paramref name="dir"/> (a folder beside the spec: a spec names its data relatively).
 let private imageSpec (dir: string) =
     String.concat "\n"
         [ "gan faces \"hostile image folder\""
-          sprintf "data images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (dir.Replace("\\", "/"))
+          sprintf "data images(\"%s\", size: 8, channels: 3, scale: [-1, 1])" (Path.GetFileName dir)
           "latent z = normal(4)"; "network G(z: [4]) {"; "  linear(192)"; "  tanh"; "  reshape(3, 8, 8)"; "}"
           "network D(x: [3, 8, 8]) {"; "  flatten"; "  linear(1)"; "}"
           "loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)"

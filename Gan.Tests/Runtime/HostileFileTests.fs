@@ -148,7 +148,15 @@ let ``A checkpoint of another spec is refused by its spec hash, and without one 
         let edited = Path.Combine(tmp, "edited.gan")
         File.WriteAllText(edited, File.ReadAllText(TestFiles.spec "gaussian2d.gan") + "# edited\n")
         let code, out, err = gan [ "train"; edited; "--steps"; "8"; "--out"; ownRun; "--resume" ]
-        refused (Path.Combine(ownCkpt, "state.json")) (code, out, err))
+        refused edited (code, out, err)
+        Assert.Contains("differs from the run's copy", err)
+        // An edited copy in the run folder itself is refused: its hash differs from the one params.json recorded.
+        File.AppendAllText(Path.Combine(ownRun, "spec.gan"), "# edited\n")
+        let code, out, err = gan [ "train"; "--resume"; ownRun; "--steps"; "8" ]
+        refused ownRun (code, out, err)
+        Assert.Contains("the spec differs from the run's copy", err)
+        // gan sample of that run reads the copy too: the checkpoint's spec hash refuses it.
+        refused (Path.Combine(ownCkpt, "state.json")) (sample ownRun))
 
 /// Two small specs whose checkpoints hold every optimiser layout: Adam (no max_exp_avg_sq), SGD and RMSProp with momentum.
 let private layoutSpecs =
