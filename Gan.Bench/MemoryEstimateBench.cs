@@ -53,7 +53,8 @@ public static class MemoryEstimateBench
         try
         {
             var args = new List<string> { cli, "train", Path.Combine(CompiledBench.SpecsDir(), c.Spec + ".gan"),
-                                          "--steps", c.Steps.ToString(CultureInfo.InvariantCulture), "--out", Path.Combine(dir.FullName, "run") };
+                                          "--steps", c.Steps.ToString(CultureInfo.InvariantCulture),
+                                          "--out", Path.Combine(dir.FullName, "run") };
             if (c.Batch is int b) args.AddRange(["--batch", b.ToString(CultureInfo.InvariantCulture)]);
             bool timed = File.Exists("/usr/bin/time");
             var report = Path.Combine(dir.FullName, "maxrss");

@@ -55,9 +55,11 @@ internal sealed class ProjectRoot
         return full;
     }
 
-    static bool Under(string path, string root) =>
-        path == root || path.StartsWith(root.EndsWith(System.IO.Path.DirectorySeparatorChar) ? root : root + System.IO.Path.DirectorySeparatorChar,
-                                         StringComparison.Ordinal);
+    static bool Under(string path, string root)
+    {
+        var sep = System.IO.Path.DirectorySeparatorChar;
+        return path == root || path.StartsWith(root.EndsWith(sep) ? root : root + sep, StringComparison.Ordinal);
+    }
 
     static string Full(string p)
     {

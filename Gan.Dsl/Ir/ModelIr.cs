@@ -34,6 +34,6 @@ internal sealed record ModelIr(
     public LossIr Loss(string name) => Losses.First(l => l.Name == name);
     public long TotalParameters => NetworkIr.SaturatingSum(Networks.Select(n => n.Parameters));
 
-    /// <summary>The <c>--set name=value</c> overrides the spec was compiled with (a run records them so that it resumes as started).</summary>
+    /// <summary>The <c>--set name=value</c> overrides the spec was compiled with (a run records them, to resume as started).</summary>
     public ImmutableSortedDictionary<string, string> Overrides { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 }

@@ -62,7 +62,8 @@ internal static class AvailableMemory
         else if (t.EndsWith('B')) t = t[..^1];
         int power = t.Length == 0 ? -1 : "KMGT".IndexOf(t[^1]) + 1;
         if (power > 0) t = t[..^1];
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value > 0) || double.IsInfinity(value))
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || !(value > 0) || double.IsInfinity(value))
             throw new UserInputException($"{LimitVariable}={text}: expected a positive size in bytes, or with K, M, G or T "
                                          + "(binary units), e.g. 512M or 2G; unset it to use the machine's available memory.");
         return value * Math.Pow(1024, Math.Max(power, 0));

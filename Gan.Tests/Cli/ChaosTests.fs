@@ -87,7 +87,9 @@ let private checkpoint (dir: string) =
         Path.GetFileName f, bytes)
 
 let private checkpoints (run: string) =
-    Directory.GetDirectories(Path.Combine(run, "checkpoints"), "step-*") |> Array.sort |> Array.map (fun d -> Path.GetFileName d, checkpoint d)
+    Directory.GetDirectories(Path.Combine(run, "checkpoints"), "step-*")
+    |> Array.sort
+    |> Array.map (fun d -> Path.GetFileName d, checkpoint d)
 
 /// Kills a run at every kind of write and at random moments, resuming each time; returns the kills' tally.
 let private chaosRun (output: ITestOutputHelper) (spec: string) (extra: string list) (randomMs: int * int) (writes: Ending list) =
@@ -143,7 +145,8 @@ type ChaosTests(output: ITestOutputHelper) =
             // mnist-mlp with checkpoints and samples every 100 and 50 steps, so that 300 steps hold several of each.
             let spec = Path.Combine(dir, "mnist-mlp.gan")
             File.WriteAllText(spec, File.ReadAllText(TestFiles.spec "mnist-mlp.gan")
-                                        .Replace("sample_every: 400", "sample_every: 50").Replace("checkpoint_every: 2000", "checkpoint_every: 100"))
+                                        .Replace("sample_every: 400", "sample_every: 50")
+                                        .Replace("checkpoint_every: 2000", "checkpoint_every: 100"))
             let tally =
                 chaosRun output spec [ "--steps"; "300" ] (1500, 9000)
                     [ AtWrite("sample", 2); AtWrite("checkpoint", 1); AtWrite("log", 50) ]
