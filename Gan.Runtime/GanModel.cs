@@ -80,7 +80,7 @@ public sealed class GanModel : IDisposable
             string text;
             try { text = File.ReadAllText(spec); }
             catch (IOException e) { throw new UserInputException($"{spec}: cannot be read ({e.Message})"); }
-            if (RunParams.HashOf(text) != RunParams.HashOf(File.Exists(specPath) ? File.ReadAllText(specPath) : ""))
+            if (text != (File.Exists(specPath) ? File.ReadAllText(specPath) : null))
                 throw new UserInputException($"{spec} differs from the run's copy {specPath}; a resumed run trains its own copy: "
                                              + $"resume with `gan train --resume {runDir}` alone, or start a new run with --out.");
         }

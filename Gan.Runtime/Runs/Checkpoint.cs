@@ -15,8 +15,8 @@ internal sealed record CheckpointState(long Step, int Epoch, long Index, string 
 /// <summary>
 /// Checkpoints: <c>checkpoints/step-NNNNNNN/</c> holds each network's weights (state dict incl. BatchNorm
 /// statistics and spectral-norm vectors), each optimiser's state, and <c>state.json</c>. The folder is
-/// written under a temporary name and renamed, and <c>checkpoints/latest</c> is replaced atomically, so a
-/// kill at any moment leaves the last complete checkpoint readable.
+/// written under a temporary name and renamed, so a kill at any moment leaves the last complete checkpoint readable;
+/// the newest is the one with the highest step.
 /// </summary>
 internal static class Checkpoint
 {
@@ -33,7 +33,6 @@ internal static class Checkpoint
             var files = Directory.GetFiles(tmp).ToDictionary(f => Path.GetFileName(f), f => Sha256Of(f), StringComparer.Ordinal);
             File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state with { Files = files }));
         });
-        AtomicFile.WriteAllText(Path.Combine(root, "latest"), name);
         foreach (var old in Steps(root).SkipLast(keep)) AtomicFile.Delete(old);
         return final;
     }

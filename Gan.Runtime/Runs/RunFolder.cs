@@ -80,7 +80,7 @@ internal sealed class RunFolder
 
     /// <summary>The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash.</summary>
     public RunParams NewParams(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery) =>
-        new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), RunParams.HashOf(model.SpecText),
+        new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), CheckpointFiles.SpecHash(model),
             new(parameters.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
             new()
             {

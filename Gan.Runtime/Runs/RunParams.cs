@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gan.Runtime.Errors;
@@ -17,7 +15,8 @@ internal sealed record RunExtension(
 
 /// <summary>
 /// A run's <c>params.json</c>: everything a resumed run needs to continue as it was started (the schedule's length, batch,
-/// seed, device, log interval, <c>--set</c> overrides and the spec's hash), the resolved params, and the versions.
+/// seed, device, log interval, <c>--set</c> overrides and the spec's hash, <see cref="CheckpointFiles.SpecHash"/>), the
+/// resolved params, and the versions.
 /// <see cref="DataFolder"/> is an image folder's full path as resolved when the run started: the spec copy in the run
 /// folder names it relative to the original spec's folder, so readers of the run take it from here.
 /// The run counts <see cref="Steps"/> when positive, else <see cref="Epochs"/>.
@@ -43,9 +42,6 @@ internal sealed record RunParams(
     const long MaxBytes = 1 << 20;
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    /// <summary>The SHA-256 of a spec's text, in hex: what a run and its checkpoints record of the spec they train.</summary>
-    public static string HashOf(string specText) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(specText)));
 
     public static string PathIn(string runDir) => Path.Combine(runDir, FileName);
 

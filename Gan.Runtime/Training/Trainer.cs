@@ -116,7 +116,7 @@ internal sealed class Trainer : IDisposable
     {
         var recorded = RunParams.Read(outDir);
         var settled = Resumption.Settle(recorded, new ResumeRequest(seed, Devices.Name(device), model.Overrides,
-                                                                    RunParams.HashOf(model.SpecText), options.Batch, options.Epochs,
+                                                                    CheckpointFiles.SpecHash(model), options.Batch, options.Epochs,
                                                                     options.Steps, options.LogEvery), outDir);
         (batch, epochs, steps, logEvery) = (settled.Batch, settled.Steps > 0 ? 0 : settled.Epochs, settled.Steps, settled.LogEvery);
         return settled with { Extensions = recorded.Steps == settled.Steps && recorded.Epochs == settled.Epochs ? settled.Extensions
