@@ -1,3 +1,4 @@
+using Gan.Runtime.Data;
 using System.Text.Json;
 using Gan.Runtime.Errors;
 using Gan.Runtime.Model;
@@ -30,7 +31,7 @@ internal static class Checkpoint
         {
             foreach (var (n, m) in nets) m.save(Path.Combine(tmp, $"net-{n}.dat"));
             foreach (var (n, o) in opts) o.save_state_dict(Path.Combine(tmp, $"opt-{n}.dat"));
-            var files = Directory.GetFiles(tmp).ToDictionary(f => Path.GetFileName(f), f => Sha256Of(f), StringComparer.Ordinal);
+            var files = Directory.GetFiles(tmp).ToDictionary(f => Path.GetFileName(f), f => Downloads.Sha256(f), StringComparer.Ordinal);
             File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state with { Files = files }));
         });
         foreach (var old in Steps(root).SkipLast(keep)) AtomicFile.Delete(old);
@@ -40,12 +41,6 @@ internal static class Checkpoint
     /// <summary>A run's complete checkpoint folders, oldest first.</summary>
     static IEnumerable<string> Steps(string root) =>
         Directory.GetDirectories(root, "step-*").Where(d => Path.GetFileName(d).Length == 12).Order(StringComparer.Ordinal);
-
-    static string Sha256Of(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
 
     /// <summary>
     /// Loads the newest checkpoint that reads whole; a damaged one is skipped with a warning naming it. Null when the run has
@@ -99,7 +94,7 @@ internal static class Checkpoint
         try
         {
             foreach (var (file, sha) in state.Files ?? [])
-                if (Sha256Of(Path.Combine(dir, Path.GetFileName(file))) != sha)
+                if (Downloads.Sha256(Path.Combine(dir, Path.GetFileName(file))) != sha)
                     throw new UserInputException($"{dir}/{Path.GetFileName(file)}: damaged (its SHA-256 differs from the one recorded "
                                                  + "in state.json when it was written)");
             foreach (var (n, m) in nets) m.load(Path.Combine(dir, $"net-{n}.dat"));

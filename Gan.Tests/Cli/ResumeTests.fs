@@ -88,3 +88,28 @@ let ``Ctrl-C stops after a step with a checkpoint and prints the resume command 
         Assert.Equal(0, p.ExitCode)
         Assert.Contains(sprintf "Resume with: gan train --resume %s" run, err.Result)
         Assert.True(Directory.GetDirectories(Path.Combine(run, "checkpoints"), "step-*").Length > 0))
+
+[<Fact>]
+let ``A damaged newest checkpoint falls back to the one before with a warning, and the run resumes exactly from there`` () =
+    TestFiles.withTempDir (fun dir ->
+        let run = Path.Combine(dir, "run")
+        let spec = Path.Combine(dir, "g.gan")
+        File.WriteAllText(spec, File.ReadAllText(TestFiles.spec "gaussian2d.gan").Replace("checkpoint_every: 500", "checkpoint_every: 20"))
+        let code, _, err = gan [ "train"; spec; "--out"; run; "--steps"; "30" ]
+        Assert.True((code = 0), err)
+        let full = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate 6)
+        Assert.Equal<string[]>([| "step-0000020"; "step-0000030" |],
+                               Directory.GetDirectories(Path.Combine(run, "checkpoints")) |> Array.map Path.GetFileName |> Array.sort)
+        // One flipped bit in the newest checkpoint's D weights: the file's SHA-256 no longer matches state.json.
+        let weights = Path.Combine(run, "checkpoints", "step-0000030", "net-D.dat")
+        let bytes = File.ReadAllBytes weights
+        bytes.[bytes.Length - 3] <- bytes.[bytes.Length - 3] ^^^ 0x10uy
+        File.WriteAllBytes(weights, bytes)
+        let code, _, err = gan [ "train"; "--resume"; run; "--steps"; "40" ]
+        Assert.True((code = 0), err)
+        Assert.Contains("warning: " + weights, err)
+        Assert.Contains("falling back to the checkpoint before it", err)
+        Assert.Contains("from step-0000020", err)
+        let resumed = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate 6)
+        Assert.Equal<string[][]>(full, resumed.[0 .. full.Length - 1])
+        Assert.Equal(41, resumed.Length))
