@@ -93,11 +93,13 @@ public sealed class GanModel : IDisposable
         ir = run.Relocate(ir);
         int seed = given.Seed ?? run.Seed;
         var device = Devices.For(given.Device ?? run.Device);
+        // Refused before any tensor exists when it cannot fit here (a run from a larger machine, say).
+        var memory = MemoryEstimate.Check(compiled, run.Batch, given.Device ?? run.Device, given.Force);
         var model = new GanModel(ir, Devices.Build(ir, seed, device), device, seed, 0, null);
         return new ResumedRun(model, new TrainOptions
         {
             OutDir = runDir, Resume = true, Epochs = given.Epochs, Steps = given.Steps, Batch = given.Batch, LogEvery = given.LogEvery,
-        });
+        }, memory);
     }
 
     /// <summary>The spec's name.</summary>

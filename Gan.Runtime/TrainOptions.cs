@@ -81,10 +81,16 @@ public sealed record ResumeFlags
 
     /// <summary><c>--set name=value</c> pairs.</summary>
     public IReadOnlyDictionary<string, string>? Set { get; init; }
+
+    /// <summary>Train even when the memory estimate exceeds the memory available (<c>--force</c>).</summary>
+    public bool Force { get; init; }
 }
 
-/// <summary>A run folder ready to continue (<see cref="GanModel.Resume"/>): train <see cref="Model"/> with <see cref="Options"/>.</summary>
-public sealed record ResumedRun(GanModel Model, TrainOptions Options) : IDisposable
+/// <summary>
+/// A run folder ready to continue (<see cref="GanModel.Resume"/>): train <see cref="Model"/> with <see cref="Options"/>;
+/// <see cref="Memory"/> is the estimate checked before the networks were built.
+/// </summary>
+public sealed record ResumedRun(GanModel Model, TrainOptions Options, MemoryEstimate Memory) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }

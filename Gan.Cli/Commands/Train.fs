@@ -75,9 +75,10 @@ let run (args: ParseResults<Args>) =
                 Spec = Option.toObj (args.TryGetResult Spec), Out = Option.toObj (args.TryGetResult Out),
                 Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
                 Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
-                LogEvery = nullable <@ Log_Every @>,
+                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force,
                 Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
         use resumed = GanModel.Resume(dir, flags)
+        if not (isNull resumed.Memory.OverLimit) then eprintfn "warning: %s; going on (--force)." resumed.Memory.OverLimit
         train resumed.Model resumed.Options
     | None ->
         let specPath =

@@ -113,3 +113,16 @@ let ``A damaged newest checkpoint falls back to the one before with a warning, a
         let resumed = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate 6)
         Assert.Equal<string[][]>(full, resumed.[0 .. full.Length - 1])
         Assert.Equal(41, resumed.Length))
+
+[<Fact>]
+let ``A resumed run is refused up front when it cannot fit the machine's memory, and --force overrides`` () =
+    TestFiles.withTempDir (fun dir ->
+        let run, _ = interruptedRun dir
+        let code, _, err = ganWith [ "GANDSL_MEMORY_LIMIT", "1M" ] [ "train"; "--resume"; run ]
+        Assert.True((code = 1), err)
+        Assert.Contains("largest layer", err)
+        Assert.Contains("--force", err)
+        let code, _, err = ganWith [ "GANDSL_MEMORY_LIMIT", "1M" ] [ "train"; "--resume"; run; "--force" ]
+        Assert.True((code = 0), err)
+        Assert.Contains("going on (--force)", err)
+        Assert.Equal(30L, lastStep run))
