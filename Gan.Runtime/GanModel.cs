@@ -39,13 +39,17 @@ public sealed class GanModel : IDisposable
     /// <param name="seed">the run seed (the spec's schedule seed when null): the same seed gives the same weights.</param>
     public static GanModel Create(GanSpec spec, string device = "cpu", int? seed = null)
     {
-        if (spec.HasErrors || spec.Ir is not { } ir)
-            throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`:\n"
-                                         + string.Join("\n", spec.Errors.Select(e => e.Format(false))));
+        var ir = Checked(spec);
         int s = seed ?? ir.Schedule.Seed;
         var d = Devices.For(device);
         return new GanModel(ir, Devices.Build(ir, s, d), d, s, 0, null);
     }
+
+    /// <summary>The IR of a spec that compiled without errors; else a <see cref="UserInputException"/> lists them.</summary>
+    static ModelIr Checked(GanSpec spec) =>
+        !spec.HasErrors && spec.Ir is { } ir ? ir
+        : throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`:\n"
+                                       + string.Join("\n", spec.Errors.Select(e => e.Format(false))));
 
     /// <summary>Compiles a spec file (with <c>--set</c>-style overrides) and builds it.</summary>
     public static GanModel Compile(string path, IReadOnlyDictionary<string, string>? overrides = null, string device = "cpu",
@@ -87,10 +91,7 @@ public sealed class GanModel : IDisposable
         var overrides = new Dictionary<string, string>(run.Set, StringComparer.Ordinal);
         foreach (var (k, v) in given.Set ?? new Dictionary<string, string>()) overrides[k] = v;
         var compiled = GanSpec.Load(specPath, overrides);
-        if (compiled.HasErrors || compiled.Ir is not { } ir)
-            throw new UserInputException($"{specPath} has errors; run `gan check {specPath}`:\n"
-                                         + string.Join("\n", compiled.Errors.Select(e => e.Format(false))));
-        ir = run.Relocate(ir);
+        var ir = run.Relocate(Checked(compiled));
         int seed = given.Seed ?? run.Seed;
         var device = Devices.For(given.Device ?? run.Device);
         // Refused before any tensor exists when it cannot fit here (a run from a larger machine, say).

@@ -12,7 +12,6 @@ namespace Gan.Runtime.Runs;
 internal sealed class RunFolder
 {
     readonly List<string> columns;
-    readonly IReadOnlyDictionary<string, object> parameters;
     /// <summary>The step of log.csv's last row (0 while it has none), kept here so that an epoch's row need not read the log.</summary>
     long lastStep;
     public string Dir { get; }
@@ -21,15 +20,14 @@ internal sealed class RunFolder
     public string SamplesDir => Path.Combine(Dir, "samples");
 
     /// <summary>
-    /// Opens a run folder: a new one (<paramref name="started"/> null: refused if it already holds a run) or one to resume.
+    /// Opens a run folder: a new one (refused if it already holds a run; <see cref="Start"/> fills it) or one to resume.
     /// A new folder gets params.json first, then the spec copy, then log.csv's header: a run that has a log has its params.
     /// </summary>
-    public RunFolder(string dir, ModelIr model, List<string> lossColumns, RunParams? started)
+    public RunFolder(string dir, List<string> lossColumns, bool resume)
     {
         Dir = Path.GetFullPath(dir);
-        parameters = model.Params;
         columns = ["step", "epoch", .. lossColumns, "d_real", "d_fake", "images_per_s", "elapsed_s"];
-        if (started is null)
+        if (!resume)
         {
             if (File.Exists(LogPath) || File.Exists(RunParams.PathIn(Dir)))
                 throw new Errors.UserInputException($"{Dir} already holds a run (log.csv); "
@@ -77,17 +75,6 @@ internal sealed class RunFolder
         }
         AtomicFile.WriteAllText(LogPath, Header);
     }
-
-    /// <summary>The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash.</summary>
-    public RunParams NewParams(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery) =>
-        new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), CheckpointFiles.SpecHash(model),
-            new(parameters.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
-            new()
-            {
-                ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
-                ["libtorch"] = RuntimeInfo.LibTorchVersion,
-            },
-            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path);
 
     /// <summary>Appends one row; values missing in this step are left empty.</summary>
     public void AppendLog(long step, int epoch, Dictionary<string, double> row)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gan.Dsl.Ir;
 using Gan.Runtime.Errors;
 
 namespace Gan.Runtime.Runs;
@@ -45,9 +46,20 @@ internal sealed record RunParams(
 
     public static string PathIn(string runDir) => Path.Combine(runDir, FileName);
 
+    /// <summary>The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash.</summary>
+    public static RunParams New(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery) =>
+        new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), CheckpointFiles.SpecHash(model),
+            new(model.Params.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
+            new()
+            {
+                ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
+                ["libtorch"] = RuntimeInfo.LibTorchVersion,
+            },
+            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path);
+
     /// <summary>A run's model with its image folder where the run found it (see <see cref="DataFolder"/>).</summary>
-    public Gan.Dsl.Ir.ModelIr Relocate(Gan.Dsl.Ir.ModelIr model) =>
-        DataFolder is { } folder && model.Data is Gan.Dsl.Ir.ImageFolderDataIr f ? model with { Data = f with { Path = folder } } : model;
+    public ModelIr Relocate(ModelIr model) =>
+        DataFolder is { } folder && model.Data is ImageFolderDataIr f ? model with { Data = f with { Path = folder } } : model;
 
     public void Write(string runDir) => AtomicFile.WriteAllText(PathIn(runDir), JsonSerializer.Serialize(this, Json));
 

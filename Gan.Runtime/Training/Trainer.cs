@@ -111,24 +111,26 @@ internal sealed class Trainer : IDisposable
         notice($"resumed {run.Dir} from {Path.GetFileName(dir)} (epoch {state.Epoch})");
     }
 
-    /// <summary>Takes a resumed run's batch, length and log interval from its params.json (refusing contradicting options).</summary>
-    RunParams Settle()
+    /// <summary>
+    /// Takes a resumed run's batch, length and log interval from its params.json (refusing contradicting options): the params
+    /// as recorded, and as this run uses them (a longer schedule at most).
+    /// </summary>
+    (RunParams Recorded, RunParams Settled) Settle()
     {
         var recorded = RunParams.Read(outDir);
         var settled = Resumption.Settle(recorded, new ResumeRequest(seed, Devices.Name(device), model.Overrides,
                                                                     CheckpointFiles.SpecHash(model), options.Batch, options.Epochs,
                                                                     options.Steps, options.LogEvery), outDir);
         (batch, epochs, steps, logEvery) = (settled.Batch, settled.Steps > 0 ? 0 : settled.Epochs, settled.Steps, settled.LogEvery);
-        return settled with { Extensions = recorded.Steps == settled.Steps && recorded.Epochs == settled.Epochs ? settled.Extensions
-            : [.. settled.Extensions, new RunExtension(-1, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs, "")] };
+        return (recorded, settled);
     }
 
     /// <summary>A lengthened run records in params.json when (at which step) and from what length it was lengthened.</summary>
-    void RecordExtension(RunParams settled)
+    void RecordExtension(RunParams recorded, RunParams settled)
     {
-        if (settled.Extensions is not [.., { AtStep: -1 } pending]) return;
-        var done = pending with { AtStep = Step, Utc = DateTime.UtcNow.ToString("o") };
-        (settled with { Extensions = [.. settled.Extensions.SkipLast(1), done] }).Write(run!.Dir);
+        if (settled.Steps == recorded.Steps && settled.Epochs == recorded.Epochs) return;
+        var extension = new RunExtension(Step, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs, DateTime.UtcNow.ToString("o"));
+        (settled with { Extensions = [.. settled.Extensions, extension] }).Write(run!.Dir);
     }
 
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
@@ -158,18 +160,18 @@ internal sealed class Trainer : IDisposable
         long total = 0, start = 0;
         var empty = new Dictionary<string, double>();
         void Notice(string s) => progress?.Report(new TrainProgress(Step, total, start, batches?.Epoch ?? 0, empty, s));
-        var started = options.RunFolder && options.Resume ? Settle() : null;
+        (RunParams Recorded, RunParams Settled)? resumed = options.RunFolder && options.Resume ? Settle() : null;
         var b = Data(Notice);
         total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
         if (options.RunFolder)
         {
-            run = new RunFolder(outDir, model, [.. LossColumns()], started);
-            if (started is not null)
+            run = new RunFolder(outDir, [.. LossColumns()], resume: resumed is not null);
+            if (resumed is var (recorded, settled))
             {
                 Restore(b, Notice);
-                RecordExtension(started);
+                RecordExtension(recorded, settled);
             }
-            else run.Start(model, run.NewParams(model, seed, batch, epochs, steps, Devices.Name(device), logEvery));
+            else run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery));
         }
         start = Step;
         var kind = DataKind.For(model.Data);
