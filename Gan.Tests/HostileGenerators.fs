@@ -128,3 +128,21 @@ let hugeCommented bytes =
     let line = "# " + System.String('x', 97) + "\n"
     let comments = rep line (bytes / line.Length + 1)
     spec comments "  linear(2)\n" "bce_logits(D(G(z)), 1)"
+
+// ---- Checks shared by the hostile-spec tests ----------------------------------------------------
+
+/// Compiles a hostile spec, as the file hostile.gan.
+let compile (text: string) = Gan.Dsl.Compilation.Compile("hostile.gan", text)
+
+/// The first diagnostics of a result, for a failure message.
+let describe (r: Gan.Dsl.CompileResult) =
+    r.Diagnostics |> Seq.map (fun d -> d.Format false) |> Seq.truncate 5 |> String.concat "\n"
+
+/// The one diagnostic a spec past a limit must give: <paramref name="code"/> at the offset, its message saying
+/// <paramref name="says"/>, and nothing else.
+let assertOnlyAt (code: string) (says: string) (r: Gan.Dsl.CompileResult) (offset: int) =
+    match List.ofSeq r.Diagnostics with
+    | [ d ] ->
+        Xunit.Assert.True((d.Code = code && d.Span.Start = offset), sprintf "expected %s at %d, got:\n%s" code offset (describe r))
+        Xunit.Assert.Contains(says, d.Message)
+    | _ -> failwithf "expected one %s at offset %d, got %d diagnostics:\n%s" code offset r.Diagnostics.Count (describe r)

@@ -33,3 +33,11 @@ let withTempDir (f: string -> 'a) : 'a =
     try f dir.FullName
     finally
         try dir.Delete true with :? DirectoryNotFoundException -> ()
+
+/// A log.csv row without its timing columns (images_per_s, elapsed_s, the last two): what the same seed reproduces.
+let withoutTiming (row: string) =
+    let cells = row.Split ','
+    String.concat "," cells.[.. cells.Length - 3]
+
+/// A run folder's log.csv rows without their timing columns.
+let logWithoutTiming (run: string) = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map withoutTiming

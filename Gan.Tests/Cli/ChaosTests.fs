@@ -92,10 +92,6 @@ let private step (args: string list) (ending: Ending) (run: string) =
         Some(sprintf "%s (log at step %d)" (interrupted before (leftovers run) stepBefore stepAfter) stepAfter)
     | code -> failwithf "gan %s exited %d:\n%s" (String.concat " " args) code err.Result
 
-/// log.csv without its timing columns (images_per_s, elapsed_s).
-let private logRows (run: string) =
-    File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate (l.Split(',').Length - 2))
-
 /// A checkpoint folder's files as bytes, state.json without its wall-clock field.
 let private checkpoint (dir: string) =
     Directory.GetFiles dir
@@ -137,7 +133,7 @@ let private chaosRun (output: ITestOutputHelper) (spec: string) (extra: string l
             | None -> output.WriteLine(sprintf "process %d (%A) finished before any kill" (i + 1) ending))
         refProcess.WaitForExit()
         Assert.True((refProcess.ExitCode = 0), refErr.Result)
-        Assert.Equal<string[][]>(logRows reference, logRows run)
+        Assert.Equal<string[]>(TestFiles.logWithoutTiming reference, TestFiles.logWithoutTiming run)
         for f in [ "epochs.csv" ] do
             if File.Exists(Path.Combine(reference, f)) then
                 Assert.Equal<string[]>(File.ReadAllLines(Path.Combine(reference, f)), File.ReadAllLines(Path.Combine(run, f)))

@@ -37,8 +37,7 @@ let ``gan train --resume RUN alone continues the run to its own step count with 
         let code, _, err = gan [ "train"; "--resume"; run ]
         Assert.True((code = 0), err)
         Assert.Contains("resumed", err)
-        let cut (l: string) = l.Split(',') |> Array.truncate 6
-        Assert.Equal<string[][]>(Array.map cut full, File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map cut)
+        Assert.Equal<string[]>(Array.map TestFiles.withoutTiming full, TestFiles.logWithoutTiming run)
         Assert.Equal(30L, lastStep run))
 
 [<Fact>]
@@ -97,7 +96,7 @@ let ``A damaged newest checkpoint falls back to the one before with a warning, a
         File.WriteAllText(spec, File.ReadAllText(TestFiles.spec "gaussian2d.gan").Replace("checkpoint_every: 500", "checkpoint_every: 20"))
         let code, _, err = gan [ "train"; spec; "--out"; run; "--steps"; "30" ]
         Assert.True((code = 0), err)
-        let full = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate 6)
+        let full = TestFiles.logWithoutTiming run
         Assert.Equal<string[]>([| "step-0000020"; "step-0000030" |],
                                Directory.GetDirectories(Path.Combine(run, "checkpoints")) |> Array.map Path.GetFileName |> Array.sort)
         // One flipped bit in the newest checkpoint's D weights: the file's SHA-256 no longer matches state.json.
@@ -110,8 +109,8 @@ let ``A damaged newest checkpoint falls back to the one before with a warning, a
         Assert.Contains("warning: " + weights, err)
         Assert.Contains("falling back to the checkpoint before it", err)
         Assert.Contains("from step-0000020", err)
-        let resumed = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map (fun l -> l.Split(',') |> Array.truncate 6)
-        Assert.Equal<string[][]>(full, resumed.[0 .. full.Length - 1])
+        let resumed = TestFiles.logWithoutTiming run
+        Assert.Equal<string[]>(full, resumed.[0 .. full.Length - 1])
         Assert.Equal(41, resumed.Length))
 
 [<Fact>]

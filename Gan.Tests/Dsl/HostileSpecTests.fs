@@ -14,18 +14,8 @@ open Gan.Tests
 open Gan.Tests.Generators
 open Gan.Tests.HostileGenerators
 
-let private compile (text: string) = Compilation.Compile("hostile.gan", text)
-
-let private describe (r: CompileResult) =
-    r.Diagnostics |> Seq.map (fun d -> d.Format false) |> Seq.truncate 5 |> String.concat "\n"
-
 /// The one diagnostic a spec nested too deep must give: GAN0106 at the offset, naming the limit, and nothing else.
-let private assertTooDeepAt (r: CompileResult) (offset: int) =
-    match List.ofSeq r.Diagnostics with
-    | [ d ] ->
-        Assert.True((d.Code = "GAN0106" && d.Span.Start = offset), sprintf "expected GAN0106 at %d, got:\n%s" offset (describe r))
-        Assert.Contains("deeper than", d.Message)
-    | _ -> failwithf "expected one GAN0106 at offset %d, got %d diagnostics:\n%s" offset r.Diagnostics.Count (describe r)
+let private assertTooDeepAt = assertOnlyAt "GAN0106" "deeper than"
 
 [<Fact>]
 let ``The nesting limit restated here is the compiler's`` () = Assert.Equal(Syntax.Nesting.MaxDepth, limit)

@@ -60,9 +60,7 @@ let private train ir out resume =
     use t = new Trainer(ir, TrainOptions(OutDir = out, Resume = resume))
     t.Run() |> ignore
 
-let private logRows dir =
-    File.ReadAllLines(Path.Combine(dir, "log.csv"))
-    |> Array.map (fun l -> l.Split ',' |> Array.take (l.Split(',').Length - 2) |> String.concat ",")   // drop the timing columns
+let private logRows = TestFiles.logWithoutTiming
 
 [<Fact>]
 let ``The same seed on CPU gives an identical log, apart from timing columns`` () =
