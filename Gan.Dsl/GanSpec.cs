@@ -63,9 +63,8 @@ public sealed class GanSpec
                 $"{i.Ir.Name}: {(i.Ir.Kind == InputKind.Label ? $"label({i.Ir.Classes})" : Layers.Shape.Show(i.Ir.Shape))}")],
             [.. n.Nodes.Select(x =>
             {
-                var (line, col) = x.Layer.Source.LineCol(x.Layer.Syntax.Call.Span.Start);
-                return new LayerSummary(x.Name, x.Layer.Kind.Name, Layers.Shape.Show(x.Shape), x.Parameters, x.Layer.Source.Path,
-                                        line, col);
+                var (line, col) = x.Source.LineCol(x.Span.Start);
+                return new LayerSummary(x.Name, x.Kind.Name, Layers.Shape.Show(x.Shape), x.Parameters, x.Source.Path, line, col);
             })],
             [.. n.Outputs.OrderBy(kv => kv.Value).Select(kv => KeyValuePair.Create(kv.Key, n.Nodes[kv.Value].Name))],
             n.Parameters))];

@@ -32,6 +32,11 @@ type Layer =
     | Dropout
     | PixelNorm
     | Branch of Layer list * Layer list
+    /// residual { main } shortcut { shortcut }, the shortcut fitted to the main branch's shape.
+    | Residual of main: Layer list * shortcut: Layer list
+    /// A value computed from the current one by a side branch, then combined: 0 add, 1 mul, 2 mul by a channel vector,
+    /// 3 film, 4 film with bias.
+    | Combine of kind: int * side: Layer list
 
 /// Input is [n] or [c; h; w]; Label is the class count of a second, label input (0: none).
 type NetCase = { Input: int list; Label: int; Trunk: Layer list; Heads: Layer list list }
@@ -128,6 +133,42 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
         else
             save @ la @ [ "flatten"; sprintf "let a%d" id; sprintf "from s%d" id ] @ lb @ [ "flatten"; sprintf "concat(a%d)" id ],
             [ count sa + count sb ]
+
+    | Residual (main, shortcut) ->
+        let lm, sm = emitAll fresh shape main
+        let ls, ss = emitAll fresh shape shortcut
+        match fit ss sm with
+        | Some adapter -> [ "residual {" ] @ lm @ [ "} shortcut {" ] @ ls @ adapter @ [ "}" ], sm
+        | None -> [], shape
+    | Combine (kind, side) ->
+        let id = fresh ()
+        let l, sv = emitAll fresh shape side
+        // The side value fitted to what the combination needs: the same shape, a channel vector, or any flat vector.
+        let target =
+            match kind % 5, shape with
+            | 2, [ c; _; _ ] -> [ c ]
+            | (3 | 4), _ -> (match sv with [ f ] -> [ f ] | _ -> [ min 16 (count sv) ])
+            | _ -> shape
+        let op =
+            match kind % 5 with
+            | 0 -> sprintf "add(v%d)" id
+            | 1 | 2 -> sprintf "mul(v%d)" id
+            | 3 -> sprintf "film(by: v%d)" id
+            | _ -> sprintf "film(by: v%d, bias: true)" id
+        match fit sv target with
+        | Some adapter -> [ sprintf "let s%d" id ] @ l @ adapter @ [ sprintf "let v%d" id; sprintf "from s%d" id; op ], shape
+        | None -> [], shape
+
+/// Lines that turn a value of shape `from` into one of shape `target` (flatten, linear, reshape), or None when that
+/// linear map would be too large for a property case.
+and private fit (from: int list) (target: int list) : string list option =
+    if from = target then Some []
+    elif count target > 256 || count from > 1024 then None
+    else
+        Some(
+            (match from with [ _ ] -> [] | _ -> [ "flatten" ])
+            @ [ sprintf "linear(%d)" (count target) ]
+            @ (match target with [ c; h; w ] -> [ sprintf "reshape(%d, %d, %d)" c h w ] | _ -> []))
 
 and private emitAll (fresh: unit -> int) (shape: int list) (layers: Layer list) : string list * int list =
     layers |> List.fold (fun (lines, s) l -> let l2, s2 = emit fresh s l in lines @ l2, s2) ([], shape)
@@ -227,7 +268,12 @@ let rec private layersGen depth =
 
 and private layerGen depth =
     if depth = 0 then leafGen
-    else Gen.frequency [ (10, leafGen); (1, Gen.map2 (fun a b -> Branch(a, b)) (layersGen (depth - 1)) (layersGen (depth - 1))) ]
+    else
+        Gen.frequency [
+            (10, leafGen)
+            (1, Gen.map2 (fun a b -> Branch(a, b)) (layersGen (depth - 1)) (layersGen (depth - 1)))
+            (1, Gen.map2 (fun a b -> Residual(a, b)) (layersGen (depth - 1)) (layersGen (depth - 1)))
+            (1, Gen.map2 (fun k a -> Combine(k, a)) (Gen.choose (0, 4)) (layersGen (depth - 1))) ]
 
 let netCaseGen =
     gen {
@@ -270,6 +316,9 @@ let rec shrinkLayer (l: Layer) : seq<Layer> =
     | Activation k -> shrinkInt 0 k |> Seq.map Activation
     | Branch (a, b) ->
         seq { yield! shrinkLayers a |> Seq.map (fun a -> Branch(a, b)); yield! shrinkLayers b |> Seq.map (fun b -> Branch(a, b)) }
+    | Residual (a, b) ->
+        seq { yield! shrinkLayers a |> Seq.map (fun a -> Residual(a, b)); yield! shrinkLayers b |> Seq.map (fun b -> Residual(a, b)) }
+    | Combine (k, a) -> seq { yield! shrinkInt 0 k |> Seq.map (fun k -> Combine(k, a)); yield! shrinkLayers a |> Seq.map (fun a -> Combine(k, a)) }
     | _ -> Seq.empty
 
 /// Smaller layer lists: remove one layer, inline a branch, or shrink one layer.
@@ -278,7 +327,9 @@ and shrinkLayers (ls: Layer list) : seq<Layer list> =
         for i in 0 .. ls.Length - 1 do yield List.removeAt i ls
         for i in 0 .. ls.Length - 1 do
             match ls.[i] with
-            | Branch (a, b) -> yield List.take i ls @ a @ List.skip (i + 1) ls; yield List.take i ls @ b @ List.skip (i + 1) ls
+            | Branch (a, b) | Residual (a, b) ->
+                yield List.take i ls @ a @ List.skip (i + 1) ls; yield List.take i ls @ b @ List.skip (i + 1) ls
+            | Combine (_, a) -> yield List.take i ls @ a @ List.skip (i + 1) ls
             | _ -> ()
         for i in 0 .. ls.Length - 1 do
             for l in shrinkLayer ls.[i] do yield List.updateAt i l ls

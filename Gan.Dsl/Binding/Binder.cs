@@ -139,7 +139,10 @@ internal sealed partial class Binder
 
     static readonly string[] ParameterTypes = ["int", "float", "bool", "string"];
 
-    /// <summary>A block parameter's type, when written, is one of int, float, bool, string.</summary>
+    /// <summary>A block parameter may also be a <c>value</c>: the name of a network value of the caller.</summary>
+    static readonly string[] BlockParameterTypes = [.. ParameterTypes, "value"];
+
+    /// <summary>A block parameter's type, when written, is one of int, float, bool, string, value.</summary>
     void CheckBlockParameters(BlockSyntax b, SourceText where)
     {
         foreach (var p in b.Parameters)
@@ -147,11 +150,12 @@ internal sealed partial class Binder
             if (p.Type is null) continue;
             if (p.Type is NameSyntax t)
             {
-                if (!ParameterTypes.Contains(t.Name.Text)) d.ReportUnknownName(where, t.Span, "type", t.Name.Text, ParameterTypes);
+                if (!BlockParameterTypes.Contains(t.Name.Text))
+                    d.ReportUnknownName(where, t.Span, "type", t.Name.Text, BlockParameterTypes);
             }
             else
-                d.ReportWrongType(where, p.Type.Span, $"the type of block parameter '{p.Name.Text}'", "int, float, bool or string",
-                                  where[p.Type.Span]);
+                d.ReportWrongType(where, p.Type.Span, $"the type of block parameter '{p.Name.Text}'",
+                                  "int, float, bool, string or value", where[p.Type.Span]);
         }
     }
 

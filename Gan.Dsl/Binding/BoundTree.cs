@@ -69,9 +69,21 @@ internal sealed record BoundLayer(LayerSyntax Syntax, SourceText Source, LayerKi
 /// <summary>A layer or block call that did not bind (reported): the current value is unknown after it.</summary>
 internal sealed record BoundInvalid(LayerSyntax Syntax, SourceText Source) : BoundStatement(Source);
 
-/// <summary>A block call, expanded: the block's statements with its arguments in scope.</summary>
-internal sealed record BoundBlockCall(LayerSyntax Syntax, SourceText Source, BlockSyntax Block, ImmutableArray<BoundStatement> Body)
+/// <summary>
+/// A block call, expanded: the block's statements with its arguments in scope. The body is a scope of its own: it sees
+/// its <c>value</c> parameters, each an alias of the caller's value named in <see cref="Values"/> (parameter, caller's
+/// name), and its own names, which do not leak out (so a block with a <c>let</c> can be called many times).
+/// </summary>
+internal sealed record BoundBlockCall(LayerSyntax Syntax, SourceText Source, BlockSyntax Block, ImmutableArray<BoundStatement> Body,
+                                      ImmutableArray<(string Param, string Caller)> Values)
     : BoundStatement(Source);
+
+/// <summary>
+/// <c>residual { MAIN } shortcut { SC }</c>: both branches start from the current value; <see cref="Shortcut"/> is null for
+/// the identity. Each branch sees the names around it; the names it binds are its own.
+/// </summary>
+internal sealed record BoundResidual(ResidualSyntax Syntax, SourceText Source, ImmutableArray<BoundStatement> Main,
+                                     ImmutableArray<BoundStatement>? Shortcut, bool Failed = false) : BoundStatement(Source);
 
 /// <summary>An <c>if</c> whose condition was evaluated: <see cref="Body"/> is the branch taken (empty after an error).</summary>
 internal sealed record BoundIf(IfSyntax Syntax, SourceText Source, ImmutableArray<BoundStatement> Body) : BoundStatement(Source);

@@ -4,7 +4,7 @@ namespace Gan.Dsl.Binding;
 
 /// <summary>
 /// The one size limit of the language: all networks of a spec together expand to at most <see cref="MaxStatements"/>
-/// statements, blocks expanded (each layer, block call, let, from, output, init and if counts one). Nesting is capped
+/// statements, blocks expanded (each layer, block call, let, from, output, init, if and residual counts one). Nesting is capped
 /// (<see cref="Nesting.MaxDepth"/>), but a block calling another twice, 30 blocks deep, expands to 2^30 layers from a
 /// few lines of text; this budget stops it at the call that passes it (GAN0107), before time or memory run out.
 /// </summary>
@@ -13,7 +13,7 @@ internal sealed class Expansion(IReadOnlyDictionary<string, BlockSyntax> blocks)
     public const int MaxStatements = 1_000_000;
 
     /// <summary>What counts towards the limit, for the message.</summary>
-    public const string Counted = "blocks expanded; each layer, block call, let, from, output, init and if counts one";
+    public const string Counted = "blocks expanded; each layer, block call, let, from, output, init, if and residual counts one";
 
     long used;
     readonly Dictionary<BlockSyntax, long?> sizes = [];
@@ -43,17 +43,27 @@ internal sealed class Expansion(IReadOnlyDictionary<string, BlockSyntax> blocks)
         if (sizes.TryGetValue(block, out var known)) return known;
         if (level > Nesting.MaxDepth) return null;      // binding reports GAN0106 there
         sizes[block] = null;                            // a recursive call (reported by binding) has no known size
+        return sizes[block] = Size(block.Body, level);
+    }
+
+    /// <summary>Statements that binding <paramref name="body"/> binds, when known (residual branches included).</summary>
+    long? Size(IReadOnlyList<StatementSyntax> body, int level)
+    {
         long sum = 0;
-        foreach (var st in block.Body)
+        foreach (var st in body)
         {
             if (st is IfSyntax) return null;
             sum++;
-            if (st is LayerSyntax l && blocks.TryGetValue(l.Call.Name.Text, out var callee))
+            long? inner = st switch
             {
-                if (Size(callee, level + 1) is not long inner) return null;
-                sum = Math.Min(sum + inner, long.MaxValue / 4);
-            }
+                LayerSyntax l when blocks.TryGetValue(l.Call.Name.Text, out var callee) => Size(callee, level + 1),
+                ResidualSyntax r => level > Nesting.MaxDepth ? null
+                    : Size(r.Main, level + 1) is long m && Size(r.Shortcut ?? [], level + 1) is long s ? m + s : null,
+                _ => 0,
+            };
+            if (inner is null) return null;
+            sum = Math.Min(sum + inner.Value, long.MaxValue / 4);
         }
-        return sizes[block] = sum;
+        return sum;
     }
 }

@@ -20,7 +20,7 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
     SourceText source = source;            // switches to a used file's text while one of its blocks expands
     StatementSyntax? top;                  // the statement of the network's own body being bound: where GAN0107 points
     Evaluator evaluator = new(source, diagnostics);
-    readonly HashSet<string> names = [];   // inputs and `let` names so far: what `from` and concat may name
+    ValueScope<bool> names = new(null);    // the values `from` and multi-input layers may name here (inputs, lets, value params)
     readonly Stack<string> expanding = new();
 
     /// <summary>
@@ -79,7 +79,7 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         {
             if (BindInput(p, scope) is not { } input) return new BoundNetwork(syntax, source, [], [], Failed: true);
             inputs.Add(new BoundInput(p, input));
-            names.Add(p.Name.Text);
+            names.Define(p.Name.Text, true);
         }
         if (inputs.Count == 0)
         {
@@ -133,13 +133,11 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
             switch (st)
             {
                 case LetSyntax l:
-                    names.Add(l.Name.Text);
+                    names.Define(l.Name.Text, true);
                     bound.Add(new BoundLet(l, source));
                     break;
                 case FromSyntax f:
-                    bool known = names.Contains(f.Name.Text);
-                    if (!known) diagnostics.ReportUnknownName(source, f.Name.Span, "value", f.Name.Text, names);
-                    bound.Add(new BoundFrom(f, source, known));
+                    bound.Add(new BoundFrom(f, source, Known(f.Name.Text, f.Name.Span)));
                     break;
                 case OutputSyntax o:
                     bound.Add(new BoundOutput(o, source));
@@ -169,6 +167,11 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                 case LayerSyntax layer:
                     bound.Add(BindLayer(layer, scope));
                     break;
+                case ResidualSyntax r:
+                    bound.Add(TooDeep(r.Keyword.Span, "this residual")
+                                  ? new BoundResidual(r, source, [], null, Failed: true)
+                                  : new BoundResidual(r, source, Branch(r.Main, scope), r.Shortcut is null ? null : Branch(r.Shortcut, scope)));
+                    break;
             }
         }
         return bound.ToImmutable();
@@ -190,17 +193,43 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var prepared = kind.Prepare(args);
         var bound = kind.SignatureFor(prepared).Bind(source, diagnostics, call.Span, prepared);
         if (bound is null) return new BoundInvalid(layer, source);
-        if (!kind.NamesInputs) return new BoundLayer(layer, source, kind, bound, []);
-        // A multi-input layer names its further inputs: each must be an input or a `let` name.
+        if (!kind.HasNamedInputs) return new BoundLayer(layer, source, kind, bound, []);
+        // A multi-input layer names its further inputs (positionally, or by keyword: film's by:): each must be a value
+        // visible here.
+        var named = kind.NamesInputs ? args : [];
+        named = [.. named, .. kind.ValueArgs.SelectMany(k => prepared.Where(a => a.Keyword == k))];
         bool ok = true;
-        foreach (var (_, v, span) in args)
+        foreach (var (_, v, span) in named)
         {
-            if (v is SymbolValue s && names.Contains(s.Name)) continue;
-            diagnostics.ReportUnknownName(source, span, "value", v.Show(), names);
+            if (v is SymbolValue s && Known(s.Name, span)) continue;
+            if (v is not SymbolValue) diagnostics.ReportUnknownName(source, span, "value", v.Show(), names.Names);
             ok = false;
         }
-        return ok ? new BoundLayer(layer, source, kind, bound, [.. args.Select(a => ((SymbolValue)a.Value).Name)])
+        return ok ? new BoundLayer(layer, source, kind, bound, [.. named.Select(a => ((SymbolValue)a.Value).Name)])
                   : new BoundInvalid(layer, source);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a value visible here; reports GAN0201 otherwise, with the reason when a block
+    /// names a value of its caller.
+    /// </summary>
+    bool Known(string name, TextSpan span)
+    {
+        if (names.Contains(name)) return true;
+        if (expanding.Count > 0 && names.CallerHas(name))
+            diagnostics.ReportUnknownNameInBlock(source, span, name, expanding.Peek());
+        else
+            diagnostics.ReportUnknownName(source, span, "value", name, names.Names);
+        return false;
+    }
+
+    /// <summary>A residual branch: one level deeper, in a scope of its own over the names around it.</summary>
+    ImmutableArray<BoundStatement> Branch(IReadOnlyList<StatementSyntax> body, IReadOnlyDictionary<string, Value> scope)
+    {
+        var outer = names;
+        names = new ValueScope<bool>(outer);
+        try { return Deeper(body, scope); }
+        finally { names = outer; }
     }
 
     BoundStatement ExpandBlock(LayerSyntax layer, BlockSyntax block, List<Argument> args, IReadOnlyDictionary<string, Value> scope)
@@ -220,13 +249,41 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         var bound = signature.Bind(source, diagnostics, call.Span, args);
         if (bound is null) return new BoundInvalid(layer, source);
         var arguments = new Dictionary<string, Value>(signature.Params.Count);
-        foreach (var p in signature.Params) if (bound.Get(p.Name) is { } v) arguments[p.Name] = v;
+        var body = new ValueScope<bool>(null, caller: names);
+        var values = ImmutableArray.CreateBuilder<(string, string)>();
+        bool ok = true;
+        foreach (var p in signature.Params)
+        {
+            if (bound.Get(p.Name) is not { } v) continue;
+            arguments[p.Name] = v;
+            if (!IsValueParam(block, p.Name)) continue;
+            // A value parameter names a value of the caller's; in the body it is known by the parameter's name.
+            if (v is SymbolValue caller && Known(caller.Name, bound.SpanOf(p.Name)))
+            {
+                arguments[p.Name] = new SymbolValue(p.Name, v.Span);
+                body.Define(p.Name, true);
+                values.Add((p.Name, caller.Name));
+            }
+            else
+            {
+                if (v is not SymbolValue)
+                    diagnostics.ReportWrongType(source, bound.SpanOf(p.Name), $"{block.Name.Text}: '{p.Name}'",
+                                                "the name of a value (an input or a let)", v.Show());
+                ok = false;
+            }
+        }
+        if (!ok) return new BoundInvalid(layer, source);
         var inner = new LayeredScope(arguments, scope);
         expanding.Push(block.Name.Text);
-        (source, evaluator) = (blockSource, blockEvaluator);
-        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner)); }
-        finally { (source, evaluator) = (callerSource, callerEvaluator); expanding.Pop(); }
+        var callerNames = names;
+        (source, evaluator, names) = (blockSource, blockEvaluator, body);
+        try { return new BoundBlockCall(layer, callerSource, block, Deeper(block.Body, inner), values.ToImmutable()); }
+        finally { (source, evaluator, names) = (callerSource, callerEvaluator, callerNames); expanding.Pop(); }
     }
+
+    /// <summary>Whether a block parameter is declared <c>NAME: value</c>: it names a network value of the caller.</summary>
+    static bool IsValueParam(BlockSyntax block, string name) =>
+        block.Parameters.Any(p => p.Name.Text == name && p.Type is NameSyntax { Name.Text: "value" });
 
     /// <summary>Block signatures whose defaults are literals, the same at every call: built once (a block may be called
     /// 100,000 times).</summary>
@@ -241,7 +298,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
         {
             var type = p.Type is NameSyntax t ? t.Name.Text switch
             {
-                "int" => ArgType.Int, "float" => ArgType.Float, "bool" => ArgType.Bool, "string" => ArgType.String, _ => ArgType.Any,
+                "int" => ArgType.Int, "float" => ArgType.Float, "bool" => ArgType.Bool, "string" => ArgType.String,
+                "value" => ArgType.Symbol, _ => ArgType.Any,
             } : ArgType.Any;
             Value? def = p.Default is null ? null : blockEvaluator.Evaluate(p.Default, scope);
             ps.Add(new Param(p.Name.Text, type, def, Positional: true));

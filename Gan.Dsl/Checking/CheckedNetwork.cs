@@ -3,18 +3,20 @@ using Gan.Dsl.Binding;
 using Gan.Dsl.Ir;
 using Gan.Dsl.Layers;
 using Gan.Dsl.Syntax;
+using Gan.Dsl.Text;
 
 namespace Gan.Dsl.Checking;
 
 /// <summary>
-/// A layer whose shape checked: the bound layer (and so its syntax), its resolved configuration, the operands it
-/// reads (node ids, or <c>-1 - k</c> for the network's k-th input) and its output shape and parameter count.
+/// A node whose shape checked: its layer kind, where it was written (a layer call, or the <c>residual</c> keyword for the
+/// sum of a residual's branches), its resolved configuration, the operands it reads (node ids, or <c>-1 - k</c> for the
+/// network's k-th input) and its output shape and parameter count.
 /// </summary>
-internal sealed record CheckedNode(int Id, BoundLayer Layer, object Config, ImmutableArray<int> Inputs, ImmutableArray<Operand> Operands,
-                                   int[] Shape, long Parameters)
+internal sealed record CheckedNode(int Id, LayerKind Kind, SourceText Source, TextSpan Span, string Quirk, object Config,
+                                   ImmutableArray<int> Inputs, ImmutableArray<Operand> Operands, int[] Shape, long Parameters)
 {
     /// <summary>Stable and deterministic (e.g. <c>3_linear</c>); it prefixes the node's parameter names.</summary>
-    public string Name => $"{Id}_{Layer.Kind.Name}";
+    public string Name => $"{Id}_{Kind.Name}";
 }
 
 /// <summary>
@@ -36,6 +38,6 @@ internal sealed record CheckedNetwork(BoundNetwork Bound, bool Failed, Immutable
     public ImmutableArray<BoundInput> Inputs => Bound.Inputs;
     public int[] OutputShape(string output) => Nodes[Outputs[output]].Shape;
     public long Parameters => NetworkIr.SaturatingSum(Nodes.Select(n => n.Parameters));
-    public bool HasBatchNorm => Nodes.Any(n => n.Layer.Kind is BatchNorm);
-    public bool EndsInSigmoid(string output) => Nodes[Outputs[output]].Layer.Kind == Activations.Sigmoid;
+    public bool HasBatchNorm => Nodes.Any(n => n.Kind is BatchNorm);
+    public bool EndsInSigmoid(string output) => Nodes[Outputs[output]].Kind == Activations.Sigmoid;
 }

@@ -20,14 +20,14 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
     /// A value in the network: a node (made by <see cref="Layer"/>) or an input (<see cref="Input"/>) with its operand;
     /// Value is null once unknown.
     /// </summary>
-    sealed record Flow(int Ref, Operand? Value, BoundLayer? Layer = null, string Input = "")
+    sealed record Flow(int Ref, Operand? Value, CheckedNode? Node = null, string Input = "")
     {
         /// <summary>Where the value comes from, for messages (formatted only when one is reported).</summary>
         public string Producer()
         {
-            if (Layer is null) return $"input '{Input}'";
-            var (line, col) = Layer.Source.LineCol(Layer.Syntax.Call.Span.Start);
-            return $"`{Layer.Source[Layer.Syntax.Call.Span]}` at {line}:{col}";
+            if (Node is null) return $"input '{Input}'";
+            var (line, col) = Node.Source.LineCol(Node.Span.Start);
+            return $"`{Node.Source[Node.Span]}` at {line}:{col}";
         }
     }
 
@@ -35,7 +35,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
     static readonly Flow Unknown = new(int.MinValue, null);
 
     readonly List<CheckedNode> nodes = [];
-    readonly Dictionary<string, Flow> named = [];
+    ValueScope<Flow> named = new(null);
     readonly Dictionary<string, int> outputs = [];
     readonly List<string> outputOrder = [];
     InitIr init = InitIr.Default;
@@ -59,7 +59,7 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
             var input = network.Inputs[k].Ir;
             var flow = new Flow(NetworkIr.InputRef(k), new Operand([.. input.Shape], input.Kind == InputKind.Label ? input.Classes : 0),
                                 Input: input.Name);
-            named[input.Name] = flow;
+            named.Define(input.Name, flow);
             if (k == 0) current = flow;
         }
         Statements(network.Body);
@@ -84,10 +84,10 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
             {
                 case BoundLet l:
                     // After an error the value is unknown; naming it still defines the name (no cascade at `from`).
-                    named[l.Syntax.Name.Text] = current ?? Unknown;
+                    named.Define(l.Syntax.Name.Text, current ?? Unknown);
                     break;
                 case BoundFrom f:
-                    current = f.Resolved ? named[f.Syntax.Name.Text] : null;
+                    current = f.Resolved && named.TryGet(f.Syntax.Name.Text, out var from) ? from : null;
                     break;
                 case BoundOutput o:
                     Output(o);
@@ -96,12 +96,71 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
                     if (i.Init is not null) init = i.Init;
                     break;
                 case BoundIf f: Statements(f.Body); break;
-                case BoundBlockCall b: Statements(b.Body); break;
+                case BoundBlockCall b: Block(b); break;
+                case BoundResidual r: Residual(r); break;
                 case BoundInvalid: current = null; break;
-                case BoundLayer layer when layer.Kind.NamesInputs: MultiInput(layer); break;
+                case BoundLayer layer when layer.Kind.HasNamedInputs: MultiInput(layer); break;
                 case BoundLayer layer: SingleInput(layer); break;
             }
         }
+    }
+
+    /// <summary>A block's body, in a scope of its own: its value parameters are the caller's values they name.</summary>
+    void Block(BoundBlockCall b)
+    {
+        var caller = named;
+        named = new ValueScope<Flow>(null);
+        foreach (var (param, name) in b.Values) named.Define(param, caller.TryGet(name, out var f) ? f : Unknown);
+        try { Statements(b.Body); }
+        finally { named = caller; }
+    }
+
+    /// <summary>
+    /// y = MAIN(x) + SHORTCUT(x): both branches start from the current value x, each in a scope of its own; their results
+    /// must have one shape (GAN0310), and are added by a node of the <c>add</c> kind.
+    /// </summary>
+    void Residual(BoundResidual r)
+    {
+        if (r.Failed) { current = null; return; }
+        var x = current;
+        var main = Branch(r.Main, x);
+        var shortcut = r.Shortcut is { } sc ? Branch(sc, x) : x;
+        current = null;
+        if (main?.Value is not { } m || shortcut?.Value is not { } s) return;      // an error inside: reported there
+        var (source, span) = (r.Source, r.Syntax.Keyword.Span);
+        if (m.IsLabel || s.IsLabel)
+        {
+            diagnostics.ReportRank(source, span, "residual", "float tensors from both branches, got an integer label; embed it first");
+            return;
+        }
+        if (!Shape.Same(m.Shape, s.Shape))
+        {
+            diagnostics.ReportResidualMismatch(source, span, Shape.Show(m.Shape), Shape.Show(s.Shape), ResidualFix(m.Shape, s.Shape));
+            return;
+        }
+        Operand[] operands = [m, s];
+        Add(Layers.Add.Instance, source, span, "", Layers.Add.Op, [main.Ref, shortcut.Ref], operands, m.Shape, 0);
+    }
+
+    /// <summary>How to make a shortcut's shape equal the main branch's: a 1×1 conv for channels, resampling for the size.</summary>
+    static string ResidualFix(int[] main, int[] shortcut)
+    {
+        if (main.Length != 3 || shortcut.Length != 3) return "give the shortcut a layer that maps one shape to the other";
+        var fixes = new List<string>();
+        if (main[0] != shortcut[0]) fixes.Add($"a conv2d({main[0]}, kernel: 1)");
+        if (main[1] != shortcut[1] || main[2] != shortcut[2])
+            fixes.Add(main[1] > shortcut[1] ? "the main branch's upsample" : "the main branch's pooling");
+        return "give the shortcut " + string.Join(" and ", fixes);
+    }
+
+    /// <summary>Checks a residual branch from <paramref name="x"/> in a scope of its own; its last value.</summary>
+    Flow? Branch(ImmutableArray<BoundStatement> body, Flow? x)
+    {
+        var outer = named;
+        named = new ValueScope<Flow>(outer);
+        current = x;
+        try { Statements(body); return current; }
+        finally { named = outer; }
     }
 
     void Output(BoundOutput o)
@@ -146,10 +205,14 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
     {
         var parts = new List<Flow>();
         if (current is not null) parts.Add(current);
-        parts.AddRange(layer.Inputs.Select(n => named[n]));
+        parts.AddRange(layer.Inputs.Select(n => named.TryGet(n, out var f) ? f : Unknown));
         if (current is null || parts.Any(p => p.Value is null)) { current = null; return; }
         var operands = parts.Select(p => p.Value!.Value).ToArray();
-        if (operands.Any(o => o.IsLabel)) { Fail(layer, layer.Kind.LabelError); return; }
+        // The current value must be a float tensor; so must the positional ones. Keyword values (film's by:) may be labels:
+        // their shape rule decides.
+        int positional = layer.Kind.NamesInputs ? operands.Length : 1;
+        if (operands.Take(positional).Any(o => o.IsLabel) && !(operands[0].IsLabel && layer.Kind.TakesLabel))
+        { Fail(layer, layer.Kind.LabelError); return; }
         var args = new LayerArgs(layer.Args, init, layer.Source, diagnostics);
         if (layer.Kind.Configure(args) is not { } config) { current = null; return; }
         var shape = layer.Kind.Shape(config, operands);
@@ -178,11 +241,15 @@ internal sealed class NetworkChecker(DiagnosticBag diagnostics)
     }
 
     /// <summary>A checked node; <paramref name="operands"/> is its own from here on (wrapped, not copied).</summary>
-    void Add(BoundLayer layer, object config, ImmutableArray<int> inputs, Operand[] operands, int[] shape, long parameters)
+    void Add(BoundLayer layer, object config, ImmutableArray<int> inputs, Operand[] operands, int[] shape, long parameters) =>
+        Add(layer.Kind, layer.Source, layer.Syntax.Call.Span, layer.Syntax.Quirk?.Text ?? "", config, inputs, operands, shape, parameters);
+
+    void Add(LayerKind kind, SourceText source, TextSpan span, string quirk, object config, ImmutableArray<int> inputs,
+             Operand[] operands, int[] shape, long parameters)
     {
-        var node = new CheckedNode(nodes.Count, layer, config, inputs, ImmutableCollectionsMarshal.AsImmutableArray(operands), shape,
-                                   parameters);
+        var node = new CheckedNode(nodes.Count, kind, source, span, quirk, config, inputs,
+                                   ImmutableCollectionsMarshal.AsImmutableArray(operands), shape, parameters);
         nodes.Add(node);
-        current = new Flow(node.Id, new Operand(shape), layer);
+        current = new Flow(node.Id, new Operand(shape), node);
     }
 }

@@ -28,6 +28,11 @@ internal static class Descriptors
 
     // ---- GAN02xx: names, types and arguments ----------------------------------------------
     public static readonly DiagnosticDescriptor UnknownName = E("GAN0201", "an unknown name", "unknown {0} '{1}'{2}");
+    public static readonly DiagnosticDescriptor UnknownNameInBlock = UnknownName with
+    {
+        MessageFormat = "unknown value '{0}' in block {1}: a block sees its parameters and its own names only; "
+                        + "pass the value in as a parameter, e.g. block {1}(..., {0}: value)",
+    };
     public static readonly DiagnosticDescriptor Duplicate = E("GAN0202", "a name defined twice",
         "{0} '{1}' is already defined at {2}; rename one of them");
     public static readonly DiagnosticDescriptor RepeatedItem = Duplicate with
@@ -74,6 +79,8 @@ internal static class Descriptors
         "network {0}: {1}");
     public static readonly DiagnosticDescriptor TooLarge = E("GAN0309", "a tensor with more elements per sample than fit in 32 bits",
         "{0}: {1}");
+    public static readonly DiagnosticDescriptor ResidualMismatch = E("GAN0310", "residual branches do not fit",
+        "the residual's main branch gives {0} but its shortcut gives {1}; the two are added, so their shapes must be equal: {2}");
 
     // ---- GAN04xx: losses ----------------------------------------------------------------------
     public static readonly DiagnosticDescriptor Unreachable = E("GAN0401", "an optimiser's loss cannot reach its network's parameters",

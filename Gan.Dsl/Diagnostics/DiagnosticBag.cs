@@ -75,6 +75,8 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     // ---- GAN02xx -----------------------------------------------------------------------------
     public void ReportUnknownName(SourceText s, TextSpan span, string kind, string name, IEnumerable<string> candidates) =>
         Report(D.UnknownName, s, span, kind, name, DidYouMean(name, candidates));
+    public void ReportUnknownNameInBlock(SourceText s, TextSpan span, string name, string block) =>
+        Report(D.UnknownNameInBlock, s, span, name, block);
     public void ReportDuplicate(SourceText s, TextSpan span, string kind, string name, SourceText firstSource, TextSpan first) =>
         Report(D.Duplicate, s, span, kind, name, At(s, firstSource, first));
     public void ReportRepeatedItem(SourceText s, TextSpan span, string item, TextSpan first) =>
@@ -112,6 +114,8 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportReshapeCount(SourceText s, TextSpan span, string from, long fromCount, string to, double toCount) =>
         Report(D.ReshapeCount, s, span, from, fromCount, to, toCount);
     public void ReportConcat(SourceText s, TextSpan span, string layer, string detail) => Report(D.Concat, s, span, layer, detail);
+    public void ReportResidualMismatch(SourceText s, TextSpan span, string main, string shortcut, string fix) =>
+        Report(D.ResidualMismatch, s, span, main, shortcut, fix);
     public void ReportSpatial(SourceText s, TextSpan span, string layer, string detail) => Report(D.Spatial, s, span, layer, detail);
     public void ReportHeadMismatch(SourceText s, TextSpan span, string loss, string detail) =>
         Report(D.HeadMismatch, s, span, loss, detail);

@@ -120,7 +120,7 @@ internal sealed class Formatter
         indent += "  ";
         foreach (var st in body)
         {
-            LeadingComments(st is IfSyntax ? st.Span.Start : st.Span.End);
+            LeadingComments(st is IfSyntax or ResidualSyntax ? st.Span.Start : st.Span.End);
             switch (st)
             {
                 case LayerSyntax l: Line(Expr(l.Call) + (l.Quirk is null ? "" : " quirk " + Str(l.Quirk.Text))); break;
@@ -135,6 +135,16 @@ internal sealed class Formatter
                     {
                         Line("} else {");
                         Statements(f.Else, f.Span.End);
+                    }
+                    Line("}");
+                    break;
+                case ResidualSyntax r:
+                    Line("residual {");
+                    Statements(r.Main, r.ShortcutKeyword?.Span.Start ?? r.Span.End);
+                    if (r.Shortcut is not null)
+                    {
+                        Line("} shortcut {");
+                        Statements(r.Shortcut, r.Span.End);
                     }
                     Line("}");
                     break;

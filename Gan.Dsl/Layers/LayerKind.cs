@@ -27,6 +27,15 @@ internal abstract class LayerKind(string name, string summary, IReadOnlyList<Par
     /// </summary>
     public virtual bool NamesInputs => false;
 
+    /// <summary>
+    /// Keyword arguments whose values name further input values (film's <c>by:</c>, modconv2d's <c>style:</c>): they follow
+    /// the current value and any positional ones. The shape rule decides what each may be (a label, a flat vector).
+    /// </summary>
+    public virtual IReadOnlyList<string> ValueArgs => [];
+
+    /// <summary>Whether the layer reads values besides the current one.</summary>
+    public bool HasNamedInputs => NamesInputs || ValueArgs.Count > 0;
+
     /// <summary>Whether the layer accepts an integer label input (embedding).</summary>
     public virtual bool TakesLabel => false;
 

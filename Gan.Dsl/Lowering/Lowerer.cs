@@ -27,6 +27,7 @@ internal static class Lowerer
             Latents = [.. generator.Args.Cast<BoundLatentRef>().Select(r => r.Latent.Name)],
             Output = byName[spec.Generator].OutputOf(generator.Output),
         };
+        // D's accuracy (DAccuracy) reads an unconditional critic; a conditional D(real, labels) is logged, not scored.
         var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>().FirstOrDefault(a => a.Args is [RealIr]);
         var header = b.Header!;
         return new ModelIr(
@@ -43,8 +44,8 @@ internal static class Lowerer
 
     static NetworkIr Network(CheckedNetwork n) =>
         new(n.Name, [.. n.Inputs.Select(i => i.Ir)],
-            [.. n.Nodes.Select(x => new NodeIr(x.Id, x.Name, x.Layer.Kind.Lower(x.Config, x.Operands), x.Inputs, [.. x.Shape], x.Parameters,
-                                               x.Layer.Syntax.Quirk?.Text ?? ""))],
+            [.. n.Nodes.Select(x => new NodeIr(x.Id, x.Name, x.Kind.Lower(x.Config, x.Operands), x.Inputs, [.. x.Shape], x.Parameters,
+                                               x.Quirk))],
             n.Outputs, n.DefaultOutput);
 
     static LossExprIr Expr(BoundExpr e, IReadOnlyDictionary<string, CheckedNetwork> networks) => e switch
@@ -65,6 +66,9 @@ internal static class Lowerer
         _ => throw new InvalidOperationException($"no lowering for {e.GetType().Name}"),
     };
 
+    /// <summary>An application to the real batch: D(real), or a conditional D(real, labels).</summary>
+    static bool OnReal(ImmutableArray<LossExprIr> args) => args is [RealIr] or [RealIr, LabelsIr];
+
     static string Output(BoundPenalty p, IReadOnlyDictionary<string, CheckedNetwork> networks) => networks[p.Network].OutputOf(p);
 
     /// <summary>
@@ -76,7 +80,7 @@ internal static class Lowerer
         var output = net.OutputOf(a.Output);
         bool logged = (net.Outputs.Count == 1 || output == net.DefaultOutput) && Shape.Count(net.OutputShape(output)) == 1;
         var column = !logged ? LogColumn.None
-            : args is [RealIr] ? LogColumn.DReal
+            : OnReal(args) ? LogColumn.DReal
             : args.Any(x => x is ApplyIr or DetachIr { Operand: ApplyIr }) ? LogColumn.DFake : LogColumn.None;
         return new ApplyIr(net.Name, args, output) { Log = column, EndsInSigmoid = net.EndsInSigmoid(output) };
     }

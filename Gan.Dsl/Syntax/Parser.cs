@@ -262,6 +262,15 @@ internal sealed partial class Parser
                     if (AtWord("else")) { Advance(); (var e, close) = ParseBody(); els = e; }
                     return new IfSyntax(t, cond, then, els, To(t, close));
                 }
+                case "residual" when Peek(1).Kind == TokenKind.OpenBrace:
+                {
+                    Advance();
+                    var (main, close) = ParseBody();
+                    Token? shortcut = null;
+                    IReadOnlyList<StatementSyntax>? sc = null;
+                    if (AtWord("shortcut")) { shortcut = Advance(); (var b, close) = ParseBody(); sc = b; }
+                    return new ResidualSyntax(t, main, shortcut, sc, To(t, close));
+                }
             }
         }
         var call = ParseCall("a layer such as linear(128)");

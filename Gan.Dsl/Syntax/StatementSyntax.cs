@@ -23,3 +23,10 @@ internal sealed record OutputSyntax(Token Keyword, Token Name) : StatementSyntax
 
 /// <summary><c>init xavier_uniform</c>: the initialiser of the parametric layers that follow.</summary>
 internal sealed record InitSyntax(Token Keyword, CallSyntax Init) : StatementSyntax(TextSpan.FromBounds(Keyword.Span.Start, Init.Span.End));
+
+/// <summary>
+/// <c>residual { MAIN } shortcut { SC }</c>: y = MAIN(x) + SC(x) for the current value x; without <c>shortcut</c>, SC is the
+/// identity. Each branch is a body of its own: names it binds are local to it.
+/// </summary>
+internal sealed record ResidualSyntax(Token Keyword, IReadOnlyList<StatementSyntax> Main, Token? ShortcutKeyword,
+                                      IReadOnlyList<StatementSyntax>? Shortcut, TextSpan Span) : StatementSyntax(Span);

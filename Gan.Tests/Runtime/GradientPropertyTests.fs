@@ -64,6 +64,23 @@ let layerCase (kind: string) (seed: int) : LayerCase =
     | "reshape" -> let i, (c, hh, w) = image 1 in one i (sprintf "reshape(%d, %d)" (c * hh) w)
     | "flatten" -> one (fst (image 1)) "flatten"
     | "concat" -> { Kind = kind; Inputs = fst (flat ()); Lines = [ "let a"; "tanh"; "concat(a)" ]; Seed = seed }
+    | "add" -> { Kind = kind; Inputs = fst (flat ()); Lines = [ "let a"; "tanh"; "add(a)" ]; Seed = seed }
+    | "mul" ->
+        if r.Next 2 = 0 then { Kind = kind; Inputs = fst (flat ()); Lines = [ "let a"; "tanh"; "mul(a)" ]; Seed = seed }
+        else { Kind = kind; Inputs = fst (image 1); Lines = [ "let a"; "global_avgpool"; "tanh"; "let v"; "from a"; "mul(v)" ]; Seed = seed }
+    | "film" ->
+        let bias = if r.Next 2 = 0 then ", bias: true" else ""
+        let sn = if r.Next 3 = 0 then ", spectral_norm: true" else ""
+        match r.Next 3 with
+        | 0 ->        // by a label: the input is the label, embedded to the modulated value
+            let k = r.Next(2, 5)
+            { Kind = kind; Inputs = sprintf "y: label(%d)" k
+              Lines = [ sprintf "embedding(%d, %d)" k (n ()); sprintf "film(by: y%s%s)" bias sn ]; Seed = seed }
+        | 1 -> { Kind = kind; Inputs = fst (flat ()); Lines = [ "let a"; "tanh"; "let v"; "from a"; sprintf "film(by: v%s%s)" bias sn ]; Seed = seed }
+        | _ ->
+            { Kind = kind; Inputs = fst (image 1)
+              Lines = [ "let a"; "global_avgpool"; sprintf "linear(%d)" (n ()); "let v"; "from a"; sprintf "film(by: v%s%s)" bias sn ]
+              Seed = seed }
     | "embedding" -> let k = r.Next(2, 5) in one (sprintf "y: label(%d)" k) (sprintf "embedding(%d, %d)" k (n ()))
     | "upsample" -> one (fst (image 1)) (pick r [ "upsample(2)"; "upsample(2, mode: bilinear)" ])
     | "avgpool" | "maxpool" ->
