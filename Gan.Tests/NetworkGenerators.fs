@@ -35,7 +35,7 @@ type Layer =
     /// residual { main } shortcut { shortcut }, the shortcut fitted to the main branch's shape.
     | Residual of main: Layer list * shortcut: Layer list
     /// A value computed from the current one by a side branch, then combined: 0 add, 1 mul, 2 mul by a channel vector,
-    /// 3 film, 4 film with bias.
+    /// 3 film, 4 film with bias, 5 modconv2d by it as the style (on an image; kind 3 otherwise).
     | Combine of kind: int * side: Layer list
 
 /// Input is [n] or [c; h; w]; Label is the class count of a second, label input (0: none).
@@ -144,19 +144,25 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
         let id = fresh ()
         let l, sv = emitAll fresh shape side
         // The side value fitted to what the combination needs: the same shape, a channel vector, or any flat vector.
+        let kind = match kind % 6, shape with | 5, [ _ ] -> 3 | k, _ -> k
         let target =
-            match kind % 5, shape with
+            match kind, shape with
             | 2, [ c; _; _ ] -> [ c ]
-            | (3 | 4), _ -> (match sv with [ f ] -> [ f ] | _ -> [ min 16 (count sv) ])
+            | (3 | 4 | 5), _ -> (match sv with [ f ] -> [ f ] | _ -> [ min 16 (count sv) ])
             | _ -> shape
-        let op =
-            match kind % 5 with
-            | 0 -> sprintf "add(v%d)" id
-            | 1 | 2 -> sprintf "mul(v%d)" id
-            | 3 -> sprintf "film(by: v%d)" id
-            | _ -> sprintf "film(by: v%d, bias: true)" id
+        let out = 1 + id % 4
+        let op, result =
+            match kind with
+            | 0 -> sprintf "add(v%d)" id, shape
+            | 1 | 2 -> sprintf "mul(v%d)" id, shape
+            | 3 -> sprintf "film(by: v%d)" id, shape
+            | 4 -> sprintf "film(by: v%d, bias: true)" id, shape
+            | _ ->
+                sprintf "modconv2d(%d, kernel: %d, style: v%d%s)" out (if id % 2 = 0 then 3 else 1) id
+                    (if id % 3 = 0 then ", demodulate: false" else ""),
+                out :: List.tail shape
         match fit sv target with
-        | Some adapter -> [ sprintf "let s%d" id ] @ l @ adapter @ [ sprintf "let v%d" id; sprintf "from s%d" id; op ], shape
+        | Some adapter -> [ sprintf "let s%d" id ] @ l @ adapter @ [ sprintf "let v%d" id; sprintf "from s%d" id; op ], result
         | None -> [], shape
 
 /// Lines that turn a value of shape `from` into one of shape `target` (flatten, linear, reshape), or None when that
@@ -273,7 +279,7 @@ and private layerGen depth =
             (10, leafGen)
             (1, Gen.map2 (fun a b -> Branch(a, b)) (layersGen (depth - 1)) (layersGen (depth - 1)))
             (1, Gen.map2 (fun a b -> Residual(a, b)) (layersGen (depth - 1)) (layersGen (depth - 1)))
-            (1, Gen.map2 (fun k a -> Combine(k, a)) (Gen.choose (0, 4)) (layersGen (depth - 1))) ]
+            (1, Gen.map2 (fun k a -> Combine(k, a)) (Gen.choose (0, 5)) (layersGen (depth - 1))) ]
 
 let netCaseGen =
     gen {

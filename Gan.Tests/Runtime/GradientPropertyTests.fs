@@ -81,6 +81,12 @@ let layerCase (kind: string) (seed: int) : LayerCase =
             { Kind = kind; Inputs = fst (image 1)
               Lines = [ "let a"; "global_avgpool"; sprintf "linear(%d)" (n ()); "let v"; "from a"; sprintf "film(by: v%s%s)" bias sn ]
               Seed = seed }
+    | "modconv2d" ->
+        { Kind = kind; Inputs = fst (image 1)
+          Lines = [ "let a"; "global_avgpool"; sprintf "linear(%d)" (n ()); "let w"; "from a"
+                    sprintf "modconv2d(%d, kernel: %d, style: w, demodulate: %b, bias: %b)"
+                        (r.Next(1, 3)) (pick r [ 1; 3 ]) (r.Next 2 = 0) (r.Next 2 = 0) ]
+          Seed = seed }
     | "embedding" -> let k = r.Next(2, 5) in one (sprintf "y: label(%d)" k) (sprintf "embedding(%d, %d)" k (n ()))
     | "upsample" -> one (fst (image 1)) (pick r [ "upsample(2)"; "upsample(2, mode: bilinear)" ])
     | "avgpool" | "maxpool" ->

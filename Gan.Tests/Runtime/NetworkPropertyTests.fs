@@ -35,7 +35,7 @@ let private seen = Dictionary<string, int>()
 let private features =
     [ "conv2d"; "conv_transpose2d"; "padding: same"; "padding: valid"; "batchnorm"; "instancenorm"; "concat"; "output h1"
       "label("; "upsample"; "maxpool"; "avgpool"; "spectral_norm"; "global_avgpool"; "layernorm"; "reshape"; "pixelnorm"
-      "residual {"; "} shortcut {"; "add("; "mul("; "film(by:"; "bias: true)" ]
+      "residual {"; "} shortcut {"; "add("; "mul("; "film(by:"; "bias: true)"; "modconv2d(" ]
 let private note (text: string) =
     lock seen (fun () ->
         for k in features do
