@@ -35,7 +35,8 @@ let private seen = Dictionary<string, int>()
 let private note (text: string) =
     lock seen (fun () ->
         for k in [ "conv2d"; "conv_transpose2d"; "padding: same"; "padding: valid"; "batchnorm"; "instancenorm"; "concat"; "output h1"
-                   "label("; "upsample"; "maxpool"; "avgpool"; "spectral_norm"; "global_avgpool"; "layernorm"; "reshape"; "pixelnorm" ] do
+                   "label("; "upsample"; "maxpool"; "avgpool"; "spectral_norm"; "global_avgpool"; "layernorm"; "reshape"; "pixelnorm"
+                   "sum(over"; "minibatch_stddev"; "noise"; "const("; "equalized" ] do
             if text.Contains k then seen.[k] <- (match seen.TryGetValue k with | true, n -> n + 1 | _ -> 1))
 
 let private assertCoverage () =
