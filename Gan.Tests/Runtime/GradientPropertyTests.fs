@@ -83,7 +83,8 @@ let layerCase (kind: string) (seed: int) : LayerCase =
     | "minibatch_stddev" ->
         // The gradient batch is 3: group 4 gives one group of 3; group 2 falls back to groups of 1 (σ = √1e-8, constant).
         let f = r.Next(1, 3)
-        one (sprintf "x: [%d, %d, %d]" (f * r.Next(1, 3)) (r.Next(1, 4)) (r.Next(1, 4))) (sprintf "minibatch_stddev(group: %s, channels: %d)" (pick r [ "4"; "4"; "2" ]) f)
+        one (sprintf "x: [%d, %d, %d]" (f * r.Next(1, 3)) (r.Next(1, 4)) (r.Next(1, 4)))
+            (sprintf "minibatch_stddev(group: %s, channels: %d)" (pick r [ "4"; "4"; "2" ]) f)
     | "noise" -> one (fst (image 1)) "noise"
     | "const" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) (sprintf "const(%d, %d, %d)" (n ()) (n ()) (n ()))
     | other -> failwithf "no gradient case for layer kind '%s': add one to GradientPropertyTests.layerCase" other

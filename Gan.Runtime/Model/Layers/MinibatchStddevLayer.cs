@@ -33,7 +33,8 @@ internal sealed class MinibatchStddevLayer(string name, MinibatchStddevOp op) : 
                 if (node.Op is MinibatchStddevOp m && !MinibatchStddev.Divides(m.Group, batch))
                     throw new UserInputException(
                         $"batch {batch} cannot be split into groups of {m.Group} for {net.Name}'s {node.Name} (minibatch_stddev(group: "
-                        + $"{m.Group})); use a batch that is a multiple of {m.Group}, e.g. --batch {Math.Max(m.Group, batch / m.Group * m.Group)}");
+                        + $"{m.Group})); use a batch that is a multiple of {m.Group}, "
+                        + $"e.g. --batch {Math.Max(m.Group, batch / m.Group * m.Group)}");
     }
 
     sealed class Builder : LayerBuilder<MinibatchStddevOp>
