@@ -31,6 +31,13 @@ type Layer =
     | GlobalAvgPool
     | Dropout
     | PixelNorm
+    | Sum
+    | Scale of k: int
+    | SelfAttention of spectral: bool
+    | MinibatchStddev of group: int * channels: int
+    | Noise
+    | Const of c: int * h: int * w: int
+    | Equalized of out: int * conv: bool
     | Branch of Layer list * Layer list
     /// residual { main } shortcut { shortcut }, the shortcut fitted to the main branch's shape.
     | Residual of main: Layer list * shortcut: Layer list
@@ -121,6 +128,35 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
         pre @ [ "global_avgpool" ], [ img.[0] ]
     | Dropout -> [ "dropout(0.25)" ], shape
     | PixelNorm -> [ "pixelnorm" ], shape
+    | Sum ->
+        match shape with
+        | [ c; _; _ ] -> [ "sum(over: spatial)" ], [ c ]
+        | _ -> [ "sum(over: features)" ], [ 1 ]
+    | Scale k -> [ sprintf "scale(%s)" ([| "1 / sqrt(2)"; "sqrt(2)"; "-0.5"; "3" |].[abs k % 4]) ], shape
+    | SelfAttention sn ->
+        // C divisible by 8 and even H, W: upsample an odd image when it fits, then a 1×1 conv to 8 channels.
+        let pre, img = toImage shape
+        let even = img.[1] % 2 = 0 && img.[2] % 2 = 0
+        if not even && 2 * max img.[1] img.[2] > maxSpatial then [], shape
+        else
+            let up, img = if even then [], img else [ "upsample(2)" ], [ img.[0]; 2 * img.[1]; 2 * img.[2] ]
+            let widen, c = if img.[0] % 8 = 0 then [], img.[0] else [ sprintf "conv2d(8, in: %d, kernel: 1)" img.[0] ], 8
+            pre @ up @ widen @ [ sprintf "self_attention(spectral_norm: %b)" sn ], [ c; img.[1]; img.[2] ]
+    | MinibatchStddev (g, f) ->
+        // The spec's batch is 8: groups 2, 4 and 8 divide it (smaller runtime batches take min(group, N) or a divisor).
+        let pre, img = toImage shape
+        let f = if img.[0] % (clamp 1 3 f) = 0 then clamp 1 3 f else 1
+        pre @ [ sprintf "minibatch_stddev(group: %d, channels: %d)" ([| 2; 4; 8 |].[abs g % 3]) f ], [ img.[0] + f; img.[1]; img.[2] ]
+    | Noise -> let pre, img = toImage shape in pre @ [ "noise" ], img
+    | Const (c, h, w) -> let c, h, w = clamp 1 4 c, clamp 1 6 h, clamp 1 6 w in [ sprintf "const(%d, %d, %d)" c h w ], [ c; h; w ]
+    | Equalized (out, conv) ->
+        let out = clamp 1 6 out
+        if conv then
+            let pre, img = toImage shape
+            pre @ [ sprintf "conv2d(%d, in: %d, kernel: 3, padding: same, equalized: true)" out img.[0] ], [ out; img.[1]; img.[2] ]
+        else
+            let pre, n = (match shape with [ n ] -> [], n | _ -> [ "flatten" ], count shape)
+            pre @ [ sprintf "linear(%d, in: %d, equalized: true, lr_mul: 0.01)" out n ], [ out ]
     | Branch (a, b) ->
         let id = fresh ()
         let la, sa = emitAll fresh shape a
@@ -194,10 +230,11 @@ let render (net: NetCase) : RenderedNet =
     let header, prelude, start =
         if net.Label > 0 then
             let k = clamp 2 10 net.Label
+            let sn = if k % 2 = 0 then ", spectral_norm: true" else ""      // an even class count: a spectrally normalised table
             let embed, joined =
                 match input with
-                | [ c; h; w ] -> [ sprintf "embedding(%d, %d)" k (h * w); sprintf "reshape(1, %d, %d)" h w ], [ c + 1; h; w ]
-                | _ -> [ sprintf "embedding(%d, 4)" k ], [ input.[0] + 4 ]
+                | [ c; h; w ] -> [ sprintf "embedding(%d, %d%s)" k (h * w) sn; sprintf "reshape(1, %d, %d)" h w ], [ c + 1; h; w ]
+                | _ -> [ sprintf "embedding(%d, 4%s)" k sn ], [ input.[0] + 4 ]
             sprintf "network N(x: [%s], y: label(%d))" dims k, [ "from y" ] @ embed @ [ "let e"; "from x"; "concat(e)" ], joined
         else sprintf "network N(x: [%s])" dims, [], input
     let trunk, shape = emitAll fresh start net.Trunk
@@ -264,7 +301,11 @@ let private leafGen =
              let! p = Gen.choose (0, 1)
              return Pool(m, k, p)
          })
-        (1, Gen.constant GlobalAvgPool); (1, Gen.constant Dropout); (1, Gen.constant PixelNorm) ]
+        (1, Gen.constant GlobalAvgPool); (1, Gen.constant Dropout); (1, Gen.constant PixelNorm)
+        (1, Gen.constant Sum); (1, Gen.choose (0, 3) |> Gen.map Scale); (1, Gen.elements [ true; false ] |> Gen.map SelfAttention)
+        (1, Gen.map2 (fun g f -> MinibatchStddev(g, f)) (Gen.choose (0, 2)) (Gen.choose (1, 3))); (1, Gen.constant Noise)
+        (1, Gen.map3 (fun c h w -> Const(c, h, w)) (Gen.choose (1, 4)) (Gen.choose (1, 6)) (Gen.choose (1, 6)))
+        (1, Gen.map2 (fun o c -> Equalized(o, c)) (Gen.choose (1, 6)) (Gen.elements [ true; false ])) ]
 
 let rec private layersGen depth =
     gen {

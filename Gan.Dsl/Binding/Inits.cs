@@ -8,7 +8,13 @@ namespace Gan.Dsl.Binding;
 internal static class Inits
 {
     public static readonly IReadOnlyList<string> Names =
-        ["default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal", "zeros"];
+        ["default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal", "zeros", "orthogonal"];
+
+    /// <summary>The initialisers that take a gain: xavier_uniform(gain: sqrt(2)), orthogonal(gain: 1), …</summary>
+    static readonly Dictionary<string, InitKind> Gained = new()
+    {
+        ["xavier_uniform"] = InitKind.XavierUniform, ["xavier_normal"] = InitKind.XavierNormal, ["orthogonal"] = InitKind.Orthogonal,
+    };
 
     /// <summary>xavier_uniform, normal(std: 0.02), normal(mean: 0, std: sqrt(2 / fan_in)), ...; null after reporting.</summary>
     public static InitIr? Bind(Value v, SourceText source, DiagnosticBag diagnostics)
@@ -24,10 +30,13 @@ internal static class Inits
                     "kaiming_uniform" => InitKind.KaimingUniform,
                     "kaiming_normal" => InitKind.KaimingNormal,
                     "zeros" => InitKind.Zeros,
+                    "orthogonal" => InitKind.Orthogonal,
                     _ => null,
                 };
                 if (kind is null) { diagnostics.ReportUnknownName(source, s.Span, "initialiser", s.Name, Names); return null; }
-                return new InitIr(kind.Value);
+                return Gained.ContainsValue(kind.Value) ? new InitIr(kind.Value, Gain: 1) : new InitIr(kind.Value);
+            case CallValue c when Gained.TryGetValue(c.Name, out var gainedKind):
+                return WithGain(c, gainedKind, source, diagnostics);
             case CallValue { Name: "normal" } c:
             {
                 double mean = 0, std = 0.02;
@@ -79,5 +88,32 @@ internal static class Inits
                                             v.TypeName);
                 return null;
         }
+    }
+
+    /// <summary>xavier_uniform(gain: g), xavier_uniform(g): one positive, finite number; null after reporting.</summary>
+    static InitIr? WithGain(CallValue c, InitKind kind, SourceText source, DiagnosticBag diagnostics)
+    {
+        if (c.Args.Count != 1)
+        {
+            diagnostics.ReportArity(source, c.Span, c.Name, $"takes one gain: {c.Name}(gain: g), e.g. {c.Name}(gain: sqrt(2))");
+            return null;
+        }
+        var (key, v) = c.Args[0];
+        if (key is not (null or "gain"))
+        {
+            diagnostics.ReportUnknownKeyword(source, v.Span, c.Name, key, ["gain"]);
+            return null;
+        }
+        if (v is not NumberValue n)
+        {
+            diagnostics.ReportWrongType(source, v.Span, $"{c.Name}: 'gain'", "a number, e.g. sqrt(2)", v.TypeName);
+            return null;
+        }
+        if (!(n.Number > 0) || !double.IsFinite(n.Number))
+        {
+            diagnostics.ReportOutOfRange(source, v.Span, $"{c.Name}: 'gain'", $"must be a positive number, got {n.Show()}");
+            return null;
+        }
+        return new InitIr(kind, Gain: n.Number);
     }
 }

@@ -32,6 +32,8 @@ internal static class Checker
         long total = NetworkIr.SaturatingSum(ok.Select(n => n.Parameters));
         if (total > MaxParameters) d.ReportAbsurdSize(source, spec.Header?.Name.Span ?? default, total, MaxParameters);
 
+        BatchChecks.Run(spec, ok, d);
+
         var types = new LossTypeChecker(source, d, networks);
         foreach (var loss in spec.Losses) types.CheckLoss(loss);
 

@@ -7,7 +7,9 @@ internal enum InitKind
 {
     /// <summary>The backend framework's own default (PyTorch: kaiming_uniform(a=√5), bias U(±1/√fan_in)).</summary>
     Default,
+    /// <summary>Glorot's uniform initialiser, times Gain (1 when unset).</summary>
     XavierUniform,
+    /// <summary>Glorot's normal initialiser, times Gain (1 when unset).</summary>
     XavierNormal,
     KaimingUniform,
     KaimingNormal,
@@ -16,6 +18,8 @@ internal enum InitKind
     /// <summary>N(0, Gain / fan_in): std = √(Gain / fan_in).</summary>
     NormalFanIn,
     Zeros,
+    /// <summary>A (semi-)orthogonal matrix of the weight flattened to rows = its first dimension, times Gain (1 when unset).</summary>
+    Orthogonal,
 }
 
 internal sealed record InitIr(InitKind Kind, double Mean = 0, double Std = 0, double Gain = 0)

@@ -7,17 +7,21 @@ namespace Gan.Dsl.Layers;
 /// <summary>2-D convolution; padding is explicit per side (TF 'same' may be asymmetric: bottom/right get the extra).</summary>
 internal sealed record Conv2dOp(int InChannels, int OutChannels, int KernelH, int KernelW, int StrideH, int StrideW,
                                 int PadTop, int PadBottom, int PadLeft, int PadRight, int Dilation, bool Bias,
-                                InitIr Init, bool SpectralNorm, int PowerIterations) : OpIr("conv2d");
+                                InitIr Init, bool SpectralNorm, int PowerIterations, EqualizedIr? Equalized = null) : OpIr("conv2d");
 
 internal sealed class Conv2d() : ConvolutionKind<Conv2d.Config>("conv2d",
     "2-D convolution: N×C×H×W → N×out×H'×W' (padding valid, same or p); parameters in·out·k² + out",
-    Convolution.Parameters(Sym("valid"), new Param("dilation", ArgType.Int, Int(1))))
+    Convolution.Parameters(Sym("valid"), [new Param("dilation", ArgType.Int, Int(1)), .. Equalization.Parameters]))
 {
     public static readonly Conv2d Instance = new();
-    internal sealed record Config(Convolution.Common Conv, int Dilation) : Convolution.IConfig;
+    internal sealed record Config(Convolution.Common Conv, int Dilation, EqualizedIr? Equalized) : Convolution.IConfig;
 
-    public override Config? Configure(LayerArgs a) =>
-        Convolution.Configure(a) is { } conv && a.Positive("dilation") ? new Config(conv, a.Int("dilation")) : null;
+    public override Config? Configure(LayerArgs a)
+    {
+        if (Convolution.Configure(a) is not { } conv || !a.Positive("dilation")) return null;
+        var equalized = Equalization.Of(a, out bool ok);
+        return ok ? new Config(conv, a.Int("dilation"), equalized) : null;
+    }
 
     /// <summary>Output length and padding (before, after) of a convolution along one axis, in 64 bits.</summary>
     public static (long Out, long Before, long After) Axis(long size, long kernel, long stride, long dilation, Padding padding)
@@ -54,6 +58,6 @@ internal sealed class Conv2d() : ConvolutionKind<Conv2d.Config>("conv2d",
     {
         var (k, s, wt) = (c.Conv.Kernel, c.Conv.Stride, c.Conv.Weights);
         return new Conv2dOp(x.Shape[0], c.Conv.Out, k, k, s, s, h.Before, h.After, w.Before, w.After, c.Dilation,
-                            wt.Bias, wt.Init, wt.SpectralNorm, wt.PowerIterations);
+                            wt.Bias, wt.Init, wt.SpectralNorm, wt.PowerIterations, c.Equalized);
     }
 }

@@ -55,6 +55,9 @@ internal static class MemoryModel
         LinearOp { SpectralNorm: true } l => (long)l.Out + l.In,
         Conv2dOp { SpectralNorm: true } c => c.OutChannels + (long)c.InChannels * c.KernelH * c.KernelW,
         ConvTranspose2dOp { SpectralNorm: true } t => t.OutChannels + (long)t.InChannels * t.KernelH * t.KernelW,
+        EmbeddingOp { SpectralNorm: true } e => (long)e.Count + e.Dim,
+        // θ, φ (C/8 + C each), g (C/2 + C) and o (C + C/2): u and v of its four 1×1 convolutions.
+        SelfAttentionOp { SpectralNorm: true } a => 2 * (a.Channels / 8 + (long)a.Channels) + 2 * (a.Channels / 2 + (long)a.Channels),
         _ => 0,
     };
 
@@ -66,8 +69,19 @@ internal static class MemoryModel
     {
         ReshapeOp or FlattenOp => 0,
         DropoutOp => 2 * Shape.Count(node.Shape) * Float,
+        SelfAttentionOp => SelfAttentionPerSample(node.Shape) * Float,
         _ => Shape.Count(node.Shape) * Float,
     };
+
+    /// <summary>
+    /// The values self-attention keeps per sample on C×H×W (n = H·W): θ (C/8·n), φ and g before and after pooling
+    /// (5C/8·n), the n×n/4 attention before and after its softmax, the attended C/2·n, o's C·n and the output C·n.
+    /// </summary>
+    static double SelfAttentionPerSample(IReadOnlyList<int> shape)
+    {
+        double c = shape[0], n = (double)shape[1] * shape[2];
+        return c / 8 * n + 5 * c / 8 * n * 1.25 + 2 * n * n / 4 + c / 2 * n + 2 * c * n;
+    }
 
     /// <summary>One forward pass of a network at the batch: its inputs and every node's output.</summary>
     public static double Pass(NetworkIr net, int batch) =>

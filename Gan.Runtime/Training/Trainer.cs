@@ -3,6 +3,7 @@ using Gan.Dsl.Ir;
 using Gan.Runtime.Data;
 using Gan.Runtime.Errors;
 using Gan.Runtime.Model;
+using Gan.Runtime.Model.Layers;
 using Gan.Runtime.Runs;
 using Gan.Runtime.Sampling;
 using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
@@ -57,6 +58,7 @@ internal sealed class Trainer : IDisposable
         this.seed = seed;
         outDir = options.OutDir ?? Path.Combine("runs", $"{model.Name}-{DateTime.Now:yyyyMMdd-HHmmss}");
         batch = options.Batch ?? model.Schedule.Batch;
+        MinibatchStddevLayer.RefuseBatch(model, batch);
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
         logEvery = options.LogEvery ?? 1;

@@ -38,14 +38,15 @@ let layerCase (kind: string) (seed: int) : LayerCase =
     match kind with
     | "linear" ->
         let i, _ = flat ()
-        one i (sprintf "linear(%d%s)" (n ()) (if r.Next 2 = 0 then ", spectral_norm: true" else ""))
+        let option = pick r [ ""; ", spectral_norm: true"; ", equalized: true"; ", equalized: true, lr_mul: 0.01, bias_init: 1" ]
+        one i (sprintf "linear(%d%s)" (n ()) option)
     | "conv2d" ->
         let i, _ = image 3
         let k = r.Next(1, 4)
         let pad = pick r [ "same"; "valid"; string (r.Next(0, 2)) ]
         let dil = if pad <> "same" && k <= 2 then r.Next(1, 3) else 1
         one i (sprintf "conv2d(%d, kernel: %d, stride: %d, padding: %s, dilation: %d%s)"
-                   (r.Next(1, 3)) k (r.Next(1, 3)) pad dil (if r.Next 3 = 0 then ", spectral_norm: true" else ""))
+                   (r.Next(1, 3)) k (r.Next(1, 3)) pad dil (pick r [ ""; ""; ", spectral_norm: true"; ", equalized: true, lr_mul: 0.5" ]))
     | "conv_transpose2d" ->
         let i, _ = image 1
         let k = r.Next(1, 4)
@@ -87,7 +88,9 @@ let layerCase (kind: string) (seed: int) : LayerCase =
                     sprintf "modconv2d(%d, kernel: %d, style: w, demodulate: %b, bias: %b)"
                         (r.Next(1, 3)) (pick r [ 1; 3 ]) (r.Next 2 = 0) (r.Next 2 = 0) ]
           Seed = seed }
-    | "embedding" -> let k = r.Next(2, 5) in one (sprintf "y: label(%d)" k) (sprintf "embedding(%d, %d)" k (n ()))
+    | "embedding" ->
+        let k = r.Next(2, 5)
+        one (sprintf "y: label(%d)" k) (sprintf "embedding(%d, %d%s)" k (n ()) (if r.Next 2 = 0 then ", spectral_norm: true" else ""))
     | "upsample" -> one (fst (image 1)) (pick r [ "upsample(2)"; "upsample(2, mode: bilinear)" ])
     | "avgpool" | "maxpool" ->
         let i, (_, hh, w) = image 2
@@ -95,6 +98,18 @@ let layerCase (kind: string) (seed: int) : LayerCase =
         one i (sprintf "%s(%d, padding: %d)" kind k (r.Next(0, k / 2 + 1)))
     | "global_avgpool" -> one (fst (image 1)) "global_avgpool"
     | "pixelnorm" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) "pixelnorm"
+    | "sum" -> if r.Next 2 = 0 then one (fst (flat ())) "sum(over: features)" else one (fst (image 1)) "sum(over: spatial)"
+    | "scale" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) (pick r [ "scale(1 / sqrt(2))"; "scale(-3)" ])
+    | "self_attention" ->
+        let hh, w = 2 * r.Next(1, 3), 2 * r.Next(1, 3)
+        one (sprintf "x: [8, %d, %d]" hh w) (pick r [ "self_attention"; "self_attention(spectral_norm: true)" ])
+    | "minibatch_stddev" ->
+        // The gradient batch is 3: group 4 gives one group of 3; group 2 falls back to groups of 1 (σ = √1e-8, constant).
+        let f = r.Next(1, 3)
+        one (sprintf "x: [%d, %d, %d]" (f * r.Next(1, 3)) (r.Next(1, 4)) (r.Next(1, 4)))
+            (sprintf "minibatch_stddev(group: %s, channels: %d)" (pick r [ "4"; "4"; "2" ]) f)
+    | "noise" -> one (fst (image 1)) "noise"
+    | "const" -> one (if r.Next 2 = 0 then fst (flat ()) else fst (image 1)) (sprintf "const(%d, %d, %d)" (n ()) (n ()) (n ()))
     | other -> failwithf "no gradient case for layer kind '%s': add one to GradientPropertyTests.layerCase" other
 
 let private compileLayer (c: LayerCase) =
@@ -112,6 +127,11 @@ let checkLayer (c: LayerCase) =
     torch.manual_seed (int64 c.Seed) |> ignore
     use m = new NetworkModule(ir)
     m.``to``(torch.float64) |> ignore
+    // Scalar gains that start at 0 (self_attention's γ, noise's strength) would hide the gradient of what they scale.
+    do
+        use _ = torch.no_grad()
+        for struct (_, p) in m.named_parameters() do
+            if p.numel() = 1L then p.fill_(0.7) |> ignore
     // Spectral norm's power iteration changes u each training forward: check the formula with u, v fixed (eval).
     if c.Lines |> List.exists (fun l -> l.Contains "spectral_norm") then m.eval() else m.train()
     let batch = 3L
@@ -130,7 +150,8 @@ let checkLayer (c: LayerCase) =
     let parameters = m.named_parameters() |> Seq.map (fun struct (name, p) -> name, p) |> List.ofSeq
     if x.is_floating_point() then
         // Evaluated on the leaf that requires grad, as autograd's was: dropout draws its mask differently otherwise.
-        let auto = xg.grad.flatten().data<float>().ToArray()
+        // const does not read its input's values: no gradient reaches it, and the differences must all be 0.
+        let auto = if isNull xg.grad then Array.zeroCreate (int (xg.numel())) else xg.grad.flatten().data<float>().ToArray()
         compareGradients (c.Kind + " input") auto (finiteDifferences (fun () -> f(xg).item<float>()) xg)
     for (name, p) in parameters do
         if isNull p.grad then failwithf "%s %s: no gradient reached this parameter" c.Kind name

@@ -35,7 +35,8 @@ let private seen = Dictionary<string, int>()
 let private features =
     [ "conv2d"; "conv_transpose2d"; "padding: same"; "padding: valid"; "batchnorm"; "instancenorm"; "concat"; "output h1"
       "label("; "upsample"; "maxpool"; "avgpool"; "spectral_norm"; "global_avgpool"; "layernorm"; "reshape"; "pixelnorm"
-      "residual {"; "} shortcut {"; "add("; "mul("; "film(by:"; "bias: true)"; "modconv2d(" ]
+      "residual {"; "} shortcut {"; "add("; "mul("; "film(by:"; "bias: true)"; "modconv2d("
+      "sum(over"; "minibatch_stddev"; "noise"; "const("; "equalized" ]
 let private note (text: string) =
     lock seen (fun () ->
         for k in features do

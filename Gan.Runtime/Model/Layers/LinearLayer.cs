@@ -4,11 +4,12 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Gan.Runtime.Model.Layers;
 
-/// <summary>linear: y = x Wᵀ + b, optionally spectrally normalised.</summary>
+/// <summary>linear: y = x Wᵀ + b, optionally spectrally normalised or equalized.</summary>
 internal sealed class LinearLayer(string name, LinearOp op, TorchSharp.Modules.Linear made)
-    : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, op.In, op.SpectralNorm, op.PowerIterations)
+    : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, op.In, op.SpectralNorm, op.PowerIterations,
+                    equalized: op.Equalized)
 {
-    public override Tensor forward(Tensor x) => F.linear(x, Weight, bias);   // N×out
+    public override Tensor forward(Tensor x) => F.linear(x, Weight, Bias);   // N×out
 
     sealed class Builder : LayerBuilder<LinearOp>
     {
