@@ -69,6 +69,9 @@ internal sealed class Trainer : IDisposable
 
     public long Step { get; private set; }
 
+    /// <summary>The optimiser object an optimiser of the spec steps (an alias's is the one it shares; for tests).</summary>
+    public OptimizerHelper OptimizerOf(string name) => opts[name];
+
     /// <summary>The built networks by name.</summary>
     public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
 
