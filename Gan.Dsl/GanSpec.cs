@@ -70,6 +70,11 @@ public sealed class GanSpec
             n.Parameters))];
 
     /// <summary>Formats spec text canonically (comments kept); null text when it has syntax errors.</summary>
+    /// <summary>The EMA copies the schedule keeps (<c>ema:</c>): copy name (e.g. G_ema) → the network it averages. Never
+    /// trained, not counted in <see cref="NetworkSummary.Parameters"/>.</summary>
+    public IReadOnlyDictionary<string, string> EmaCopies =>
+        Result.Ir?.Schedule.Emas.ToDictionary(e => e.Name, e => e.Network) ?? new Dictionary<string, string>();
+
     public static FormatResult Format(string path, string text)
     {
         var bag = new DiagnosticBag();

@@ -59,9 +59,10 @@ public sealed class GanModel : IDisposable
     /// <summary>
     /// Loads a run folder's spec copy and networks at its latest checkpoint, or the one of <paramref name="step"/>, on the CPU.
     /// </summary>
-    public static GanModel LoadRun(string runDir, long? step = null)
+    /// <param name="ema">false: sample the trained generator itself where the spec also keeps its EMA copy (G_ema).</param>
+    public static GanModel LoadRun(string runDir, long? step = null, bool ema = true)
     {
-        var run = LoadedRun.Load(runDir, step);
+        var run = LoadedRun.Load(runDir, step, ema);
         return new GanModel(run.Model, run.Networks, CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
     }
 
@@ -102,6 +103,12 @@ public sealed class GanModel : IDisposable
             OutDir = runDir, Resume = true, Epochs = given.Epochs, Steps = given.Steps, Batch = given.Batch, LogEvery = given.LogEvery,
         }, memory);
     }
+
+    /// <summary>
+    /// Which network draws samples when the spec keeps an EMA copy of its generator, e.g. "sampling G_ema (EMA of G; --no-ema
+    /// for G)"; null when it keeps none.
+    /// </summary>
+    public string? SamplingNote => Generation.Describe(model);
 
     /// <summary>The spec's name.</summary>
     public string Name => model.Name;

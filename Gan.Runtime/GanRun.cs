@@ -15,9 +15,11 @@ public static class GanRun
     /// Measures a run with the metrics that fit its data (<paramref name="n"/> samples of noise seed <paramref name="seed"/>, at
     /// the latest checkpoint or the one of <paramref name="step"/>), writes metrics.json and refreshes report.html.
     /// </summary>
-    public static GanEvaluation Evaluate(string runDir, int n = 10000, long? step = null, int seed = 0, Action<string>? notice = null)
+    /// <param name="ema">false: evaluate the trained generator itself where the spec also keeps its EMA copy (--no-ema).</param>
+    public static GanEvaluation Evaluate(string runDir, int n = 10000, long? step = null, int seed = 0, Action<string>? notice = null,
+                                         bool ema = true)
     {
-        var metrics = RunEvaluator.Evaluate(runDir, n, step, seed, notice ?? (_ => { }));
+        var metrics = RunEvaluator.Evaluate(runDir, n, step, seed, notice ?? (_ => { }), ema);
         // The report shows the metrics table: refresh it so it never says "no metrics yet" after an eval.
         return new GanEvaluation(metrics, RunEvaluator.Format(metrics), RunReport.Write(runDir));
     }

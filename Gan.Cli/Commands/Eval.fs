@@ -12,6 +12,7 @@ type Args =
     | N of int
     | Step of int64
     | Seed of int
+    | No_Ema
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -21,11 +22,12 @@ type Args =
             | N _ -> "how many samples to generate (default 10000)."
             | Step _ -> "evaluate the checkpoint of this step (default: the latest)."
             | Seed _ -> "noise seed (default 0)."
+            | No_Ema -> "evaluate the trained generator G itself, not its EMA copy G_ema (the default when the spec keeps one)."
 
 let run (args: ParseResults<Args>) =
     let result =
         GanRun.Evaluate(args.GetResult Run, defaultArg (args.TryGetResult N) 10000, Option.toNullable (args.TryGetResult Step),
-                        defaultArg (args.TryGetResult Seed) 0, Console.err)
+                        defaultArg (args.TryGetResult Seed) 0, Console.err, not (args.Contains No_Ema))
     if args.Contains Json then printfn "%s" (JsonSerializer.Serialize(result.Metrics, SpecArgs.jsonOptions))
     else printfn "%s" result.Text
     eprintfn "report: %s" result.Report

@@ -19,6 +19,7 @@ type Args =
             | Spec _ -> "the .gan file."
             | Json ->
                 "print {\"networks\": {\"G\": {\"params\": N, \"layers\": [{\"name\",\"op\",\"shape\",\"params\"}...]}}, "
+                + "\"ema_copies\": {\"G_ema\": \"G\"}, "
                 + "\"memory\": {\"batch\", \"total_bytes\", ...}} (memory: the estimate gan train checks, at the spec's batch)."
             | Set _ -> "override a param, e.g. --set latent_dim=64 (repeatable)."
             | Root _ -> "the project root: the files the spec names (use, images) must lie under it (default: the spec's folder)."
@@ -59,6 +60,9 @@ let run (args: ParseResults<Args>) =
                 nets.[n.Name] <- o
             let root = JsonObject()
             root.["networks"] <- nets
+            let emas = JsonObject()
+            for KeyValue(copy, net) in spec.EmaCopies do emas.[copy] <- JsonValue.Create net
+            root.["ema_copies"] <- emas
             root.["memory"] <- memoryJson (MemoryEstimate.For spec)
             printfn "%s" (root.ToJsonString SpecArgs.jsonOptions)
         else
@@ -70,6 +74,8 @@ let run (args: ParseResults<Args>) =
                 for KeyValue(name, node) in n.Outputs do
                     printfn "  output %s = %s" name node
                 printfn "  total trainable parameters: %s\n" (n.Parameters.ToString "N0")
+            for KeyValue(copy, net) in spec.EmaCopies do
+                printfn "%s: EMA copy of %s, not trained (same layers; its weights are not counted above)\n" copy net
             printfn "%s" ((MemoryEstimate.For spec).Describe())
             SpecArgs.printDiagnostics spec.Diagnostics
         ExitCodes.Ok

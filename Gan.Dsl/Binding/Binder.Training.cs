@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Ir;
@@ -47,6 +48,13 @@ internal sealed partial class Binder
             d.ReportOutOfRange(source, a.SpanOf("lr"), $"{c.Name.Text}: 'lr'", $"must be positive, got {a.Num("lr")}");
             return null;
         }
+        LrDecayIr? decay = null;
+        if (a.Given("lr_decay") && (decay = BindLrDecay(a.Get("lr_decay")!, c.Name.Text)) is null) return null;
+        return OptimizerOfKind(o, c, a, nets) is { } ir ? ir with { LrDecay = decay } : null;
+    }
+
+    OptimizerIr? OptimizerOfKind(OptimizerSyntax o, CallSyntax c, BoundArgs a, List<string> nets)
+    {
         switch (c.Name.Text)
         {
             case "adam":
@@ -91,12 +99,17 @@ internal sealed partial class Binder
             return null;
         }
         var items = new List<Value>();
-        foreach (var item in l.Items)
+        foreach (var written in l.Items)
         {
-            if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span))], n.Span));
+            // opt_dreg every 16: the entry runs on iterations t ≡ 0 (mod 16).
+            var item = written is EveryItemSyntax ev ? ev.Item : written;
+            int? every = written is EveryItemSyntax everyItem ? EveryCount(everyItem) : 1;
+            if (every is null) return null;
+            var everyArg = ("every", (Value)new NumberValue(every.Value, written.Span));
+            if (item is NameSyntax n) items.Add(new CallValue(n.Name.Text, [(null, new NumberValue(1, n.Span)), everyArg], n.Span));
             else if (item is BinarySyntax { Operator.Kind: TokenKind.Star, Left: NameSyntax bn } b
                      && eval.Evaluate(b.Right, parameters) is NumberValue { IsInteger: true, Number: >= 1 } times)
-                items.Add(new CallValue(bn.Name.Text, [(null, times)], b.Span));
+                items.Add(new CallValue(bn.Name.Text, [(null, times), everyArg], b.Span));
             else
             {
                 d.ReportWrongType(source, item.Span, "schedule: an 'order' entry",
@@ -142,7 +155,7 @@ internal sealed partial class Binder
                 NotA("optimizer", "optimiser", entry.Name, entry.Span, "schedule: an 'order' entry", optimizers.Select(o => o.Name));
                 return null;
             }
-            order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number));
+            order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number, (int)((NumberValue)entry.Args[1].Value).Number));
         }
         if (order.Count == 0)
         {
@@ -174,7 +187,8 @@ internal sealed partial class Binder
         var ir = new ScheduleIr(batch, epochs, steps, [.. order], [.. clips], a.Int("sample_every"), a.Int("checkpoint_every"),
                                 a.Int("seed"), a.Bool("drop_last"),
                                 OwnBatchNormStats: bnStats == "own", FakesPerIteration: fakes == "per_iteration");
-        return new BoundSchedule(s, ir, quirks);
+        if (BindEmas(a, optimizers, networks) is not { } emas) return null;
+        return new BoundSchedule(s, ir with { Emas = emas }, quirks);
     }
 
     /// <summary>
@@ -182,20 +196,15 @@ internal sealed partial class Binder
     /// kept when a later setting is wrong (the IR is then null), so the checker still checks what it makes.
     /// </summary>
     BoundSampling? BindSampling(SettingsSyntax? s, IReadOnlySet<string> networks,
-                                  IReadOnlyDictionary<string, LatentIr> latents)
+                                  IReadOnlyDictionary<string, LatentIr> latents, ImmutableArray<EmaIr>? emas)
     {
         if (s is null) return new BoundSampling(null, new SamplingIr(SamplingMode.FixedNoise, 8, 8, "G", null, null, 0), null, default);
         var a = Settings(s);
         if (a is null) return null;
         if (Choice(a, "bn", "running", "batch") is not { } bn) return null;
-        var gen = a.Str("generator");
-        if (!networks.Contains(gen))
-        {
-            NotA("network", "network", gen, a.SpanOf("generator"), "sample: 'generator'", networks);
-            return null;
-        }
+        if (SampledNetwork(a, networks, emas) is not var (gen, ema)) return null;
         var ir = SamplingSettings(s, a, gen, latents);
-        return new BoundSampling(s, ir is null ? null : ir with { BatchStats = bn == "batch" }, gen, a.SpanOf("generator"));
+        return new BoundSampling(s, ir is null ? null : ir with { BatchStats = bn == "batch", PreferEma = ema }, gen, a.SpanOf("generator"));
     }
 
     SamplingIr? SamplingSettings(SettingsSyntax s, BoundArgs a, string gen, IReadOnlyDictionary<string, LatentIr> latents)

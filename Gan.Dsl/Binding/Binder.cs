@@ -116,16 +116,20 @@ internal sealed partial class Binder
         var boundLosses = losses.Where(l => !l.Failed).Select(l => l.Name).ToHashSet();
 
         var optimizers = new List<BoundOptimizer>();
-        foreach (var o in items.OfType<OptimizerSyntax>())
-            if (Define("optimizer", o.Name) && BindOptimizer(o, symbols.Networks, symbols.Losses, boundLosses) is { } oi)
-                optimizers.Add(new BoundOptimizer(o, oi));
+        var optimizerItems = items.OfType<OptimizerSyntax>().Where(o => Define("optimizer", o.Name)).ToList();
+        foreach (var o in optimizerItems.Where(o => !IsAlias(o)))
+            if (BindOptimizer(o, symbols.Networks, symbols.Losses, boundLosses) is { } oi) optimizers.Add(new BoundOptimizer(o, oi));
+        // Aliases (lazy regularisation) after the optimisers whose state they share; then all in source order.
+        foreach (var o in optimizerItems.Where(IsAlias))
+            if (BindAlias(o, optimizers, symbols.Losses, boundLosses, optimizerItems) is { } oi) optimizers.Add(new BoundOptimizer(o, oi));
+        optimizers.Sort((x, y) => x.Syntax.Span.Start.CompareTo(y.Syntax.Span.Start));
         if (!items.OfType<OptimizerSyntax>().Any())
             d.ReportMissingItem(source, "optimizer", "optimizer opt_g = adam(G, lr: 2e-4) minimize g_loss");
 
         var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers,
                                     symbols.Networks);
         var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), symbols.Networks,
-                                    symbols.Latents);
+                                    symbols.Latents, schedule?.Ir.Emas);
         return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling,
                              usedFiles);
     }

@@ -113,6 +113,7 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                         _ => Math.Exp(an.Number)
                     }, c.Span);
                 }
+                if (c.Name.Text == "pow" && c.Arguments.Count == 2 && c.Arguments.All(x => x.Keyword is null)) return Pow(c, scope);
                 var args = new List<(string?, Value)>();
                 foreach (var arg in c.Arguments)
                 {
@@ -128,6 +129,15 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 }
                 return new CallValue(c.Name.Text, args, c.Span);
             }
+            case KeywordItemSyntax k:
+            {
+                var kv = Evaluate(k.Value, scope);
+                return kv is null ? null : new KeywordValue(k.Keyword.Text, kv, k.Span);
+            }
+            case EveryItemSyntax ev:
+                diagnostics.ReportWrongType(source, ev.Span, "this value", "a constant",
+                                            "an 'every N' entry, which belongs only in the schedule's order");
+                return null;
             case MemberSyntax m:
                 diagnostics.ReportWrongType(source, m.Span, "this value", "a constant", "a network output");
                 return null;
@@ -135,6 +145,35 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
                 return null;
         }
     }
+
+    /// <summary><c>pow(a, b)</c> = a^b: both numbers, and a finite result (a negative base needs a whole exponent).</summary>
+    NumberValue? Pow(CallSyntax c, IReadOnlyDictionary<string, Value> scope)
+    {
+        var nums = new double[2];
+        for (int i = 0; i < 2; i++)
+        {
+            var v = Evaluate(c.Arguments[i].Value, scope);
+            if (v is null) return null;
+            if (v is SymbolValue s) { UnknownNumber(s, scope); return null; }
+            if (v is not NumberValue n)
+            {
+                diagnostics.ReportWrongType(source, c.Arguments[i].Value.Span, $"the {(i == 0 ? "base" : "exponent")} of pow",
+                                            "a number", v.TypeName);
+                return null;
+            }
+            nums[i] = n.Number;
+        }
+        double r = Math.Pow(nums[0], nums[1]);
+        if (!double.IsFinite(r))
+        {
+            diagnostics.ReportOutOfRange(source, c.Span, "pow(a, b)",
+                                         $"is {Show(r)} for a = {Show(nums[0])}, b = {Show(nums[1])}; use a positive base, or a whole exponent with a negative one");
+            return null;
+        }
+        return new NumberValue(r, c.Span);
+    }
+
+    static string Show(double x) => x.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A bare word in arithmetic names no number: an unknown or not-yet-defined param.</summary>
     void UnknownNumber(SymbolValue s, IReadOnlyDictionary<string, Value> scope)

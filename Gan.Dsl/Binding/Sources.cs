@@ -33,12 +33,13 @@ internal static class Sources
     {
         ["adam"] = new("adam", [new("lr", ArgType.Float, Num(1e-3)),
                                new("betas", ArgType.List, new ListValue([Num(0.9), Num(0.999)], default)),
-                               new("eps", ArgType.Float, Num(1e-8)), new("weight_decay", ArgType.Float, Num(0))]),
+                               new("eps", ArgType.Float, Num(1e-8)), new("weight_decay", ArgType.Float, Num(0)),
+                               new("lr_decay", ArgType.Any)]),
         ["rmsprop"] = new("rmsprop", [new("lr", ArgType.Float, Num(1e-2)), new("alpha", ArgType.Float, Num(0.99)),
                                      new("eps", ArgType.Float, Num(1e-8)), new("momentum", ArgType.Float, Num(0)),
-                                     new("weight_decay", ArgType.Float, Num(0))]),
+                                     new("weight_decay", ArgType.Float, Num(0)), new("lr_decay", ArgType.Any)]),
         ["sgd"] = new("sgd", [new("lr", ArgType.Float, Required: true), new("momentum", ArgType.Float, Num(0)),
-                             new("weight_decay", ArgType.Float, Num(0))]),
+                             new("weight_decay", ArgType.Float, Num(0)), new("lr_decay", ArgType.Any)]),
     };
 
     public static readonly IReadOnlyDictionary<string, Signature> Schedule = new Dictionary<string, Signature>
@@ -47,7 +48,7 @@ internal static class Sources
             new("order", ArgType.List, Required: true), new("clip", ArgType.List), new("sample_every", ArgType.Int, Int(0)),
             new("checkpoint_every", ArgType.Int, Int(0)), new("seed", ArgType.Int, Int(0)), new("drop_last", ArgType.Bool, Bool(true)),
             new("bn_stats", ArgType.Symbol, Sym("all")), new("fakes", ArgType.Symbol, Sym("per_step")),
-            new("quirks", ArgType.List)]),
+            new("quirks", ArgType.List), new("ema", ArgType.List)]),
         ["sample"] = new("sample", [new("grid", ArgType.List), new("cols", ArgType.Int, Int(10)),
             new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)),
             new("generator", ArgType.Symbol, Sym("G")), new("bn", ArgType.Symbol, Sym("running"))]),

@@ -60,3 +60,10 @@ internal sealed record CallValue(string Name, IReadOnlyList<(string? Keyword, Va
     public override string Show() =>
         Name + "(" + string.Join(", ", Args.Select(a => (a.Keyword is null ? "" : a.Keyword + ": ") + a.Value.Show())) + ")";
 }
+
+/// <summary><c>decay: 0.9999</c> inside a list (ema's settings): a keyword and its value.</summary>
+internal sealed record KeywordValue(string Keyword, Value Value, TextSpan Span) : Value(Span)
+{
+    public override string TypeName => $"the setting '{Keyword}: ...'";
+    public override string Show() => $"{Keyword}: {Value.Show()}";
+}

@@ -109,6 +109,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor NeverStepped = W("GAN0502", "an optimiser that the schedule never steps",
         "optimiser {0} is never stepped; add it to the schedule's order");
     public static readonly DiagnosticDescriptor Sampling = E("GAN0503", "sampling that the spec cannot provide", "sample: {0}");
+    public static readonly DiagnosticDescriptor Ema = E("GAN0504", "an EMA copy that cannot be kept", "schedule: ema: {0}");
 
     // ---- GAN06xx: lints and quirks -------------------------------------------------------------
     public static readonly DiagnosticDescriptor EpsLikeMomentum = W("GAN0601", "a batchnorm eps that looks like a momentum",

@@ -145,6 +145,7 @@ internal sealed class DiagnosticBag : IEnumerable<Diagnostic>
     public void ReportSchedule(SourceText s, TextSpan span, string detail) => Report(D.Schedule, s, span, detail);
     public void ReportNeverStepped(SourceText s, TextSpan span, string optimizer) => Report(D.NeverStepped, s, span, optimizer);
     public void ReportSampling(SourceText s, TextSpan span, string detail) => Report(D.Sampling, s, span, detail);
+    public void ReportEma(SourceText s, TextSpan span, string detail) => Report(D.Ema, s, span, detail);
 
     // ---- GAN06xx -----------------------------------------------------------------------------
     public void ReportEpsLikeMomentum(SourceText s, TextSpan span, double eps) => Report(D.EpsLikeMomentum, s, span, eps);

@@ -193,6 +193,8 @@ internal sealed class Formatter
         UnarySyntax u => u.Operator.Text + Operand(u.Operand, 3, false),
         BinarySyntax b => $"{Operand(b.Left, Precedence(b), false)} {b.Operator.Text} {Operand(b.Right, Precedence(b), true)}",
         MemberSyntax m => Expr(m.Target) + "." + m.Member.Text,
+        KeywordItemSyntax k => k.Keyword.Text + ": " + Expr(k.Value),
+        EveryItemSyntax every => Expr(every.Item) + " every " + Expr(every.Count),
         _ => "",
     };
 

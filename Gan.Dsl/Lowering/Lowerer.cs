@@ -27,6 +27,9 @@ internal static class Lowerer
             Latents = [.. generator.Args.Cast<BoundLatentRef>().Select(r => r.Latent.Name)],
             Output = byName[spec.Generator].OutputOf(generator.Output),
         };
+        // The EMA copy is sampled unless the sample block names the raw network (generator: G).
+        var ema = b.Schedule!.Ir.Emas.FirstOrDefault(e => e.Network == spec.Generator);
+        sampling = sampling with { Ema = sampling.PreferEma != false ? ema?.Name : null };
         // D's accuracy (DAccuracy) reads an unconditional critic; a conditional D(real, labels) is logged, not scored.
         var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>().FirstOrDefault(a => a.Args is [RealIr]);
         var header = b.Header!;

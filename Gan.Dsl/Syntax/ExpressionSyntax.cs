@@ -40,3 +40,13 @@ internal sealed record ParenthesizedSyntax(ExpressionSyntax Inner, TextSpan Span
 /// <summary><c>D(x).cat</c>: a named output (head) of a network application.</summary>
 internal sealed record MemberSyntax(ExpressionSyntax Target, Token Member)
     : ExpressionSyntax(TextSpan.FromBounds(Target.Span.Start, Member.Span.End));
+
+/// <summary>
+/// <c>decay: 0.9999</c> as an item of a list: a keyword setting inside <c>ema: [G, decay: 0.9999, start: 1000]</c>.
+/// </summary>
+internal sealed record KeywordItemSyntax(Token Keyword, ExpressionSyntax Value)
+    : ExpressionSyntax(TextSpan.FromBounds(Keyword.Span.Start, Value.Span.End));
+
+/// <summary><c>opt_dreg every 16</c> as an item of a list: an entry of the schedule's order run every N-th iteration.</summary>
+internal sealed record EveryItemSyntax(ExpressionSyntax Item, Token Every, ExpressionSyntax Count)
+    : ExpressionSyntax(TextSpan.FromBounds(Item.Span.Start, Count.Span.End));

@@ -310,6 +310,21 @@ internal sealed partial class Parser
 
     public ExpressionSyntax ParseExpression() => ParseAdditive();
 
+    /// <summary>A list item: an expression, <c>key: value</c> (ema's settings), or <c>item every N</c> (the schedule's order).</summary>
+    ExpressionSyntax ParseListItem()
+    {
+        if (At(TokenKind.Identifier) && Peek(1).Kind == TokenKind.Colon)
+        {
+            var keyword = Advance();
+            Advance();
+            return new KeywordItemSyntax(keyword, ParseExpression());
+        }
+        var item = ParseExpression();
+        if (!AtWord("every")) return item;
+        var every = Advance();
+        return new EveryItemSyntax(item, every, ParseExpression());
+    }
+
     ExpressionSyntax ParseAdditive() => ParseLeftAssociative(ParseMultiplicative, TokenKind.Plus, TokenKind.Minus);
 
     ExpressionSyntax ParseMultiplicative() => ParseLeftAssociative(ParseUnary, TokenKind.Star, TokenKind.Slash);
@@ -380,7 +395,7 @@ internal sealed partial class Parser
                 var items = new List<ExpressionSyntax>();
                 while (!At(TokenKind.CloseBracket) && !At(TokenKind.EndOfFile))
                 {
-                    items.Add(ParseExpression());
+                    items.Add(ParseListItem());
                     if (!At(TokenKind.Comma)) break;
                     Advance();
                 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gan.Runtime.Data;
 using Gan.Runtime.Runs;
+using Gan.Runtime.Sampling;
 using static TorchSharp.torch;
 
 namespace Gan.Runtime.Metrics;
@@ -11,14 +12,16 @@ namespace Gan.Runtime.Metrics;
 /// </summary>
 internal static class RunEvaluator
 {
-    public static Dictionary<string, object> Evaluate(string runDir, int n, long? step, int seed, Action<string> say)
+    public static Dictionary<string, object> Evaluate(string runDir, int n, long? step, int seed, Action<string> say, bool ema = true)
     {
         if (n < 10) throw new Errors.UserInputException($"--n {n}: use at least 10 samples");
-        using var run = LoadedRun.Load(runDir, step);
+        using var run = LoadedRun.Load(runDir, step, ema);
+        if (Generation.Describe(run.Model) is { } which) say(which);
         var e = new Evaluation(run.Model, run.Networks, n, seed, say);
         e.Protocol["samples"] = n;
         e.Protocol["seed"] = seed;
         e.Protocol["checkpoint_step"] = run.State.Step;
+        e.Protocol["generator"] = run.Model.Sampling.Sampled;
         e.Protocol["spec"] = run.Model.Name;
         using (var scope = NewDisposeScope()) DataKind.For(run.Model.Data).Evaluate(e);
         var metrics = new Dictionary<string, object>(e.Metrics) { ["protocol"] = e.Protocol };

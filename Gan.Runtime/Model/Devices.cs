@@ -31,6 +31,8 @@ internal static class Devices
     public static Dictionary<string, NetworkModule> Build(Gan.Dsl.Ir.ModelIr model, int seed, Device device)
     {
         manual_seed(seed);
-        return model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n).to(device));
+        var nets = model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n).to(device));
+        Training.EmaCopies.Add(model, nets);       // the EMA copies (ema:), as their networks start
+        return nets;
     }
 }

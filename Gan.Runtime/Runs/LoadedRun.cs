@@ -13,7 +13,8 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
     public CheckpointState State => state;
 
     /// <summary>Loads the run's spec copy and the networks of a checkpoint (the latest, or the one of <paramref name="step"/>).</summary>
-    public static LoadedRun Load(string runDir, long? step)
+    /// <param name="ema">false: sample the trained network itself even where the spec keeps an EMA copy of it (--no-ema).</param>
+    public static LoadedRun Load(string runDir, long? step, bool ema = true)
     {
         var specPath = Path.Combine(runDir, "spec.gan");
         if (!File.Exists(specPath)) throw new UserInputException($"{runDir}: no spec.gan; is this a run folder made by `gan train`?");
@@ -23,7 +24,9 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
         if (result.HasErrors || result.Ir is null)
             throw new UserInputException($"{specPath} no longer compiles: {string.Join("; ", result.Errors.Select(e => e.ToString()))}");
         var model = started?.Relocate(result.Ir) ?? result.Ir;
+        if (!ema) model = model with { Sampling = model.Sampling with { Ema = null } };
         var nets = model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
+        Training.EmaCopies.Add(model, nets);
         var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null, CheckpointFiles.SpecHash(result.Ir));
         return new LoadedRun(model, nets, state);
     }

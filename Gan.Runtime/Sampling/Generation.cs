@@ -39,13 +39,26 @@ internal static class Generation
     }
 
     /// <summary>
+    /// What sampling draws from, when the spec keeps an EMA copy of its generator (else null): "sampling G_ema (EMA of G;
+    /// --no-ema for G)", or "sampling G (raw; the spec also keeps G_ema)" when the raw network was chosen.
+    /// </summary>
+    /// <param name="raw">how to choose the raw network instead: "--no-ema" (the CLI), or the sample block's setting.</param>
+    public static string? Describe(ModelIr model, string raw = "--no-ema")
+    {
+        var s = model.Sampling;
+        if (s.Ema is { } ema) return $"sampling {ema} (EMA of {s.Generator}; {raw} for {s.Generator})";
+        return model.Schedule.Emas.FirstOrDefault(e => e.Network == s.Generator) is { } kept
+            ? $"sampling {s.Generator} (the trained network, not its EMA copy {kept.Name})" : null;
+    }
+
+    /// <summary>
     /// Generates from fixed latents with the generator in eval mode: BatchNorm uses running statistics, or the
     /// batch's own under sample { bn: batch } (never updating the running ones).
     /// </summary>
     public static Tensor Generate(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets,
                                   IReadOnlyDictionary<string, Tensor> latents)
     {
-        var g = nets[model.Sampling.Generator];
+        var g = nets[model.Sampling.Sampled];      // the EMA copy (G_ema) when the spec keeps one, else the generator
         bool wasTraining = g.training;
         g.eval();
         g.BatchNormStatsInEval(model.Sampling.BatchStats);

@@ -33,7 +33,9 @@ internal static class MemoryModel
         // The step scope frees a step's activations before the next step: the peak is the largest step.
         var peak = steps.MaxBy(s => StepActivations(model, s, batch))!;
         double activations = StepActivations(model, peak, batch) + Backward(model, peak, batch);
-        double parameters = model.Networks.Sum(n => n.Nodes.Sum(x => (x.Parameters + Buffers(x.Op)) * Float));
+        // EMA copies (ema:) hold the weights and buffers of their network once more; no gradients, no optimiser state.
+        double parameters = model.Networks.Concat(model.Schedule.Emas.Select(e => model.Network(e.Network)))
+                                 .Sum(n => n.Nodes.Sum(x => (x.Parameters + Buffers(x.Op)) * Float));
         // Backward fills every trainable parameter's gradient (a G step's also fills D's): each keeps one.
         double gradients = model.TotalParameters * Float;
         double state = model.Optimizers.Sum(o => Slots(o) * o.Networks.Sum(n => model.Network(n).Parameters) * Float);

@@ -26,10 +26,11 @@ internal sealed class Trainer : IDisposable
     readonly IReadOnlyDictionary<string, NetworkModule> nets;
     readonly bool ownsNetworks;
     readonly Dictionary<string, OptimizerHelper> opts = [];
+    readonly Dictionary<string, OptimizerHelper> owned = [];      // the optimisers with their own state (no aliases)
     readonly Generator latentGen;
     readonly int seed;
     int batch, epochs, logEvery;
-    long steps;
+    long steps, total;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly RunConstants constants = new();
     readonly string outDir;
@@ -62,11 +63,16 @@ internal sealed class Trainer : IDisposable
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
         logEvery = options.LogEvery ?? 1;
-        foreach (var o in model.Optimizers) opts[o.Name] = Optimizers.Make(o, nets);
+        // An alias (lazy regularisation) steps the very object of the optimiser it shares: one Adam state, saved once.
+        foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is null)) opts[o.Name] = owned[o.Name] = Optimizers.Make(o, nets);
+        foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is not null)) opts[o.Name] = opts[o.SharesStateOf!];
         latentGen = new Generator((ulong)seed + 17, device);
     }
 
     public long Step { get; private set; }
+
+    /// <summary>The optimiser object an optimiser of the spec steps (an alias's is the one it shares; for tests).</summary>
+    public OptimizerHelper OptimizerOf(string name) => opts[name];
 
     /// <summary>The built networks by name.</summary>
     public IReadOnlyDictionary<string, NetworkModule> Networks => nets;
@@ -94,7 +100,7 @@ internal sealed class Trainer : IDisposable
     /// </summary>
     void Restore(Batches b, Action<string> notice)
     {
-        var found = Checkpoint.LoadNewest(run!.Dir, nets, opts, CheckpointFiles.SpecHash(model), notice);
+        var found = Checkpoint.LoadNewest(run!.Dir, nets, owned, CheckpointFiles.SpecHash(model), notice);
         if (found is not var (dir, state))
         {
             run.TruncateLog(0);
@@ -138,7 +144,8 @@ internal sealed class Trainer : IDisposable
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
     public void RunSteps(int n)
     {
-        Data(_ => { });
+        var b = Data(_ => { });
+        total = Total(b);
         foreach (var net in nets.Values) net.train();
         for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
     }
@@ -157,14 +164,13 @@ internal sealed class Trainer : IDisposable
     public TrainResult Run(IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
-        int batchesPerIteration = 1 + model.Schedule.Order.Sum(s => s.Repeat - 1);
         int imagesPerIteration = batch * model.Schedule.Order.Sum(s => s.Repeat);   // images through D or G
-        long total = 0, start = 0;
+        long start = 0;
         var empty = new Dictionary<string, double>();
         void Notice(string s) => progress?.Report(new TrainProgress(Step, total, start, batches?.Epoch ?? 0, empty, s));
         (RunParams Recorded, RunParams Settled)? resumed = options.RunFolder && options.Resume ? Settle() : null;
         var b = Data(Notice);
-        total = steps > 0 ? steps : epochs * b.BatchesPerEpoch / batchesPerIteration;
+        total = Total(b);
         if (options.RunFolder)
         {
             run = new RunFolder(outDir, [.. LossColumns()], resume: resumed is not null);
@@ -176,6 +182,8 @@ internal sealed class Trainer : IDisposable
             else run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery));
         }
         start = Step;
+        if (run is not null && Generation.Describe(model, $"sample {{ generator: {model.Sampling.Generator} }}") is { } which)
+            Notice(which);
         var kind = DataKind.For(model.Data);
         // The fixed-noise picture's latents: only a run folder draws them (from their own generator: the training's random
         // streams are the same either way). Made outside every step's scope, they live until the run ends.
@@ -188,7 +196,7 @@ internal sealed class Trainer : IDisposable
             while (!Done(b) && !cancel.IsCancellationRequested)
             {
                 // Curves end at the run's end.
-                bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(b, batchesPerIteration);
+                bool log = (Step + 1) % logEvery == 0 || Step == 0 || IsLastIteration(b, BatchesPerIteration(Step));
                 var row = Iteration(log);
                 Step++;
                 double elapsed = elapsedBefore + clock.Elapsed.TotalSeconds;
@@ -239,12 +247,20 @@ internal sealed class Trainer : IDisposable
             state = new CheckpointState(Step, b.Epoch, b.Index,
                 Convert.ToBase64String(latentGen.get_state().data<byte>().ToArray()),
                 Convert.ToBase64String(get_rng_state().data<byte>().ToArray()), elapsed, SpecHash: CheckpointFiles.SpecHash(model));
-        return Checkpoint.Save(run!.Dir, nets, opts, state);
+        return Checkpoint.Save(run!.Dir, nets, owned, state);
     }
 
-    /// <summary>One pass through the step order. Returns the logged values of this iteration.</summary>
+    /// <summary>The run's iterations: its steps, or its epochs' batches over the batches an iteration draws (lr_decay's end).</summary>
+    long Total(Batches b) => steps > 0 ? steps : epochs * b.BatchesPerEpoch / BatchesPerIteration(0);
+
+    /// <summary>The real batches iteration <paramref name="t"/> draws: one, and one more per extra repeat of a step it runs.</summary>
+    int BatchesPerIteration(long t) => 1 + model.Schedule.Order.Where(s => s.RunsAt(t)).Sum(s => s.Repeat - 1);
+
+    /// <summary>One pass through the step order (the entries whose <c>every</c> falls on this iteration). Returns the logged values
+    /// of this iteration.</summary>
     Dictionary<string, double> Iteration(bool log)
     {
+        LearningRates.Set(model, opts, Step, total);
         stepClock.Start();
         var row = new Dictionary<string, double>();
         using var iterationScope = NewDisposeScope();
@@ -252,7 +268,7 @@ internal sealed class Trainer : IDisposable
         // One real batch per iteration; each extra repeat of a step (n_critic) draws a fresh one, and
         // later steps reuse the most recent batch (as the seeds do: D and G see the same images).
         (Tensor X, Tensor? Y) current = NextBatch();
-        foreach (var entry in model.Schedule.Order)
+        foreach (var entry in model.Schedule.Order.Where(e => e.RunsAt(Step)))
             for (int r = 0; r < entry.Repeat; r++)
             {
                 if (r > 0) current = NextBatch();
@@ -291,6 +307,7 @@ internal sealed class Trainer : IDisposable
         foreach (var clip in model.Schedule.Clips)
             if (o.Networks.Contains(clip.Network))
                 using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
+        EmaCopies.AfterStep(model, nets, o, Step, batch);
         if (row is null) return;
         row[o.Loss] = value;
         foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();

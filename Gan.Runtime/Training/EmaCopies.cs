@@ -1,0 +1,56 @@
+using Gan.Dsl.Ir;
+using Gan.Runtime.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Training;
+
+/// <summary>
+/// The EMA copies of <c>ema:</c> (e.g. G_ema): the same architecture as their network, never trained (no gradients, in no
+/// optimiser), saved in checkpoints beside the networks. They start as a copy of the network's weights and buffers; after
+/// each step of an optimiser that trains the network at iteration t, θ_ema ← β·θ_ema + (1 − β)·θ for every parameter and
+/// buffer (BatchNorm running statistics, spectral-norm vectors), as StudioGAN's <c>utils/ema.py</c> (our BatchNorm has no
+/// num_batches_tracked counter to copy).
+/// </summary>
+internal static class EmaCopies
+{
+    /// <summary>Adds the model's EMA copies to <paramref name="nets"/> (which holds their networks), on the networks' device.
+    /// Building them draws nothing from the global generator: the training's random streams are those of the spec without.</summary>
+    public static void Add(ModelIr model, Dictionary<string, NetworkModule> nets)
+    {
+        foreach (var e in model.Schedule.Emas)
+        {
+            var source = nets[e.Network];
+            var rng = get_rng_state();
+            NetworkModule copy;
+            try { copy = new NetworkModule(source.Ir with { Name = e.Name }); }
+            finally
+            {
+                set_rng_state(rng);
+                rng.Dispose();
+            }
+            var device = source.parameters().Select(p => p.device).FirstOrDefault() ?? CPU;
+            copy.to(device);
+            foreach (var p in copy.parameters()) p.requires_grad = false;
+            Update(copy, source, 0);
+            nets[e.Name] = copy;
+        }
+    }
+
+    /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ (computed as θ + β·(θ_ema − θ), so β = 0 copies θ exactly), buffers alike.</summary>
+    public static void Update(NetworkModule ema, NetworkModule source, double beta)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (e, s) in ema.parameters().Zip(source.parameters())) e.copy_(s.lerp(e, beta));
+        foreach (var (e, s) in ema.buffers().Zip(source.buffers())) e.copy_(s.lerp(e, beta));
+    }
+
+    /// <summary>After a step of optimiser <paramref name="o"/> at the 0-based iteration <paramref name="t"/>: updates the EMA
+    /// copy of each network it trains.</summary>
+    public static void AfterStep(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, OptimizerIr o, long t, int batch)
+    {
+        foreach (var e in model.Schedule.Emas)
+            if (o.Networks.Contains(e.Network)) Update(nets[e.Name], nets[e.Network], e.Beta(t, batch));
+    }
+}
