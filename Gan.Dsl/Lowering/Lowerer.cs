@@ -19,7 +19,8 @@ internal static class Lowerer
         var b = spec.Bound;
         var networks = spec.Valid.Select(Network).ToImmutableArray();
         var byName = spec.Networks;
-        var losses = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
+        var written = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
+        var losses = AugmentRewrite.Apply(written, b.Schedule!.Augment, byName);
         var generator = spec.GeneratorApplication!;
         var sampling = b.Sampling!.Ir! with
         {
@@ -27,7 +28,8 @@ internal static class Lowerer
             Latents = [.. generator.Args.Cast<BoundLatentRef>().Select(r => r.Latent.Name)],
             Output = byName[spec.Generator].OutputOf(generator.Output),
         };
-        var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>().FirstOrDefault(a => a.Args is [RealIr]);
+        var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>()
+                           .FirstOrDefault(a => a.Args is [var x] && Bare(x) is RealIr);
         var header = b.Header!;
         return new ModelIr(
             header.Name.Text, header.Description?.Text ?? "", b.Syntax.Items.OfType<SourceSyntax>().FirstOrDefault()?.Text.Text ?? "",
@@ -57,6 +59,7 @@ internal static class Lowerer
         BoundLatentRef r => new LatentRefIr(r.Latent.Name),
         BoundLossRef r => new LossRefIr(r.Name),
         BoundDetach dt => new DetachIr(Expr(dt.Operand, networks)),
+        BoundAugment g => new AugmentIr(Expr(g.Operand, networks), g.Policies),
         BoundApply a => Apply(a, networks[a.Network], [.. a.Args.Select(x => Expr(x, networks))]),
         BoundPrimitive p => new PrimitiveIr(p.Primitive.Name, [.. p.Args.Select(x => Expr(x, networks))]),
         BoundPenalty { IsR1: true } p => new R1Ir(p.Network, Output(p, networks), Expr(p.Real, networks), p.Gamma),
@@ -64,6 +67,9 @@ internal static class Lowerer
                                                 p.Target, p.Weight),
         _ => throw new InvalidOperationException($"no lowering for {e.GetType().Name}"),
     };
+
+    /// <summary>A value without its augmentation: D(augment(real, ...)) still reads real data.</summary>
+    static LossExprIr Bare(LossExprIr x) => x is AugmentIr g ? Bare(g.Operand) : x;
 
     static string Output(BoundPenalty p, IReadOnlyDictionary<string, CheckedNetwork> networks) => networks[p.Network].OutputOf(p);
 
@@ -76,8 +82,8 @@ internal static class Lowerer
         var output = net.OutputOf(a.Output);
         bool logged = (net.Outputs.Count == 1 || output == net.DefaultOutput) && Shape.Count(net.OutputShape(output)) == 1;
         var column = !logged ? LogColumn.None
-            : args is [RealIr] ? LogColumn.DReal
-            : args.Any(x => x is ApplyIr or DetachIr { Operand: ApplyIr }) ? LogColumn.DFake : LogColumn.None;
+            : args is [var x] && Bare(x) is RealIr ? LogColumn.DReal
+            : args.Any(x => Bare(x) is ApplyIr or DetachIr { Operand: ApplyIr }) ? LogColumn.DFake : LogColumn.None;
         return new ApplyIr(net.Name, args, output) { Log = column, EndsInSigmoid = net.EndsInSigmoid(output) };
     }
 }
