@@ -35,7 +35,8 @@ internal sealed class Batcher : IDisposable
     /// <param name="y">count labels, or null.</param>
     /// <param name="recycle">reuse the batch buffers: a batch's arrays are valid only until the batch after next is taken (the
     /// caller copies them at once).</param>
-    /// <param name="flipWidth">the images' width W to mirror each served sample left–right with p = ½ (<see cref="Flips"/>), or 0.</param>
+    /// <param name="flipWidth">the images' width W to mirror each served sample left–right with p = ½ (<see cref="Flips"/>), or
+    /// 0.</param>
     public Batcher(float[] x, int sampleSize, long[]? y, int batchSize, int seed, bool dropLast, bool prefetch = true,
                    bool recycle = false, int flipWidth = 0)
     {

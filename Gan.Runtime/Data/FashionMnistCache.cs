@@ -54,7 +54,8 @@ internal static class FashionMnistCache
 
     public static void Verify(string dir) => DataCache.VerifyIdx(dir, Files, "Fashion-MNIST", "fashion-mnist");
 
-    /// <summary>Fetches Fashion-MNIST: public mirrors first, then Debian's package; every file is verified before the folder lands.</summary>
+    /// <summary>Fetches Fashion-MNIST: public mirrors first, then Debian's package; every file is verified before the folder
+    /// lands.</summary>
     public static void Fetch(Action<string> notice, bool force = false)
     {
         if (Has && !force) { Verify(Dir); notice($"Fashion-MNIST already in {Dir} (SHA-256 verified)."); return; }

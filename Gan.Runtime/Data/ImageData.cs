@@ -63,7 +63,10 @@ internal sealed class ImageData : DataKind
         PixelMetrics(e, data, f.Low, f.High, $"{Describe(f)} ({f.Channels}×{f.Size}×{f.Size})");
     }
 
-    /// <summary>The pixel Fréchet distance, its real half-vs-half floor and D's accuracy on <paramref name="data"/> (named <paramref name="set"/>).</summary>
+    /// <summary>
+    /// The pixel Fréchet distance, its real half-vs-half floor and D's accuracy on <paramref name="data"/> (named
+    /// <paramref name="set"/> in the protocol).
+    /// </summary>
     public static void PixelMetrics(Evaluation e, TensorDataset data, double low, double high, string set)
     {
         long count = data.Count;

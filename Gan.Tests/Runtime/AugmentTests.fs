@@ -225,9 +225,9 @@ let ``in training steps an augmentation draws afresh each step, once per step fo
     torch.manual_seed 5L |> ignore
     for n in ir.Networks do nets.[n.Name] <- new NetworkModule(n)
     let real = torch.rand(8L, 1L, 32L, 32L) * 2.0f - 1.0f
-    let node = ir.Losses |> Seq.collect (fun l -> LossExpr.PreOrder l.Expr) |> Seq.pick (function
-                                                                                          | :? AugmentIr as g when (g.Operand :? RealIr) -> Some g
-                                                                                          | _ -> None)
+    let node =
+        ir.Losses |> Seq.collect (fun l -> LossExpr.PreOrder l.Expr)
+        |> Seq.pick (function :? AugmentIr as g when (g.Operand :? RealIr) -> Some g | _ -> None)
     use gen = new torch.Generator(9UL)
     let step1 = StepContext(ir, nets, real, null, gen)
     let a = step1.Evaluate node
@@ -235,7 +235,8 @@ let ``in training steps an augmentation draws afresh each step, once per step fo
     let step2 = StepContext(ir, nets, real, null, gen)
     Assert.False(a.allclose(step2.Evaluate node), "two steps drew the same augmentation")
     use again = new torch.Generator(9UL)
-    Assert.True(a.allclose(StepContext(ir, nets, real, null, again).Evaluate node, 0.0, 0.0), "the same seed did not reproduce the step's augmentation")
+    let replayed = StepContext(ir, nets, real, null, again).Evaluate node
+    Assert.True(a.allclose(replayed, 0.0, 0.0), "the same seed did not reproduce the step's augmentation")
     // The D loss runs forward and backward through the augmentation.
     let loss = StepContext(ir, nets, real, null, gen).Evaluate(ir.Loss("d_loss").Expr)
     loss.backward()

@@ -127,16 +127,18 @@ let ``Fashion-MNIST loads from an IDX folder as MNIST does, and its cache files 
         Assert.Contains("expected c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", e.Message)
         Assert.Contains("not the uncompressed Fashion-MNIST file", e.Message))
 
+let private perClass (labels: int64[]) = Array.init 10 (fun k -> labels |> Array.filter ((=) (int64 k)) |> Array.length |> int64)
+
 [<Fact>]
 let ``Fashion-MNIST from the cache (fetched once): 60,000 and 10,000 balanced 28×28 images, zero-padded to 32`` () =
     let dir = FashionMnistCache.Ensure ignore
     use scope = torch.NewDisposeScope()
     use train = FashionMnistData.Load(FashionMnistDataIr("train", -1.0, 1.0, 32, "pad"), dir)
     Assert.Equal<int64[]>([| 60000L; 1L; 32L; 32L |], train.X.shape)
-    Assert.Equal<int64[]>(Array.create 10 6000L, Array.init 10 (fun k -> train.HostY |> Array.filter ((=) (int64 k)) |> Array.length |> int64))
+    Assert.Equal<int64[]>(Array.create 10 6000L, perClass train.HostY)
     Assert.True(train.X.narrow(2L, 0L, 2L).eq(torch.tensor -1.0f).all().item<bool>(), "the padding rows are not black")
     Assert.True(train.X.min().item<float32>() >= -1.0f && train.X.max().item<float32>() <= 1.0f)
     Assert.True(train.X.max().item<float32>() = 1.0f, "no pixel is white")
     use test = FashionMnistData.Load(FashionMnistDataIr("test", 0.0, 1.0, 28, "pad"), dir)
     Assert.Equal<int64[]>([| 10000L; 1L; 28L; 28L |], test.X.shape)
-    Assert.Equal<int64[]>(Array.create 10 1000L, Array.init 10 (fun k -> test.HostY |> Array.filter ((=) (int64 k)) |> Array.length |> int64))
+    Assert.Equal<int64[]>(Array.create 10 1000L, perClass test.HostY)
