@@ -9,14 +9,15 @@ namespace Gan.Runtime;
 /// <summary>The datasets GanDsl fetches into its cache (<c>$GANDSL_DATA</c>, else <c>~/.cache/gandsl</c>).</summary>
 public static class GanData
 {
-    public static IReadOnlyList<string> Datasets { get; } = ["mnist", "emoji"];
+    public static IReadOnlyList<string> Datasets { get; } = ["mnist", "fashion-mnist", "emoji"];
 
     /// <summary>The cache folder of a dataset.</summary>
     public static string Folder(string dataset) => dataset switch
     {
         "mnist" => DataCache.MnistDir,
+        "fashion-mnist" => FashionMnistCache.Dir,
         "emoji" => DataCache.EmojiDir,
-        _ => throw new UserInputException($"unknown dataset '{dataset}'; GanDsl fetches {string.Join(" and ", Datasets)}"),
+        _ => throw new UserInputException($"unknown dataset '{dataset}'; GanDsl fetches {string.Join(", ", Datasets)}"),
     };
 
     /// <summary>Fetches and verifies a dataset into the cache (again when <paramref name="force"/>) and returns its folder.</summary>
@@ -25,6 +26,7 @@ public static class GanData
         var say = notice ?? (_ => { });
         var folder = Folder(dataset);
         if (dataset == "mnist") DataCache.FetchMnist(say, force);
+        else if (dataset == "fashion-mnist") FashionMnistCache.Fetch(say, force);
         else DataCache.FetchEmoji(say, force);
         return folder;
     }

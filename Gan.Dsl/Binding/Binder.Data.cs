@@ -21,22 +21,25 @@ internal sealed partial class Binder
         }
         switch (name)
         {
-            case "mnist":
+            case "mnist" or "fashion_mnist":
             {
                 if (Choice(a, "split", "train", "test") is not { } split) return null;
                 if (Choice(a, "resize", "pad", "resize") is not { } resize) return null;
                 int size = a.Int("size");
                 if (size < 28 && resize == "pad")
                 {
-                    d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be at least 28 to pad, got {size}");
+                    d.ReportOutOfRange(source, a.SpanOf("size"), $"{name}: 'size'", $"must be at least 28 to pad, got {size}");
                     return null;
                 }
                 if (size <= 0)
                 {
-                    d.ReportOutOfRange(source, a.SpanOf("size"), "mnist: 'size'", $"must be positive, got {size}");
+                    d.ReportOutOfRange(source, a.SpanOf("size"), $"{name}: 'size'", $"must be positive, got {size}");
                     return null;
                 }
-                return Scale() is var (lo, hi) ? new MnistDataIr(split, lo, hi, size, resize) : null;
+                if (Scale() is not var (lo, hi)) return null;
+                return name == "mnist"
+                    ? new MnistDataIr(split, lo, hi, size, resize) { Flip = a.Bool("flip") }
+                    : new FashionMnistDataIr(split, lo, hi, size, resize) { Flip = a.Bool("flip") };
             }
             case "gaussian2d":
             {
@@ -72,8 +75,8 @@ internal sealed partial class Binder
                     return null;
                 }
                 if (Scale() is not var (lo, hi)) return null;
-                if (name == "emoji") return new EmojiDataIr(size, lo, hi);
-                return ImagePath(a) is { } path ? new ImageFolderDataIr(path, size, channels, lo, hi) : null;
+                if (name == "emoji") return new EmojiDataIr(size, lo, hi) { Flip = a.Bool("flip") };
+                return ImagePath(a) is { } path ? new ImageFolderDataIr(path, size, channels, lo, hi) { Flip = a.Bool("flip") } : null;
             }
         }
     }

@@ -128,6 +128,7 @@ internal sealed partial class Binder
 
         var schedule = BindSchedule(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "schedule"), optimizers,
                                     symbols.Networks);
+        if (schedule is not null) schedule = schedule with { Augment = BindScheduleAugment(schedule.Syntax, networks) };
         var sampling = BindSampling(items.OfType<SettingsSyntax>().FirstOrDefault(s => s.Keyword.Text == "sample"), symbols.Networks,
                                     symbols.Latents, schedule?.Ir.Emas);
         return new BoundSpec(spec, header, parameters, data, [.. latents], [.. networks], [.. losses], [.. optimizers], schedule, sampling,

@@ -176,6 +176,10 @@ internal sealed record BoundApply(ExpressionSyntax Syntax, CallSyntax Call, stri
 internal sealed record BoundDetach(CallSyntax Call, BoundExpr Operand) : BoundExpr(Call)
 { public override IEnumerable<BoundExpr> Children => [Operand]; }
 
+/// <summary><c>augment(x, policy, ...)</c>: differentiable augmentation of an image batch, policies in order.</summary>
+internal sealed record BoundAugment(CallSyntax Call, BoundExpr Operand, ImmutableArray<AugmentPolicyIr> Policies) : BoundExpr(Call)
+{ public override IEnumerable<BoundExpr> Children => [Operand]; }
+
 /// <summary>A loss primitive applied; not <see cref="Complete"/> when an argument did not bind (Args are those before it).</summary>
 internal sealed record BoundPrimitive(CallSyntax Call, LossPrimitive Primitive, ImmutableArray<BoundExpr> Args, bool Complete = true)
     : BoundExpr(Call)
@@ -204,7 +208,11 @@ internal sealed record BoundOptimizer(OptimizerSyntax Syntax, OptimizerIr Ir)
 }
 
 /// <summary>The schedule block, bound; <see cref="Quirks"/> are the acknowledged lints.</summary>
-internal sealed record BoundSchedule(SettingsSyntax Syntax, ScheduleIr Ir, IReadOnlySet<string> Quirks);
+internal sealed record BoundSchedule(SettingsSyntax Syntax, ScheduleIr Ir, IReadOnlySet<string> Quirks)
+{
+    /// <summary>The schedule's <c>augment: [D, ...]</c>, which lowering applies to every application of D; null: none.</summary>
+    public ScheduleAugmentIr? Augment { get; init; }
+}
 
 /// <summary>
 /// The sample block (<see cref="Syntax"/> null: none, so the checker picks the generator). <see cref="Generator"/> is

@@ -140,6 +140,7 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
             return new BoundDetach(c, Bind(c.Arguments[0].Value));
         }
         if (name is "gradient_penalty" or "r1") return BindPenalty(c);
+        if (name == "augment") return BindAugment(c);
         if (symbols.Failed.Contains(name)) return null;       // a name that had errors: already reported
         if (!LossPrimitives.ByName.TryGetValue(name, out var primitive))
         {
@@ -154,6 +155,32 @@ internal sealed class LossBinder(SourceText source, DiagnosticBag diagnostics, L
         }
         var (args, complete) = Arguments(c.Arguments);
         return new BoundPrimitive(c, primitive, args, complete);
+    }
+
+    /// <summary><c>augment(x, color, translation(ratio: 0.25), ...)</c>: the operand, then at least one policy.</summary>
+    BoundExpr? BindAugment(CallSyntax c)
+    {
+        if (c.Arguments.Count < 2 || c.Arguments[0].Keyword is not null)
+        {
+            diagnostics.ReportArity(source, c.Span, "augment",
+                                    "takes the images first, then one or more policies, e.g. augment(real, color, translation, cutout)");
+            return null;
+        }
+        var values = new List<Value>();
+        foreach (var a in c.Arguments.Skip(1))
+        {
+            if (a.Keyword is not null)
+            {
+                diagnostics.ReportArity(source, a.Span, "augment",
+                                        $"'{a.Keyword.Text}:' is no argument of augment; policies are written as names, "
+                                        + "e.g. augment(real, color, translation(ratio: 0.25))");
+                return null;
+            }
+            if (evaluator.Evaluate(a.Value, symbols.Params) is not { } v) return null;
+            values.Add(v);
+        }
+        var policies = AugmentPolicies.Read(values, "augment: a policy", source, diagnostics);
+        return policies is { } ps ? new BoundAugment(c, Bind(c.Arguments[0].Value), ps) : null;
     }
 
     BoundExpr? BindPenalty(CallSyntax c)

@@ -8,15 +8,20 @@ namespace Gan.Dsl.Binding;
 /// <summary>Data sources, latent distributions and optimisers: their signatures and IR.</summary>
 internal static class Sources
 {
+    /// <summary>Image sources' <c>flip: true</c>: random horizontal flips of the real images (StudioGAN's <c>apply_rflip</c>).</summary>
+    static Param Flip => new("flip", ArgType.Bool, Bool(false));
+
     public static readonly IReadOnlyDictionary<string, Signature> Data = new Dictionary<string, Signature>
     {
         ["mnist"] = new("mnist", [new("split", ArgType.Symbol, Sym("train")), new("scale", ArgType.List, Required: true),
-                                 new("size", ArgType.Int, Int(28)), new("resize", ArgType.Symbol, Sym("pad"))]),
+                                 new("size", ArgType.Int, Int(28)), new("resize", ArgType.Symbol, Sym("pad")), Flip]),
+        ["fashion_mnist"] = new("fashion_mnist", [new("split", ArgType.Symbol, Sym("train")), new("scale", ArgType.List, Required: true),
+                                                 new("size", ArgType.Int, Int(28)), new("resize", ArgType.Symbol, Sym("pad")), Flip]),
         ["gaussian2d"] = new("gaussian2d", [new("mean", ArgType.List, Required: true), new("transform", ArgType.List, Required: true),
                                            new("count", ArgType.Int, Int(1000))]),
         ["images"] = new("images", [new("path", ArgType.String, Positional: true), new("size", ArgType.Int, Required: true),
-                                   new("channels", ArgType.Int, Int(3)), new("scale", ArgType.List, Required: true)]),
-        ["emoji"] = new("emoji", [new("size", ArgType.Int, Int(64)), new("scale", ArgType.List, Required: true)]),
+                                   new("channels", ArgType.Int, Int(3)), new("scale", ArgType.List, Required: true), Flip]),
+        ["emoji"] = new("emoji", [new("size", ArgType.Int, Int(64)), new("scale", ArgType.List, Required: true), Flip]),
     };
 
     public static readonly IReadOnlyDictionary<string, Signature> Latents = new Dictionary<string, Signature>
@@ -48,7 +53,7 @@ internal static class Sources
             new("order", ArgType.List, Required: true), new("clip", ArgType.List), new("sample_every", ArgType.Int, Int(0)),
             new("checkpoint_every", ArgType.Int, Int(0)), new("seed", ArgType.Int, Int(0)), new("drop_last", ArgType.Bool, Bool(true)),
             new("bn_stats", ArgType.Symbol, Sym("all")), new("fakes", ArgType.Symbol, Sym("per_step")),
-            new("quirks", ArgType.List), new("ema", ArgType.List)]),
+            new("quirks", ArgType.List), new("ema", ArgType.List), new("augment", ArgType.List)]),
         ["sample"] = new("sample", [new("grid", ArgType.List), new("cols", ArgType.Int, Int(10)),
             new("class", ArgType.Symbol), new("sweep", ArgType.Symbol), new("index", ArgType.Int, Int(0)),
             new("generator", ArgType.Symbol, Sym("G")), new("bn", ArgType.Symbol, Sym("running"))]),

@@ -37,6 +37,7 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
         BoundLatentRef l => l.Latent.Kind == LatentKind.Label ? new LabelType(l.Latent.Classes) : new TensorType([l.Latent.Dim]),
         BoundNetworkRef n => Network(n.Network) is null ? null : new NetworkType(n.Network),
         BoundDetach d => TypeOf(d.Operand),
+        BoundAugment g => Augment(g),
         BoundApply a => Apply(a),
         BoundPrimitive p => Primitive(p),
         BoundPenalty p => Penalty(p),
@@ -153,6 +154,17 @@ internal sealed class LossTypeChecker(SourceText source, DiagnosticBag diagnosti
             }
         }
         return new TensorType(net.OutputShape(output));
+    }
+
+    /// <summary>augment(x, ...): x must be an image batch, N×C×H×W (GAN0302); the result has its shape.</summary>
+    LossType? Augment(BoundAugment g)
+    {
+        if (TypeOf(g.Operand) is not { } t) return null;
+        if (t is TensorType { Shape.Length: 3 }) return t;
+        diagnostics.ReportRank(source, g.Call.Arguments[0].Value.Span, "augment",
+                               $"an image batch N×C×H×W, but `{source[g.Call.Arguments[0].Value.Span]}` is "
+                               + (t is TensorType tt ? Shape.Show(tt.Shape) : t.Describe()));
+        return null;
     }
 
     LossType? Primitive(BoundPrimitive p)

@@ -7,6 +7,9 @@ internal abstract record DataIr(ImmutableArray<int> Shape, int Classes)
 {
     /// <summary>Scale range of image pixels (low, high), e.g. (-1, 1).</summary>
     public virtual (double Low, double High)? Scale => null;
+
+    /// <summary><c>flip: true</c>: each real image is mirrored left–right with p = ½ on every draw (from the run seed).</summary>
+    public bool Flip { get; init; }
 }
 
 /// <summary>x = n·A + b with n ~ N(0, I₂); <c>Count</c> points drawn once from the run seed.</summary>
@@ -15,6 +18,16 @@ internal sealed record Gaussian2dDataIr(ImmutableArray<double> Mean, ImmutableAr
 
 /// <summary>MNIST split (train/test), pixels scaled to [Low, High], optionally zero-padded (pad) or resized to Size.</summary>
 internal sealed record MnistDataIr(string Split, double Low, double High, int Size, string Resize)
+    : DataIr([1, Size, Size], 10)
+{
+    public override (double Low, double High)? Scale => (Low, High);
+}
+
+/// <summary>
+/// Fashion-MNIST (Zalando; 10 classes of clothing, 28×28 grey, 60,000 + 10,000), fetched into the data cache: the same
+/// options as <see cref="MnistDataIr"/>.
+/// </summary>
+internal sealed record FashionMnistDataIr(string Split, double Low, double High, int Size, string Resize)
     : DataIr([1, Size, Size], 10)
 {
     public override (double Low, double High)? Scale => (Low, High);

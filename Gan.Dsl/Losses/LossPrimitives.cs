@@ -104,8 +104,8 @@ internal static class LossPrimitives
 
     public static readonly IReadOnlyDictionary<string, LossPrimitive> ByName = All.ToDictionary(p => p.Name);
 
-    /// <summary>The penalties and detach, which are not primitives: they take a network or wrap a value.</summary>
-    public static readonly IReadOnlyList<string> SpecialForms = ["gradient_penalty", "r1", "detach"];
+    /// <summary>The penalties, detach and augment, which are not primitives: they take a network or wrap a value.</summary>
+    public static readonly IReadOnlyList<string> SpecialForms = ["gradient_penalty", "r1", "detach", "augment"];
 
     /// <summary>Every loss function name (for docs and suggestions).</summary>
     public static IEnumerable<string> FunctionNames => All.Select(p => p.Name).Concat(SpecialForms);

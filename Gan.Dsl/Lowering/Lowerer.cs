@@ -19,7 +19,8 @@ internal static class Lowerer
         var b = spec.Bound;
         var networks = spec.Valid.Select(Network).ToImmutableArray();
         var byName = spec.Networks;
-        var losses = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
+        var written = b.Losses.Select(l => new LossIr(l.Name, Expr(l.Expr, byName))).ToImmutableArray();
+        var losses = AugmentRewrite.Apply(written, b.Schedule!.Augment, byName);
         var generator = spec.GeneratorApplication!;
         var sampling = b.Sampling!.Ir! with
         {
@@ -31,7 +32,8 @@ internal static class Lowerer
         var ema = b.Schedule!.Ir.Emas.FirstOrDefault(e => e.Network == spec.Generator);
         sampling = sampling with { Ema = sampling.PreferEma != false ? ema?.Name : null };
         // D's accuracy (DAccuracy) reads an unconditional critic; a conditional D(real, labels) is logged, not scored.
-        var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>().FirstOrDefault(a => a.Args is [RealIr]);
+        var critic = losses.SelectMany(l => LossExpr.PreOrder(l.Expr)).OfType<ApplyIr>()
+                           .FirstOrDefault(a => a.Args is [var x] && Bare(x) is RealIr);
         var header = b.Header!;
         return new ModelIr(
             header.Name.Text, header.Description?.Text ?? "", b.Syntax.Items.OfType<SourceSyntax>().FirstOrDefault()?.Text.Text ?? "",
@@ -61,6 +63,7 @@ internal static class Lowerer
         BoundLatentRef r => new LatentRefIr(r.Latent.Name),
         BoundLossRef r => new LossRefIr(r.Name),
         BoundDetach dt => new DetachIr(Expr(dt.Operand, networks)),
+        BoundAugment g => new AugmentIr(Expr(g.Operand, networks), g.Policies),
         BoundApply a => Apply(a, networks[a.Network], [.. a.Args.Select(x => Expr(x, networks))]),
         BoundPrimitive p => new PrimitiveIr(p.Primitive.Name, [.. p.Args.Select(x => Expr(x, networks))]),
         BoundPenalty { IsR1: true } p => new R1Ir(p.Network, Output(p, networks), Expr(p.Real, networks), p.Gamma),
@@ -69,8 +72,11 @@ internal static class Lowerer
         _ => throw new InvalidOperationException($"no lowering for {e.GetType().Name}"),
     };
 
-    /// <summary>An application to the real batch: D(real), or a conditional D(real, labels).</summary>
-    static bool OnReal(ImmutableArray<LossExprIr> args) => args is [RealIr] or [RealIr, LabelsIr];
+    /// <summary>An application to the real batch: D(real), or a conditional D(real, labels), augmented or not.</summary>
+    static bool OnReal(ImmutableArray<LossExprIr> args) => args is [var x] && Bare(x) is RealIr || args is [var r, LabelsIr] && Bare(r) is RealIr;
+
+    /// <summary>A value without its augmentation: D(augment(real, ...)) still reads real data.</summary>
+    static LossExprIr Bare(LossExprIr x) => x is AugmentIr g ? Bare(g.Operand) : x;
 
     static string Output(BoundPenalty p, IReadOnlyDictionary<string, CheckedNetwork> networks) => networks[p.Network].OutputOf(p);
 
@@ -84,7 +90,7 @@ internal static class Lowerer
         bool logged = (net.Outputs.Count == 1 || output == net.DefaultOutput) && Shape.Count(net.OutputShape(output)) == 1;
         var column = !logged ? LogColumn.None
             : OnReal(args) ? LogColumn.DReal
-            : args.Any(x => x is ApplyIr or DetachIr { Operand: ApplyIr }) ? LogColumn.DFake : LogColumn.None;
+            : args.Any(x => Bare(x) is ApplyIr or DetachIr { Operand: ApplyIr }) ? LogColumn.DFake : LogColumn.None;
         return new ApplyIr(net.Name, args, output) { Log = column, EndsInSigmoid = net.EndsInSigmoid(output) };
     }
 }

@@ -18,6 +18,9 @@ internal sealed class Batcher : IDisposable
     readonly int sampleSize;
     readonly BatchOrder order;
     readonly Prefetcher<HostBatch>? prefetcher;
+    readonly int seed;
+    /// <summary>Row length of the images to mirror at random (<c>flip: true</c>), or 0: no flips.</summary>
+    readonly int flipWidth;
 
     /// <summary>
     /// With <c>recycle</c>, batches are gathered into a ring of <see cref="Ring"/> buffers: one taken, one in flight, one
@@ -32,9 +35,15 @@ internal sealed class Batcher : IDisposable
     /// <param name="y">count labels, or null.</param>
     /// <param name="recycle">reuse the batch buffers: a batch's arrays are valid only until the batch after next is taken (the
     /// caller copies them at once).</param>
+    /// <param name="flipWidth">the images' width W to mirror each served sample left–right with p = ½ (<see cref="Flips"/>), or
+    /// 0.</param>
     public Batcher(float[] x, int sampleSize, long[]? y, int batchSize, int seed, bool dropLast, bool prefetch = true,
-                   bool recycle = false)
+                   bool recycle = false, int flipWidth = 0)
     {
+        if (flipWidth < 0 || (flipWidth > 0 && sampleSize % flipWidth != 0))
+            throw new ArgumentException($"samples of {sampleSize} values are not rows of {flipWidth}", nameof(flipWidth));
+        this.seed = seed;
+        this.flipWidth = flipWidth;
         if (sampleSize <= 0 || x.Length % sampleSize != 0)
             throw new ArgumentException($"{x.Length} values are not a whole number of samples of {sampleSize}", nameof(x));
         int count = x.Length / sampleSize;
@@ -90,12 +99,36 @@ internal sealed class Batcher : IDisposable
         var (bx, by) = ring is not null && ring[next % Ring].X.Length == (long)idx.Length * sampleSize
             ? ring[next++ % Ring]
             : (new float[(long)idx.Length * sampleSize], y == null ? null : new long[idx.Length]);   // a last, partial batch
+        var after = order.Position;
+        long start = after.Index - idx.Length;           // the batch's first slot in its epoch's order
         for (int i = 0; i < idx.Length; i++)
         {
-            Array.Copy(x, (long)idx[i] * sampleSize, bx, (long)i * sampleSize, sampleSize);
+            if (flipWidth > 0 && Flips(seed, after.Epoch, start + i))
+                CopyMirrored(x, (long)idx[i] * sampleSize, bx, (long)i * sampleSize, sampleSize, flipWidth);
+            else Array.Copy(x, (long)idx[i] * sampleSize, bx, (long)i * sampleSize, sampleSize);
             if (by != null) by[i] = y![idx[i]];
         }
-        return new HostBatch(bx, by, idx.Length, order.Position);
+        return new HostBatch(bx, by, idx.Length, after);
+    }
+
+    /// <summary>
+    /// Whether the sample served at <paramref name="slot"/> of <paramref name="epoch"/> is mirrored: bit 63 of output
+    /// <paramref name="slot"/> of a SplitMix64 stream keyed by (seed, epoch). A function of the position alone, so every draw
+    /// gets its own fair coin, the same under the same seed, and a resumed run flips exactly as the uninterrupted one.
+    /// </summary>
+    public static bool Flips(int seed, int epoch, long slot)
+    {
+        ulong key = new SplitMix64((ulong)(uint)seed ^ 0x6A09E667F3BCC909UL).Next() ^ ((ulong)epoch * 0xD1B54A32D192ED03UL);
+        key = new SplitMix64(key).Next();
+        // SplitMix64's state advances by its gamma: seeding at key + slot·gamma gives the stream's output number slot.
+        return new SplitMix64(key + (ulong)slot * 0x9E3779B97F4A7C15UL).Next() >> 63 == 1;
+    }
+
+    /// <summary>Copies one sample with every row of <paramref name="width"/> values reversed (a left–right mirror of C×H×W).</summary>
+    static void CopyMirrored(float[] src, long from, float[] dst, long to, int count, int width)
+    {
+        for (int row = 0; row < count; row += width)
+            for (int j = 0; j < width; j++) dst[to + row + j] = src[from + row + width - 1 - j];
     }
 
     public void Dispose() => prefetcher?.Dispose();

@@ -23,7 +23,8 @@ internal sealed class Batches : IDisposable
 
     /// <param name="prefetch">Gather on a worker thread; null: when a batch has at least <see cref="PrefetchMinFloats"/> floats and
     /// libtorch leaves a core free.</param>
-    public Batches(TensorDataset data, int batch, int seed, bool dropLast, bool? prefetch = null)
+    /// <param name="flip">mirror each served image left–right with p = ½ (a data source's <c>flip: true</c>), from the seed.</param>
+    public Batches(TensorDataset data, int batch, int seed, bool dropLast, bool? prefetch = null, bool flip = false)
     {
         // A dataset built from tensors (tests, benchmarks) is copied once into arrays for the worker.
         var x = data.HostX ?? TensorDataset.ToHostFloats(data.X);
@@ -32,7 +33,7 @@ internal sealed class Batches : IDisposable
         long sampleSize = 1;
         foreach (var d in sampleShape) sampleSize *= d;
         batcher = new Batcher(x, (int)sampleSize, y, batch, seed, dropLast, prefetch ?? DefaultPrefetch((long)batch * sampleSize),
-                              recycle: true);
+                              recycle: true, flipWidth: flip ? (int)sampleShape[^1] : 0);
     }
 
     /// <summary>

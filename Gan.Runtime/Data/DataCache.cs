@@ -55,7 +55,7 @@ internal static class DataCache
 
     /// <summary>Written once all four files have been checked against their SHA-256.</summary>
     static string MnistStamp => Path.Combine(MnistDir, StampName);
-    const string StampName = ".verified";
+    public const string StampName = ".verified";
 
     /// <summary>The MNIST folder, fetched first (with a one-line notice) when missing.</summary>
     public static string EnsureMnist(Action<string> notice)
@@ -82,26 +82,32 @@ internal static class DataCache
     /// replaced, truncated or rewritten since changes its length or time. (A damaged header that keeps both is still caught by
     /// <see cref="Idx"/>'s size checks.)
     /// </summary>
-    public static void VerifyMnist(string dir)
+    public static void VerifyMnist(string dir) => VerifyIdx(dir, MnistFiles, "MNIST", "mnist");
+
+    /// <summary>
+    /// Checks the IDX files of a dataset folder (<paramref name="what"/>, fetched by <c>gan data <paramref name="verb"/></c>)
+    /// against their SHA-256, unless the folder's stamp says these very files were checked.
+    /// </summary>
+    public static void VerifyIdx(string dir, IReadOnlyList<(string Name, string Sha256)> files, string what, string verb)
     {
         var stamp = Path.Combine(dir, StampName);
-        bool present = MnistFiles.All(f => File.Exists(Path.Combine(dir, f.Name)));
-        if (present && File.Exists(stamp) && new FileInfo(stamp).Length < 4096 && File.ReadAllText(stamp) == StampText(dir)) return;
-        foreach (var (name, sha) in MnistFiles)
+        bool present = files.All(f => File.Exists(Path.Combine(dir, f.Name)));
+        if (present && File.Exists(stamp) && new FileInfo(stamp).Length < 4096 && File.ReadAllText(stamp) == StampText(dir, files)) return;
+        foreach (var (name, sha) in files)
         {
             var path = Path.Combine(dir, name);
-            if (!File.Exists(path)) throw new UserInputException($"{path}: missing; run `gan data mnist`.");
+            if (!File.Exists(path)) throw new UserInputException($"{path}: missing; run `gan data {verb}`.");
             var actual = Downloads.Sha256(path);
             if (actual != sha)
                 throw new UserInputException($"{path}: SHA-256 is {actual}, expected {sha}; " +
-                                             "the file is not the uncompressed MNIST file of that name (damaged or replaced). " +
-                                             "Delete it and run `gan data mnist` (or put the right file there).");
+                                             $"the file is not the uncompressed {what} file of that name (damaged or replaced). " +
+                                             $"Delete it and run `gan data {verb}` (or put the right file there).");
         }
-        File.WriteAllText(stamp, StampText(dir));
+        File.WriteAllText(stamp, StampText(dir, files));
     }
 
     /// <summary>What the stamp records: each file's name, expected SHA-256, length and modification time (UTC ticks).</summary>
-    static string StampText(string dir) => string.Concat(MnistFiles.Select(f =>
+    static string StampText(string dir, IReadOnlyList<(string Name, string Sha256)> files) => string.Concat(files.Select(f =>
     {
         var info = new FileInfo(Path.Combine(dir, f.Name));
         return $"{f.Name} sha256 {f.Sha256} bytes {info.Length} modified {info.LastWriteTimeUtc.Ticks}\n";

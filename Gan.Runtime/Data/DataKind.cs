@@ -16,6 +16,7 @@ internal abstract class DataKind
     {
         Gaussian2dDataIr => Gaussian2dData.Instance,
         MnistDataIr => MnistData.Instance,
+        FashionMnistDataIr => FashionMnistData.Instance,
         ImageDataIr => ImageData.Instance,
         _ => throw new NotSupportedException($"no data strategy for {data.GetType().Name}"),
     };

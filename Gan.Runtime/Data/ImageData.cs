@@ -60,18 +60,27 @@ internal sealed class ImageData : DataKind
     {
         var f = (ImageDataIr)e.Model.Data;
         using var data = Load(f, e.Seed, e.Say);
+        PixelMetrics(e, data, f.Low, f.High, $"{Describe(f)} ({f.Channels}×{f.Size}×{f.Size})");
+    }
+
+    /// <summary>
+    /// The pixel Fréchet distance, its real half-vs-half floor and D's accuracy on <paramref name="data"/> (named
+    /// <paramref name="set"/> in the protocol).
+    /// </summary>
+    public static void PixelMetrics(Evaluation e, TensorDataset data, double low, double high, string set)
+    {
         long count = data.Count;
         int fakes = (int)Math.Min(e.N, count);
-        var realFeats = PixelFeatures(data.X, f.Low, f.High);                                  // count×(C·64)
+        var realFeats = PixelFeatures(data.X, low, high);                                  // count×(C·64)
         var generated = Generation.GenerateMany(e.Model, e.Nets, Generation.FixedLatents(e.Model, CPU, e.Seed + 1, fakes), fakes);
-        var fakeFeats = PixelFeatures(generated, f.Low, f.High);                               // fakes×(C·64)
+        var fakeFeats = PixelFeatures(generated, low, high);                                   // fakes×(C·64)
         e.Metrics["pixel_fid_8x8"] = Frechet.Fid(fakeFeats, realFeats);
         var perm = randperm(count, generator: new Generator((ulong)e.Seed + 31));
         var half = count / 2;
         e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
         e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2, CPU);
-        e.Protocol["reference"] = $"all {count} images of {Describe(f)} ({f.Channels}×{f.Size}×{f.Size}), against {fakes} generated; "
+        e.Protocol["reference"] = $"all {count} images of {set}, against {fakes} generated; "
                                   + "features: 8×8 average-pooled pixels in [0, 1]; "
                                   + $"baseline: two random halves of the real set (seed {e.Seed + 31})";
     }

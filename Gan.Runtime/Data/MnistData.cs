@@ -15,7 +15,13 @@ internal sealed class MnistData : DataKind
         Load((MnistDataIr)data, DataCache.EnsureMnist(notice));
 
     /// <summary>An MNIST split: N×1×S×S in [Low, High] (zero-padded or bilinearly resized to S when S ≠ 28), labels 0..9.</summary>
-    public static TensorDataset Load(MnistDataIr m, string dir)
+    public static TensorDataset Load(MnistDataIr m, string dir) => Load(new IdxImages(m.Split, m.Low, m.High, m.Size, m.Resize), dir);
+
+    /// <summary>What an IDX image set (MNIST, Fashion-MNIST) is loaded as: split, pixel range, size and how it is reached.</summary>
+    public sealed record IdxImages(string Split, double Low, double High, int Size, string Resize);
+
+    /// <summary>An IDX split of <paramref name="dir"/> (MNIST's layout): N×1×S×S in [Low, High], labels as int64.</summary>
+    public static TensorDataset Load(IdxImages m, string dir)
     {
         var set = Idx.ReadSplit(dir, m.Split);
         if ((long)set.Count * m.Size * m.Size > Array.MaxLength)   // a damaged header of 1×1 images could claim 268 million

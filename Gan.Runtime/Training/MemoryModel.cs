@@ -132,11 +132,9 @@ internal static class MemoryModel
         switch (data)
         {
             case MnistDataIr m:
-            {
-                double n = m.Split == "test" ? 10_000 : 60_000, raw = n * 28 * 28;
-                double resize = m.Size == 28 || m.Resize == "pad" ? 0 : raw * Float + 2 * n * sample;
-                return n * (sample + 8) + 2 * raw + resize + batches;
-            }
+                return IdxBytes(m.Split, m.Size, m.Resize, sample) + batches;
+            case FashionMnistDataIr f:
+                return IdxBytes(f.Split, f.Size, f.Resize, sample) + batches;
             case ImageDataIr f:
                 return ImageCount(f) * sample + batches;
             case Gaussian2dDataIr g:
@@ -144,6 +142,14 @@ internal static class MemoryModel
             default:
                 return batches;
         }
+    }
+
+    /// <summary>An MNIST-layout split as loaded: 60,000 or 10,000 samples with labels, the file read twice, a resize's tensors.</summary>
+    static double IdxBytes(string split, int size, string resize, double sample)
+    {
+        double n = split == "test" ? 10_000 : 60_000, raw = n * 28 * 28;
+        double resized = size == 28 || resize == "pad" ? 0 : raw * Float + 2 * n * sample;
+        return n * (sample + 8) + 2 * raw + resized;
     }
 
     /// <summary>How many images the loader will read: the emoji set's known count, or the folder's image files now.</summary>

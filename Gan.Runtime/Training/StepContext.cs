@@ -79,6 +79,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
             case DetachIr { Operand: ApplyIr a } when share is not null && share.Detached.TryGetValue(a, out var earlier): return earlier;
             case DetachIr d: return Evaluate(d.Operand).detach();
             case ApplyIr a: return Apply(a);
+            case AugmentIr g: return DiffAugment.Apply(Evaluate(g.Operand), g.Policies, latentGen);
             case PrimitiveIr p: return Primitive(p);
             case GradientPenaltyIr gp:
                 return LossFunctions.GradientPenalty(x => nets[gp.Network].Output([x], gp.Output), Evaluate(gp.Real), Evaluate(gp.Fake),

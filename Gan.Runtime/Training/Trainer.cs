@@ -88,7 +88,7 @@ internal sealed class Trainer : IDisposable
         data ??= DataKind.For(model.Data).Load(model.Data, seed, notice);
         if (data.Count < batch)
             throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
-        return batches = new Batches(data, batch, seed, model.Schedule.DropLast);
+        return batches = new Batches(data, batch, seed, model.Schedule.DropLast, flip: model.Data.Flip);
     }
 
     /// <summary>Named losses in log order: those the optimisers minimise, then the ones they refer to.</summary>
