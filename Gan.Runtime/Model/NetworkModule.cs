@@ -14,12 +14,16 @@ internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
 {
     readonly NetworkIr ir;
     readonly nn.Module[] layers;
+    readonly int[] lastUse;
+    readonly HashSet<int> outputIds;
 
     public NetworkIr Ir => ir;
 
     public NetworkModule(NetworkIr ir) : base(ir.Name)
     {
         this.ir = ir;
+        lastUse = LastUses(ir);
+        outputIds = [.. ir.Outputs.Values];
         layers = new nn.Module[ir.Nodes.Length];
         foreach (var node in ir.Nodes)
         {
@@ -39,20 +43,47 @@ internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Runs the graph and returns every node's value (index = node id).</summary>
-    public Tensor[] Forward(IReadOnlyList<Tensor> inputs)
+    public Tensor[] Forward(IReadOnlyList<Tensor> inputs) => Forward(inputs, null)!;
+
+    /// <summary>
+    /// Runs the graph. With <paramref name="keep"/>, each other node's value is disposed as soon as the last node that reads
+    /// it has run, so a pass holds only what is still to be read (autograd keeps what a backward needs on its own): its
+    /// entry is then null. Without it, every value is returned.
+    /// </summary>
+    public Tensor?[] Forward(IReadOnlyList<Tensor> inputs, IReadOnlySet<int>? keep)
     {
-        var values = new Tensor[ir.Nodes.Length];
-        Tensor Get(int r) => r < 0 ? inputs[-1 - r] : values[r];
+        var values = new Tensor?[ir.Nodes.Length];
+        Tensor Get(int r) => r < 0 ? inputs[-1 - r] : values[r]!;
         foreach (var node in ir.Nodes)
         {
-            values[node.Id] = layers[node.Id] switch
+            var value = layers[node.Id] switch
             {
                 nn.Module<Tensor, Tensor> one => one.call(Get(node.Inputs[0])),
                 nn.Module<Tensor[], Tensor> several => several.call([.. node.Inputs.Select(Get)]),
                 var m => throw new InvalidOperationException($"{node.Name}: {m.GetType().Name} is not a layer module"),
             };
+            values[node.Id] = value;
+            if (keep is null) continue;
+            foreach (var r in node.Inputs)
+            {
+                if (r < 0 || lastUse[r] != node.Id || keep.Contains(r) || values[r] is not { } done) continue;
+                // A layer may hand its input on unchanged (the same tensor): never dispose what is still to be returned.
+                if (ReferenceEquals(done, value) || keep.Any(k => ReferenceEquals(values[k], done))) continue;
+                done.Dispose();
+                values[r] = null;
+            }
         }
         return values;
+    }
+
+    /// <summary>The id of the last node that reads each node's value (its own id when none does).</summary>
+    static int[] LastUses(NetworkIr ir)
+    {
+        var last = ir.Nodes.Select(n => n.Id).ToArray();
+        foreach (var node in ir.Nodes)
+            foreach (var r in node.Inputs)
+                if (r >= 0) last[r] = Math.Max(last[r], node.Id);
+        return last;
     }
 
     /// <summary>
@@ -62,7 +93,14 @@ internal sealed class NetworkModule : nn.Module<Tensor, Tensor>
         ir.Inputs.Length == 1 && parts.Count > 1 ? [cat(parts.ToArray(), 1)] : parts;
 
     /// <summary>The named output of one application.</summary>
-    public Tensor Output(IReadOnlyList<Tensor> inputs, string output) => Forward(inputs)[ir.Outputs[output]];
+    public Tensor Output(IReadOnlyList<Tensor> inputs, string output)
+    {
+        int id = ir.Outputs[output];
+        return Forward(inputs, new HashSet<int> { id })[id]!;
+    }
+
+    /// <summary>The ids of the network's output nodes: what an application keeps to read any of them.</summary>
+    public IReadOnlySet<int> OutputIds => outputIds;
 
     /// <summary>Freezes (or unfreezes) the running statistics of every BatchNorm layer (schedule bn_stats: own).</summary>
     public void FreezeBatchNormStats(bool frozen)

@@ -19,7 +19,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
 {
     readonly Dictionary<LossExprIr, Tensor> memo = [];
     // One forward pass per (network, arguments), whichever heads are read from it: D(x).disc and D(x).cat share it.
-    readonly Dictionary<ApplyIr, Tensor[]> forwards = [];
+    readonly Dictionary<ApplyIr, Tensor?[]> forwards = [];
     readonly Dictionary<string, Tensor> named = [];
 
     /// <summary>Values of named losses computed in this step (detached scalars).</summary>
@@ -96,10 +96,10 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
         var key = a with { Output = "" };
         if (!forwards.TryGetValue(key, out var values))
         {
-            values = net.Forward(net.JoinInputs([.. a.Args.Select(Evaluate)]));
+            values = net.Forward(net.JoinInputs([.. a.Args.Select(Evaluate)]), net.OutputIds);
             forwards[key] = values;
         }
-        var outv = values[net.Ir.Outputs[a.Output]];
+        var outv = values[net.Ir.Outputs[a.Output]]!;
         if (share is not null && !share.Detached.ContainsKey(a)) share.Detached[a] = outv.detach().MoveToOuterDisposeScope();
         if (bookkeeping && a.Log != LogColumn.None)
         {
