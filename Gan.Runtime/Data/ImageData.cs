@@ -79,7 +79,10 @@ internal sealed class ImageData : DataKind
         var half = count / 2;
         e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
-        e.Metrics["d_accuracy"] = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2, CPU);
+        // A conditional D (D(real, labels)) is not scored (DAccuracy gives NaN, which JSON cannot hold): the protocol says so.
+        var accuracy = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2, CPU);
+        if (double.IsNaN(accuracy)) e.Protocol["d_accuracy"] = "not measured: no loss applies D to the real images alone";
+        else e.Metrics["d_accuracy"] = accuracy;
         e.Protocol["reference"] = $"all {count} images of {set}, against {fakes} generated; "
                                   + "features: 8×8 average-pooled pixels in [0, 1]; "
                                   + $"baseline: two random halves of the real set (seed {e.Seed + 31})";

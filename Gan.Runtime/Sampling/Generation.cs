@@ -84,8 +84,10 @@ internal static class Generation
         var parts = new List<Tensor>();
         for (int i = 0; i < n; i += 500)
         {
+            // Each chunk's intermediate values are freed before the next: only the images outlive the chunk's scope.
+            using var scope = NewDisposeScope();
             var part = latents.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, i, Math.Min(500, n - i)));
-            parts.Add(Generate(model, nets, part));
+            parts.Add(Generate(model, nets, part).MoveToOuterDisposeScope());
         }
         return cat(parts, 0);
     }

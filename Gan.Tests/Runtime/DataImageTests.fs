@@ -95,6 +95,35 @@ let ``gan eval on an image-folder run gives a pixel Fréchet distance, its real 
         Assert.True(File.Exists(Path.Combine(out, "metrics.json"))))
 
 [<Fact>]
+let ``A conditional D is not scored by the pixel metrics: the protocol says so and metrics.json can hold the result`` () =
+    // D(real, labels) leaves the IR without a real critic: DAccuracy gives NaN, which System.Text.Json refuses to write.
+    let spec =
+        String.concat "\n"
+            [ "gan c \"conditional D\""; "data fashion_mnist(split: train, scale: [-1, 1])"; "latent z = normal(4)"
+              "latent yf = label(10)"
+              "network G(z: [4], y: label(10)) {"; "  from y"; "  embedding(10, 4)"; "  concat(z)"; "  linear(784)"; "  tanh"
+              "  reshape(1, 28, 28)"; "}"
+              "network D(x: [1, 28, 28], y: label(10)) {"; "  flatten"; "  linear(1)"; "  let adv"; "  from y"
+              "  embedding(10, 1)"; "  add(adv)"; "}"
+              "loss d_loss = hinge_d(D(real, labels), D(detach(G(z, yf)), yf))"; "loss g_loss = hinge_g(D(G(z, yf), yf))"
+              "optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss"; "optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss"
+              "schedule {"; "  batch: 4"; "  steps: 1"; "  order: [opt_d, opt_g]"; "}"; "" ]
+    let r = Gan.Dsl.Compilation.Compile("c.gan", spec)
+    Assert.False(r.HasErrors, r.Diagnostics |> Seq.map string |> String.concat "\n")
+    Assert.Null(r.Ir.RealCritic)
+    use scope = TorchSharp.torch.NewDisposeScope()
+    let nets = readOnlyDict [ for n in r.Ir.Networks -> n.Name, new Gan.Runtime.Model.NetworkModule(n) ]
+    let x = TorchSharp.torch.rand([| 40L; 1L; 28L; 28L |]) * 2.0f - 1.0f
+    use data = new Gan.Runtime.Data.TensorDataset(x, TorchSharp.torch.randint(0L, 10L, [| 40L |]))
+    let e = Gan.Runtime.Data.Evaluation(r.Ir, nets, 20, 0, System.Action<string> ignore)
+    Gan.Runtime.Data.ImageData.PixelMetrics(e, data, -1.0, 1.0, "random")
+    Assert.False(e.Metrics.ContainsKey "d_accuracy")
+    Assert.Contains("not measured", e.Protocol.["d_accuracy"] :?> string)
+    Assert.True((e.Metrics.["pixel_fid_8x8"] :?> float) >= 0.0)
+    let json = System.Text.Json.JsonSerializer.Serialize(e.Metrics)
+    Assert.Contains("pixel_fid_8x8", json)
+
+[<Fact>]
 let ``images("emoji") reads the user's folder named emoji, and only emoji(...) is the built-in set`` () =
     TestFiles.withTempDir (fun dir ->
         let folder = Path.Combine(dir, "emoji")
