@@ -19,7 +19,9 @@ let references =
       "wgan-gp-resnet32.gan", "mimicry_wgangp32", 4_276_739L, 1_053_825L
       "cgan-pd32.gan", "mimicry_cganpd32_1ch", 4_299_777L, 1_052_545L
       "sagan32.gan", "mimicry_sagan32_1ch", 4_381_698L, 1_073_026L
-      "dcgan-studio32.gan", "studiogan_dcgan_cifar10", 3_812_355L, 2_931_009L ]
+      "dcgan-studio32.gan", "studiogan_dcgan_cifar10", 3_812_355L, 2_931_009L
+      "biggan32.gan", "studiogan_biggan_cifar10_1ch", 9_409_282L, 2_411_330L
+      "stylegan2-32.gan", "rosinality_stylegan2_32", 21_523_475L, 21_507_073L ]
 
 let referenceSpecs: obj[] seq = references |> Seq.map (fun (spec, _, _, _) -> [| box spec |])
 
@@ -42,7 +44,7 @@ let ``Each reference spec has exactly its reference implementation's trainable p
     Assert.Equal((g, d), (ir.Network("G").Parameters, ir.Network("D").Parameters))
 
 /// Narrower networks (the widths are params), for the long runs: the same layers, the same code paths.
-let private narrow = [ "ngf", "16"; "ndf", "16" ]
+let private narrow = [ "ngf", "16"; "ndf", "16"; "gch", "16"; "dch", "16"; "ch", "16" ]
 
 [<Theory>]
 [<MemberData(nameof referenceSpecs)>]
