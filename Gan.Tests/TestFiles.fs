@@ -41,3 +41,12 @@ let withoutTiming (row: string) =
 
 /// A run folder's log.csv rows without their timing columns.
 let logWithoutTiming (run: string) = File.ReadAllLines(Path.Combine(run, "log.csv")) |> Array.map withoutTiming
+
+/// The width params of the reference specs (specs/sngan32.gan and the others), narrowed to 16 where a spec declares them:
+/// the same layers and code paths at a fraction of the cost, for tests that train many steps or every spec.
+let narrowWidths (specPath: string) =
+    let text = File.ReadAllText specPath
+    let d = System.Collections.Generic.Dictionary<string, string>()
+    for p in [ "ngf"; "ndf"; "gch"; "dch"; "ch" ] do
+        if System.Text.RegularExpressions.Regex.IsMatch(text, "(?m)^param " + p + "\\b") then d.[p] <- "16"
+    d

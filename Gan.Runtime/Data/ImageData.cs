@@ -80,9 +80,19 @@ internal sealed class ImageData : DataKind
         e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
         // A conditional D (D(real, labels)) is not scored (DAccuracy gives NaN, which JSON cannot hold): the protocol says so.
-        var accuracy = DAccuracy.Of(e.Model, e.Nets, data, e.Seed + 2, CPU);
+        // D's accuracy on as many reals as there are fakes (a random subset when --n is smaller than the set) and as many fresh
+        // fakes: the whole set at every --n would cost a generator pass per real image.
+        using var scored = fakes < count
+            ? new TensorDataset(data.X.index_select(0, randperm(count, generator: new Generator((ulong)e.Seed + 37)).narrow(0, 0, fakes)), null)
+            : null;
+        var accuracy = DAccuracy.Of(e.Model, e.Nets, scored ?? data, e.Seed + 2, CPU);
         if (double.IsNaN(accuracy)) e.Protocol["d_accuracy"] = "not measured: no loss applies D to the real images alone";
-        else e.Metrics["d_accuracy"] = accuracy;
+        else
+        {
+            e.Metrics["d_accuracy"] = accuracy;
+            e.Protocol["d_accuracy"] = $"D on {(scored ?? data).Count} real images (a random subset, seed {e.Seed + 37}, when fewer than "
+                                       + "the set) and as many fresh fakes; threshold 0 on logits, 0.5 on a sigmoid output";
+        }
         e.Protocol["reference"] = $"all {count} images of {set}, against {fakes} generated; "
                                   + "features: 8×8 average-pooled pixels in [0, 1]; "
                                   + $"baseline: two random halves of the real set (seed {e.Seed + 31})";

@@ -43,13 +43,11 @@ let ``Each reference spec has exactly its reference implementation's trainable p
     let ir = (compile spec []).Ir
     Assert.Equal((g, d), (ir.Network("G").Parameters, ir.Network("D").Parameters))
 
-/// Narrower networks (the widths are params), for the long runs: the same layers, the same code paths.
-let private narrow = [ "ngf", "16"; "ndf", "16"; "gch", "16"; "dch", "16"; "ch", "16" ]
-
 [<Theory>]
 [<MemberData(nameof referenceSpecs)>]
 let ``The live-tensor count stays flat over 200 training iterations of each reference spec, at narrow widths`` (spec: string) =
-    let ir = (compile spec (narrow |> List.filter (fun (k, _) -> (File.ReadAllText(TestFiles.spec spec)).Contains("param " + k)))).Ir
+    // Narrower networks (the widths are params): the same layers, the same code paths.
+    let ir = (compile spec [ for KeyValue (k, v) in TestFiles.narrowWidths (TestFiles.spec spec) -> k, v ]).Ir
     use t = new Trainer(ir, TrainOptions(RunFolder = false, Batch = 4))
     let stats = TorchSharp.DisposeScopeManager.Statistics
     t.RunSteps 10                                   // warm-up: optimiser state and EMA copies are allocated lazily
