@@ -30,6 +30,12 @@ public sealed class SnganHand : IHandWritten
     public long GParameters => g.parameters().Sum(p => p.numel());
     public long DParameters => d.parameters().Sum(p => p.numel());
 
+    // For the profile (SnganBench.Profile): the parts of a step one at a time.
+    internal Module<Tensor, Tensor> G => g;
+    internal Module<Tensor, Tensor> D => d;
+    internal static Tensor Augment(Tensor x) => DiffAugment(x);
+    internal void EmaUpdate(double beta) => Ema(beta);
+
     public SnganHand(int batch, Device device)
     {
         Batch = batch;
