@@ -37,8 +37,8 @@ internal static class EmaCopies
         }
     }
 
-    /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ, in place (lerp_ toward θ by 1 − β; at weight 1, i.e. β = 0, PyTorch's lerp returns θ
-    /// exactly), buffers alike.</summary>
+    /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ, in place (lerp_ toward θ by 1 − β; at weight 1, i.e. β = 0, PyTorch's lerp
+    /// returns θ exactly), buffers alike.</summary>
     public static void Update(NetworkModule ema, NetworkModule source, double beta)
     {
         using var scope = NewDisposeScope();
