@@ -48,6 +48,20 @@ if (only is "all" or "ratio")
     if (Run("anime-dcgan")) CompiledBench.Throughput("anime-dcgan", new AnimeDcganHand(64, device), 3, 5);
 }
 
+if (only is "sngan")
+{
+    // `sngan [BATCH [ITERATIONS [ROUNDS]]]`: specs/sngan32.gan against Gan.Bench/SnganHand.cs, ms per iteration (D×5 + G).
+    int Arg(int i, int d) => args.Length > i && int.TryParse(args[i], out var v) && v > 0 ? v : d;
+    SnganBench.Run(Arg(1, 16), Arg(2, 2), Arg(3, 7));
+}
+
+if (only is "sngan-profile")
+{
+    // `sngan-profile [BATCH [REPEATS]]`: the parts of an sngan32 iteration one at a time, compiled against hand-written.
+    int Arg(int i, int d) => args.Length > i && int.TryParse(args[i], out var v) && v > 0 ? v : d;
+    SnganProfile.Run(Arg(1, 16), Arg(2, 7));
+}
+
 if (only is "all" or "efficiency")
 {
     CompiledBench.Efficiency("mnist-mlp", 20, 7);

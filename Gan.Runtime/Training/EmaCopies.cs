@@ -37,13 +37,17 @@ internal static class EmaCopies
         }
     }
 
-    /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ (computed as θ + β·(θ_ema − θ), so β = 0 copies θ exactly), buffers alike.</summary>
+    /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ, in place (lerp_ toward θ by 1 − β; at weight 1, i.e. β = 0, PyTorch's lerp
+    /// returns θ exactly), buffers alike.</summary>
     public static void Update(NetworkModule ema, NetworkModule source, double beta)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var (e, s) in ema.parameters().Zip(source.parameters())) e.copy_(s.lerp(e, beta));
-        foreach (var (e, s) in ema.buffers().Zip(source.buffers())) e.copy_(s.lerp(e, beta));
+        // A 0-dim weight of the networks' type (TorchSharp's lerp_ takes no Scalar weight).
+        var like = source.parameters().First();
+        var weight = tensor(1 - beta, dtype: like.dtype, device: like.device);
+        foreach (var (e, s) in ema.parameters().Zip(source.parameters())) e.lerp_(s, weight);
+        foreach (var (e, s) in ema.buffers().Zip(source.buffers())) e.lerp_(s, weight);
     }
 
     /// <summary>After a step of optimiser <paramref name="o"/> at the 0-based iteration <paramref name="t"/>: updates the EMA
