@@ -47,6 +47,6 @@ let logWithoutTiming (run: string) = File.ReadAllLines(Path.Combine(run, "log.cs
 let narrowWidths (specPath: string) =
     let text = File.ReadAllText specPath
     let d = System.Collections.Generic.Dictionary<string, string>()
-    for p in [ "ngf"; "ndf"; "gch"; "dch"; "ch" ] do
+    for p in [ "ngf"; "ndf"; "gch"; "dch"; "ch"; "width" ] do
         if System.Text.RegularExpressions.Regex.IsMatch(text, "(?m)^param " + p + "\\b") then d.[p] <- "16"
     d
