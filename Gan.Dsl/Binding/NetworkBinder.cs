@@ -170,7 +170,8 @@ internal sealed class NetworkBinder(SourceText source, DiagnosticBag diagnostics
                 case ResidualSyntax r:
                     bound.Add(TooDeep(r.Keyword.Span, "this residual")
                                   ? new BoundResidual(r, source, [], null, Failed: true)
-                                  : new BoundResidual(r, source, Branch(r.Main, scope), r.Shortcut is null ? null : Branch(r.Shortcut, scope)));
+                                  : new BoundResidual(r, source, Branch(r.Main, scope),
+                                                      r.Shortcut is null ? null : Branch(r.Shortcut, scope)));
                     break;
             }
         }

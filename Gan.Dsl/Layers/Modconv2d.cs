@@ -8,7 +8,8 @@ namespace Gan.Dsl.Layers;
 /// StyleGAN2's modulated convolution: per-sample weights W·s/√(in·k²), s = A·w + b_A from a style w of <c>StyleDim</c>
 /// features, optionally demodulated; same padding (k odd); an optional per-channel bias.
 /// </summary>
-internal sealed record Modconv2dOp(int InChannels, int OutChannels, int Kernel, int StyleDim, bool Demodulate, bool Bias) : OpIr("modconv2d");
+internal sealed record Modconv2dOp(int InChannels, int OutChannels, int Kernel, int StyleDim, bool Demodulate, bool Bias)
+    : OpIr("modconv2d");
 
 /// <summary>
 /// modconv2d(out, kernel: k, style: w): rosinality's ModulatedConv2d without its blur (upsample before it instead). The weight

@@ -24,7 +24,8 @@ internal sealed class Mul() : LayerKind("mul",
         var (x, v) = (inputs[0].Shape, inputs[1].Shape);
         if (Layers.Shape.Same(x, v) || Broadcasts(x, v)) return ShapeResult.Of(x);
         return new JoinError($"cannot multiply {Layers.Shape.Show(x)} by {Layers.Shape.Show(v)}: the shapes must be equal, "
-                             + (x.Length == 3 ? $"or the value a vector of the {x[0]} channels (N×{x[0]})" : "or x C×H×W and the value C"));
+                             + (x.Length == 3 ? $"or the value a vector of the {x[0]} channels (N×{x[0]})"
+                                              : "or x C×H×W and the value C"));
     }
 
     static bool Broadcasts(int[] x, int[] v) => x.Length == 3 && v.Length == 1 && v[0] == x[0];

@@ -73,7 +73,8 @@ internal static class Lowerer
     };
 
     /// <summary>An application to the real batch: D(real), or a conditional D(real, labels), augmented or not.</summary>
-    static bool OnReal(ImmutableArray<LossExprIr> args) => args is [var x] && Bare(x) is RealIr || args is [var r, LabelsIr] && Bare(r) is RealIr;
+    static bool OnReal(ImmutableArray<LossExprIr> args) =>
+        args is [var x] && Bare(x) is RealIr || args is [var r, LabelsIr] && Bare(r) is RealIr;
 
     /// <summary>A value without its augmentation: D(augment(real, ...)) still reads real data.</summary>
     static LossExprIr Bare(LossExprIr x) => x is AugmentIr g ? Bare(g.Operand) : x;

@@ -83,7 +83,8 @@ internal sealed class ImageData : DataKind
         // D's accuracy on as many reals as there are fakes (a random subset when --n is smaller than the set) and as many fresh
         // fakes: the whole set at every --n would cost a generator pass per real image.
         using var scored = fakes < count
-            ? new TensorDataset(data.X.index_select(0, randperm(count, generator: new Generator((ulong)e.Seed + 37)).narrow(0, 0, fakes)), null)
+            ? new TensorDataset(data.X.index_select(0, randperm(count, generator: new Generator((ulong)e.Seed + 37)).narrow(0, 0, fakes)),
+                                null)
             : null;
         var accuracy = DAccuracy.Of(e.Model, e.Nets, scored ?? data, e.Seed + 2, CPU);
         if (double.IsNaN(accuracy)) e.Protocol["d_accuracy"] = "not measured: no loss applies D to the real images alone";

@@ -73,7 +73,8 @@ internal static class MemoryModel
         DropoutOp => 2 * Shape.Count(node.Shape) * Float,
         SelfAttentionOp => SelfAttentionPerSample(node.Shape) * Float,
         // Per-sample weights: W·s and, demodulated, W·s·d (out·in·k² each), kept for the backward, beside the output.
-        Modconv2dOp m => ((m.Demodulate ? 2.0 : 1.0) * m.OutChannels * m.InChannels * m.Kernel * m.Kernel + Shape.Count(node.Shape)) * Float,
+        Modconv2dOp m => ((m.Demodulate ? 2.0 : 1.0) * m.OutChannels * m.InChannels * m.Kernel * m.Kernel
+                          + Shape.Count(node.Shape)) * Float,
         _ => Shape.Count(node.Shape) * Float,
     };
 
