@@ -13,8 +13,9 @@ internal sealed partial class Parser
         while (!At(TokenKind.CloseBrace) && !At(TokenKind.EndOfFile))
         {
             if (At(TokenKind.Semicolon)) { Advance(); continue; }
-            // A missing '}' shows as an item keyword at the start of a line: stop the body there.
-            if (AtItemStart() && Current.Text is not ("sample"))
+            // A missing '}' shows as an item keyword at the start of a line: stop the body there. A keyword followed by '('
+            // is a call of that name (no item is written so), which binding reports as an unknown layer.
+            if (AtItemStart() && Current.Text is not ("sample") && Peek(1).Kind != TokenKind.OpenParen)
                 break;
             int start = pos, saved = depth;
             try { body.Add(ParseStatement()); }
