@@ -42,7 +42,7 @@ type Layer =
     /// residual { main } shortcut { shortcut }, the shortcut fitted to the main branch's shape.
     | Residual of main: Layer list * shortcut: Layer list
     /// A value computed from the current one by a side branch, then combined: 0 add, 1 mul, 2 mul by a channel vector,
-    /// 3 film, 4 film with bias, 5 modconv2d by it as the style (on an image; kind 3 otherwise).
+    /// 3 film, 4 film with bias, 5 modconv2d by it as the style (a flat value reshaped to an image first).
     | Combine of kind: int * side: Layer list
 
 /// Input is [n] or [c; h; w]; Label is the class count of a second, label input (0: none).
@@ -180,7 +180,9 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
         let id = fresh ()
         let l, sv = emitAll fresh shape side
         // The side value fitted to what the combination needs: the same shape, a channel vector, or any flat vector.
-        let kind = match kind % 6, shape with | 5, [ _ ] -> 3 | k, _ -> k
+        let kind = kind % 6
+        // modconv2d needs an image: a flat value is reshaped to one first.
+        let pre, img = if kind = 5 then toImage shape else [], shape
         let target =
             match kind, shape with
             | 2, [ c; _; _ ] -> [ c ]
@@ -196,9 +198,10 @@ let rec private emit (fresh: unit -> int) (shape: int list) (layer: Layer) : str
             | _ ->
                 sprintf "modconv2d(%d, kernel: %d, style: v%d%s)" out (if id % 2 = 0 then 3 else 1) id
                     (if id % 3 = 0 then ", demodulate: false" else ""),
-                out :: List.tail shape
+                out :: List.tail img
         match fit sv target with
-        | Some adapter -> [ sprintf "let s%d" id ] @ l @ adapter @ [ sprintf "let v%d" id; sprintf "from s%d" id; op ], result
+        | Some adapter ->
+            [ sprintf "let s%d" id ] @ l @ adapter @ [ sprintf "let v%d" id; sprintf "from s%d" id ] @ pre @ [ op ], result
         | None -> [], shape
 
 /// Lines that turn a value of shape `from` into one of shape `target` (flatten, linear, reshape), or None when that
