@@ -69,12 +69,19 @@ public sealed class GanSpec
             [.. n.Outputs.OrderBy(kv => kv.Value).Select(kv => KeyValuePair.Create(kv.Key, n.Nodes[kv.Value].Name))],
             n.Parameters))];
 
-    /// <summary>Formats spec text canonically (comments kept); null text when it has syntax errors.</summary>
     /// <summary>The EMA copies the schedule keeps (<c>ema:</c>): copy name (e.g. G_ema) → the network it averages. Never
     /// trained, not counted in <see cref="NetworkSummary.Parameters"/>.</summary>
     public IReadOnlyDictionary<string, string> EmaCopies =>
         Result.Ir?.Schedule.Emas.ToDictionary(e => e.Name, e => e.Network) ?? new Dictionary<string, string>();
 
+    /// <summary>
+    /// The spec as self-contained PyTorch (1.13 and 2.x), file name → text: model.py (one nn.Module per network, state_dict keys
+    /// as <c>gan export</c> names them), gandsl_layers.py, safetensors_io.py and check.py; empty when the spec has errors.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> EmitPyTorch() =>
+        Result.Ir is { } ir && !HasErrors ? Emit.PyTorch.PyTorchEmitter.Emit(ir) : new Dictionary<string, string>();
+
+    /// <summary>Formats spec text canonically (comments kept); null text when it has syntax errors.</summary>
     public static FormatResult Format(string path, string text)
     {
         var bag = new DiagnosticBag();
