@@ -19,7 +19,7 @@ internal static class ModelPy
         sb.AppendLine("import torch.nn.functional as F");
         sb.AppendLine();
         sb.AppendLine("from gandsl_layers import (BatchNorm, Const, Conv2d, ConvTranspose2d, Embedding, Film, Linear, ModConv2d, Noise,");
-        sb.AppendLine("                           SelfAttention, load_state, minibatch_stddev)");
+        sb.AppendLine("                           SelfAttention, dropout, load_state, minibatch_stddev)");
         foreach (var net in model.Networks) Network(sb, net);
         sb.AppendLine();
         sb.AppendLine();
@@ -70,8 +70,8 @@ internal static class ModelPy
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
         "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
         "raise", "return", "try", "while", "with", "yield", "output", "self", "m", "torch", "nn", "F", "BatchNorm", "Const", "Conv2d",
-        "ConvTranspose2d", "Embedding", "Film", "Linear", "ModConv2d", "Noise", "SelfAttention", "load_state", "minibatch_stddev",
-        "NETWORKS",
+        "ConvTranspose2d", "Embedding", "Film", "Linear", "ModConv2d", "Noise", "SelfAttention", "dropout", "load_state",
+        "minibatch_stddev", "NETWORKS",
     ];
 
     /// <summary>A spec name as a Python identifier: a keyword or a name the generated code uses gets a trailing underscore.</summary>

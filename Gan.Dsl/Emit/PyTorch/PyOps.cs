@@ -52,7 +52,7 @@ internal static class PyOps
         },
         AddOp => string.Join(" + ", x),
         ConcatOp c => $"torch.cat([{string.Join(", ", x)}], {c.Axis})",
-        DropoutOp d => $"F.dropout({x[0]}, {Num(d.P)}, self.training)",
+        DropoutOp d => $"dropout({x[0]}, {Num(d.P)}, self.training)",
         FlattenOp => $"torch.flatten({x[0]}, 1)",
         GlobalAvgPoolOp => $"{x[0]}.mean((2, 3))",
         MinibatchStddevOp s => $"minibatch_stddev({x[0]}, {s.Group}, {s.Channels})",

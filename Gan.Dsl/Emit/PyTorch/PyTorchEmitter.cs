@@ -6,7 +6,9 @@ namespace Gan.Dsl.Emit.PyTorch;
 
 /// <summary>
 /// <c>gan emit pytorch</c>: a spec as a folder of readable PyTorch. The layers' formulas live once, in gandsl_layers.py
-/// (shipped as a resource beside this file); model.py wires them as the spec's networks.
+/// (shipped as a resource beside this file); model.py wires them as the spec's networks. train.py declares the spec's
+/// training (<see cref="TrainPy"/>); its loop, data and command line are resources too (gandsl_train.py, gandsl_step.py,
+/// gandsl_data.py, gandsl_run.py).
 /// </summary>
 internal static class PyTorchEmitter
 {
@@ -23,6 +25,11 @@ internal static class PyTorchEmitter
             ["gandsl_layers.py"] = Resource("gandsl_layers.py"),
             ["safetensors_io.py"] = Resource("safetensors_io.py"),
             ["check.py"] = Resource("check.py"),
+            ["train.py"] = TrainPy.Emit(model, header),
+            ["gandsl_train.py"] = Resource("gandsl_train.py"),
+            ["gandsl_run.py"] = Resource("gandsl_run.py"),
+            ["gandsl_step.py"] = Resource("gandsl_step.py"),
+            ["gandsl_data.py"] = Resource("gandsl_data.py"),
         };
     }
 

@@ -9,6 +9,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# The source of the random numbers layers draw in training (Noise's ε, dropout's mask): torch's own generator, unless
+# gandsl_train sets DRAWS to its draws object (to give each rank its own stream, or to replay GanDsl's draws).
+DRAWS = None
+
+
+def dropout(x, p, training):
+    """Dropout as GanDsl's runtime applies it: in training each value is kept with probability 1 − p and scaled by 1/(1 − p)."""
+    if not training or p == 0:
+        return x
+    if DRAWS is None:
+        return F.dropout(x, p, True)
+    return x * DRAWS.keep_mask("dropout", x, p) / (1 - p)
+
 
 def init_weight(weight, bias, init, fan_in):
     """Initialises a weight by the spec's formula: init = (kind, mean, std, gain); the bias is zero unless kind is default."""
@@ -233,14 +246,16 @@ class ModConv2d(nn.Module):
 
 
 class Noise(nn.Module):
-    """Adds per-pixel Gaussian noise times a learned strength (zero at first). The draws are PyTorch's own."""
+    """Adds per-pixel Gaussian noise times a learned strength (zero at first); ε from torch's generator, or DRAWS."""
 
     def __init__(self):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(1))
 
     def forward(self, x):
-        return x + self.weight * torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], dtype=x.dtype, device=x.device)
+        shape = (x.shape[0], 1, x.shape[2], x.shape[3])
+        eps = DRAWS.randn("noise", shape, x) if DRAWS is not None else torch.randn(shape, dtype=x.dtype, device=x.device)
+        return x + self.weight * eps
 
 
 class Const(nn.Module):

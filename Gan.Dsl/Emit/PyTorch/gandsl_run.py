@@ -1,0 +1,211 @@
+# train.py's command line, written by `gan emit pytorch`: a training run (one process, or each rank under torchrun) with
+# GanDsl's log.csv and safetensors checkpoints, and --replay, which re-runs an iteration GanDsl recorded and compares.
+import argparse
+import datetime
+import math
+import os
+import time
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+import gandsl_data
+import gandsl_layers
+import safetensors_io
+from gandsl_step import Draws, ReplayedDraws
+from gandsl_train import SyncedBatchNorm, Trainer, batch_norms, build, checkpoint, draw_samples, fixed_latents, load_weights
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def parse(spec, argv):
+    p = argparse.ArgumentParser(prog="train.py", description=f"Trains {spec.NAME} as GanDsl does; under torchrun each rank "
+                                "takes its share of the spec's (global) batch.")
+    p.add_argument("--out", help="the run folder (default runs/NAME-TIME): log.csv, checkpoints/, samples/")
+    p.add_argument("--steps", type=int, help="iterations (instead of the schedule's length)")
+    p.add_argument("--epochs", type=int, help="passes over the data (instead of the schedule's length)")
+    p.add_argument("--batch", type=int, help="the global batch (default: the spec's)")
+    p.add_argument("--seed", type=int, help="the run seed (default: the spec's)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when available (torchrun: each rank its GPU)")
+    p.add_argument("--data", help="GanDsl's dataset cache (default $GANDSL_DATA, else ~/.cache/gandsl)")
+    p.add_argument("--init", help="start from weights in a .safetensors file (NET.<key>, as gan export or a checkpoint)")
+    p.add_argument("--log-every", type=int, default=1, help="a log.csv row every N iterations, and the first and last")
+    p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over the global batch (torchrun, CUDA)")
+    p.add_argument("--replay", metavar="FILE", help="re-run the iteration GanDsl recorded in FILE and compare (exit 1: differs)")
+    return p.parse_args(argv)
+
+
+def main(spec, argv=None):
+    args = parse(spec, argv)
+    if args.replay:
+        return replay(spec, args.replay)
+    if args.steps is not None and args.epochs is not None:
+        raise SystemExit("give --steps or --epochs, not both")
+    return run(spec, args)
+
+
+def start(args):
+    """(rank, world, device): torchrun's (RANK set: gloo on the CPU, nccl on GPUs), else one process."""
+    if "RANK" not in os.environ:
+        return 0, 1, torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    cuda = torch.cuda.is_available() and args.device != "cpu"
+    dist.init_process_group("nccl" if cuda else "gloo")
+    device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    return dist.get_rank(), dist.get_world_size(), device
+
+
+def run(spec, args):
+    rank, world, device = start(args)
+    s = spec.SCHEDULE
+    batch, seed = args.batch or s.batch, s.seed if args.seed is None else args.seed
+    if batch % world:
+        raise SystemExit(f"the batch of {batch} does not split over {world} ranks; give --batch a multiple of {world}")
+    steps = args.steps if args.steps is not None else (0 if args.epochs is not None else s.steps)
+    epochs = args.epochs if args.epochs is not None else (s.epochs if steps == 0 else 0)
+    torch.manual_seed(seed)                                   # the same initial weights on every rank
+    nets = build(spec, device)
+    if args.init:
+        print(f"--init: {', '.join(load_weights(nets, args.init))} from {args.init}")
+    if args.sync_bn:
+        if world == 1 or device.type != "cuda":
+            raise SystemExit("--sync-bn needs torchrun on GPUs: PyTorch's SyncBatchNorm works on CUDA modules only")
+        for net in nets.values():
+            for bn in batch_norms(net):
+                bn.__class__ = SyncedBatchNorm
+    calls = dict(nets)
+    if world > 1:
+        trained = {n for o in spec.OPTIMIZERS.values() for n in o.networks}
+        ids = [device.index] if device.type == "cuda" else None
+        for name in trained:     # BatchNorm's running statistics stay per rank (re-broadcasting them breaks 2 forwards)
+            calls[name] = DistributedDataParallel(nets[name], device_ids=ids, broadcast_buffers=not batch_norms(nets[name]))
+        torch.manual_seed(seed + 1000003 * rank)              # each rank its own layer noise
+    draws = Draws(seed + 17 + 1009 * rank, device)            # each rank its own latents
+    trainer = Trainer(spec, nets, device, draws, batch, calls)
+    x, y = gandsl_data.load(spec.DATA, seed, args.data)
+    batches = gandsl_data.Batches(x, y, batch // world, seed, s.drop_last, spec.DATA.get("flip", False), rank, world)
+    total = steps if steps > 0 else epochs * batches.batches_per_epoch // trainer.batches_per_iteration(0)
+    out = args.out or os.path.join("runs", f"{spec.NAME}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
+    columns = list(dict.fromkeys([o.loss for o in spec.OPTIMIZERS.values()] + list(spec.LOSSES))) + ["d_real", "d_fake"]
+    if rank == 0:
+        if os.path.exists(os.path.join(out, "log.csv")):
+            raise SystemExit(f"{out} already holds a run (log.csv); choose another --out")
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "log.csv"), "w") as f:
+            f.write(",".join(["step", "epoch"] + columns + ["images_per_s", "elapsed_s"]) + "\n")
+        latents = fixed_latents(spec, spec.SAMPLING.rows * spec.SAMPLING.cols, seed, device)
+
+    def done(t):
+        return t >= steps if steps > 0 else batches.epoch >= epochs or (batches.epoch == epochs - 1 and batches.exhausted())
+
+    def last(t):
+        if steps > 0:
+            return t + 1 >= steps
+        left = (epochs - 1 - batches.epoch) * batches.batches_per_epoch + batches.batches_left()
+        return left <= trainer.batches_per_iteration(t)
+
+    def save(t):
+        if rank == 0:
+            checkpoint(nets, os.path.join(out, "checkpoints", f"step-{t:07d}.safetensors"),
+                       {"gandsl.spec": spec.NAME, "step": str(t), "epoch": str(batches.epoch)})
+        if world > 1:
+            dist.barrier()                                    # rank 0's writing before anyone goes on
+
+    t, clock, since, since_t = 0, time.time(), time.time(), 0
+    images = batch * sum(e.repeat for e in s.order)
+    while not done(t):
+        log = (t + 1) % args.log_every == 0 or t == 0 or last(t)
+        rows = trainer.iteration(t, total, batches.next, log)
+        t += 1
+        if log:
+            row = {}
+            for _, r in rows:
+                row.update(r)
+            nan = torch.tensor(float("nan"), device=device)
+            values = torch.stack([row.get(c, nan).float().reshape(()) for c in columns])
+            if world > 1:
+                dist.all_reduce(values)                       # SUM, then divide (ReduceOp.AVG is NCCL-only)
+                values /= world
+            values = values.tolist()
+            for name, v in zip(columns, values):
+                if name in (o.loss for o in spec.OPTIMIZERS.values()) and name in row and not math.isfinite(v):
+                    raise SystemExit(f"loss '{name}' became {v} at step {t}; lower the learning rate or check the spec")
+            if rank == 0:
+                rate = images * (t - since_t) / max(time.time() - since, 1e-9)
+                since, since_t = time.time(), t
+                cells = [str(t), str(batches.epoch)] + ["" if math.isnan(v) else repr(v) for v in values]
+                with open(os.path.join(out, "log.csv"), "a") as f:
+                    f.write(",".join(cells + [repr(rate), repr(time.time() - clock)]) + "\n")
+        if rank == 0 and s.sample_every and t % s.sample_every == 0:
+            draw_samples(trainer, latents, os.path.join(out, "samples", f"step-{t:07d}.safetensors"))
+        if s.checkpoint_every and t % s.checkpoint_every == 0:
+            save(t)
+    if rank == 0:
+        draw_samples(trainer, latents, os.path.join(out, "samples", f"step-{t:07d}.safetensors"))
+    save(t)
+    if rank == 0:
+        print(f"trained {t} iterations in {time.time() - clock:.1f} s on {world} process(es): {out}")
+    if world > 1:
+        dist.destroy_process_group()
+    return 0
+
+
+def deviation(ours, ref):
+    """The largest absolute and relative deviation, and whether |Δ| ≤ ATOL + RTOL·max(1, max|ref|) everywhere."""
+    if tuple(ours.shape) != tuple(ref.shape):
+        return float("inf"), float("inf"), False
+    if ours.numel() == 0:
+        return 0.0, 0.0, True
+    ours, ref = ours.double().cpu(), ref.double().cpu()
+    diff, scale = (ours - ref).abs(), ref.abs().max().item()
+    worst = diff.max().item()
+    return worst, worst / max(scale, 1e-30), bool((diff <= ATOL + RTOL * max(scale, 1.0)).all())
+
+
+def replay(spec, path):
+    """Re-runs the iteration GanDsl recorded (its weights before, every draw it made) and compares each step's losses and
+    every tensor after the iteration with GanDsl's. Prints the deviations; 1 when one is outside float32 tolerance."""
+    state, meta = safetensors_io.load(path)
+    device = torch.device("cpu")
+    torch.manual_seed(0)
+    nets = build(spec, device)
+    for name, net in nets.items():
+        missing, unexpected = net.load_state_dict({k[len(name) + 6:]: v for k, v in state.items()
+                                                   if k.startswith(f"init/{name}.")}, strict=False)
+        # A GanDsl without BatchNorm's num_batches_tracked records none: the counter is then not compared.
+        if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
+            raise SystemExit(f"{path}: network {name}: missing {missing}, unexpected {unexpected}")
+    recorded = sorted((k for k in state if k.startswith("draw/")), key=lambda k: int(k.split("/")[1]))
+    draws = ReplayedDraws([(k.split("/", 2)[2], state[k]) for k in recorded], device)
+    gandsl_layers.DRAWS = draws
+    try:
+        trainer = Trainer(spec, nets, device, draws, int(meta["batch"]))
+        steps = trainer.iteration(int(meta["iteration"]), int(meta["total"]), lambda: draws.batch("real", None), log=True)
+    finally:
+        gandsl_layers.DRAWS = None
+    if draws.at != len(draws.draws):
+        raise SystemExit(f"GanDsl made {len(draws.draws) - draws.at} draws more than train.py, the first: {draws.draws[draws.at][0]}")
+    if [name for name, _ in steps] != meta["steps"].split(","):
+        raise SystemExit(f"steps {[name for name, _ in steps]} here, {meta['steps']} in GanDsl's record")
+    rows = []
+    for k, (name, row) in enumerate(steps):
+        ref = {key.split("/", 2)[2]: v for key, v in state.items() if key.startswith(f"loss/{k:03d}/")}
+        if set(ref) != set(row):
+            raise SystemExit(f"step {k + 1} ({name}): values {sorted(row)} here, {sorted(ref)} in GanDsl's record")
+        rows += [(f"step {k + 1} {name}: {v}", row[v].detach(), ref[v]) for v in sorted(ref)]
+    for name, net in nets.items():
+        for key, value in net.state_dict().items():
+            if f"after/{name}.{key}" in state:
+                rows.append((f"{name}.{key}", value, state[f"after/{name}.{key}"]))
+            elif not key.endswith("num_batches_tracked"):
+                raise SystemExit(f"{path}: holds no after/{name}.{key}")
+    failed = 0
+    print(f"{'after one iteration (t = ' + meta['iteration'] + ')':<60} {'max abs':>10} {'max rel':>10}  result")
+    for what, ours, ref in rows:
+        worst, rel, ok = deviation(ours, ref)
+        failed += not ok
+        print(f"{what[:60]:<60} {worst:>10.3g} {rel:>10.3g}  {'ok' if ok else 'DIFFERS'}")
+    print(f"{failed} of {len(rows)} outside tolerance (|Δ| ≤ {ATOL} + {RTOL}·max(1, max|ref|))")
+    return 1 if failed else 0
