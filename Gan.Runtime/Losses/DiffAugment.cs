@@ -23,36 +23,40 @@ internal static class DiffAugment
     static Tensor Apply(Tensor x, AugmentPolicyIr p, Generator? gen)
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
-        Tensor U() => rand([n, 1, 1, 1], dtype: x.dtype, device: x.device, generator: gen);               // N×1×1×1 in [0, 1)
-        Tensor Ints(long low, long high) => randint(low, high, [n, 1, 1], dtype: ScalarType.Int64, device: x.device, generator: gen);
+        // Each draw is named for a recorded iteration (Training.DrawRecorder); the emitted train.py names its draws alike.
+        Tensor U(string what) => Drawn(what, rand([n, 1, 1, 1], dtype: x.dtype, device: x.device, generator: gen));   // N×1×1×1 in [0, 1)
+        Tensor Ints(string what, long low, long high) =>
+            Drawn(what, randint(low, high, [n, 1, 1], dtype: ScalarType.Int64, device: x.device, generator: gen));
         switch (p.Kind)
         {
             case AugmentKind.Color:
-                x = Brightness(x, U());
-                x = Saturation(x, U());
-                return Contrast(x, U());
+                x = Brightness(x, U("brightness"));
+                x = Saturation(x, U("saturation"));
+                return Contrast(x, U("contrast"));
             case AugmentKind.Translation:
             {
                 long sx = RoundedSize(h, p.Ratio), sy = RoundedSize(w, p.Ratio);
-                var tx = Ints(-sx, sx + 1);
-                return Translation(x, tx, Ints(-sy, sy + 1));
+                var tx = Ints("translation x", -sx, sx + 1);
+                return Translation(x, tx, Ints("translation y", -sy, sy + 1));
             }
             case AugmentKind.Cutout:
             {
                 long cx = RoundedSize(h, p.Ratio), cy = RoundedSize(w, p.Ratio);
-                var ox = Ints(0, h + (1 - cx % 2));
-                return Cutout(x, p.Ratio, ox, Ints(0, w + (1 - cy % 2)));
+                var ox = Ints("cutout x", 0, h + (1 - cx % 2));
+                return Cutout(x, p.Ratio, ox, Ints("cutout y", 0, w + (1 - cy % 2)));
             }
             case AugmentKind.Flip:
-                return Flip(x, rand([n], dtype: x.dtype, device: x.device, generator: gen));
+                return Flip(x, Drawn("flip", rand([n], dtype: x.dtype, device: x.device, generator: gen)));
             default:
             {
                 long sx = FlooredSize(h, p.Ratio), sy = FlooredSize(w, p.Ratio);
-                var tx = Ints(-sx, sx + 1);
-                return TranslationReflect(x, p.Ratio, tx, Ints(-sy, sy + 1));
+                var tx = Ints("translation_reflect x", -sx, sx + 1);
+                return TranslationReflect(x, p.Ratio, tx, Ints("translation_reflect y", -sy, sy + 1));
             }
         }
     }
+
+    static Tensor Drawn(string what, Tensor t) => Training.DrawRecorder.Note("augment " + what, t);
 
     /// <summary>DiffAugment's sizes: <c>int(side · ratio + 0.5)</c> (translation's largest shift, cutout's side).</summary>
     public static long RoundedSize(long side, double ratio) => (long)(side * ratio + 0.5);

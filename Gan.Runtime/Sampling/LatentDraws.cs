@@ -27,9 +27,10 @@ internal static class LatentDraws
         return shift == 0 ? x : x + shift;
     }
 
-    /// <summary>Class indices (N, int64) as the part's value: one-hot rows (N×classes, float32), or the indices for a label.</summary>
+    /// <summary>Class indices (N, int64) as the part's value: one-hot rows (N×classes, of the default float type: float32 but
+    /// in a float64 record of an iteration), or the indices for a label.</summary>
     public static Tensor Encode(LatentIr l, Tensor idx) =>
-        l.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, l.Classes).to_type(ScalarType.Float32) : idx;
+        l.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, l.Classes).to_type(get_default_dtype()) : idx;
 
     /// <summary>The class input among <paramref name="latents"/>: the first one-hot or label part of the model there, or null.</summary>
     public static LatentIr? ClassPart(ModelIr model, IReadOnlyDictionary<string, Tensor> latents) =>

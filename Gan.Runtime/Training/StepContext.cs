@@ -45,7 +45,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
         var l = model.Latent(name);
         long n = real.shape[0];
         t = l.Kind is LatentKind.Normal or LatentKind.Uniform
-            ? LatentDraws.Draw(l, n, latentGen, real.device)                     // N×dim
+            ? DrawRecorder.Note($"latent {name}", LatentDraws.Draw(l, n, latentGen, real.device))     // N×dim
             : Classes(l, n);
         if (share is not null) share.Latents[name] = t.MoveToOuterDisposeScope();
         memo[key] = t;
@@ -53,8 +53,9 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
     }
 
     /// <summary>A class part: the batch's labels when the part reads them, else drawn classes; one-hot for a one-hot part.</summary>
-    Tensor Classes(LatentIr l, long n) =>
-        LatentDraws.Encode(l, l.FromLabels && labels is not null ? labels : LatentDraws.Draw(l, n, latentGen, real.device));   // N
+    Tensor Classes(LatentIr l, long n) => LatentDraws.Encode(l, l.FromLabels && labels is not null
+        ? labels
+        : DrawRecorder.Note($"latent {l.Name}", LatentDraws.Draw(l, n, latentGen, real.device)));   // N
 
     Tensor Compute(LossExprIr e)
     {

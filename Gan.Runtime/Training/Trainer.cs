@@ -150,6 +150,22 @@ internal sealed class Trainer : IDisposable
         for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
     }
 
+    /// <summary>
+    /// Runs iteration <paramref name="t"/> (its learning rates, its <c>every</c> steps, its EMA β) as a logged iteration with
+    /// the networks in training mode, without a run folder (for <see cref="IterationRecord"/>); returns the run's total
+    /// iterations (lr_decay's end).
+    /// </summary>
+    public long RunIterationAt(long t)
+    {
+        var b = Data(_ => { });
+        total = Total(b);
+        foreach (var net in nets.Values) net.train();
+        Step = t;
+        Iteration(log: true);
+        Step++;
+        return total;
+    }
+
     /// <summary>Whether the coming iteration (which draws <paramref name="batchesPerIteration"/> batches) ends the schedule.</summary>
     bool IsLastIteration(Batches b, int batchesPerIteration) => steps > 0
         ? Step + 1 >= steps
@@ -286,23 +302,27 @@ internal sealed class Trainer : IDisposable
     void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double>? row, IterationShare? share)
     {
         using var scope = NewDisposeScope();
+        DrawRecorder.Active?.StepStarts(nets);
         var (x, y) = batchXY;
         // bn_stats: own — networks this optimiser does not train keep their BatchNorm running statistics.
         if (model.Schedule.OwnBatchNormStats)
             foreach (var (name, net) in nets) net.FreezeBatchNormStats(!o.Networks.Contains(name));
         if (device.type != DeviceType.CPU) { x = x.to(device); y = y?.to(device); }
+        if (x.dtype != get_default_dtype()) x = x.to_type(get_default_dtype());       // a float64 record (IterationRecord)
         var ctx = new StepContext(model, nets, x, y, latentGen, share, bookkeeping: row is not null, constants);
         // Only this optimiser's gradients: other networks' gradients (say D's, from the G step's backward) are
         // never read until their own step zeroes them, as in the seeds' loops.
         opts[o.Name].zero_grad();
         var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
+        DrawRecorder.Active?.Step(o.Name, o.Loss, loss, ctx);
         // Logged steps read the loss (a host sync) and stop on a non-finite value.
-        double value = row is null ? double.NaN : loss.item<float>();
+        double value = row is null ? double.NaN : Value(loss);
         if (row is not null && !double.IsFinite(value))
             throw new UserInputException(
                 $"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
                 + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
         loss.backward();
+        DrawRecorder.Active?.AfterBackward(o.Networks, nets);
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips)
             if (o.Networks.Contains(clip.Network))
@@ -310,10 +330,13 @@ internal sealed class Trainer : IDisposable
         EmaCopies.AfterStep(model, nets, o, Step, batch);
         if (row is null) return;
         row[o.Loss] = value;
-        foreach (var (name, t) in ctx.Named) row[name] = t.item<float>();
-        if (ctx.DReal is { } dr) row["d_real"] = dr.item<float>();
-        if (ctx.DFake is { } df) row["d_fake"] = df.item<float>();
+        foreach (var (name, t) in ctx.Named) row[name] = Value(t);
+        if (ctx.DReal is { } dr) row["d_real"] = Value(dr);
+        if (ctx.DFake is { } df) row["d_fake"] = Value(df);
     }
+
+    /// <summary>A scalar's value (float32 as training runs; float64 in a float64 record).</summary>
+    static double Value(Tensor t) => t.dtype == ScalarType.Float64 ? t.item<double>() : t.item<float>();
 
     /// <summary>Runs one step of the named optimiser on a fresh real batch, networks in training mode (for tests).</summary>
     public void RunOptimizerStep(string optimizer)
@@ -327,7 +350,12 @@ internal sealed class Trainer : IDisposable
     (Tensor X, Tensor? Y) NextBatch()
     {
         dataClock.Start();
-        try { return batches!.Next(); }
+        try
+        {
+            var (x, y) = batches!.Next();
+            DrawRecorder.Note("real", x);
+            return (x, y is null ? null : DrawRecorder.Note("labels", y));
+        }
         finally { dataClock.Stop(); }
     }
 

@@ -8,7 +8,7 @@ namespace Gan.Dsl.Emit.PyTorch;
 /// <c>gan emit pytorch</c>: a spec as a folder of readable PyTorch. The layers' formulas live once, in gandsl_layers.py
 /// (shipped as a resource beside this file); model.py wires them as the spec's networks. train.py declares the spec's
 /// training (<see cref="TrainPy"/>); its loop, data and command line are resources too (gandsl_train.py, gandsl_step.py,
-/// gandsl_data.py, gandsl_run.py).
+/// gandsl_data.py, gandsl_run.py, gandsl_replay.py).
 /// </summary>
 internal static class PyTorchEmitter
 {
@@ -28,6 +28,7 @@ internal static class PyTorchEmitter
             ["train.py"] = TrainPy.Emit(model, header),
             ["gandsl_train.py"] = Resource("gandsl_train.py"),
             ["gandsl_run.py"] = Resource("gandsl_run.py"),
+            ["gandsl_replay.py"] = Resource("gandsl_replay.py"),
             ["gandsl_step.py"] = Resource("gandsl_step.py"),
             ["gandsl_data.py"] = Resource("gandsl_data.py"),
         };

@@ -1,5 +1,5 @@
 # train.py's command line, written by `gan emit pytorch`: a training run (one process, or each rank under torchrun) with
-# GanDsl's log.csv and safetensors checkpoints, and --replay, which re-runs an iteration GanDsl recorded and compares.
+# GanDsl's log.csv and safetensors checkpoints, and --replay (gandsl_replay.py).
 import argparse
 import datetime
 import math
@@ -11,12 +11,9 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 import gandsl_data
-import gandsl_layers
-import safetensors_io
-from gandsl_step import Draws, ReplayedDraws
+from gandsl_replay import replay
+from gandsl_step import Draws
 from gandsl_train import SyncedBatchNorm, Trainer, batch_norms, build, checkpoint, draw_samples, fixed_latents, load_weights
-
-RTOL, ATOL = 1e-4, 1e-5
 
 
 def parse(spec, argv):
@@ -150,62 +147,3 @@ def run(spec, args):
     if world > 1:
         dist.destroy_process_group()
     return 0
-
-
-def deviation(ours, ref):
-    """The largest absolute and relative deviation, and whether |Δ| ≤ ATOL + RTOL·max(1, max|ref|) everywhere."""
-    if tuple(ours.shape) != tuple(ref.shape):
-        return float("inf"), float("inf"), False
-    if ours.numel() == 0:
-        return 0.0, 0.0, True
-    ours, ref = ours.double().cpu(), ref.double().cpu()
-    diff, scale = (ours - ref).abs(), ref.abs().max().item()
-    worst = diff.max().item()
-    return worst, worst / max(scale, 1e-30), bool((diff <= ATOL + RTOL * max(scale, 1.0)).all())
-
-
-def replay(spec, path):
-    """Re-runs the iteration GanDsl recorded (its weights before, every draw it made) and compares each step's losses and
-    every tensor after the iteration with GanDsl's. Prints the deviations; 1 when one is outside float32 tolerance."""
-    state, meta = safetensors_io.load(path)
-    device = torch.device("cpu")
-    torch.manual_seed(0)
-    nets = build(spec, device)
-    for name, net in nets.items():
-        missing, unexpected = net.load_state_dict({k[len(name) + 6:]: v for k, v in state.items()
-                                                   if k.startswith(f"init/{name}.")}, strict=False)
-        # A GanDsl without BatchNorm's num_batches_tracked records none: the counter is then not compared.
-        if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
-            raise SystemExit(f"{path}: network {name}: missing {missing}, unexpected {unexpected}")
-    recorded = sorted((k for k in state if k.startswith("draw/")), key=lambda k: int(k.split("/")[1]))
-    draws = ReplayedDraws([(k.split("/", 2)[2], state[k]) for k in recorded], device)
-    gandsl_layers.DRAWS = draws
-    try:
-        trainer = Trainer(spec, nets, device, draws, int(meta["batch"]))
-        steps = trainer.iteration(int(meta["iteration"]), int(meta["total"]), lambda: draws.batch("real", None), log=True)
-    finally:
-        gandsl_layers.DRAWS = None
-    if draws.at != len(draws.draws):
-        raise SystemExit(f"GanDsl made {len(draws.draws) - draws.at} draws more than train.py, the first: {draws.draws[draws.at][0]}")
-    if [name for name, _ in steps] != meta["steps"].split(","):
-        raise SystemExit(f"steps {[name for name, _ in steps]} here, {meta['steps']} in GanDsl's record")
-    rows = []
-    for k, (name, row) in enumerate(steps):
-        ref = {key.split("/", 2)[2]: v for key, v in state.items() if key.startswith(f"loss/{k:03d}/")}
-        if set(ref) != set(row):
-            raise SystemExit(f"step {k + 1} ({name}): values {sorted(row)} here, {sorted(ref)} in GanDsl's record")
-        rows += [(f"step {k + 1} {name}: {v}", row[v].detach(), ref[v]) for v in sorted(ref)]
-    for name, net in nets.items():
-        for key, value in net.state_dict().items():
-            if f"after/{name}.{key}" in state:
-                rows.append((f"{name}.{key}", value, state[f"after/{name}.{key}"]))
-            elif not key.endswith("num_batches_tracked"):
-                raise SystemExit(f"{path}: holds no after/{name}.{key}")
-    failed = 0
-    print(f"{'after one iteration (t = ' + meta['iteration'] + ')':<60} {'max abs':>10} {'max rel':>10}  result")
-    for what, ours, ref in rows:
-        worst, rel, ok = deviation(ours, ref)
-        failed += not ok
-        print(f"{what[:60]:<60} {worst:>10.3g} {rel:>10.3g}  {'ok' if ok else 'DIFFERS'}")
-    print(f"{failed} of {len(rows)} outside tolerance (|Δ| ≤ {ATOL} + {RTOL}·max(1, max|ref|))")
-    return 1 if failed else 0

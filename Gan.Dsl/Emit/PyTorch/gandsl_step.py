@@ -121,9 +121,9 @@ class Draws:
 class ReplayedDraws(Draws):
     """Hands out the draws GanDsl recorded, in order, checking that each is the draw asked for (its name and shape)."""
 
-    def __init__(self, draws, device):
+    def __init__(self, draws, device, dtype=torch.float32):
         super().__init__(0, device)
-        self.draws, self.at = draws, 0          # [(what, tensor)]
+        self.draws, self.at, self.dtype = draws, 0, dtype          # [(what, tensor)]; floats handed out as dtype
 
     def _next(self, what, shape=None):
         if self.at >= len(self.draws):
@@ -133,7 +133,7 @@ class ReplayedDraws(Draws):
             raise RuntimeError(f"draw {self.at}: train.py asks for {what} {tuple(shape or ())}, GanDsl drew {recorded} "
                                f"{tuple(t.shape)}: the two loops differ in their order of draws")
         self.at += 1
-        return t.to(self.device)
+        return t.to(self.device, self.dtype if t.is_floating_point() else t.dtype)
 
     def batch(self, what, take):
         x = self._next("real")
@@ -278,7 +278,7 @@ class StepState:
             value = draws.uniform(key, (n, part.dim), part.a, part.b)
         else:
             idx = self.labels if part.from_labels and self.labels is not None else draws.randint(key, 0, part.classes, (n,))
-            value = F.one_hot(idx.long(), part.classes).float() if part.kind == "one_hot" else idx
+            value = F.one_hot(idx.long(), part.classes).to(self.real.dtype) if part.kind == "one_hot" else idx
         if self.share is not None:
             self.share.latents[name] = value
         return self._remember(key, value)

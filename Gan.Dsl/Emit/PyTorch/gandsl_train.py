@@ -116,6 +116,8 @@ class Trainer:
     def __init__(self, spec, nets, device, draws, batch, calls=None):
         self.spec, self.nets, self.device, self.draws, self.batch = spec, nets, device, draws, batch
         self.calls = calls or nets                       # what forward() calls: the DDP wrappers under torchrun
+        self.on_step = None                              # --replay: called as each step starts,
+        self.on_backward = None                          # and with the optimiser after its backward
         self.opts = {}
         for name, o in spec.OPTIMIZERS.items():          # an alias steps the object of the optimiser it shares
             if o.shares is None:
@@ -159,6 +161,8 @@ class Trainer:
 
     def optimizer_step(self, name, batch, t, share, log):
         o, spec = self.spec.OPTIMIZERS[name], self.spec
+        if self.on_step is not None:
+            self.on_step()
         x, y = batch[0].to(self.device), batch[1].to(self.device) if batch[1] is not None else None
         if spec.SCHEDULE.own_bn_stats:
             for net_name, net in self.nets.items():
@@ -170,6 +174,8 @@ class Trainer:
         with self._no_sync(o):
             loss = spec.LOSSES[o.loss](s)
             loss.backward()
+        if self.on_backward is not None:
+            self.on_backward(o)
         opt.step()
         with torch.no_grad():
             for net_name, c in spec.SCHEDULE.clips.items():

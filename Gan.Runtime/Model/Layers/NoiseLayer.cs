@@ -23,6 +23,7 @@ internal sealed class NoiseLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var noise = randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device);   // N×1×H×W
+        Training.DrawRecorder.Note("noise", noise);
         return x + weight * noise;
     }
 

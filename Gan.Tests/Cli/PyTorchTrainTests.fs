@@ -1,0 +1,129 @@
+/// The emitted train.py against GanDsl's own training: for every spec of specs/ one recorded iteration replayed by train.py
+/// within float32 tolerance (losses of every step, every tensor after it); GanDsl's batch order, flips and 2-D data
+/// reproduced exactly; and 2-rank torchrun runs on the CPU (gloo). They need Debian's PyTorch (/usr/bin/python3 with torch);
+/// without it they are skipped with one message.
+module Gan.Tests.Cli.PyTorchTrainTests
+
+open System
+open System.Collections.Generic
+open System.Diagnostics
+open System.IO
+open Xunit
+open Gan.Dsl
+open Gan.Dsl.Emit.PyTorch
+open Gan.Runtime.Data
+open Gan.Runtime.Model
+open Gan.Runtime.Training
+open Gan.Tests
+
+let python = "/usr/bin/python3"
+
+/// Runs python3 ARGS in a folder with extra environment variables; the exit code and stdout+stderr.
+let runPython (dir: string) (env: (string * string) list) (args: string list) (timeoutSeconds: int) =
+    let psi = ProcessStartInfo(python, args, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+    psi.Environment.["OMP_NUM_THREADS"] <- "1"
+    for k, v in env do psi.Environment.[k] <- v
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit(timeoutSeconds * 1000)) then
+        p.Kill true
+        failwithf "python3 %s did not finish in %d s" (String.concat " " args) timeoutSeconds
+    p.ExitCode, out.Result + err.Result
+
+let private torchMissing =
+    lazy
+        (try
+            let code, _ = runPython Environment.CurrentDirectory [] [ "-c"; "import torch" ] 120
+            code <> 0
+         with _ -> true)
+
+/// A test that needs Debian's PyTorch: skipped, with one message, when /usr/bin/python3 cannot import torch.
+type PyTorchFactAttribute() as this =
+    inherit FactAttribute()
+    do
+        if torchMissing.Force() then
+            this.Skip <- "/usr/bin/python3 -c \"import torch\" fails: install Debian's PyTorch (apt-get install python3-torch)"
+
+/// A spec compiled with overrides, or the test fails with its errors.
+let compile (path: string) (overrides: (string * string) seq) =
+    let r = Compilation.CompileFile(path, Dictionary(dict overrides))
+    if r.HasErrors then failwithf "%s: %s" path (r.Errors |> Seq.map string |> String.concat "\n")
+    r.Ir
+
+/// Writes the emitted files of a spec into a folder.
+let emit (ir: Gan.Dsl.Ir.ModelIr) (dir: string) =
+    for KeyValue (name, text) in PyTorchEmitter.Emit ir do File.WriteAllText(Path.Combine(dir, name), text)
+
+/// Random data of a spec's shape (labels when it has classes): two batches' worth.
+let randomData (ir: Gan.Dsl.Ir.ModelIr) (batch: int) =
+    let shape = Array.append [| int64 (2 * batch) |] (ir.Data.Shape |> Seq.map int64 |> Seq.toArray)
+    let x = TorchSharp.torch.rand(shape) * 2.0f - 1.0f
+    let y = if ir.Data.Classes > 0 then TorchSharp.torch.randint(0L, int64 ir.Data.Classes, [| int64 (2 * batch) |]) else null
+    new TensorDataset(x, y)
+
+/// The deviation lines train.py --replay printed ("N of M outside tolerance" and the worst rows), for messages.
+let summary (output: string) =
+    let lines = output.Split '\n'
+    lines |> Array.filter (fun l -> l.Contains "DIFFERS" || l.Contains "outside tolerance" || l.Contains "Error") |> String.concat "\n"
+
+/// Specs recorded over two iterations (a second Adam or RMSprop step, lr_decay moving, an EMA from its start, an `every`
+/// step skipped, fakes shared within each iteration), with the overrides that make those visible in two iterations.
+let twoIterations =
+    dict [ "sngan32", [ "ema_start", "0"; "iterations", "4" ]
+           "cgan-pd32", [ "iterations", "4" ]
+           "stylegan2-32", []
+           "mnist-mlp", []
+           "wgan-clip", [] ]
+
+/// Records an iteration of a spec in GanDsl (narrow widths, batch 4, random data from a fixed seed; two iterations for the
+/// specs of <see cref="twoIterations"/>) and replays it with the emitted train.py: its exit code and output.
+let replaySpec (dtype: TorchSharp.torch.ScalarType) (spec: string) (dir: string) =
+    let name = Path.GetFileNameWithoutExtension spec
+    let extra, iterations = match twoIterations.TryGetValue name with | true, e -> e, 2 | _ -> [], 1
+    let ir = compile spec (Seq.append [ for KeyValue (k, v) in TestFiles.narrowWidths spec -> k, v ] extra)
+    let batch = 4
+    TorchSharp.torch.manual_seed 11L |> ignore
+    use data = randomData ir batch
+    let nets = Devices.Build(ir, ir.Schedule.Seed, TorchSharp.torch.CPU)
+    try IterationRecord.Record(ir, nets, data, Path.Combine(dir, "record.safetensors"), 0L, Nullable batch, iterations, dtype)
+    finally for n in nets.Values do n.Dispose()
+    emit ir dir
+    runPython dir [] [ "train.py"; "--replay"; "record.safetensors" ] 300
+
+/// Replays each spec's record in a folder (GANDSL_KEEP_REPLAYS=DIR keeps them, with train.py's output, in DIR); the failures.
+let replayAll (dtype: TorchSharp.torch.ScalarType) (specs: string seq) (check: string -> string option) =
+    let keep = Environment.GetEnvironmentVariable "GANDSL_KEEP_REPLAYS"
+    [ for spec in specs do
+          let name = Path.GetFileNameWithoutExtension spec + (if dtype = TorchSharp.torch.ScalarType.Float64 then "" else "-f32")
+          let run dir =
+              let code, output = replaySpec dtype spec dir
+              if not (String.IsNullOrEmpty keep) then File.WriteAllText(Path.Combine(keep, name + ".txt"), output)
+              match check output with
+              | _ when code <> 0 -> Some(sprintf "%s: exit %d\n%s" name code (if summary output = "" then output else summary output))
+              | Some why -> Some(sprintf "%s: %s\n%s" name why (summary output))
+              | None -> None
+          let failure =
+              if String.IsNullOrEmpty keep then TestFiles.withTempDir run
+              else
+                  let dir = Path.Combine(keep, name)
+                  Directory.CreateDirectory dir |> ignore
+                  run dir
+          match failure with
+          | Some f -> yield f
+          | None -> () ]
+
+[<PyTorchFact>]
+let ``For every spec, the emitted train.py replays an iteration GanDsl recorded in float64: each step's losses and gradients, and every tensor after it, agree`` () =
+    // In float64 neither side's rounding crosses a ReLU kink or flips a gradient at the noise floor: nothing may be accepted.
+    let clean (output: string) =
+        if output.Contains "accepted for float32 effects: 0 gradient(s) across a kink, 0 tensor(s)" then None
+        else Some "a float32 effect was accepted in a float64 replay"
+    let failures = replayAll TorchSharp.torch.ScalarType.Float64 (TestFiles.specs ()) clean
+    Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
+
+[<PyTorchFact>]
+let ``In float32 as training runs, train.py replays GanDsl's iteration within tolerance, but for float32's kinks and unsettled signs`` () =
+    let specs = [ "mnist-mlp"; "dcgan-mnist32"; "cgan"; "sngan32"; "stylegan2-32" ] |> List.map (fun s -> TestFiles.spec (s + ".gan"))
+    let failures = replayAll TorchSharp.torch.ScalarType.Float32 specs (fun _ -> None)
+    Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
