@@ -24,7 +24,7 @@ internal static class DiffAugment
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         // Each draw is named for a recorded iteration (Training.DrawRecorder); the emitted train.py names its draws alike.
-        Tensor U(string what) => Drawn(what, rand([n, 1, 1, 1], dtype: x.dtype, device: x.device, generator: gen));   // N×1×1×1 in [0, 1)
+        Tensor U(string what) => Drawn(what, rand([n, 1, 1, 1], dtype: x.dtype, device: x.device, generator: gen));   // N×1×1×1, [0, 1)
         Tensor Ints(string what, long low, long high) =>
             Drawn(what, randint(low, high, [n, 1, 1], dtype: ScalarType.Int64, device: x.device, generator: gen));
         switch (p.Kind)

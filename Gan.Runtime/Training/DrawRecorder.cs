@@ -67,8 +67,11 @@ internal sealed class DrawRecorder : IDisposable
     {
         var grads = new List<(string, Tensor)>();
         foreach (var net in networks)
-            foreach (var (name, p) in IterationRecord.ExportNames(nets[net], nets[net].named_parameters().Select(e => (e.name, (Tensor)e.parameter))))
+        {
+            var parameters = nets[net].named_parameters().Select(e => (e.name, (Tensor)e.parameter));
+            foreach (var (name, p) in IterationRecord.ExportNames(nets[net], parameters))
                 if (p.grad is { } g) grads.Add(($"{net}.{name}", Keep(g)));
+        }
         gradients.Add(grads);
     }
 
@@ -78,8 +81,7 @@ internal sealed class DrawRecorder : IDisposable
 
     /// <summary>Records the networks' state as a step starts.</summary>
     public void StepStarts(IReadOnlyDictionary<string, Model.NetworkModule> nets) =>
-        before.Add(steps.Count == 0 ? [] : [.. nets.SelectMany(kv => IterationRecord.ExportNames(kv.Value,
-                                                kv.Value.state_dict().Select(e => (e.Key, e.Value))).Select(e => ($"{kv.Key}.{e.Name}", Keep(e.Tensor))))]);
+        before.Add(steps.Count == 0 ? [] : [.. IterationRecord.State(nets, "").Select(e => (e.Name, Keep(e.Tensor)))]);
 
     /// <summary>A detached CPU copy that outlives every dispose scope (the recorder disposes it).</summary>
     static Tensor Keep(Tensor t)

@@ -15,7 +15,8 @@ namespace Gan.Runtime.Training;
 /// (<c>grad/002/D.3_linear.weight</c>), every tensor as each step after the first starts (<c>before/002/D.3_linear.weight</c>,
 /// so that each step can be re-run from GanDsl's own state) and every tensor after the iteration
 /// (<c>after/NET.key</c>). Keys are <c>gan export</c>'s names (a spectrally normalised weight is <c>weight_orig</c>, its
-/// vectors <c>weight_u</c>, <c>weight_v</c>). Metadata: the iteration t (and how many were recorded), the run's total iterations (lr_decay's end), the
+/// vectors <c>weight_u</c>, <c>weight_v</c>). Metadata: the iteration t (and how many were recorded), the run's total iterations
+/// (lr_decay's end), the
 /// batch and the steps' optimisers in order. The emitted train.py's <c>--replay FILE</c> reads it.
 /// </summary>
 internal static class IterationRecord
@@ -76,7 +77,7 @@ internal static class IterationRecord
     }
 
     /// <summary>Every network's state-dict tensors under <paramref name="prefix"/>NET.name (<see cref="ExportNames"/>).</summary>
-    static IEnumerable<(string Name, Tensor Tensor)> State(IReadOnlyDictionary<string, NetworkModule> nets, string prefix) =>
+    public static IEnumerable<(string Name, Tensor Tensor)> State(IReadOnlyDictionary<string, NetworkModule> nets, string prefix) =>
         nets.SelectMany(kv => ExportNames(kv.Value, kv.Value.state_dict().Select(e => (e.Key, e.Value)))
                                   .Select(e => ($"{prefix}{kv.Key}.{e.Name}", e.Tensor)));
 
@@ -85,7 +86,8 @@ internal static class IterationRecord
     /// Gan.Runtime/Interop/WeightNames.cs (X.sn.u → X.weight_u, X.sn.v → X.weight_v, and X.weight → X.weight_orig where X has
     /// spectral norm), which replaces this once merged.
     /// </summary>
-    public static IEnumerable<(string Name, Tensor Tensor)> ExportNames(NetworkModule net, IEnumerable<(string Name, Tensor Tensor)> entries)
+    public static IEnumerable<(string Name, Tensor Tensor)> ExportNames(NetworkModule net,
+                                                                        IEnumerable<(string Name, Tensor Tensor)> entries)
     {
         const string u = ".sn.u", v = ".sn.v";
         var sn = net.named_buffers().Select(b => b.name).Where(k => k.EndsWith(u, StringComparison.Ordinal)).Select(k => k[..^u.Length])

