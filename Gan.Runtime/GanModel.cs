@@ -138,6 +138,21 @@ public sealed class GanModel : IDisposable
     }
 
     /// <summary>
+    /// Loads weights from a safetensors file (as <c>gan export</c> or the emitted train.py writes them): into
+    /// <paramref name="network"/> from a file of that one network's tensors, or into every network whose name prefixes the
+    /// file's keys. Names, dtypes and shapes must match exactly; nothing is changed when they do not. An EMA copy the file
+    /// does not hold starts again from its loaded network. Returns the networks loaded.
+    /// </summary>
+    public IReadOnlyList<string> LoadWeights(string path, string? network = null)
+    {
+        var loaded = Interop.WeightsExchange.Import(nets, path, network);
+        foreach (var e in model.Schedule.Emas)
+            if (loaded.Contains(e.Network) && !loaded.Contains(e.Name) && nets.TryGetValue(e.Name, out var copy))
+                EmaCopies.Update(copy, nets[e.Network], 0);
+        return loaded;
+    }
+
+    /// <summary>
     /// Trains the networks from their current weights with fresh optimisers, as the spec's schedule says unless
     /// <paramref name="options"/> says otherwise; with a run folder it also writes the log, samples, checkpoints and report.
     /// </summary>
