@@ -20,6 +20,7 @@ type Args =
     | Set of assignment: string
     | Resume of dir: string option
     | Log_Every of int
+    | TensorBoard
     | Force
 
     interface IArgParserTemplate with
@@ -39,6 +40,9 @@ type Args =
             | Log_Every _ ->
                 "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
                 + "larger N saves host syncs on small models."
+            | TensorBoard ->
+                "also write TensorBoard events into the run folder's tb/ (every log.csv column, each epoch's d_accuracy, each "
+                + "sample picture): tensorboard --logdir RUN/tb. A run started with it goes on writing them when resumed."
             | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 /// Trains until done or Ctrl-C, printing progress; returns the exit code.
@@ -75,7 +79,7 @@ let run (args: ParseResults<Args>) =
                 Spec = Option.toObj (args.TryGetResult Spec), Out = Option.toObj (args.TryGetResult Out),
                 Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
                 Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
-                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force,
+                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force, TensorBoard = args.Contains TensorBoard,
                 Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
         use resumed = GanModel.Resume(dir, flags)
         if not (isNull resumed.Memory.OverLimit) then eprintfn "warning: %s; going on (--force)." resumed.Memory.OverLimit
@@ -92,7 +96,7 @@ let run (args: ParseResults<Args>) =
         let options =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
-                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>)
+                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>, TensorBoard = args.Contains TensorBoard)
         let device = defaultArg (args.TryGetResult Device) "cpu"
         // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
         let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)
