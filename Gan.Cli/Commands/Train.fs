@@ -21,6 +21,7 @@ type Args =
     | Resume of dir: string option
     | Log_Every of int
     | Init of weights: string
+    | TensorBoard
     | Force
 
     interface IArgParserTemplate with
@@ -43,6 +44,9 @@ type Args =
             | Init _ ->
                 "start from weights in a .safetensors file (gan export's, or the emitted train.py's): FILE loads every network "
                 + "whose name prefixes its keys; NETWORK=FILE loads one network from a file of its bare names (repeatable)."
+            | TensorBoard ->
+                "also write TensorBoard events into the run folder's tb/ (every log.csv column, each epoch's d_accuracy, each "
+                + "sample picture): tensorboard --logdir RUN/tb. A run started with it goes on writing them when resumed."
             | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 /// Trains until done or Ctrl-C, printing progress; returns the exit code.
@@ -82,7 +86,7 @@ let run (args: ParseResults<Args>) =
                 Spec = Option.toObj (args.TryGetResult Spec), Out = Option.toObj (args.TryGetResult Out),
                 Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
                 Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
-                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force,
+                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force, TensorBoard = args.Contains TensorBoard,
                 Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
         use resumed = GanModel.Resume(dir, flags)
         if not (isNull resumed.Memory.OverLimit) then eprintfn "warning: %s; going on (--force)." resumed.Memory.OverLimit
@@ -99,7 +103,7 @@ let run (args: ParseResults<Args>) =
         let options =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
-                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>)
+                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>, TensorBoard = args.Contains TensorBoard)
         let device = defaultArg (args.TryGetResult Device) "cpu"
         // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
         let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)
