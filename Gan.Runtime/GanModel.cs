@@ -139,6 +139,15 @@ public sealed class GanModel : IDisposable
     }
 
     /// <summary>
+    /// Writes the networks' weights (parameters and buffers) to a safetensors file: every network (EMA copies included), each key
+    /// prefixed with the network's name and a dot, or only <paramref name="network"/> under bare names. <paramref name="names"/>:
+    /// pytorch (default; the emitted model.py's keys) or pytorch-gan (PyTorch-GAN's <c>model.K.weight</c>). Returns the tensor
+    /// count and bytes.
+    /// </summary>
+    public (int Tensors, long Bytes) ExportWeights(string path, string? network = null, string? names = null) =>
+        Interop.WeightsExchange.Export(model, nets, path, network, Interop.WeightNames.Parse(names), Step);
+
+    /// <summary>
     /// Loads weights from a safetensors file (as <c>gan export</c> or the emitted train.py writes them): into
     /// <paramref name="network"/> from a file of that one network's tensors, or into every network whose name prefixes the
     /// file's keys. Names, dtypes and shapes must match exactly; nothing is changed when they do not. An EMA copy the file

@@ -38,9 +38,8 @@ public static class GanRun
     public static (int Tensors, long Bytes) Export(string runDir, string outPath, long? step = null, string? network = null,
                                                    string? names = null)
     {
-        var naming = WeightNames.Parse(names);
-        using var run = Runs.LoadedRun.Load(runDir, step);
-        return WeightsExchange.Export(run.Model, run.Networks, outPath, network, naming, run.State.Step);
+        using var model = GanModel.LoadRun(runDir, step);
+        return model.ExportWeights(outPath, network, names);
     }
 
     /// <summary>

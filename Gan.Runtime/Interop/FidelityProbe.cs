@@ -66,7 +66,7 @@ internal static class FidelityProbe
     }
 
     /// <summary>Adds N(0, 0.1²) to every float parameter (not a noise layer's strength) and moves BatchNorm's running statistics.</summary>
-    static void Perturb(NetworkModule net)
+    internal static void Perturb(NetworkModule net)
     {
         using var _ = no_grad();
         var noise = net.Ir.Nodes.Where(n => n.Op is NoiseOp).Select(n => n.Name + ".").ToArray();

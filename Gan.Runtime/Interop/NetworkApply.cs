@@ -62,6 +62,7 @@ internal static class NetworkApply
         if (train) net.train(); else net.eval();
         using var _ = no_grad();
         var y = net.Output(inputs, output);
+        WeightsExchange.PrepareOutput(outPath);
         SafetensorsFile.Write(outPath, [(output, y)], new Dictionary<string, string>
         {
             ["gandsl.network"] = ir.Name, ["gandsl.output"] = output, ["gandsl.mode"] = mode,

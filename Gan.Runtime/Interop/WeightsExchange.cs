@@ -34,6 +34,7 @@ internal static class WeightsExchange
             ["gandsl.names"] = naming == WeightNaming.PyTorch ? "pytorch" : "pytorch-gan",
             ["gandsl.step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        PrepareOutput(path);
         SafetensorsFile.Write(path, tensors, metadata);
         return (tensors.Count, tensors.Sum(t => t.Tensor.numel() * t.Tensor.ElementSize));
     }
@@ -67,5 +68,20 @@ internal static class WeightsExchange
                 expected[network is null ? $"{name}.{key}" : key] = t;
         SafetensorsFile.LoadInto(header, expected, network is null ? $"networks {string.Join(", ", targets)}" : $"network {network}");
         return targets;
+    }
+
+    /// <summary>Creates the folder an output file goes into; a path that cannot be written is the user's to fix.</summary>
+    public static void PrepareOutput(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) throw new UserInputException($"--out {path} is a folder; give a file name such as {path}/weights.safetensors");
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null) Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UserInputException($"--out {path}: cannot write there ({e.Message}); choose a writable file path");
+        }
     }
 }

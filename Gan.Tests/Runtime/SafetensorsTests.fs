@@ -15,6 +15,7 @@ open global.Xunit
 open TorchSharp
 open Gan.Runtime.Interop
 open Gan.Tests
+open Gan.Tests.PythonTorch
 open Gan.Tests.Generators
 
 type ScalarType = torch.ScalarType
@@ -280,21 +281,6 @@ let ``Random sets of tensors of every dtype and shape, with random names and met
 /// Runs /usr/bin/python3 with <paramref name="args"/>, its output captured.
 let private python (args: string list) =
     Process.Start(ProcessStartInfo("/usr/bin/python3", args, RedirectStandardOutput = true, RedirectStandardError = true))
-
-let private pythonTorch =
-    lazy
-        (try
-            use p = python [ "-c"; "import torch" ]
-            let _ = p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()
-            p.WaitForExit 120000 && p.ExitCode = 0
-         with _ -> false)
-
-/// A fact that runs only where /usr/bin/python3 can import torch (Debian: apt-get install python3-torch).
-type PythonTorchFactAttribute() as this =
-    inherit FactAttribute()
-    do
-        if not pythonTorch.Value then
-            this.Skip <- "/usr/bin/python3 cannot import torch (on Debian: apt-get install python3-torch)"
 
 /// A safetensors reader and writer in plain Python (json, struct, torch.frombuffer): reads argv[1], writes argv[2] with
 /// every tensor changed (floats doubled, integers plus one, bools negated) under the name + ".py", in its own layout
