@@ -247,3 +247,56 @@ let ``Seed 001's own PyTorch-GAN classes load the export strictly (--names pytor
         File.WriteAllText(Path.Combine(dir, "seed001.py"), seedScript)
         let rc, out, err = run dir [ "seed001.py"; seed001.Value.Value ] 300
         Assert.True((rc = 0), sprintf "%s\n%s" out err))
+
+/// Runs check.main on each folder in one Python process (a fresh `model` module each), printing `FOLDER rc`.
+let private checkMany = """
+import importlib, sys
+failed = 0
+for folder in sys.argv[1:]:
+    for name in ('model', 'check', 'gandsl_layers', 'safetensors_io'):
+        sys.modules.pop(name, None)
+    sys.path.insert(0, folder)
+    check = importlib.import_module('check')
+    rc = check.main(folder)
+    sys.path.pop(0)
+    print('RESULT', folder, rc, flush=True)
+    failed += rc != 0
+sys.exit(1 if failed else 0)
+"""
+
+[<PythonTorchFact>]
+let ``The emitted model.py of random generated networks computes GanDsl's outputs and buffers, every layer kind among them`` () =
+    TestFiles.withTempDir (fun dir ->
+        let n = max 100 (Generators.cases / 2)
+        let nets = FsCheck.FSharp.Gen.sample n NetworkGenerators.netCaseGen
+        let seen = Collections.Generic.Dictionary<string, int>()
+        let folders =
+            [ for i, net in Seq.indexed nets do
+                  let text, _ = NetworkGenerators.specOf (NetworkGenerators.render net)
+                  let spec = GanSpec.Compile("net.gan", text)
+                  Assert.False(spec.HasErrors, text)
+                  for node in (spec.Networks |> Seq.find (fun x -> x.Name = "N")).Layers do
+                      seen.[node.Kind] <- (match seen.TryGetValue node.Kind with | true, c -> c + 1 | _ -> 1)
+                  let folder = Path.Combine(dir, sprintf "case%03d" i)
+                  GanRun.EmitPyTorch(spec, folder, probe = true) |> ignore
+                  File.WriteAllText(Path.Combine(folder, "net.gan"), text)
+                  yield folder ]
+        File.WriteAllText(Path.Combine(dir, "check_many.py"), checkMany)
+        let rc, out, err = run dir ("check_many.py" :: folders) 900
+        let failures =
+            [ for line in out.Split '\n' do
+                  match line.Split ' ' with
+                  | [| "RESULT"; folder; code |] when code.Trim() <> "0" -> yield File.ReadAllText(Path.Combine(folder, "net.gan"))
+                  | _ -> () ]
+        Assert.True((rc = 0 && failures.IsEmpty), sprintf "%d of %d networks differ; the first:\n%s\n%s\n%s" failures.Length n
+                                                     (List.tryHead failures |> Option.defaultValue "") out err)
+        // Every layer kind was met here or is in a spec of specs/ (each checked above), so none lacks its PyTorch form.
+        let inSpecs =
+            TestFiles.specs ()
+            |> Seq.collect (fun p -> GanSpec.Load(p, TestFiles.narrowWidths p).Networks)
+            |> Seq.collect (fun x -> x.Layers)
+            |> Seq.map (fun l -> l.Kind)
+            |> Set.ofSeq
+        let missing = Gan.Dsl.Layers.LayerRegistry.Kinds.Keys |> Seq.filter (fun k -> not (seen.ContainsKey k || inSpecs.Contains k))
+        Assert.True(Seq.isEmpty missing, sprintf "no generated network and no spec has %A (generated: %A)" (List.ofSeq missing)
+                                                 (List.ofSeq seen)))
