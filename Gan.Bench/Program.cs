@@ -158,6 +158,8 @@ if (only is "safetensors")
 {
     // Writing and reading a 13 M-parameter set of F32 tensors with GanDsl's safetensors code (Gan.Runtime/Interop).
     SafetensorsBench.Run();
+    // The 13 M-parameter InfoGAN spec exported and imported through GanModel (what gan export and --init do).
+    SafetensorsBench.RunSpec(Path.Combine(CompiledBench.SpecsDir(), "infogan.gan"));
 }
 
 if (only is "all" or "memory")

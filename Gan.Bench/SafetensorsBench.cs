@@ -60,6 +60,29 @@ public static class SafetensorsBench
         }
     }
 
+    /// <summary>
+    /// A spec's networks through the public API: <c>GanModel.ExportWeights</c> (names, metadata, write) and <c>LoadWeights</c>
+    /// (read, every check, copy), as <c>gan export</c> and <c>gan train --init</c> run them.
+    /// </summary>
+    public static void RunSpec(string specPath)
+    {
+        using var model = Gan.Runtime.GanModel.Compile(specPath);
+        var dir = Directory.CreateTempSubdirectory("gandsl-bench-st-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "weights.safetensors");
+            model.ExportWeights(path);
+            var mb = new FileInfo(path).Length / 1e6;
+            Console.WriteLine($"{Path.GetFileName(specPath)}: {SafetensorsFile.Read(path).Entries.Count} tensors, {mb:F1} MB");
+            Report($"{Path.GetFileName(specPath)} ExportWeights", mb, () => model.ExportWeights(path));
+            Report($"{Path.GetFileName(specPath)} LoadWeights", mb, () => model.LoadWeights(path));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
     static void Report(string name, double? mb, Action action)
     {
         var m = Harness.Milliseconds($"safetensors {name}", action, warmup: 2, repeats: 11);
