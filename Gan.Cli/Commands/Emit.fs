@@ -26,7 +26,8 @@ type Args =
 let run (args: ParseResults<Args>) =
     let target, specPath = args.GetResult Target
     if target <> "pytorch" then
-        raise (UserInputException(sprintf "gan emit %s: unknown target; the one target is pytorch (gan emit pytorch SPEC --out DIR)" target))
+        raise (UserInputException(
+            sprintf "gan emit %s: unknown target; the one target is pytorch (gan emit pytorch SPEC --out DIR)" target))
     let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
     if spec.HasErrors then
         SpecArgs.printDiagnostics spec.Diagnostics

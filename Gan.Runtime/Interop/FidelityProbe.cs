@@ -65,7 +65,8 @@ internal static class FidelityProbe
         }
     }
 
-    /// <summary>Adds N(0, 0.1²) to every float parameter (not a noise layer's strength) and moves BatchNorm's running statistics.</summary>
+    /// <summary>Adds N(0, 0.1²) to every float parameter (not a noise layer's strength) and moves BatchNorm's running
+    /// statistics.</summary>
     internal static void Perturb(NetworkModule net)
     {
         using var _ = no_grad();

@@ -11,7 +11,8 @@ namespace Gan.Runtime.Interop;
 /// </summary>
 internal static class NetworkApply
 {
-    /// <summary>Runs <paramref name="net"/> in eval or train mode on the file's inputs and writes the output named <paramref name="output"/>
+    /// <summary>Runs <paramref name="net"/> in eval or train mode on the file's inputs and writes the output named
+    /// <paramref name="output"/>
     /// (the network's default when null) to <paramref name="outPath"/> under that name. Returns the output's shape.</summary>
     public static long[] Run(NetworkModule net, string? output, string inPath, string outPath, string mode)
     {
@@ -36,7 +37,8 @@ internal static class NetworkApply
             var entry = byName.TryGetValue(input.Name, out var e) ? e
                 : ir.Inputs.Length == 1 && header.Entries.Count == 1 ? header.Entries[0]
                 : throw new UserInputException($"{inPath}: no tensor named '{input.Name}' (network {ir.Name}'s input); the file has "
-                                               + $"{string.Join(", ", byName.Keys.Take(10))}; name the inputs {string.Join(", ", ir.Inputs.Select(i => i.Name))}");
+                                               + $"{string.Join(", ", byName.Keys.Take(10))}; name the inputs "
+                                               + string.Join(", ", ir.Inputs.Select(i => i.Name)));
             long[] want = [.. input.Kind == InputKind.Label ? [] : input.Shape.Select(d => (long)d)];
             if (entry.Shape.Length != want.Length + 1 || !entry.Shape.Skip(1).SequenceEqual(want) || entry.Shape[0] < 1)
                 throw new UserInputException($"{inPath}: '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}]; input {input.Name} "

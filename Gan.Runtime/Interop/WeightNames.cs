@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Interop;
 
 /// <summary>How exported weights are named.</summary>
-public enum WeightNaming
+internal enum WeightNaming
 {
     /// <summary>
     /// PyTorch's names for the emitted model.py: the node's name, then the tensor's, dotted (<c>3_linear.weight</c>,

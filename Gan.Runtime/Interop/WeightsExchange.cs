@@ -52,14 +52,16 @@ internal static class WeightsExchange
         if (network is not null)
         {
             if (!nets.ContainsKey(network))
-                throw new UserInputException($"--init {network}={path}: no network '{network}'; the spec has {string.Join(", ", nets.Keys)}");
+                throw new UserInputException($"--init {network}={path}: no network '{network}'; the spec has "
+                                             + string.Join(", ", nets.Keys));
             targets = [network];
         }
         else
         {
             targets = [.. nets.Keys.Where(n => header.Entries.Any(e => e.Name.StartsWith(n + ".", StringComparison.Ordinal)))];
             if (targets.Count == 0)
-                throw new UserInputException($"{path}: no key starts with a network's name ({string.Join(", ", nets.Keys.Select(n => n + "."))}); "
+                throw new UserInputException($"{path}: no key starts with a network's name "
+                                             + $"({string.Join(", ", nets.Keys.Select(n => n + "."))}); "
                                              + "a file of one network's weights is given as --init NETWORK=FILE");
         }
         var expected = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -75,7 +77,8 @@ internal static class WeightsExchange
     {
         try
         {
-            if (Directory.Exists(path)) throw new UserInputException($"--out {path} is a folder; give a file name such as {path}/weights.safetensors");
+            if (Directory.Exists(path))
+                throw new UserInputException($"--out {path} is a folder; give a file name such as {path}/weights.safetensors");
             var dir = Path.GetDirectoryName(Path.GetFullPath(path));
             if (dir is not null) Directory.CreateDirectory(dir);
         }

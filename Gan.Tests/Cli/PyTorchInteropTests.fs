@@ -129,7 +129,8 @@ let ``A trained run's export loads into the emitted model.py, which gives gan ap
         writeInputs (Path.Combine(dir, "z.safetensors")) [ "z", torch.randn(16L, 2L) ]
         for mode in [ "eval"; "train" ] do
             let out = Path.Combine(dir, sprintf "g-%s.safetensors" mode)
-            let rc, _, err = gan [ "apply"; runDir; "--network"; "G"; "--in"; Path.Combine(dir, "z.safetensors"); "--out"; out; "--mode"; mode ]
+            let z = Path.Combine(dir, "z.safetensors")
+            let rc, _, err = gan [ "apply"; runDir; "--network"; "G"; "--in"; z; "--out"; out; "--mode"; mode ]
             Assert.True((rc = 0), err)
         let script =
             String.concat "\n"
