@@ -58,7 +58,8 @@ public static class GanRun
     }
 
     /// <summary>
-    /// Writes the spec as PyTorch into <paramref name="outDir"/> (see <see cref="GanSpec.EmitPyTorch"/>); with
+    /// Writes the spec as PyTorch into <paramref name="outDir"/> (see <see cref="GanSpec.EmitPyTorch"/>), and into
+    /// <c>spec/</c> the spec, the files it uses and params.json, which train.py copies into its run folder; with
     /// <paramref name="probe"/> also weights.safetensors and probe.safetensors for its check.py. Returns the files written.
     /// </summary>
     public static IReadOnlyList<string> EmitPyTorch(GanSpec spec, string outDir, bool probe = false)
@@ -75,6 +76,24 @@ public static class GanRun
             Runs.AtomicFile.WriteAllText(path, text);
             written.Add(path);
         }
+        // What train.py copies into its run folder, so that gan sample, eval, export and apply read the run: the spec, the
+        // files it uses, and params.json as gan train writes it (the --set values the code was emitted with, the spec's hash).
+        var specDir = Path.Combine(outDir, "spec");
+        var specFile = Path.Combine(specDir, "spec.gan");
+        Directory.CreateDirectory(specDir);
+        Runs.AtomicFile.WriteAllText(specFile, ir.SpecText);
+        written.Add(specFile);
+        foreach (var used in ir.UsedFiles)
+        {
+            var path = Path.GetFullPath(Path.Combine(specDir, used.RelativePath));
+            if (!path.StartsWith(Path.GetFullPath(specDir) + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Runs.AtomicFile.WriteAllText(path, used.Text);
+            written.Add(path);
+        }
+        var s = ir.Schedule;
+        Runs.RunParams.New(ir, s.Seed, s.Batch, s.Epochs, s.Steps, "cpu", 1).Write(specDir);
+        written.Add(Runs.RunParams.PathIn(specDir));
         if (probe)
         {
             FidelityProbe.Write(ir, outDir, ir.Schedule.Seed);

@@ -301,3 +301,41 @@ let ``The emitted model.py of random generated networks computes GanDsl's output
         let missing = Gan.Dsl.Layers.LayerRegistry.Kinds.Keys |> Seq.filter (fun k -> not (seen.ContainsKey k || inSpecs.Contains k))
         Assert.True(Seq.isEmpty missing, sprintf "no generated network and no spec has %A (generated: %A)" (List.ofSeq missing)
                                                  (List.ofSeq seen)))
+
+[<Fact>]
+let ``A run folder as train.py writes it (spec copy, params.json, safetensors checkpoints) is read by gan sample, eval and export`` () =
+    TestFiles.withTempDir (fun dir ->
+        let spec = TestFiles.spec "gaussian2d.gan"
+        let emitted = Path.Combine(dir, "py")
+        let rc, _, err = gan [ "emit"; "pytorch"; spec; "--out"; emitted ]
+        Assert.True((rc = 0), err)
+        // What train.py does: copy spec/ into the run folder, write checkpoints/step-NNNNNNN.safetensors.
+        let runDir = Path.Combine(dir, "run")
+        Directory.CreateDirectory(Path.Combine(runDir, "checkpoints")) |> ignore
+        for f in Directory.GetFiles(Path.Combine(emitted, "spec")) do File.Copy(f, Path.Combine(runDir, Path.GetFileName f))
+        File.WriteAllLines(Path.Combine(runDir, "log.csv"),
+                           [ "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s,elapsed_s"; "10,0,1.3,0.7,0.5,0.5,100.0,0.1" ])
+        use trained = GanModel.Compile(spec, seed = 5)
+        trained.ExportWeights(Path.Combine(runDir, "checkpoints", "step-0000010.safetensors")) |> ignore
+        use other = GanModel.Compile(spec, seed = 6)
+        other.ExportWeights(Path.Combine(runDir, "checkpoints", "step-0000004.safetensors")) |> ignore
+        use loaded = GanModel.LoadRun runDir
+        Assert.Equal(10L, loaded.Step)
+        let a, b = stateOf trained "G", stateOf loaded "G"
+        for kv in a do Assert.True(kv.Value.allclose(b.[kv.Key], 0.0, 0.0), kv.Key)
+        use older = GanModel.LoadRun(runDir, 4L)
+        Assert.Equal(4L, older.Step)
+        let rc, out, err = gan [ "sample"; runDir; "--n"; "16"; "--out"; Path.Combine(dir, "s.png") ]
+        Assert.True((rc = 0), err + out)
+        Assert.True(isPng (Path.Combine(dir, "s.png")))
+        let rc, out, err = gan [ "eval"; runDir; "--n"; "500"; "--json" ]
+        Assert.True((rc = 0), err + out)
+        Assert.Contains("\"w2\"", out)
+        let rc, _, err = gan [ "export"; runDir; "--out"; Path.Combine(dir, "again.safetensors") ]
+        Assert.True((rc = 0), err)
+        // A checkpoint of another spec is refused, naming it.
+        use foreign = GanModel.Compile(TestFiles.spec "gaussian2d-wgan-gp.gan")
+        foreign.ExportWeights(Path.Combine(runDir, "checkpoints", "step-0000020.safetensors")) |> ignore
+        let rc, _, err = gan [ "sample"; runDir; "--out"; Path.Combine(dir, "t.png") ]
+        Assert.True((rc = 1), err)
+        Assert.Contains("step-0000020.safetensors", err))
