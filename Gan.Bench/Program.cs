@@ -154,6 +154,14 @@ if (only is "all" or "batches")
     Console.WriteLine(hand);
 }
 
+if (only is "safetensors")
+{
+    // Writing and reading a 13 M-parameter set of F32 tensors with GanDsl's safetensors code (Gan.Runtime/Interop).
+    SafetensorsBench.Run();
+    // The 13 M-parameter InfoGAN spec exported and imported through GanModel (what gan export and --init do).
+    SafetensorsBench.RunSpec(Path.Combine(CompiledBench.SpecsDir(), "infogan.gan"));
+}
+
 if (only is "all" or "memory")
 {
     MemoryBench.Run("gaussian2d", [1000, 5000, 10000]);

@@ -16,6 +16,9 @@ type GanArgs =
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<Commands.Report.Args>
     | [<CliPrefix(CliPrefix.None)>] Judge of ParseResults<Commands.Judge.Args>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<Commands.Data.Args>
+    | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<Commands.Export.Args>
+    | [<CliPrefix(CliPrefix.None)>] Apply of ParseResults<Commands.Apply.Args>
+    | [<CliPrefix(CliPrefix.None)>] Emit of ParseResults<Commands.Emit.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
 
     interface IArgParserTemplate with
@@ -32,6 +35,9 @@ type GanArgs =
             | Judge _ -> "train the MNIST judge used by eval (it is trained on first use otherwise)."
             | Report _ -> "write report.html for a run: loss and D(x)/D(G(z)) curves, sample grids, metrics, spec."
             | Data _ -> "download and verify a dataset (mnist, emoji) into the cache: $GANDSL_DATA, else ~/.cache/gandsl."
+            | Export _ -> "write a run's weights to a .safetensors file (PyTorch's names; --names pytorch-gan for PyTorch-GAN's)."
+            | Apply _ -> "run one network of a run on inputs from a .safetensors file; write its output to another."
+            | Emit _ -> "write a spec as readable PyTorch (gan emit pytorch SPEC --out DIR [--probe])."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
 
 let private run (results: ParseResults<GanArgs>) =
@@ -45,6 +51,9 @@ let private run (results: ParseResults<GanArgs>) =
     | Judge args -> Commands.Judge.run args
     | Report args -> Commands.Report.run args
     | Data args -> Commands.Data.run args
+    | Export args -> Commands.Export.run args
+    | Apply args -> Commands.Apply.run args
+    | Emit args -> Commands.Emit.run args
     | Version args -> Commands.Version.run args
 
 [<EntryPoint>]

@@ -101,6 +101,7 @@ public sealed class GanModel : IDisposable
         return new ResumedRun(model, new TrainOptions
         {
             OutDir = runDir, Resume = true, Epochs = given.Epochs, Steps = given.Steps, Batch = given.Batch, LogEvery = given.LogEvery,
+            TensorBoard = given.TensorBoard || run.TensorBoard,
         }, memory);
     }
 
@@ -135,6 +136,30 @@ public sealed class GanModel : IDisposable
             throw new UserInputException($"network {name} has no output '{output}'; it has {string.Join(", ", net.Ir.Outputs.Keys)}");
         if (!views.TryGetValue((name, output), out var view)) views[(name, output)] = view = new NetworkOutput(net, output);
         return view;
+    }
+
+    /// <summary>
+    /// Writes the networks' weights (parameters and buffers) to a safetensors file: every network (EMA copies included), each key
+    /// prefixed with the network's name and a dot, or only <paramref name="network"/> under bare names. <paramref name="names"/>:
+    /// pytorch (default; the emitted model.py's keys) or pytorch-gan (PyTorch-GAN's <c>model.K.weight</c>). Returns the tensor
+    /// count and bytes.
+    /// </summary>
+    public (int Tensors, long Bytes) ExportWeights(string path, string? network = null, string? names = null) =>
+        Interop.WeightsExchange.Export(model, nets, path, network, Interop.WeightNames.Parse(names), Step);
+
+    /// <summary>
+    /// Loads weights from a safetensors file (as <c>gan export</c> or the emitted train.py writes them): into
+    /// <paramref name="network"/> from a file of that one network's tensors, or into every network whose name prefixes the
+    /// file's keys. Names, dtypes and shapes must match exactly; nothing is changed when they do not. An EMA copy the file
+    /// does not hold starts again from its loaded network. Returns the networks loaded.
+    /// </summary>
+    public IReadOnlyList<string> LoadWeights(string path, string? network = null)
+    {
+        var loaded = Interop.WeightsExchange.Import(nets, path, network);
+        foreach (var e in model.Schedule.Emas)
+            if (loaded.Contains(e.Network) && !loaded.Contains(e.Name) && nets.TryGetValue(e.Name, out var copy))
+                EmaCopies.Update(copy, nets[e.Network], 0);
+        return loaded;
     }
 
     /// <summary>

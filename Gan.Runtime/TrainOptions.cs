@@ -33,6 +33,13 @@ public sealed record TrainOptions
     /// </summary>
     public int? LogEvery { get; init; }
 
+    /// <summary>
+    /// Also write TensorBoard events into the run folder's <c>tb/</c> (<c>tensorboard --logdir RUN/tb</c>): every log.csv column
+    /// but the step as a scalar at each logged step, each epoch's d_accuracy, and each sample picture. A run started with it
+    /// goes on writing them when resumed (params.json records it); false: no events and no cost.
+    /// </summary>
+    public bool TensorBoard { get; init; }
+
     /// <summary>Refuses values that cannot work, naming the flag.</summary>
     internal void Validate()
     {
@@ -48,6 +55,8 @@ public sealed record TrainOptions
             throw new UserInputException("--epochs and --steps both given; a run counts one of them: give one");
         if (Resume && (!RunFolder || OutDir is null))
             throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
+        if (TensorBoard && !RunFolder)
+            throw new UserInputException("--tensorboard writes its events into the run folder (tb/): train with a run folder");
     }
 }
 
@@ -78,6 +87,9 @@ public sealed record ResumeFlags
     public int? Seed { get; init; }
     public string? Device { get; init; }
     public int? LogEvery { get; init; }
+
+    /// <summary>Write TensorBoard events from now on (<c>--tensorboard</c>), in a run started without them.</summary>
+    public bool TensorBoard { get; init; }
 
     /// <summary><c>--set name=value</c> pairs.</summary>
     public IReadOnlyDictionary<string, string>? Set { get; init; }

@@ -20,6 +20,8 @@ type Args =
     | Set of assignment: string
     | Resume of dir: string option
     | Log_Every of int
+    | Init of weights: string
+    | TensorBoard
     | Force
 
     interface IArgParserTemplate with
@@ -39,6 +41,12 @@ type Args =
             | Log_Every _ ->
                 "write a log.csv row (and check the losses are finite) every N iterations, and at the first and the last (default 1); "
                 + "larger N saves host syncs on small models."
+            | Init _ ->
+                "start from weights in a .safetensors file (gan export's, or the emitted train.py's): FILE loads every network "
+                + "whose name prefixes its keys; NETWORK=FILE loads one network from a file of its bare names (repeatable)."
+            | TensorBoard ->
+                "also write TensorBoard events into the run folder's tb/ (every log.csv column, each epoch's d_accuracy, each "
+                + "sample picture): tensorboard --logdir RUN/tb. A run started with it goes on writing them when resumed."
             | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 /// Trains until done or Ctrl-C, printing progress; returns the exit code.
@@ -64,6 +72,9 @@ let private train (model: GanModel) (options: TrainOptions) =
 let run (args: ParseResults<Args>) =
     let nullable (case: Quotations.Expr<int -> Args>) = Option.toNullable (args.TryGetResult case)
     match args.TryGetResult Resume with
+    | Some _ when args.Contains Init ->
+        args.Raise("--init starts a new run from given weights; a resumed run continues from its own checkpoint: drop --init",
+                   showUsage = false)
     | Some resume ->
         // The run folder: --resume DIR, or --out DIR --resume.
         let dir =
@@ -75,7 +86,7 @@ let run (args: ParseResults<Args>) =
                 Spec = Option.toObj (args.TryGetResult Spec), Out = Option.toObj (args.TryGetResult Out),
                 Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
                 Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
-                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force,
+                LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force, TensorBoard = args.Contains TensorBoard,
                 Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
         use resumed = GanModel.Resume(dir, flags)
         if not (isNull resumed.Memory.OverLimit) then eprintfn "warning: %s; going on (--force)." resumed.Memory.OverLimit
@@ -92,11 +103,18 @@ let run (args: ParseResults<Args>) =
         let options =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
-                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>)
+                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>, TensorBoard = args.Contains TensorBoard)
         let device = defaultArg (args.TryGetResult Device) "cpu"
         // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
         let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)
         if not (isNull memory.OverLimit) then eprintfn "warning: %s; going on (--force)." memory.OverLimit
         // The seed and the device are the model's: its networks are built from the seed, on the device.
         use model = GanModel.Create(spec, device, nullable <@ Seed @>)
+        for init in args.GetResults Init do
+            let network, file =
+                match init.IndexOf '=' with
+                | i when i > 0 && model.NetworkNames |> Seq.contains (init.Substring(0, i)) -> init.Substring(0, i), init.Substring(i + 1)
+                | _ -> null, init
+            let loaded = model.LoadWeights(file, network)
+            eprintfn "--init: %s from %s" (String.Join(", ", loaded)) file
         train model options

@@ -27,7 +27,10 @@ internal sealed class LoadedRun(ModelIr model, Dictionary<string, NetworkModule>
         if (!ema) model = model with { Sampling = model.Sampling with { Ema = null } };
         var nets = model.Networks.ToDictionary(n => n.Name, n => new NetworkModule(n));
         Training.EmaCopies.Add(model, nets);
-        var state = Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null, CheckpointFiles.SpecHash(result.Ir));
+        // A run of the emitted train.py keeps safetensors checkpoints; one of gan train, checkpoint folders.
+        var state = Interop.PyTorchCheckpoints.In(runDir).Count > 0
+            ? new CheckpointState(Interop.PyTorchCheckpoints.Load(runDir, step, model, nets), 0, 0, "", "", 0)
+            : Checkpoint.Load(Checkpoint.Find(runDir, step), nets, null, CheckpointFiles.SpecHash(result.Ir));
         return new LoadedRun(model, nets, state);
     }
 

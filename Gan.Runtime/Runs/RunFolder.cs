@@ -7,7 +7,8 @@ namespace Gan.Runtime.Runs;
 
 /// <summary>
 /// A run folder: <c>spec.gan</c> (a copy), <c>params.json</c>, <c>log.csv</c> (one row per step),
-/// <c>epochs.csv</c> (per-epoch D accuracy for 2-D data), <c>samples/</c>, <c>checkpoints/</c>.
+/// <c>epochs.csv</c> (per-epoch D accuracy for 2-D data), <c>samples/</c>, <c>checkpoints/</c>, and with <c>--tensorboard</c>
+/// <c>tb/</c> (<see cref="TensorBoardLog"/>).
 /// </summary>
 internal sealed class RunFolder
 {
@@ -92,6 +93,14 @@ internal sealed class RunFolder
         }
         File.AppendAllText(LogPath, line);
         lastStep = step;
+    }
+
+    /// <summary>A row's values by log.csv column after the step: the epoch, then each value the row has, in column order.</summary>
+    public IEnumerable<(string Column, double Value)> Values(int epoch, IReadOnlyDictionary<string, double> row)
+    {
+        yield return ("epoch", epoch);
+        foreach (var c in columns.Skip(2))
+            if (row.TryGetValue(c, out var v)) yield return (c, v);
     }
 
     /// <summary>

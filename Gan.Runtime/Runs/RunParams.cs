@@ -18,6 +18,7 @@ internal sealed record RunExtension(
 /// A run's <c>params.json</c>: everything a resumed run needs to continue as it was started (the schedule's length, batch,
 /// seed, device, log interval, <c>--set</c> overrides and the spec's hash, <see cref="CheckpointFiles.SpecHash"/>), the
 /// resolved params, and the versions.
+/// <see cref="TensorBoard"/>: the run writes TensorBoard events (<c>tb/</c>), and goes on writing them when resumed.
 /// <see cref="DataFolder"/> is an image folder's full path as resolved when the run started: the spec copy in the run
 /// folder names it relative to the original spec's folder, so readers of the run take it from here.
 /// The run counts <see cref="Steps"/> when positive, else <see cref="Epochs"/>.
@@ -35,7 +36,8 @@ internal sealed record RunParams(
     [property: JsonPropertyName("versions")] Dictionary<string, string> Versions,
     [property: JsonPropertyName("started_utc")] string StartedUtc,
     [property: JsonPropertyName("extensions")] List<RunExtension> Extensions,
-    [property: JsonPropertyName("data_folder")] string? DataFolder = null)
+    [property: JsonPropertyName("data_folder")] string? DataFolder = null,
+    [property: JsonPropertyName("tensorboard")] bool TensorBoard = false)
 {
     const string FileName = "params.json";
 
@@ -46,8 +48,12 @@ internal sealed record RunParams(
 
     public static string PathIn(string runDir) => Path.Combine(runDir, FileName);
 
-    /// <summary>The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash.</summary>
-    public static RunParams New(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery) =>
+    /// <summary>
+    /// The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash, and
+    /// whether it writes TensorBoard events.
+    /// </summary>
+    public static RunParams New(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery,
+                                bool tensorBoard = false) =>
         new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), CheckpointFiles.SpecHash(model),
             new(model.Params.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
             new()
@@ -55,7 +61,7 @@ internal sealed record RunParams(
                 ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
                 ["libtorch"] = RuntimeInfo.LibTorchVersion,
             },
-            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path);
+            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path, tensorBoard);
 
     /// <summary>A run's model with its image folder where the run found it (see <see cref="DataFolder"/>).</summary>
     public ModelIr Relocate(ModelIr model) =>

@@ -38,7 +38,7 @@ internal static class EmaCopies
     }
 
     /// <summary>θ_ema ← β·θ_ema + (1 − β)·θ, in place (lerp_ toward θ by 1 − β; at weight 1, i.e. β = 0, PyTorch's lerp
-    /// returns θ exactly), buffers alike.</summary>
+    /// returns θ exactly), float buffers alike; integer buffers are copied.</summary>
     public static void Update(NetworkModule ema, NetworkModule source, double beta)
     {
         using var scope = NewDisposeScope();
@@ -47,7 +47,9 @@ internal static class EmaCopies
         var like = source.parameters().First();
         var weight = tensor(1 - beta, dtype: like.dtype, device: like.device);
         foreach (var (e, s) in ema.parameters().Zip(source.parameters())) e.lerp_(s, weight);
-        foreach (var (e, s) in ema.buffers().Zip(source.buffers())) e.lerp_(s, weight);
+        foreach (var (e, s) in ema.buffers().Zip(source.buffers()))
+            if (e.is_floating_point()) e.lerp_(s, weight);
+            else e.copy_(s);                                        // a counter (BatchNorm's num_batches_tracked)
     }
 
     /// <summary>After a step of optimiser <paramref name="o"/> at the 0-based iteration <paramref name="t"/>: updates the EMA

@@ -37,6 +37,7 @@ internal sealed class Trainer : IDisposable
     TensorDataset? data;
     Batches? batches;
     RunFolder? run;
+    TensorBoardLog? tb;
     double elapsedBefore;
 
     /// <summary>
@@ -133,12 +134,17 @@ internal sealed class Trainer : IDisposable
         return (recorded, settled);
     }
 
-    /// <summary>A lengthened run records in params.json when (at which step) and from what length it was lengthened.</summary>
-    void RecordExtension(RunParams recorded, RunParams settled)
+    /// <summary>
+    /// A lengthened run records in params.json when (at which step) and from what length it was lengthened; a run resumed with
+    /// TensorBoard events that had none records that it writes them.
+    /// </summary>
+    void RecordChanges(RunParams recorded, RunParams settled)
     {
-        if (settled.Steps == recorded.Steps && settled.Epochs == recorded.Epochs) return;
-        var extension = new RunExtension(Step, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs, DateTime.UtcNow.ToString("o"));
-        (settled with { Extensions = [.. settled.Extensions, extension] }).Write(run!.Dir);
+        bool lengthened = settled.Steps != recorded.Steps || settled.Epochs != recorded.Epochs;
+        if (!lengthened && settled.TensorBoard == recorded.TensorBoard) return;
+        var extension = new RunExtension(Step, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs,
+                                         DateTime.UtcNow.ToString("o"));
+        (lengthened ? settled with { Extensions = [.. settled.Extensions, extension] } : settled).Write(run!.Dir);
     }
 
     /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
@@ -193,9 +199,9 @@ internal sealed class Trainer : IDisposable
             if (resumed is var (recorded, settled))
             {
                 Restore(b, Notice);
-                RecordExtension(recorded, settled);
+                RecordChanges(recorded, settled with { TensorBoard = recorded.TensorBoard || options.TensorBoard });
             }
-            else run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery));
+            else run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery, options.TensorBoard));
         }
         start = Step;
         if (run is not null && Generation.Describe(model, $"sample {{ generator: {model.Sampling.Generator} }}") is { } which)
@@ -206,6 +212,9 @@ internal sealed class Trainer : IDisposable
         var fixedLatents = run is null ? null : Generation.FixedLatents(model, device, seed);
         try
         {
+            // A resumed run's events start at the first step it logs: TensorBoard drops the earlier files' points from there.
+            if (run is not null && (options.TensorBoard || resumed?.Recorded.TensorBoard == true))
+                tb = TensorBoardLog.Open(run.Dir, resumed is null ? null : Step + 1);
             foreach (var net in nets.Values) net.train();      // drawing switches G to eval and back
             var sw = Stopwatch.StartNew();
             long swStep = Step;
@@ -223,13 +232,17 @@ internal sealed class Trainer : IDisposable
                     swStep = Step;
                     row["elapsed_s"] = elapsed;
                     run?.AppendLog(Step, b.Epoch, row);
+                    tb?.Scalars(Step, run!.Values(b.Epoch, row));
                     progress?.Report(new TrainProgress(Step, total, start, b.Epoch, row));
                 }
                 if (run is null) continue;
                 if (model.Schedule.SampleEvery > 0 && Step % model.Schedule.SampleEvery == 0) Draw(kind, fixedLatents!);
                 // Every row of a step is written before its checkpoint: a resume from the checkpoint finds them whole.
                 if (b.EpochExhausted && kind.EpochStatistic(model, nets, data!, Step, device) is double accuracy)
+                {
                     run.LogEpoch(b.Epoch + 1, accuracy, Notice);
+                    tb?.Scalars(Step, [("d_accuracy", accuracy)]);
+                }
                 if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
             }
             double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
@@ -244,6 +257,8 @@ internal sealed class Trainer : IDisposable
         finally
         {
             if (fixedLatents is not null) foreach (var t in fixedLatents.Values) t.Dispose();
+            tb?.Dispose();
+            tb = null;
         }
     }
 
@@ -252,8 +267,9 @@ internal sealed class Trainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var fake = Generation.Generate(model, nets, fixedLatents);
-        kind.Draw(model, fake, model.Sampling.Rows, model.Sampling.Cols, Path.Combine(run!.SamplesDir, $"step-{Step:D7}.png"),
-                  $"step {Step}: real (blue) vs generated (orange)", data);
+        var path = Path.Combine(run!.SamplesDir, $"step-{Step:D7}.png");
+        kind.Draw(model, fake, model.Sampling.Rows, model.Sampling.Cols, path, $"step {Step}: real (blue) vs generated (orange)", data);
+        tb?.Image(Step, "samples", File.ReadAllBytes(path));
     }
 
     string SaveCheckpoint(Batches b, double elapsed)
@@ -363,6 +379,7 @@ internal sealed class Trainer : IDisposable
     {
         if (ownsNetworks) foreach (var n in nets.Values) n.Dispose();
         constants.Dispose();
+        tb?.Dispose();
         batches?.Dispose();
         data?.Dispose();
     }

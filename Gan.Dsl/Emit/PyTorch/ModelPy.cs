@@ -25,7 +25,8 @@ internal static class ModelPy
         sb.AppendLine();
         sb.AppendLine($"NETWORKS = {{{string.Join(", ", model.Networks.Select(n => $"\"{n.Name}\": {ClassName(n.Name)}"))}}}");
         sb.AppendLine();
-        sb.AppendLine("__all__ = [\"NETWORKS\", \"load_state\"" + string.Concat(model.Networks.Select(n => $", \"{ClassName(n.Name)}\"")) + "]");
+        var classes = string.Concat(model.Networks.Select(n => $", \"{ClassName(n.Name)}\""));
+        sb.AppendLine($"__all__ = [\"NETWORKS\", \"load_state\"{classes}]");
         return sb.ToString();
     }
 

@@ -13,7 +13,7 @@ internal sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
     // Field names equal the registered buffer names: Module.to(device or dtype) replaces registered
     // tensors and updates the fields of the same name (other fields would keep disposed handles).
 #pragma warning disable IDE1006
-    readonly Tensor running_mean, running_var;
+    readonly Tensor running_mean, running_var, num_batches_tracked;
 #pragma warning restore IDE1006
 
     public BatchNormLayer(string name, BatchNormOp op) : base(name)
@@ -25,6 +25,9 @@ internal sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
         running_var = ones(op.Features);
         register_buffer("running_mean", running_mean);
         register_buffer("running_var", running_var);
+        // PyTorch's counter (int64, shape []): the running statistics' updates so far; it travels with exported weights.
+        num_batches_tracked = tensor(0L);
+        register_buffer("num_batches_tracked", num_batches_tracked);
     }
 
     /// <summary>When set, a training forward normalises with batch statistics but leaves the running ones alone.</summary>
@@ -35,7 +38,11 @@ internal sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (training && !FreezeStats) return F.batch_norm(x, running_mean, running_var, weight, bias, true, op.Momentum, op.Eps);
+        if (training && !FreezeStats)
+        {
+            using (no_grad()) num_batches_tracked.add_(1);
+            return F.batch_norm(x, running_mean, running_var, weight, bias, true, op.Momentum, op.Eps);
+        }
         if (training || BatchStatsInEval)
             return F.batch_norm(x, null, null, weight, bias, true, op.Momentum, op.Eps);   // batch statistics, no update
         return F.batch_norm(x, running_mean, running_var, weight, bias, false, op.Momentum, op.Eps);

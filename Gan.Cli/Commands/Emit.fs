@@ -1,0 +1,37 @@
+/// `gan emit pytorch SPEC --out DIR`: a spec as readable, self-contained PyTorch.
+module Gan.Cli.Commands.Emit
+
+open Argu
+open Gan.Cli
+open Gan.Dsl
+open Gan.Runtime
+open Gan.Runtime.Errors
+
+type Args =
+    | [<MainCommand; ExactlyOnce>] Target of target: string * spec: string
+    | [<Mandatory; Unique>] Out of dir: string
+    | Set of assignment: string
+    | Probe
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Target _ -> "pytorch SPEC: the target (pytorch) and the .gan spec."
+            | Out _ -> "the folder to write model.py, gandsl_layers.py, safetensors_io.py and check.py into."
+            | Set _ -> "override a param, e.g. --set ngf=32 (repeatable)."
+            | Probe ->
+                "also write weights.safetensors and probe.safetensors (GanDsl's outputs on fixed inputs), so that "
+                + "`python3 DIR/check.py` proves model.py computes what GanDsl computes."
+
+let run (args: ParseResults<Args>) =
+    let target, specPath = args.GetResult Target
+    if target <> "pytorch" then
+        raise (UserInputException(
+            sprintf "gan emit %s: unknown target; the one target is pytorch (gan emit pytorch SPEC --out DIR)" target))
+    let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
+    if spec.HasErrors then
+        SpecArgs.printDiagnostics spec.Diagnostics
+        raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
+    for path in GanRun.EmitPyTorch(spec, args.GetResult Out, args.Contains Probe) do
+        printfn "%s" path
+    ExitCodes.Ok

@@ -1,0 +1,41 @@
+/// Debian's PyTorch (/usr/bin/python3 with python3-torch) as the oracle: whether it is there, a runner, and the test
+/// attributes that skip, with one clear reason, where it is not (.ci/run installs it, so CI always runs them).
+module Gan.Tests.PythonTorch
+
+open System.Diagnostics
+open Xunit
+
+/// The interpreter that sees Debian's torch (a pyenv python3 earlier on PATH does not).
+let interpreter = "/usr/bin/python3"
+
+/// Runs the interpreter with ARGS in DIR; returns the exit code, stdout and stderr (killed after the timeout).
+let run (dir: string) (args: string list) (timeoutSeconds: int) =
+    let psi = ProcessStartInfo(interpreter, args, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+    psi.Environment.["OMP_NUM_THREADS"] <- "1"
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit(timeoutSeconds * 1000)) then
+        p.Kill true
+        failwithf "python3 %s did not finish in %d s" (String.concat " " args) timeoutSeconds
+    p.ExitCode, out.Result, err.Result
+
+/// Whether /usr/bin/python3 can import torch.
+let available =
+    lazy
+        (try
+            let rc, _, _ = run "." [ "-c"; "import torch" ] 120
+            rc = 0
+         with _ -> false)
+
+let private reason = "/usr/bin/python3 cannot import torch (on Debian: apt-get install python3-torch; .ci/run installs it)"
+
+/// A fact that runs only where /usr/bin/python3 can import torch.
+type PythonTorchFactAttribute() as this =
+    inherit FactAttribute()
+    do if not available.Value then this.Skip <- reason
+
+/// A theory that runs only where /usr/bin/python3 can import torch.
+type PythonTorchTheoryAttribute() as this =
+    inherit TheoryAttribute()
+    do if not available.Value then this.Skip <- reason
