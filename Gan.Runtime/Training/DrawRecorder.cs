@@ -67,11 +67,8 @@ internal sealed class DrawRecorder : IDisposable
     {
         var grads = new List<(string, Tensor)>();
         foreach (var net in networks)
-        {
-            var parameters = nets[net].named_parameters().Select(e => (e.name, (Tensor)e.parameter));
-            foreach (var (name, p) in IterationRecord.ExportNames(nets[net], parameters))
-                if (p.grad is { } g) grads.Add(($"{net}.{name}", Keep(g)));
-        }
+            foreach (var (name, p) in Interop.WeightNames.Of(nets[net], Interop.WeightNaming.PyTorch))
+                if (p.requires_grad && p.grad is { } g) grads.Add(($"{net}.{name}", Keep(g)));
         gradients.Add(grads);
     }
 

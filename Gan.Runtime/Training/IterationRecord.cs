@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gan.Dsl.Ir;
 using Gan.Runtime.Data;
+using Gan.Runtime.Interop;
 using Gan.Runtime.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,32 +74,11 @@ internal static class IterationRecord
             ["batch"] = (batch ?? model.Schedule.Batch).ToString(CultureInfo.InvariantCulture),
             ["steps"] = string.Join(",", recorder.Steps.Select(s => s.Optimizer)),
         };
-        RecordFileWriter.Write(path, entries, metadata);
+        SafetensorsFile.Write(path, entries, metadata);
     }
 
-    /// <summary>Every network's state-dict tensors under <paramref name="prefix"/>NET.name (<see cref="ExportNames"/>).</summary>
+    /// <summary>Every network's state-dict tensors under <paramref name="prefix"/>NET.name, named as <c>gan export</c> names
+    /// them (<see cref="WeightNames"/>).</summary>
     public static IEnumerable<(string Name, Tensor Tensor)> State(IReadOnlyDictionary<string, NetworkModule> nets, string prefix) =>
-        nets.SelectMany(kv => ExportNames(kv.Value, kv.Value.state_dict().Select(e => (e.Key, e.Value)))
-                                  .Select(e => ($"{prefix}{kv.Key}.{e.Name}", e.Tensor)));
-
-    /// <summary>
-    /// A network's state-dict (or parameter) names as <c>gan export</c> writes them: the rule of
-    /// Gan.Runtime/Interop/WeightNames.cs (X.sn.u → X.weight_u, X.sn.v → X.weight_v, and X.weight → X.weight_orig where X has
-    /// spectral norm), which replaces this once merged.
-    /// </summary>
-    public static IEnumerable<(string Name, Tensor Tensor)> ExportNames(NetworkModule net,
-                                                                        IEnumerable<(string Name, Tensor Tensor)> entries)
-    {
-        const string u = ".sn.u", v = ".sn.v";
-        var sn = net.named_buffers().Select(b => b.name).Where(k => k.EndsWith(u, StringComparison.Ordinal)).Select(k => k[..^u.Length])
-            .ToHashSet();
-        foreach (var (key, value) in entries)
-        {
-            string name = key.EndsWith(u, StringComparison.Ordinal) ? key[..^u.Length] + ".weight_u"
-                : key.EndsWith(v, StringComparison.Ordinal) ? key[..^v.Length] + ".weight_v"
-                : key.EndsWith(".weight", StringComparison.Ordinal) && sn.Contains(key[..^".weight".Length]) ? key + "_orig"
-                : key;
-            yield return (name, value);
-        }
-    }
+        nets.SelectMany(kv => WeightNames.Of(kv.Value, WeightNaming.PyTorch).Select(e => ($"{prefix}{kv.Key}.{e.Name}", e.Tensor)));
 }

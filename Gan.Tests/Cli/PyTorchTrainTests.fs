@@ -46,14 +46,15 @@ type PyTorchFactAttribute() as this =
             this.Skip <- "/usr/bin/python3 -c \"import torch\" fails: install Debian's PyTorch (apt-get install python3-torch)"
 
 /// A spec compiled with overrides, or the test fails with its errors.
-let compile (path: string) (overrides: (string * string) seq) =
-    let r = Compilation.CompileFile(path, Dictionary(dict overrides))
-    if r.HasErrors then failwithf "%s: %s" path (r.Errors |> Seq.map string |> String.concat "\n")
-    r.Ir
+let load (path: string) (overrides: (string * string) seq) =
+    let spec = GanSpec.Load(path, Dictionary(dict overrides))
+    if spec.HasErrors then failwithf "%s: %s" path (spec.Errors |> Seq.map string |> String.concat "\n")
+    spec
 
-/// Writes the emitted files of a spec into a folder.
-let emit (ir: Gan.Dsl.Ir.ModelIr) (dir: string) =
-    for KeyValue (name, text) in PyTorchEmitter.Emit ir do File.WriteAllText(Path.Combine(dir, name), text)
+let compile (path: string) (overrides: (string * string) seq) = (load path overrides).Ir
+
+/// Writes what `gan emit pytorch` writes (with spec/, which train.py copies into its runs) into a folder.
+let emit (spec: GanSpec) (dir: string) = Gan.Runtime.GanRun.EmitPyTorch(spec, dir) |> ignore
 
 /// Random data of a spec's shape (labels when it has classes): two batches' worth.
 let randomData (ir: Gan.Dsl.Ir.ModelIr) (batch: int) =
@@ -81,14 +82,15 @@ let twoIterations =
 let replaySpec (dtype: TorchSharp.torch.ScalarType) (spec: string) (dir: string) =
     let name = Path.GetFileNameWithoutExtension spec
     let extra, iterations = match twoIterations.TryGetValue name with | true, e -> e, 2 | _ -> [], 1
-    let ir = compile spec (Seq.append [ for KeyValue (k, v) in TestFiles.narrowWidths spec -> k, v ] extra)
+    let checkedSpec = load spec (Seq.append [ for KeyValue (k, v) in TestFiles.narrowWidths spec -> k, v ] extra)
+    let ir = checkedSpec.Ir
     let batch = 4
     TorchSharp.torch.manual_seed 11L |> ignore
     use data = randomData ir batch
     let nets = Devices.Build(ir, ir.Schedule.Seed, TorchSharp.torch.CPU)
     try IterationRecord.Record(ir, nets, data, Path.Combine(dir, "record.safetensors"), 0L, Nullable batch, iterations, dtype)
     finally for n in nets.Values do n.Dispose()
-    emit ir dir
+    emit checkedSpec dir
     runPython dir [] [ "train.py"; "--replay"; "record.safetensors" ] 300
 
 /// Replays each spec's record in a folder (GANDSL_KEEP_REPLAYS=DIR keeps them, with train.py's output, in DIR); the failures.
@@ -138,28 +140,8 @@ let narrowDcgan () =
         text <- text.Replace(from, into)
     text
 
-/// The names and shapes of a safetensors file's tensors, read by the emitted safetensors_io.py.
-let checkpointShapes (dir: string) (file: string) =
-    let code, out =
-        runPython dir [] [ "-c"; "import sys, safetensors_io; t, _ = safetensors_io.load(sys.argv[1]); "
-                                 + "[print(k, *t[k].shape) for k in sorted(t)]"; file ] 120
-    Assert.True((code = 0), out)
-    out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim()) |> Set.ofArray
-
-/// GanDsl's networks (EMA copies included) as `gan export` names their tensors, with shapes: what `gan train --init` reads.
-let ganDslShapes (ir: Gan.Dsl.Ir.ModelIr) =
-    let nets = Devices.Build(ir, 0, TorchSharp.torch.CPU)
-    try
-        set [ for KeyValue (net, m) in nets do
-                  for struct (name, t) in IterationRecord.ExportNames(m, m.state_dict() |> Seq.map (fun kv -> struct (kv.Key, kv.Value))) do
-                      yield String.concat " " (sprintf "%s.%s" net name :: [ for d in t.shape -> string d ]) ]
-    finally for n in nets.Values do n.Dispose()
-
-/// Without BatchNorm's num_batches_tracked (a GanDsl without the counter has none to compare).
-let withoutCounters (names: Set<string>) = names |> Set.filter (fun n -> not (n.Contains "num_batches_tracked"))
-
 /// Checks a finished run of train.py: log.csv's rows are GanDsl's columns, each logged step once (one writer), finite
-/// losses; the last checkpoint holds every network under GanDsl's names and shapes and loads back into model.py strictly.
+/// losses; the last checkpoint loads back into model.py strictly, and `gan sample` draws from the run.
 let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int) =
     let rows = File.ReadAllLines(Path.Combine(dir, "run", "log.csv"))
     let losses = Seq.append (ir.Optimizers |> Seq.map (fun o -> o.Loss)) (ir.Losses |> Seq.map (fun l -> l.Name)) |> Seq.distinct
@@ -172,12 +154,15 @@ let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int)
         for cell in r.Split(',').[2..] do
             Assert.True(cell = "" || Double.IsFinite(Double.Parse(cell, Globalization.CultureInfo.InvariantCulture)), r)
     let file = Path.Combine("run", "checkpoints", sprintf "step-%07d.safetensors" steps)
-    Assert.Equal<Set<string>>(withoutCounters (ganDslShapes ir), withoutCounters (checkpointShapes dir file))
     let code, out =
         runPython dir [] [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"
                            file ] 120
     Assert.True((code = 0), out)
     Assert.Equal(String.concat " " [ for n in ir.Networks -> n.Name ], out.Trim())
+    // The run folder holds the spec and params.json (copied from spec/): GanDsl reads its checkpoints.
+    let code, out, err = Process.gan [ "sample"; Path.Combine(dir, "run"); "--n"; "16"; "--out"; Path.Combine(dir, "s.png") ]
+    Assert.True((code = 0), err + out)
+    Assert.True(Process.isPng (Path.Combine(dir, "s.png")))
 
 [<PyTorchFact>]
 let ``train.py trains mnist-mlp in one process and on 2 torchrun ranks (gloo), a BatchNorm DCGAN on 2; rank 0 alone writes`` () =
@@ -191,24 +176,35 @@ let ``train.py trains mnist-mlp in one process and on 2 torchrun ranks (gloo), a
     let single (dir: string) =
         runPython dir [] [ "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
                            "--data"; cache; "--device"; "cpu" ] 600
-    let mnistMlp = compile (TestFiles.spec "mnist-mlp.gan") []
-    let dcgan = TestFiles.withTempDir (fun dir ->
+    let mnistMlp (_: string) = TestFiles.spec "mnist-mlp.gan"
+    let dcgan (dir: string) =
         let path = Path.Combine(dir, "dcgan-mnist32.gan")
         File.WriteAllText(path, narrowDcgan ())
-        compile path [])
-    for ir, launch, processes in [ mnistMlp, single, 1; mnistMlp, torchrun, 2; dcgan, torchrun, 2 ] do
+        path
+    for specIn, launch, processes in [ mnistMlp, single, 1; mnistMlp, torchrun, 2; dcgan, torchrun, 2 ] do
         TestFiles.withTempDir (fun dir ->
-            emit ir dir
-            let code, out = launch dir
-            Assert.True((code = 0), sprintf "%s: exit %d\n%s" ir.Name code out)
-            Assert.Contains(sprintf "trained %d iterations" steps, out)
-            Assert.Contains(sprintf "on %d process(es)" processes, out)
-            checkRun ir dir steps logEvery)
+            let path = specIn dir
+            let spec = load path []
+            let out = Path.Combine(dir, "py")
+            Directory.CreateDirectory out |> ignore
+            emit spec out
+            let code, output = launch out
+            Assert.True((code = 0), sprintf "%s: exit %d\n%s" spec.Name code output)
+            Assert.Contains(sprintf "trained %d iterations" steps, output)
+            Assert.Contains(sprintf "on %d process(es)" processes, output)
+            checkRun spec.Ir out steps logEvery
+            if processes = 2 && spec.Name = "dcgan_mnist32" then
+                // GanDsl trains on from the checkpoint: every name, dtype and exact shape matched.
+                let ckpt = Path.Combine(out, "run", "checkpoints", sprintf "step-%07d.safetensors" steps)
+                let code, output, err =
+                    Process.gan [ "train"; path; "--init"; ckpt; "--steps"; "1"; "--batch"; "4"; "--out"; Path.Combine(dir, "again") ]
+                Assert.True((code = 0), err + output)
+                Assert.Contains("--init: G, D from", err))
 
 [<PyTorchFact>]
 let ``train.py's data is GanDsl's: in one process the same batches (order, flips, partial batch), gaussian2d's and MNIST's values`` () =
     TestFiles.withTempDir (fun dir ->
-        emit (compile (TestFiles.spec "gaussian2d.gan") []) dir
+        emit (load (TestFiles.spec "gaussian2d.gan") []) dir
         // The batch order and flips of 10 samples of width 3 over several epochs, with and without drop_last.
         let script =
             "import sys, torch, gandsl_data\n"
@@ -236,9 +232,10 @@ let ``train.py's data is GanDsl's: in one process the same batches (order, flips
         use points = Gaussian2dData.Points(g2d.Data :?> Gan.Dsl.Ir.Gaussian2dDataIr, 3)
         use padded = MnistData.Load(MnistData.IdxImages("test", -1.0, 1.0, 32, "pad"), DataCache.MnistDir)
         use resized = MnistData.Load(MnistData.IdxImages("test", 0.0, 1.0, 16, "resize"), DataCache.MnistDir)
-        RecordFileWriter.Write(Path.Combine(dir, "data.safetensors"),
-                               [| struct ("gaussian2d", points.X); struct ("pad", padded.X); struct ("labels", padded.Y)
-                                  struct ("resize", resized.X) |], Dictionary<string, string>())
+        Gan.Runtime.Interop.SafetensorsFile.Write(
+            Path.Combine(dir, "data.safetensors"),
+            [| struct ("gaussian2d", points.X); struct ("pad", padded.X); struct ("labels", padded.Y); struct ("resize", resized.X) |],
+            Dictionary<string, string>())
         let compare =
             "import sys, torch, train, gandsl_data, safetensors_io\n"
             + "t, _ = safetensors_io.load('data.safetensors')\n"

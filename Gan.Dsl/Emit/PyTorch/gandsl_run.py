@@ -2,8 +2,10 @@
 # GanDsl's log.csv and safetensors checkpoints, and --replay (gandsl_replay.py).
 import argparse
 import datetime
+import json
 import math
 import os
+import shutil
 import time
 
 import torch
@@ -88,10 +90,16 @@ def run(spec, args):
     total = steps if steps > 0 else epochs * batches.batches_per_epoch // trainer.batches_per_iteration(0)
     out = args.out or os.path.join("runs", f"{spec.NAME}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
     columns = list(dict.fromkeys([o.loss for o in spec.OPTIMIZERS.values()] + list(spec.LOSSES))) + ["d_real", "d_fake"]
+    meta = {"format": "pt", "gandsl.spec": spec.NAME, "gandsl.networks": ",".join(nets), "gandsl.names": "pytorch",
+            "gandsl.writer": f"train.py on PyTorch {torch.__version__}, {world} process(es)"}
     if rank == 0:
         if os.path.exists(os.path.join(out, "log.csv")):
             raise SystemExit(f"{out} already holds a run (log.csv); choose another --out")
         os.makedirs(out, exist_ok=True)
+        spec_hash = copy_spec(spec, out, {"seed": seed, "batch": batch, "epochs": epochs, "steps": steps, "device": device.type,
+                                          "log_every": args.log_every})
+        if spec_hash:
+            meta["gandsl.spec_sha256"] = spec_hash
         with open(os.path.join(out, "log.csv"), "w") as f:
             f.write(",".join(["step", "epoch"] + columns + ["images_per_s", "elapsed_s"]) + "\n")
         latents = fixed_latents(spec, spec.SAMPLING.rows * spec.SAMPLING.cols, seed, device)
@@ -108,7 +116,7 @@ def run(spec, args):
     def save(t):
         if rank == 0:
             checkpoint(nets, os.path.join(out, "checkpoints", f"step-{t:07d}.safetensors"),
-                       {"gandsl.spec": spec.NAME, "step": str(t), "epoch": str(batches.epoch)})
+                       dict(meta, **{"gandsl.step": str(t), "gandsl.epoch": str(batches.epoch)}))
         if world > 1:
             dist.barrier()                                    # rank 0's writing before anyone goes on
 
@@ -141,11 +149,32 @@ def run(spec, args):
             draw_samples(trainer, latents, os.path.join(out, "samples", f"step-{t:07d}.safetensors"))
         if s.checkpoint_every and t % s.checkpoint_every == 0:
             save(t)
-    if rank == 0:
+    if rank == 0 and not (s.sample_every and t % s.sample_every == 0):
         draw_samples(trainer, latents, os.path.join(out, "samples", f"step-{t:07d}.safetensors"))
-    save(t)
+    if not (s.checkpoint_every and t % s.checkpoint_every == 0):
+        save(t)
     if rank == 0:
         print(f"trained {t} iterations in {time.time() - clock:.1f} s on {world} process(es): {out}")
     if world > 1:
         dist.destroy_process_group()
     return 0
+
+
+def copy_spec(spec, out, settings):
+    """Copies spec/ (the spec, the files it uses, params.json, as gan emit pytorch wrote them beside train.py) into the run
+    folder, with this run's settings in params.json, so that gan sample, eval, export and apply read the run. Returns the
+    spec's hash (None when train.py was emitted without spec/)."""
+    source = os.path.join(os.path.dirname(os.path.abspath(spec.__file__)), "spec")
+    params_path = os.path.join(out, "params.json")
+    if not os.path.exists(os.path.join(source, "params.json")):
+        return None
+    shutil.copytree(source, out, dirs_exist_ok=True)
+    with open(params_path) as f:
+        params = json.load(f)
+    params.update(settings)
+    params["started_utc"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    params.setdefault("versions", {})["pytorch"] = torch.__version__
+    with open(params_path + ".tmp", "w") as f:
+        json.dump(params, f, indent=2)
+    os.replace(params_path + ".tmp", params_path)
+    return params.get("spec_sha256")
