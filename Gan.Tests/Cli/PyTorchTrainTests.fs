@@ -1,6 +1,7 @@
-/// The emitted train.py against GanDsl's own training: for every spec of specs/ one recorded iteration replayed by train.py
-/// within float32 tolerance (losses of every step, every tensor after it); GanDsl's batch order, flips and 2-D data
-/// reproduced exactly; and 2-rank torchrun runs on the CPU (gloo). They need Debian's PyTorch (/usr/bin/python3 with torch);
+/// The emitted train.py against GanDsl's own training: for every spec of specs/ (and a small spec of what they leave out)
+/// recorded iterations replayed by train.py in float64, five in float32 (each step's losses, gradients and state, every
+/// tensor after); GanDsl's batch order, flips, 2-D points and MNIST pixels reproduced; train.py trained in one process and on
+/// 2 torchrun ranks on the CPU (gloo), its runs read by GanDsl. They need Debian's PyTorch (/usr/bin/python3 with torch);
 /// without it they are skipped with one message (PythonTorchFact).
 module Gan.Tests.Cli.PyTorchTrainTests
 
@@ -44,20 +45,39 @@ let summary (output: string) =
     let lines = output.Split '\n'
     lines |> Array.filter (fun l -> l.Contains "DIFFERS" || l.Contains "outside tolerance" || l.Contains "Error") |> String.concat "\n"
 
-/// Specs recorded over two iterations (a second Adam or RMSprop step, lr_decay moving, an EMA from its start, an `every`
-/// step skipped, fakes shared within each iteration), with the overrides that make those visible in two iterations.
-let twoIterations =
-    dict [ "sngan32", [ "ema_start", "0"; "iterations", "4" ]
-           "cgan-pd32", [ "iterations", "4" ]
-           "stylegan2-32", []
-           "mnist-mlp", []
-           "wgan-clip", [] ]
+/// Specs recorded over several iterations (a second Adam or RMSprop step, lr_decay moving, an EMA from its start, an
+/// `every` step skipped, fakes shared within each iteration): the overrides that make those visible, and the iterations.
+let iterationsOf =
+    dict [ "sngan32", ([ "ema_start", "0"; "iterations", "4" ], 2)
+           "cgan-pd32", ([ "iterations", "4" ], 2)
+           "stylegan2-32", ([], 2)
+           "mnist-mlp", ([], 2)
+           "wgan-clip", ([], 2)
+           "coverage", ([], 3) ]
 
-/// Records an iteration of a spec in GanDsl (narrow widths, batch 4, random data from a fixed seed; two iterations for the
-/// specs of <see cref="twoIterations"/>) and replays it with the emitted train.py: its exit code and output.
+/// What no spec of specs/ uses: bn_stats own, an explicit augment with flip and translation_reflect, ragan, l1, mean, sgd
+/// with momentum, lr_decay from a start to the run's end, Adam's weight decay, an EMA with a rampup, dropout after BatchNorm.
+let coverageSpec =
+    String.concat "\n"
+        [ "gan coverage \"What no spec of specs/ uses\""
+          "data mnist(split: train, scale: [-1, 1], size: 16, resize: resize)"
+          "latent z = uniform(8, low: -1, high: 1)"
+          "network G(z: [8]) {"; "  linear(64)"; "  batchnorm"; "  relu"; "  reshape(1, 8, 8)"; "  upsample(2)"
+          "  conv2d(1, kernel: 3, padding: 1)"; "  tanh"; "}"
+          "network D(x: [1, 16, 16]) {"; "  conv2d(4, kernel: 3, stride: 2, padding: 1)"; "  batchnorm"; "  leaky_relu(0.2)"
+          "  flatten"; "  dropout(0.25)"; "  linear(1)"; "}"
+          "loss d_loss = ragan_d(D(real), D(detach(G(z)))) + 2 * l1(D(real), D(augment(real, flip, translation_reflect(ratio: 0.25))))"
+          "loss g_loss = ragan_g(D(real), D(G(z))) + 0.1 * mean(G(z))"
+          "optimizer opt_d = sgd(D, lr: 0.01, momentum: 0.9, lr_decay: linear(to: 0.001, start: 1)) minimize d_loss"
+          "optimizer opt_g = adam(G, lr: 1e-3, weight_decay: 0.01) minimize g_loss"
+          "schedule {"; "  batch: 4"; "  steps: 3"; "  order: [opt_d * 2, opt_g]"; "  bn_stats: own"
+          "  ema: [G, half_life: 20, rampup: 0.5]"; "}"; "" ]
+
+/// Records an iteration of a spec in GanDsl (narrow widths, batch 4, random data from a fixed seed; more for the specs of
+/// <see cref="iterationsOf"/>) and replays it with the emitted train.py: its exit code and output.
 let replaySpec (dtype: TorchSharp.torch.ScalarType) (spec: string) (dir: string) =
     let name = Path.GetFileNameWithoutExtension spec
-    let extra, iterations = match twoIterations.TryGetValue name with | true, e -> e, 2 | _ -> [], 1
+    let extra, iterations = match iterationsOf.TryGetValue name with | true, e -> e | _ -> [], 1
     let checkedSpec = load spec (Seq.append [ for KeyValue (k, v) in TestFiles.narrowWidths spec -> k, v ] extra)
     let ir = checkedSpec.Ir
     let batch = 4
@@ -97,8 +117,11 @@ let ``For every spec, train.py replays a float64 iteration of GanDsl: each step'
     let clean (output: string) =
         if output.Contains "accepted for float32 effects: 0 gradient(s) across a kink, 0 tensor(s)" then None
         else Some "a float32 effect was accepted in a float64 replay"
-    let failures = replayAll TorchSharp.torch.ScalarType.Float64 (TestFiles.specs ()) clean
-    Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
+    TestFiles.withTempDir (fun dir ->
+        let coverage = Path.Combine(dir, "coverage.gan")
+        File.WriteAllText(coverage, coverageSpec)
+        let failures = replayAll TorchSharp.torch.ScalarType.Float64 (Seq.append (TestFiles.specs ()) [ coverage ]) clean
+        Assert.True(List.isEmpty failures, String.concat "\n\n" failures))
 
 [<PythonTorchFact>]
 let ``In float32 as training runs, train.py replays GanDsl's iteration within tolerance, but for float32's kinks and unsettled signs`` () =

@@ -1,10 +1,9 @@
-# GanDsl's training loop, written by `gan emit pytorch`; train.py declares the spec (its data, latent parts, losses,
-# optimisers and schedule) and calls main(). The loop follows GanDsl's runtime (Gan.Runtime/Training/Trainer.cs): each
-# iteration runs the step order (a step repeated n times draws a fresh real batch for each repeat after the first; an
-# `every N` step runs on iterations t ≡ 0 mod N); a step zeroes its optimiser's gradients, evaluates its loss, steps,
-# clips, and updates the EMA copies of the networks it trains. Runs on PyTorch 1.13 and 2.x, in one process or under
-# torchrun (DistributedDataParallel: the spec's batch is the global batch).
-import argparse
+# GanDsl's training loop, written by `gan emit pytorch`: train.py declares the spec (its data, latent parts, losses,
+# optimisers and schedule) and calls gandsl_run.main, which runs this loop. It follows GanDsl's runtime
+# (Gan.Runtime/Training/Trainer.cs): each iteration runs the step order (a step repeated n times draws a fresh real batch
+# for each repeat after the first; an `every N` step runs on iterations t ≡ 0 mod N); a step zeroes its optimiser's
+# gradients, evaluates its loss, steps, clips, and updates the EMA copies of the networks it trains. Runs on PyTorch 1.13
+# and 2.x, in one process or under torchrun (DistributedDataParallel: the spec's batch is the global batch).
 import contextlib
 import copy
 import os
@@ -173,7 +172,8 @@ class Trainer:
         opt.zero_grad(set_to_none=False)                 # as GanDsl: a gradient once there is zeroed, not dropped
         with self._no_sync(o):
             loss = spec.LOSSES[o.loss](s)
-            loss.backward()
+            touch = self._touch(o)
+            (loss if touch is None else loss + touch).backward()
         if self.on_backward is not None:
             self.on_backward(o)
         opt.step()
@@ -194,6 +194,14 @@ class Trainer:
         if s.d_fake is not None:
             row["d_fake"] = s.d_fake
         return row
+
+    def _touch(self, o):
+        """Under torchrun, 0·(one element of every parameter the optimiser trains): DDP's reducer waits for a gradient of
+        each, and some losses leave one out (R1 does not reach D's last bias); a zero gradient is what GanDsl's zeroed
+        gradients give them once they have one. None in one process."""
+        if not any(hasattr(self.calls[n], "no_sync") for n in o.networks):
+            return None
+        return 0.0 * sum(p.reshape(-1)[0] for n in o.networks for p in self.nets[n].parameters() if p.requires_grad)
 
     def _no_sync(self, o):
         """Under torchrun, the networks this optimiser does not train skip DDP's gradient all-reduce in its step."""
