@@ -21,15 +21,15 @@ from gandsl_train import SyncedBatchNorm, Trainer, batch_norms, build, checkpoin
 def parse(spec, argv):
     p = argparse.ArgumentParser(prog="train.py", description=f"Trains {spec.NAME} as GanDsl does; under torchrun each rank "
                                 "takes its share of the spec's (global) batch.")
-    p.add_argument("--out", help="the run folder (default runs/NAME-TIME): log.csv, checkpoints/, samples/")
-    p.add_argument("--steps", type=int, help="iterations (instead of the schedule's length)")
-    p.add_argument("--epochs", type=int, help="passes over the data (instead of the schedule's length)")
-    p.add_argument("--batch", type=int, help="the global batch (default: the spec's)")
-    p.add_argument("--seed", type=int, help="the run seed (default: the spec's)")
+    p.add_argument("--out", metavar="DIR", help="the run folder (default runs/NAME-TIME): log.csv, checkpoints/, samples/")
+    p.add_argument("--steps", type=int, metavar="N", help="iterations (instead of the schedule's length)")
+    p.add_argument("--epochs", type=int, metavar="N", help="passes over the data (instead of the schedule's length)")
+    p.add_argument("--batch", type=int, metavar="N", help="the global batch (default: the spec's)")
+    p.add_argument("--seed", type=int, metavar="N", help="the run seed (default: the spec's)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when available (torchrun: each rank its GPU)")
-    p.add_argument("--data", help="GanDsl's dataset cache (default $GANDSL_DATA, else ~/.cache/gandsl)")
-    p.add_argument("--init", help="start from weights in a .safetensors file (NET.<key>, as gan export or a checkpoint)")
-    p.add_argument("--log-every", type=int, default=1, help="a log.csv row every N iterations, and the first and last")
+    p.add_argument("--data", metavar="DIR", help="GanDsl's dataset cache (default $GANDSL_DATA, else ~/.cache/gandsl)")
+    p.add_argument("--init", metavar="FILE", help="start from weights in a .safetensors file (NET.<key>, as gan export or a checkpoint)")
+    p.add_argument("--log-every", type=int, default=1, metavar="N", help="a log.csv row every N iterations, and the first and last")
     p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over the global batch (torchrun, CUDA)")
     p.add_argument("--replay", metavar="FILE", help="re-run the iteration GanDsl recorded in FILE and compare (exit 1: differs)")
     return p.parse_args(argv)
@@ -67,7 +67,9 @@ def run(spec, args):
     torch.manual_seed(seed)                                   # the same initial weights on every rank
     nets = build(spec, device)
     if args.init:
-        print(f"--init: {', '.join(load_weights(nets, args.init))} from {args.init}")
+        loaded = load_weights(nets, args.init)
+        if rank == 0:
+            print(f"--init: {', '.join(loaded)} from {args.init}")
     if args.sync_bn:
         if world == 1 or device.type != "cuda":
             raise SystemExit("--sync-bn needs torchrun on GPUs: PyTorch's SyncBatchNorm works on CUDA modules only")
