@@ -2,7 +2,6 @@
 /// attributes that skip, with one clear reason, where it is not (.ci/run installs it, so CI always runs them).
 module Gan.Tests.PythonTorch
 
-open System.Diagnostics
 open Xunit
 
 /// The interpreter that sees Debian's torch (a pyenv python3 earlier on PATH does not).
@@ -10,15 +9,7 @@ let interpreter = "/usr/bin/python3"
 
 /// Runs the interpreter with ARGS in DIR; returns the exit code, stdout and stderr (killed after the timeout).
 let run (dir: string) (args: string list) (timeoutSeconds: int) =
-    let psi = ProcessStartInfo(interpreter, args, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
-    psi.Environment.["OMP_NUM_THREADS"] <- "1"
-    use p = Process.Start psi
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    if not (p.WaitForExit(timeoutSeconds * 1000)) then
-        p.Kill true
-        failwithf "python3 %s did not finish in %d s" (String.concat " " args) timeoutSeconds
-    p.ExitCode, out.Result, err.Result
+    TestFiles.runProcess interpreter args dir [ "OMP_NUM_THREADS", "1" ] timeoutSeconds
 
 /// Whether /usr/bin/python3 can import torch.
 let available =

@@ -50,3 +50,17 @@ let narrowWidths (specPath: string) =
     for p in [ "ngf"; "ndf"; "gch"; "dch"; "ch"; "width" ] do
         if System.Text.RegularExpressions.Regex.IsMatch(text, "(?m)^param " + p + "\\b") then d.[p] <- "16"
     d
+
+/// Runs a program in DIR with extra environment variables, its output captured; returns the exit code, stdout and stderr
+/// (killed, and the test failed, after the timeout).
+let runProcess (program: string) (args: string list) (dir: string) (env: (string * string) list) (timeoutSeconds: int) =
+    let psi =
+        Diagnostics.ProcessStartInfo(program, args, WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true)
+    for name, value in env do psi.Environment.[name] <- value
+    use p = Diagnostics.Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    if not (p.WaitForExit(timeoutSeconds * 1000)) then
+        p.Kill true
+        failwithf "%s %s did not finish in %d s" program (String.concat " " args) timeoutSeconds
+    p.ExitCode, out.Result, err.Result

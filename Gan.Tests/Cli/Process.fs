@@ -10,19 +10,8 @@ let cli = Path.Combine(TestFiles.repoRoot, "Gan.Cli", "bin", "Release", "net10.0
 
 /// Runs `dotnet ARGS` in the repository root with extra environment variables; returns the exit code, stdout and stderr.
 let dotnetWith (env: (string * string) list) (args: string list) (timeoutSeconds: int) =
-    let psi =
-        ProcessStartInfo(
-            "dotnet", args, WorkingDirectory = TestFiles.repoRoot, RedirectStandardOutput = true, RedirectStandardError = true)
-    psi.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
-    psi.Environment.["DOTNET_NOLOGO"] <- "1"
-    for name, value in env do psi.Environment.[name] <- value
-    use p = Process.Start psi
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    if not (p.WaitForExit(timeoutSeconds * 1000)) then
-        p.Kill true
-        failwithf "dotnet %s did not finish in %d s" (String.concat " " args) timeoutSeconds
-    p.ExitCode, out.Result, err.Result
+    TestFiles.runProcess "dotnet" args TestFiles.repoRoot ([ "DOTNET_CLI_TELEMETRY_OPTOUT", "1"; "DOTNET_NOLOGO", "1" ] @ env)
+        timeoutSeconds
 
 /// Runs `dotnet ARGS` in the repository root; returns the exit code, stdout and stderr.
 let dotnet (args: string list) (timeoutSeconds: int) = dotnetWith [] args timeoutSeconds
