@@ -126,7 +126,9 @@ let ``For every spec, train.py replays a float64 iteration of GanDsl: each step'
 
 [<PythonTorchFact>]
 let ``In float32 as training runs, train.py replays GanDsl's iteration within tolerance, but for float32's kinks and unsettled signs`` () =
-    let specs = [ "mnist-mlp"; "dcgan-mnist32"; "cgan"; "sngan32"; "stylegan2-32"; "biggan32"; "wgan-gp-resnet32" ] |> List.map (fun s -> TestFiles.spec (s + ".gan"))
+    let specs =
+        [ "mnist-mlp"; "dcgan-mnist32"; "cgan"; "sngan32"; "stylegan2-32"; "biggan32"; "wgan-gp-resnet32" ]
+        |> List.map (fun s -> TestFiles.spec (s + ".gan"))
     let failures = replayAll TorchSharp.torch.ScalarType.Float32 specs (fun _ -> None)
     Assert.True(List.isEmpty failures, String.concat "\n\n" failures)
 
