@@ -76,7 +76,8 @@ public sealed class GanSpec
 
     /// <summary>
     /// The spec as self-contained PyTorch (1.13 and 2.x), file name → text: model.py (one nn.Module per network, state_dict keys
-    /// as <c>gan export</c> names them), gandsl_layers.py, safetensors_io.py and check.py; empty when the spec has errors.
+    /// as <c>gan export</c> names them), train.py (the training, torchrun-ready) and the modules both import, safetensors_io.py
+    /// and check.py; empty when the spec has errors.
     /// </summary>
     public IReadOnlyDictionary<string, string> EmitPyTorch() =>
         Result.Ir is { } ir && !HasErrors ? Emit.PyTorch.PyTorchEmitter.Emit(ir) : new Dictionary<string, string>();

@@ -17,7 +17,9 @@ type Args =
         member this.Usage =
             match this with
             | Target _ -> "pytorch SPEC: the target (pytorch) and the .gan spec."
-            | Out _ -> "the folder to write model.py, gandsl_layers.py, safetensors_io.py and check.py into."
+            | Out _ ->
+                "the folder to write into: model.py, train.py (torchrun-ready) and their modules, check.py, and spec/ "
+                + "(the spec, its used files, params.json) for train.py's run folders."
             | Set _ -> "override a param, e.g. --set ngf=32 (repeatable)."
             | Probe ->
                 "also write weights.safetensors and probe.safetensors (GanDsl's outputs on fixed inputs), so that "
