@@ -43,3 +43,11 @@ let printDiagnostics (diagnostics: Diagnostic seq) =
 let jsonOptions =
     System.Text.Json.JsonSerializerOptions(
         WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+
+/// Loads a spec with --set pairs; a spec with errors prints them and is bad input (the commands that build or emit it).
+let loadChecked (specPath: string) (pairs: string list) =
+    let spec = GanSpec.Load(specPath, overrides pairs)
+    if spec.HasErrors then
+        printDiagnostics spec.Diagnostics
+        raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
+    spec

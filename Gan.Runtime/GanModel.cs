@@ -153,14 +153,8 @@ public sealed class GanModel : IDisposable
     /// file's keys. Names, dtypes and shapes must match exactly; nothing is changed when they do not. An EMA copy the file
     /// does not hold starts again from its loaded network. Returns the networks loaded.
     /// </summary>
-    public IReadOnlyList<string> LoadWeights(string path, string? network = null)
-    {
-        var loaded = Interop.WeightsExchange.Import(nets, path, network);
-        foreach (var e in model.Schedule.Emas)
-            if (loaded.Contains(e.Network) && !loaded.Contains(e.Name) && nets.TryGetValue(e.Name, out var copy))
-                EmaCopies.Update(copy, nets[e.Network], 0);
-        return loaded;
-    }
+    public IReadOnlyList<string> LoadWeights(string path, string? network = null) =>
+        Interop.WeightsExchange.Import(nets, path, network, model.Schedule.Emas);
 
     /// <summary>
     /// Trains the networks from their current weights with fresh optimisers, as the spec's schedule says unless

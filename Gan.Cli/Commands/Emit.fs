@@ -30,10 +30,7 @@ let run (args: ParseResults<Args>) =
     if target <> "pytorch" then
         raise (UserInputException(
             sprintf "gan emit %s: unknown target; the one target is pytorch (gan emit pytorch SPEC --out DIR)" target))
-    let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
-    if spec.HasErrors then
-        SpecArgs.printDiagnostics spec.Diagnostics
-        raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
+    let spec = SpecArgs.loadChecked specPath (args.GetResults Set)
     for path in GanRun.EmitPyTorch(spec, args.GetResult Out, args.Contains Probe) do
         printfn "%s" path
     ExitCodes.Ok

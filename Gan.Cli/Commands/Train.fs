@@ -96,10 +96,7 @@ let run (args: ParseResults<Args>) =
             match args.TryGetResult Spec with
             | Some p -> p
             | None -> args.Raise("gan train needs a SPEC to train, or --resume RUN to continue a run", showUsage = false)
-        let spec = GanSpec.Load(specPath, SpecArgs.overrides (args.GetResults Set))
-        if spec.HasErrors then
-            SpecArgs.printDiagnostics spec.Diagnostics
-            raise (UserInputException(sprintf "%s has errors; run `gan check %s`" specPath specPath))
+        let spec = SpecArgs.loadChecked specPath (args.GetResults Set)
         let options =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,

@@ -38,10 +38,7 @@ internal static class PyTorchCheckpoints
         if (header.Metadata.TryGetValue("gandsl.spec_sha256", out var saved) && saved != hash)
             throw new UserInputException($"{file}: written for another spec (SHA-256 {saved[..Math.Min(12, saved.Length)]}…, the run's "
                                          + $"spec.gan has {hash[..12]}…); keep the run's own spec.gan beside its checkpoints");
-        var loaded = WeightsExchange.Import(nets, file, null);
-        foreach (var e in model.Schedule.Emas)
-            if (!loaded.Contains(e.Name) && nets.TryGetValue(e.Name, out var copy))
-                Training.EmaCopies.Update(copy, nets[e.Network], 0);
+        WeightsExchange.Import(nets, file, null, model.Schedule.Emas);
         var name = Path.GetFileNameWithoutExtension(file);
         return long.Parse(name["step-".Length..], CultureInfo.InvariantCulture);
     }

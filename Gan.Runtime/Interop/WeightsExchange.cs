@@ -42,10 +42,11 @@ internal static class WeightsExchange
     /// <summary>
     /// Loads weights into networks: into <paramref name="network"/> from a one-network file, or, when it is null, into each network
     /// whose name prefixes keys of the file (every key must belong to one). Everything is checked (names, dtypes, exact shapes)
-    /// before anything is copied. Returns the networks loaded.
+    /// before anything is copied. An EMA copy (<paramref name="emas"/>) the file does not hold starts again from its loaded
+    /// network. Returns the networks loaded.
     /// </summary>
     public static IReadOnlyList<string> Import(IReadOnlyDictionary<string, NetworkModule> nets, string path, string? network,
-                                               WeightNaming naming = WeightNaming.PyTorch)
+                                               IEnumerable<EmaIr> emas, WeightNaming naming = WeightNaming.PyTorch)
     {
         var header = SafetensorsFile.Read(path);
         List<string> targets;
@@ -69,6 +70,9 @@ internal static class WeightsExchange
             foreach (var (key, t) in WeightNames.Of(nets[name], naming))
                 expected[network is null ? $"{name}.{key}" : key] = t;
         SafetensorsFile.LoadInto(header, expected, network is null ? $"networks {string.Join(", ", targets)}" : $"network {network}");
+        foreach (var e in emas)
+            if (targets.Contains(e.Network) && !targets.Contains(e.Name) && nets.TryGetValue(e.Name, out var copy))
+                Training.EmaCopies.Update(copy, nets[e.Network], 0);
         return targets;
     }
 
