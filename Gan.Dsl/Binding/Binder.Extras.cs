@@ -171,7 +171,8 @@ internal sealed partial class Binder
         {
             if (known is null) return (gen[..^4], true);
             d.ReportSampling(source, a.SpanOf("generator"),
-                             $"{gen} is the EMA copy of {gen[..^4]}, which the schedule does not keep; add ema: [{gen[..^4]}, decay: 0.999] "
+                             $"{gen} is the EMA copy of {gen[..^4]}, which the schedule does not keep; "
+                             + $"add ema: [{gen[..^4]}, decay: 0.999] "
                              + "to the schedule, or sample " + gen[..^4]);
             return null;
         }

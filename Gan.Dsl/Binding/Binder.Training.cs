@@ -155,7 +155,8 @@ internal sealed partial class Binder
                 NotA("optimizer", "optimiser", entry.Name, entry.Span, "schedule: an 'order' entry", optimizers.Select(o => o.Name));
                 return null;
             }
-            order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number, (int)((NumberValue)entry.Args[1].Value).Number));
+            order.Add(new StepIr(entry.Name, (int)((NumberValue)entry.Args[0].Value).Number,
+                                 (int)((NumberValue)entry.Args[1].Value).Number));
         }
         if (order.Count == 0)
         {
@@ -204,7 +205,8 @@ internal sealed partial class Binder
         if (Choice(a, "bn", "running", "batch") is not { } bn) return null;
         if (SampledNetwork(a, networks, emas) is not var (gen, ema)) return null;
         var ir = SamplingSettings(s, a, gen, latents);
-        return new BoundSampling(s, ir is null ? null : ir with { BatchStats = bn == "batch", PreferEma = ema }, gen, a.SpanOf("generator"));
+        var bound = ir is null ? null : ir with { BatchStats = bn == "batch", PreferEma = ema };
+        return new BoundSampling(s, bound, gen, a.SpanOf("generator"));
     }
 
     SamplingIr? SamplingSettings(SettingsSyntax s, BoundArgs a, string gen, IReadOnlyDictionary<string, LatentIr> latents)

@@ -167,7 +167,8 @@ internal sealed class Evaluator(SourceText source, DiagnosticBag diagnostics)
         if (!double.IsFinite(r))
         {
             diagnostics.ReportOutOfRange(source, c.Span, "pow(a, b)",
-                                         $"is {Show(r)} for a = {Show(nums[0])}, b = {Show(nums[1])}; use a positive base, or a whole exponent with a negative one");
+                                         $"is {Show(r)} for a = {Show(nums[0])}, b = {Show(nums[1])}; "
+                                         + "use a positive base, or a whole exponent with a negative one");
             return null;
         }
         return new NumberValue(r, c.Span);
