@@ -75,13 +75,15 @@ internal sealed class MnistData : DataKind
     }
 
     /// <summary>
-    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID against
-    /// the test set's features, judge-IS, class coverage and shares, confident fraction. Returns the class probabilities.
+    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID, KID and
+    /// precision/recall/density/coverage against the test set's features, judge-IS, class coverage and shares, confident
+    /// fraction. Returns the class probabilities.
     /// </summary>
     public static Tensor SampleScores(MnistJudge judge, Tensor images, Tensor testFeats, Dictionary<string, object> metrics)
     {
         var (probs, feats) = judge.Judge(images);
         metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
+        FeatureMetrics.Add(metrics, "judge", feats, testFeats, seed: 17);
         metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
         var shares = ClassifierScores.ClassShares(probs);
         metrics["class_coverage"] = ClassifierScores.ClassCoverage(shares);
@@ -113,6 +115,11 @@ internal sealed class MnistData : DataKind
         var (trainX, _) = JudgeCache.Mnist("train", e.Say);
         var (_, trainFeats) = judge.Judge(trainX.narrow(0, 0, 10000));
         e.Metrics["baseline_judge_fid_train_vs_test"] = Frechet.Fid(trainFeats, testFeats);
+        var floor = new Dictionary<string, object>();
+        FeatureMetrics.Add(floor, "baseline_judge", trainFeats, testFeats, seed: 17);
+        foreach (var (name, value) in floor) e.Metrics[name + "_train_vs_test"] = value;
+        e.Protocol["kid_prdc"] = FeatureMetrics.Protocol("the judge's 128-wide penultimate features, against the test split's")
+                                 + "; floors: the first 10,000 train images against the test split";
         e.Metrics["baseline_judge_is_test"] = ClassifierScores.InceptionScore(testProbs);
         e.Metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
         e.Protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";

@@ -30,9 +30,13 @@ internal static class RunEvaluator
         return metrics;
     }
 
-    public static string Format(Dictionary<string, object> metrics) =>
-        string.Join("\n", metrics.Where(kv => kv.Key != "protocol").Select(kv => $"{kv.Key,-36} {FormatValue(kv.Value)}"))
-        + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
+    public static string Format(Dictionary<string, object> metrics)
+    {
+        var shown = metrics.Where(kv => kv.Key != "protocol").ToList();
+        int width = shown.Count == 0 ? 0 : shown.Max(kv => kv.Key.Length);
+        return string.Join("\n", shown.Select(kv => kv.Key.PadRight(width) + "  " + FormatValue(kv.Value)))
+               + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
+    }
 
     static string FormatValue(object value) => value switch
     {
