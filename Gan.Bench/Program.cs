@@ -71,7 +71,8 @@ if (only is "mnist-hand-quality")
 {
     // A differential check of the seed recipe's quality, independent of GanDsl's compiler and trainer: the
     // hand-written TorchSharp loop trained on real MNIST for 5 epochs, judged like `gan eval`.
-    var (x, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("train", Console.WriteLine);                // 60000×1×28×28 in [0, 1]
+    // 60000×1×28×28 in [0, 1]
+    var (x, _) = Gan.Runtime.Metrics.JudgeCache.Images(Gan.Runtime.Metrics.JudgeSet.Mnist, "train", Console.WriteLine);
     var flat = (x.reshape(x.shape[0], 784) * 2 - 1).DetachFromDisposeScope();
     var hand = new MnistMlpHand(128, device);
     var sw = Stopwatch.StartNew();
@@ -122,9 +123,9 @@ if (only is "mnist-data-check")
     var real = cat(xs, 0);
     Console.WriteLine($"trainer batches: {real.shape[0]} images, range [{real.min().item<float>()}, {real.max().item<float>()}], " +
                       $"mean {real.mean().item<float>():F3}");
-    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
-    var (probs, feats) = judge.Judge(Gan.Runtime.Data.MnistData.ToJudgeInput(real, m));
-    var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
+    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Gan.Runtime.Metrics.JudgeSet.Mnist, Console.WriteLine);
+    var (probs, feats) = judge.Judge(Gan.Runtime.Metrics.JudgeEvaluation.ToJudgeInput(real, m.Low, m.High, m.Size, m.Resize));
+    var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Images(Gan.Runtime.Metrics.JudgeSet.Mnist, "test", Console.WriteLine);
     var (_, testFeats) = judge.Judge(testX);
     Console.WriteLine(
         $"judged like samples: coverage {Gan.Runtime.Metrics.ClassifierScores.ClassCoverage(probs)}, " +
@@ -193,16 +194,16 @@ if (only is "hand")
 static void JudgeSamples(Tensor images)
 {
     using var scope = NewDisposeScope();
-    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Console.WriteLine);
-    var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Mnist("test", Console.WriteLine);
+    using var judge = Gan.Runtime.Metrics.JudgeCache.Load(Gan.Runtime.Metrics.JudgeSet.Mnist, Console.WriteLine);
+    var (testX, _) = Gan.Runtime.Metrics.JudgeCache.Images(Gan.Runtime.Metrics.JudgeSet.Mnist, "test", Console.WriteLine);
     var (_, testFeats) = judge.Judge(testX);
     var metrics = new Dictionary<string, object>();
-    Gan.Runtime.Data.MnistData.SampleScores(judge, images, testFeats, metrics);
+    Gan.Runtime.Metrics.JudgeEvaluation.SampleScores(judge, images, testFeats, metrics);
     metrics["protocol"] = new Dictionary<string, object>
     {
         ["samples"] = images.shape[0],
         ["reference"] = "MNIST test split",
-        ["judge"] = Gan.Runtime.Metrics.MnistJudge.Version
+        ["judge"] = Gan.Runtime.Metrics.JudgeCache.Describe(Gan.Runtime.Metrics.JudgeSet.Mnist)
     };
     Console.WriteLine(Gan.Runtime.Metrics.RunEvaluator.Format(metrics));
 }

@@ -32,19 +32,29 @@ public static class GanData
     }
 }
 
-/// <summary>A trained judge: its test accuracy, where it is cached, its version and the training time.</summary>
-public sealed record JudgeTraining(double Accuracy, string Path, string Version, double Seconds);
+/// <summary>
+/// A trained judge: its test accuracy, where it is cached, its version, the training time and the accuracy it should reach.
+/// </summary>
+public sealed record JudgeTraining(double Accuracy, string Path, string Version, double Seconds, double ExpectedAccuracy);
 
-/// <summary>The MNIST judge behind `gan eval`'s judge-FID and judge-IS (trained on first use otherwise).</summary>
+/// <summary>The judges behind `gan eval`'s judge metrics on MNIST and Fashion-MNIST (each trained on first use otherwise).</summary>
 public static class GanJudge
 {
-    /// <summary>Trains the judge (deterministically, 4 epochs) and caches it.</summary>
-    public static JudgeTraining Train(Action<string>? notice = null)
+    /// <summary>The datasets that have a judge, by the names <see cref="Train"/> takes.</summary>
+    public static IReadOnlyList<string> Sets => [.. JudgeSet.All.Select(s => s.Name)];
+
+    /// <summary>
+    /// Trains the judge of <paramref name="data"/> (mnist or fashion-mnist; deterministic) and caches it. An unknown name is
+    /// refused as bad input.
+    /// </summary>
+    public static JudgeTraining Train(string data = "mnist", Action<string>? notice = null)
     {
+        var set = JudgeSet.Named(data)
+                  ?? throw new UserInputException($"there is no judge for '{data}'; the judges are {string.Join(", ", Sets)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (judge, accuracy) = JudgeCache.Train(notice ?? (_ => { }));
+        var (judge, accuracy) = JudgeCache.Train(set, notice ?? (_ => { }));
         judge.Dispose();
-        return new JudgeTraining(accuracy, JudgeCache.PathFor, MnistJudge.Version, clock.Elapsed.TotalSeconds);
+        return new JudgeTraining(accuracy, JudgeCache.PathFor(set), JudgeNetwork.Version, clock.Elapsed.TotalSeconds, set.ExpectedAccuracy);
     }
 }
 

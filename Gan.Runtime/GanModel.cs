@@ -101,7 +101,7 @@ public sealed class GanModel : IDisposable
         return new ResumedRun(model, new TrainOptions
         {
             OutDir = runDir, Resume = true, Epochs = given.Epochs, Steps = given.Steps, Batch = given.Batch, LogEvery = given.LogEvery,
-            TensorBoard = given.TensorBoard || run.TensorBoard,
+            TensorBoard = given.TensorBoard || run.TensorBoard, EvalEvery = given.EvalEvery, EvalSamples = given.EvalSamples,
         }, memory);
     }
 

@@ -40,6 +40,17 @@ public sealed record TrainOptions
     /// </summary>
     public bool TensorBoard { get; init; }
 
+    /// <summary>
+    /// Evaluate the run every N iterations and at its end, as `gan eval --step S --n EvalSamples` would (a checkpoint is
+    /// saved at those steps first): each step's metrics go to <c>metrics/step-NNNNNNN.json</c>, and the report plots them
+    /// against the steps. The training's random streams are left as they were, so the losses are those of a run without it.
+    /// Not recorded for --resume: give it again. Null: no evaluation during training.
+    /// </summary>
+    public int? EvalEvery { get; init; }
+
+    /// <summary>Samples per evaluation during training (<see cref="EvalEvery"/>); null: 2,000.</summary>
+    public int? EvalSamples { get; init; }
+
     /// <summary>Refuses values that cannot work, naming the flag.</summary>
     internal void Validate()
     {
@@ -51,10 +62,16 @@ public sealed record TrainOptions
         Positive("steps", Steps);
         Positive("batch", Batch);
         Positive("log-every", LogEvery);
+        Positive("eval-every", EvalEvery);
+        if (EvalSamples is int m && m < 10) throw new UserInputException($"--eval-n {m}: use at least 10 samples");
+        if (EvalSamples is not null && EvalEvery is null)
+            throw new UserInputException("--eval-n sets the samples of --eval-every's evaluations: give --eval-every N too");
         if (Epochs is not null && Steps is not null)
             throw new UserInputException("--epochs and --steps both given; a run counts one of them: give one");
         if (Resume && (!RunFolder || OutDir is null))
             throw new UserInputException("--resume needs the run folder: --resume runs/NAME or --out runs/NAME --resume");
+        if (EvalEvery is not null && !RunFolder)
+            throw new UserInputException("--eval-every evaluates the run folder's checkpoints: train with a run folder");
         if (TensorBoard && !RunFolder)
             throw new UserInputException("--tensorboard writes its events into the run folder (tb/): train with a run folder");
     }
@@ -90,6 +107,12 @@ public sealed record ResumeFlags
 
     /// <summary>Write TensorBoard events from now on (<c>--tensorboard</c>), in a run started without them.</summary>
     public bool TensorBoard { get; init; }
+
+    /// <summary>Evaluate every N iterations from now on (<c>--eval-every</c>; see <see cref="TrainOptions.EvalEvery"/>).</summary>
+    public int? EvalEvery { get; init; }
+
+    /// <summary>Samples per evaluation (<c>--eval-n</c>).</summary>
+    public int? EvalSamples { get; init; }
 
     /// <summary><c>--set name=value</c> pairs.</summary>
     public IReadOnlyDictionary<string, string>? Set { get; init; }

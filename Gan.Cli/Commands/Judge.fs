@@ -1,4 +1,4 @@
-/// `gan judge train`: train (again) the MNIST judge used by gan eval, and cache it next to the data.
+/// `gan judge train [--data mnist|fashion-mnist]`: train (again) a judge used by gan eval, and cache it next to the data.
 module Gan.Cli.Commands.Judge
 
 open Argu
@@ -10,17 +10,19 @@ type Action =
 
 type Args =
     | [<MainCommand; ExactlyOnce>] Action of Action
+    | Data of set: string
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Action _ -> "train: train the MNIST judge (deterministic, 4 epochs) and cache it."
+            | Action _ -> "train: train a judge (deterministic: MNIST and Fashion-MNIST 8 epochs each) and cache it."
+            | Data _ -> "the dataset whose judge to train: mnist (default) or fashion-mnist."
 
 let run (args: ParseResults<Args>) =
     match args.GetResult Action with
     | Train ->
-        let judge = GanJudge.Train(Console.err)
+        let judge = GanJudge.Train(defaultArg (args.TryGetResult Data) "mnist", Console.err)
         printfn "judge %s: test accuracy %.2f%% (%.0f s), saved to %s" judge.Version (100.0 * judge.Accuracy) judge.Seconds judge.Path
-        if judge.Accuracy < 0.99 then
-            eprintfn "warning: the judge is below 99.0%% test accuracy; its metrics are less reliable"
+        if judge.Accuracy < judge.ExpectedAccuracy then
+            eprintfn "warning: the judge is below %.1f%% test accuracy; its metrics are less reliable" (100.0 * judge.ExpectedAccuracy)
         ExitCodes.Ok

@@ -22,6 +22,8 @@ type Args =
     | Log_Every of int
     | Init of weights: string
     | TensorBoard
+    | Eval_Every of int
+    | Eval_N of int
     | Force
 
     interface IArgParserTemplate with
@@ -47,6 +49,10 @@ type Args =
             | TensorBoard ->
                 "also write TensorBoard events into the run folder's tb/ (every log.csv column, each epoch's d_accuracy, each "
                 + "sample picture): tensorboard --logdir RUN/tb. A run started with it goes on writing them when resumed."
+            | Eval_Every _ ->
+                "evaluate every N iterations and at the end, as gan eval --step S would (a checkpoint is saved there first): "
+                + "metrics/step-S.json per step, plotted against the steps in report.html; the losses are unchanged by it."
+            | Eval_N _ -> "samples per --eval-every evaluation (default 2000)."
             | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 
 /// Trains until done or Ctrl-C, printing progress; returns the exit code.
@@ -87,6 +93,7 @@ let run (args: ParseResults<Args>) =
                 Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>, Batch = nullable <@ Batch @>,
                 Seed = nullable <@ Seed @>, Device = Option.toObj (args.TryGetResult Device),
                 LogEvery = nullable <@ Log_Every @>, Force = args.Contains Force, TensorBoard = args.Contains TensorBoard,
+                EvalEvery = nullable <@ Eval_Every @>, EvalSamples = nullable <@ Eval_N @>,
                 Set = (if args.Contains Set then SpecArgs.overrides (args.GetResults Set) else null))
         use resumed = GanModel.Resume(dir, flags)
         if not (isNull resumed.Memory.OverLimit) then eprintfn "warning: %s; going on (--force)." resumed.Memory.OverLimit
@@ -100,7 +107,8 @@ let run (args: ParseResults<Args>) =
         let options =
             TrainOptions(
                 OutDir = Option.toObj (args.TryGetResult Out), Epochs = nullable <@ Epochs @>, Steps = nullable <@ Steps @>,
-                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>, TensorBoard = args.Contains TensorBoard)
+                Batch = nullable <@ Batch @>, LogEvery = nullable <@ Log_Every @>, TensorBoard = args.Contains TensorBoard,
+                EvalEvery = nullable <@ Eval_Every @>, EvalSamples = nullable <@ Eval_N @>)
         let device = defaultArg (args.TryGetResult Device) "cpu"
         // Refused before any tensor exists when it cannot fit (GANDSL_MEMORY_LIMIT replaces the machine's memory).
         let memory = MemoryEstimate.Check(spec, options.Batch, device, args.Contains Force)

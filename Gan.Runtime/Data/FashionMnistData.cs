@@ -1,12 +1,13 @@
 using Gan.Dsl.Ir;
+using Gan.Runtime.Metrics;
 using static TorchSharp.torch;
 
 namespace Gan.Runtime.Data;
 
 /// <summary>
 /// Fashion-MNIST (fetched into the cache): loaded as MNIST is (N×1×S×S, zero-padded or resized, labels 0..9), drawn as an
-/// image grid, measured as image sets are (8×8 pixel Fréchet distance against the split, D accuracy): the MNIST judge reads
-/// digits, not clothes.
+/// image grid, measured as image sets are (8×8 pixel Fréchet distance against the split, D accuracy) and by the
+/// Fashion-MNIST judge as MNIST is by its own (judge-FID, KID, PRDC, judge-IS, class coverage, conditional accuracy).
 /// </summary>
 internal sealed class FashionMnistData : DataKind
 {
@@ -26,5 +27,6 @@ internal sealed class FashionMnistData : DataKind
         var f = (FashionMnistDataIr)e.Model.Data;
         using var data = Load(f, e.Seed, e.Say);
         ImageData.PixelMetrics(e, data, f.Low, f.High, $"Fashion-MNIST {f.Split} (1×{f.Size}×{f.Size})");
+        JudgeEvaluation.Evaluate(e, JudgeSet.FashionMnist, f.Low, f.High, f.Size, f.Resize);
     }
 }

@@ -65,64 +65,10 @@ internal sealed class MnistData : DataKind
     public override void Draw(ModelIr model, Tensor fake, int rows, int cols, string path, string title, TensorDataset? real) =>
         ImageData.Grid(model, fake, rows, cols, path);
 
-    /// <summary>Generated digits as the judge reads them: N×1×28×28 in [0, 1] (the padding cropped, or resized back to 28).</summary>
-    public static Tensor ToJudgeInput(Tensor images, MnistDataIr m)
-    {
-        var x = ((images - m.Low) / (m.High - m.Low)).clamp(0, 1);                        // N×1×S×S in [0, 1]
-        if (m.Size == 28) return x;
-        if (m.Resize == "pad") { int before = (m.Size - 28) / 2; return x[.., .., before..(before + 28), before..(before + 28)]; }
-        return nn.functional.interpolate(x, [28, 28], mode: InterpolationMode.Bilinear, align_corners: false);
-    }
-
-    /// <summary>
-    /// The judge's scores for generated digits (N×1×28×28 in [0, 1]) into <paramref name="metrics"/>: judge-FID, KID and
-    /// precision/recall/density/coverage against the test set's features, judge-IS, class coverage and shares, confident
-    /// fraction. Returns the class probabilities.
-    /// </summary>
-    public static Tensor SampleScores(MnistJudge judge, Tensor images, Tensor testFeats, Dictionary<string, object> metrics)
-    {
-        var (probs, feats) = judge.Judge(images);
-        metrics["judge_fid"] = Frechet.Fid(feats, testFeats);
-        FeatureMetrics.Add(metrics, "judge", feats, testFeats, seed: 17);
-        metrics["judge_is"] = ClassifierScores.InceptionScore(probs);
-        var shares = ClassifierScores.ClassShares(probs);
-        metrics["class_coverage"] = ClassifierScores.ClassCoverage(shares);
-        metrics["class_shares"] = shares;
-        metrics["confident_fraction"] = ClassifierScores.ConfidentFraction(probs);
-        return probs;
-    }
-
+    /// <summary>Judged by the MNIST judge: <see cref="JudgeEvaluation.Evaluate"/>.</summary>
     public override void Evaluate(Evaluation e)
     {
-        var (model, m) = (e.Model, (MnistDataIr)e.Model.Data);
-        using var judge = JudgeCache.Load(e.Say);
-        var (testX, testY) = JudgeCache.Mnist("test", e.Say);
-        var latents = Generation.FixedLatents(model, CPU, e.Seed + 1, e.N);
-        var (testProbs, testFeats) = judge.Judge(testX);
-        var probs = SampleScores(judge, ToJudgeInput(Generation.GenerateMany(model, e.Nets, latents, e.N), m), testFeats, e.Metrics);
-        var cls = LatentDraws.ClassPart(model, latents);
-        if (cls is not null)
-        {
-            var asked = latents[cls.Name];
-            var wanted = cls.Kind == LatentKind.OneHot ? asked.argmax(1) : asked;
-            e.Metrics["conditional_accuracy"] = ClassifierScores.Accuracy(probs, wanted);
-            // InfoGAN's code is unsupervised: which code value became which digit is arbitrary.
-            e.Metrics["conditional_accuracy_best_code_to_class_map"] = ClassifierScores.MatchedAccuracy(probs, wanted, cls.Classes);
-            e.Protocol["conditional"] = $"latent '{cls.Name}': code k asked for, judged class compared with k, "
-                                        + "and under the best one-to-one code-to-class map";
-        }
-        // Real-vs-real baselines for scale.
-        var (trainX, _) = JudgeCache.Mnist("train", e.Say);
-        var (_, trainFeats) = judge.Judge(trainX.narrow(0, 0, 10000));
-        e.Metrics["baseline_judge_fid_train_vs_test"] = Frechet.Fid(trainFeats, testFeats);
-        var floor = new Dictionary<string, object>();
-        FeatureMetrics.Add(floor, "baseline_judge", trainFeats, testFeats, seed: 17);
-        foreach (var (name, value) in floor) e.Metrics[name + "_train_vs_test"] = value;
-        e.Protocol["kid_prdc"] = FeatureMetrics.Protocol("the judge's 128-wide penultimate features, against the test split's")
-                                 + "; floors: the first 10,000 train images against the test split";
-        e.Metrics["baseline_judge_is_test"] = ClassifierScores.InceptionScore(testProbs);
-        e.Metrics["baseline_judge_accuracy_test"] = ClassifierScores.Accuracy(testProbs, testY);
-        e.Protocol["reference"] = "MNIST test split (10,000 images); baselines: the first 10,000 train images";
-        e.Protocol["judge"] = $"{MnistJudge.Version} sha256 {Downloads.Sha256(JudgeCache.PathFor)[..16]}…";
+        var m = (MnistDataIr)e.Model.Data;
+        JudgeEvaluation.Evaluate(e, JudgeSet.Mnist, m.Low, m.High, m.Size, m.Resize);
     }
 }

@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Metrics;
 
 /// <summary>
-/// `gan eval`: the metrics that fit a run's data (its data strategy's), with their protocol, written to metrics.json.
+/// `gan eval`: the metrics that fit a run's data (its data strategy's), with their protocol, written to metrics.json and to
+/// metrics/step-NNNNNNN.json (the evaluated checkpoint's step).
 /// </summary>
 internal static class RunEvaluator
 {
@@ -25,8 +26,11 @@ internal static class RunEvaluator
         e.Protocol["spec"] = run.Model.Name;
         using (var scope = NewDisposeScope()) DataKind.For(run.Model.Data).Evaluate(e);
         var metrics = new Dictionary<string, object>(e.Metrics) { ["protocol"] = e.Protocol };
-        AtomicFile.WriteAllText(Path.Combine(runDir, "metrics.json"),
-                                JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        var json = JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.WriteAllText(Path.Combine(runDir, "metrics.json"), json);
+        // Each step's metrics are also kept, for the report's quality-over-training plots (MetricHistory).
+        Directory.CreateDirectory(Path.Combine(runDir, MetricHistory.Folder));
+        AtomicFile.WriteAllText(MetricHistory.PathFor(runDir, run.State.Step), json);
         return metrics;
     }
 
@@ -35,7 +39,8 @@ internal static class RunEvaluator
         var shown = metrics.Where(kv => kv.Key != "protocol").ToList();
         int width = shown.Count == 0 ? 0 : shown.Max(kv => kv.Key.Length);
         return string.Join("\n", shown.Select(kv => kv.Key.PadRight(width) + "  " + FormatValue(kv.Value)))
-               + "\nprotocol: " + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
+               + "\nprotocol: "
+               + string.Join(", ", ((Dictionary<string, object>)metrics["protocol"]).Select(kv => $"{kv.Key} = {kv.Value}"));
     }
 
     static string FormatValue(object value) => value switch

@@ -2,13 +2,14 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gan.Runtime.Imaging;
+using Gan.Runtime.Metrics;
 using Gan.Runtime.Runs;
 
 namespace Gan.Runtime.Reports;
 
 /// <summary>
 /// Writes <c>report.html</c> for a run folder: loss curves, D(x) and D(G(z)) over time, the sample
-/// grids over training, the metrics table and the spec. Self-contained (images embedded as data
+/// grids over training, the metrics table, the metrics over training and the spec. Self-contained (images embedded as data
 /// URIs, no scripts, no network). Plots are also kept as PNG files under <c>plots/</c>.
 /// </summary>
 internal static class RunReport
@@ -44,6 +45,8 @@ internal static class RunReport
         if (File.Exists(metricsPath)) AppendMetrics(html, File.ReadAllText(metricsPath));
         else html.Append("<p>No metrics yet: run <code>gan eval ").Append(Enc(runDir)).Append("</code>.</p>");
 
+        AppendQuality(html, runDir, plots);
+
         html.Append("<h2>Losses</h2>").Append(Img(lossPng));
         if (dPng != null) html.Append("<h2>D(x) and D(G(z))</h2>").Append(Img(dPng));
 
@@ -68,6 +71,28 @@ internal static class RunReport
         var path = Path.Combine(runDir, "report.html");
         AtomicFile.WriteAllText(path, html.ToString());
         return path;
+    }
+
+    /// <summary>
+    /// Each metric against the evaluated steps (metrics/step-*.json, from `gan eval` at several checkpoints or `gan train
+    /// --eval-every`), with its real-vs-real floor as a flat line; shown once two steps are evaluated.
+    /// </summary>
+    static void AppendQuality(StringBuilder html, string runDir, string plots)
+    {
+        var history = MetricHistory.Read(runDir);
+        foreach (var f in history.Unreadable)
+            html.Append("<p>Skipped ").Append(Enc(f)).Append(": not a metrics file (damaged?); run <code>gan eval</code> again.</p>");
+        if (history.Steps.Length < 2) return;
+        html.Append("<h2>Quality over training</h2><p>Evaluated at steps ")
+            .Append(Enc(string.Join(", ", history.Steps))).Append(" (each with its real-vs-real floor, where the data has one).</p>");
+        foreach (var m in history.Metrics)
+        {
+            var png = Path.Combine(plots, $"quality-{m.Name}.png");
+            var series = new List<(string, double[])> { (m.Name, m.Values) };
+            if (m.Floor is double floor) series.Add(("real vs real", [.. history.Steps.Select(_ => floor)]));
+            LinePlot.Save(png, m.Name, "step", m.Name, history.Steps, series, 480, 300);
+            html.Append("<div class=\"grid\">").Append(Img(png, 480)).Append("</div>");
+        }
     }
 
     static void AppendMetrics(StringBuilder html, string json)

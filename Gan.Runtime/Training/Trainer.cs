@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gan.Dsl.Ir;
 using Gan.Runtime.Data;
 using Gan.Runtime.Errors;
+using Gan.Runtime.Metrics;
 using Gan.Runtime.Model;
 using Gan.Runtime.Model.Layers;
 using Gan.Runtime.Runs;
@@ -244,6 +245,7 @@ internal sealed class Trainer : IDisposable
                     tb?.Scalars(Step, [("d_accuracy", accuracy)]);
                 }
                 if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
+                if (options.EvalEvery is int every && Step % every == 0) EvaluateNow(b, elapsed, Notice);
             }
             double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
             string? checkpoint = null;
@@ -251,6 +253,7 @@ internal sealed class Trainer : IDisposable
             {
                 Draw(kind, fixedLatents!);
                 checkpoint = SaveCheckpoint(b, seconds);
+                if (options.EvalEvery is int every && Step % every != 0) TrainingEvaluation.At(run.Dir, Step, options.EvalSamples, Notice);
             }
             return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
         }
@@ -260,6 +263,13 @@ internal sealed class Trainer : IDisposable
             tb?.Dispose();
             tb = null;
         }
+    }
+
+    /// <summary>`--eval-every`: this step's checkpoint (saved unless the schedule just saved it), evaluated.</summary>
+    void EvaluateNow(Batches b, double elapsed, Action<string> notice)
+    {
+        if (model.Schedule.CheckpointEvery <= 0 || Step % model.Schedule.CheckpointEvery != 0) SaveCheckpoint(b, elapsed);
+        TrainingEvaluation.At(run!.Dir, Step, options.EvalSamples, notice);
     }
 
     /// <summary>The fixed-noise picture of this step, as the data kind draws it.</summary>

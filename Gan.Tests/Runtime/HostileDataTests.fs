@@ -89,19 +89,20 @@ let ``A damaged MNIST judge in the cache is refused naming it, before TorchSharp
         let before = Environment.GetEnvironmentVariable "GANDSL_DATA"
         Environment.SetEnvironmentVariable("GANDSL_DATA", cache)
         try
-            let path = Gan.Runtime.Metrics.JudgeCache.PathFor
+            let set = Gan.Runtime.Metrics.JudgeSet.Mnist
+            let path = Gan.Runtime.Metrics.JudgeCache.PathFor set
             Directory.CreateDirectory(Path.GetDirectoryName path) |> ignore
             do
-                use judge = new Gan.Runtime.Metrics.MnistJudge()
+                use judge = new Gan.Runtime.Metrics.JudgeNetwork()
                 judge.save path |> ignore
             do
-                use loaded = Gan.Runtime.Metrics.JudgeCache.Load(fun _ -> ())   // the file as saved passes
+                use loaded = Gan.Runtime.Metrics.JudgeCache.Load(set, fun _ -> ())   // the file as saved passes
                 ()
             let good = File.ReadAllBytes path
             for cut in [ 0; 3; good.Length / 2 ] do
                 File.WriteAllBytes(path, good.[.. cut - 1])
-                let m = expectError (path + ": ") (fun () -> Gan.Runtime.Metrics.JudgeCache.Load(fun _ -> ()) |> ignore)
-                Assert.Contains("Delete it and run `gan judge train`", m)
+                let m = expectError (path + ": ") (fun () -> Gan.Runtime.Metrics.JudgeCache.Load(set, fun _ -> ()) |> ignore)
+                Assert.Contains("Delete it and run `gan judge train --data mnist`", m)
         finally
             Environment.SetEnvironmentVariable("GANDSL_DATA", before))
 

@@ -7,20 +7,20 @@ using static TorchSharp.torch.nn;
 namespace Gan.Runtime.Metrics;
 
 /// <summary>
-/// The MNIST judge: a small CNN that GanDsl trains itself (deterministically) on MNIST train and
-/// uses for judge-FID (its 128-wide penultimate features), judge-IS and class accuracy.
-/// Input: N×1×28×28 in [0, 1].
+/// A judge: a small CNN that GanDsl trains itself (deterministically) on a labelled 28×28 set's train split (MNIST,
+/// Fashion-MNIST: <see cref="JudgeSet"/>) and uses for judge-FID, KID and PRDC (its 128-wide penultimate features),
+/// judge-IS and class accuracy. Input: N×1×28×28 in [0, 1].
 /// </summary>
-internal sealed class MnistJudge : Module<Tensor, Tensor>
+internal sealed class JudgeNetwork : Module<Tensor, Tensor>
 {
     /// <summary>Bump when the architecture or the training recipe changes; cached judges are keyed by it.</summary>
-    public const string Version = "judge-v2";
+    public const string Version = "judge-v3";
 
     readonly Sequential features;
     readonly Linear classifier;
     readonly Dropout dropout;
 
-    public MnistJudge() : base("judge")
+    public JudgeNetwork() : base("judge")
     {
         features = Sequential(
             ("conv1", Conv2d(1, 32, 3, padding: 1)), ("bn1", BatchNorm2d(32)), ("relu1", ReLU()), ("pool1", MaxPool2d(2)),   // 32×14×14
@@ -56,14 +56,16 @@ internal sealed class MnistJudge : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Trains a judge from scratch: Adam 1e-3 (3e-4 in the last epoch), batch 128, <paramref name="epochs"/>
-    /// epochs, seed 0, shuffling from that seed. Returns the judge and its test accuracy.
+    /// Trains a judge from scratch: Adam 1e-3, batch 128, <paramref name="epochs"/> epochs with the learning rate
+    /// divided by 3 for the last quarter, and by 10 for the last epoch; seed 0, shuffling from that seed. Each batch is
+    /// shifted by up to 2 pixels (in groups of 16 images sharing a shift) and, where <paramref name="flip"/>, half of it is
+    /// mirrored. Returns the judge and its test accuracy.
     /// </summary>
-    public static (MnistJudge Judge, double TestAccuracy) Train(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY,
-                                                                int epochs, Action<string> progress)
+    public static (JudgeNetwork Judge, double TestAccuracy) Train(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY,
+                                                           int epochs, bool flip, Action<string> progress)
     {
         manual_seed(0);
-        var judge = new MnistJudge();
+        var judge = new JudgeNetwork();
         var opt = optim.Adam(judge.parameters(), 1e-3);
         var gen = new Generator(0);
         const int batch = 128;
@@ -71,15 +73,16 @@ internal sealed class MnistJudge : Module<Tensor, Tensor>
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             judge.train();
-            if (epoch == epochs - 1 && epochs > 1) foreach (var g in opt.ParamGroups) g.LearningRate = 3e-4;
+            double lr = epoch == epochs - 1 && epochs > 1 ? 1e-4 : epoch >= epochs * 3 / 4 ? 3e-4 : 1e-3;
+            foreach (var g in opt.ParamGroups) g.LearningRate = lr;
             var sw = Stopwatch.StartNew();
             using var perm = randperm(n, generator: gen);
             for (long i = 0; i + batch <= n; i += batch)
             {
                 using var scope = NewDisposeScope();
                 var idx = perm.narrow(0, i, batch);
-                var x = trainX.index_select(0, idx);                 // B×1×28×28
-                var y = trainY.index_select(0, idx);                 // B
+                var x = Augment(trainX.index_select(0, idx), flip, gen);    // B×1×28×28
+                var y = trainY.index_select(0, idx);                        // B
                 opt.zero_grad();
                 var loss = functional.cross_entropy(judge.call(x), y);
                 loss.backward();
@@ -91,8 +94,27 @@ internal sealed class MnistJudge : Module<Tensor, Tensor>
         return (judge, Accuracy(judge, testX, testY));
     }
 
+    /// <summary>Random shifts of up to 2 pixels (zero fill), one per group of 16 images; random mirroring where asked.</summary>
+    static Tensor Augment(Tensor x, bool flip, Generator gen)
+    {
+        const int group = 16, pad = 2;
+        long b = x.shape[0], h = x.shape[2], w = x.shape[3];
+        var padded = functional.pad(x, [pad, pad, pad, pad]);                        // B×1×(H+4)×(W+4)
+        var shifts = randint(0, 2 * pad + 1, [(b + group - 1) / group, 2], generator: gen).data<long>().ToArray();
+        var parts = new List<Tensor>();
+        for (long g = 0; g * group < b; g++)
+        {
+            long dy = shifts[2 * g], dx = shifts[2 * g + 1], len = Math.Min(group, b - g * group);
+            parts.Add(padded.narrow(0, g * group, len).narrow(2, dy, h).narrow(3, dx, w));
+        }
+        var shifted = cat(parts, 0);
+        if (!flip) return shifted;
+        var mirror = (rand([b, 1, 1, 1], generator: gen) < 0.5);
+        return where(mirror, shifted.flip(3), shifted);
+    }
+
     /// <summary>Top-1 accuracy on labelled images.</summary>
-    public static double Accuracy(MnistJudge judge, Tensor x, Tensor y)
+    public static double Accuracy(JudgeNetwork judge, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
         var (probs, _) = judge.Judge(x);

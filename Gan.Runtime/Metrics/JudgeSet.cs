@@ -1,0 +1,20 @@
+using Gan.Runtime.Data;
+
+namespace Gan.Runtime.Metrics;
+
+/// <summary>
+/// A labelled 28×28 grey-level dataset that has a judge: its cache name, how to fetch its splits, how long its judge trains,
+/// whether random horizontal flips are a valid augmentation (clothes, not digits), and the test accuracy below which
+/// `gan judge train` warns.
+/// </summary>
+internal sealed record JudgeSet(string Name, string Title, Func<Action<string>, string> Fetch, int Epochs, bool Flip,
+                                double ExpectedAccuracy)
+{
+    public static readonly JudgeSet Mnist = new("mnist", "MNIST", DataCache.EnsureMnist, 8, false, 0.993);
+    public static readonly JudgeSet FashionMnist = new("fashion-mnist", "Fashion-MNIST", FashionMnistCache.Ensure, 8, true, 0.93);
+
+    public static IReadOnlyList<JudgeSet> All => [Mnist, FashionMnist];
+
+    /// <summary>The set named <paramref name="name"/> (mnist, fashion-mnist), or null.</summary>
+    public static JudgeSet? Named(string name) => All.FirstOrDefault(s => s.Name == name);
+}
