@@ -14,6 +14,9 @@ open Gan.Tests
 
 let private extension = Path.Combine(TestFiles.repoRoot, "editors", "vscode")
 
+/// npm is a script run by node; on Windows it is npm.cmd.
+let private npmProgram = if OperatingSystem.IsWindows() then "npm.cmd" else "npm"
+
 let private npmEnv = [ "npm_config_update_notifier", "false"; "npm_config_fund", "false"; "npm_config_audit", "false" ]
 
 /// Runs a program in editors/vscode; (exit code, stdout + stderr), or None where it cannot be started.
@@ -26,7 +29,7 @@ let private tryRun (program: string) (args: string list) (timeoutSeconds: int) =
 /// Why the extension cannot be built here, or None.
 let private missing =
     lazy
-        (match tryRun "node" [ "--version" ] 60, tryRun "npm" [ "--version" ] 60 with
+        (match tryRun "node" [ "--version" ] 60, tryRun npmProgram [ "--version" ] 60 with
          | None, _ | Some(_, _), None -> Some "node and npm are not on PATH (Node.js 20 or later with npm is needed)"
          | Some(rc, v), Some(rc2, _) when rc <> 0 || rc2 <> 0 -> Some(sprintf "node --version or npm --version failed: %s" v)
          | Some(_, v), _ ->
@@ -45,8 +48,7 @@ type NodeFactAttribute() as this =
 let private npm (args: string list) (timeoutSeconds: int) =
     let started = Diagnostics.Stopwatch.StartNew()
     let rc, output =
-        // npm is a script run by node; on Windows it is npm.cmd.
-        match tryRun (if OperatingSystem.IsWindows() then "npm.cmd" else "npm") args timeoutSeconds with
+        match tryRun npmProgram args timeoutSeconds with
         | Some r -> r
         | None -> failwith "npm could not be started"
     Assert.True((rc = 0), sprintf "npm %s exited %d in editors/vscode:\n%s" (String.concat " " args) rc output)
