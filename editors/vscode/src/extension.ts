@@ -2,7 +2,7 @@
 // TextMate grammar (syntaxes/gan.tmLanguage.json) and works without the server.
 import * as path from "path";
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
+import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
@@ -24,10 +24,8 @@ function overrides(config: vscode.WorkspaceConfiguration): Overrides {
 function createClient(): LanguageClient {
     const config = vscode.workspace.getConfiguration("gan");
     const command = serverCommand(config);
-    const serverOptions: ServerOptions = {
-        run: { command, args: ["lsp"], transport: TransportKind.stdio },
-        debug: { command, args: ["lsp"], transport: TransportKind.stdio },
-    };
+    // stdio is the default; naming TransportKind.stdio would append --stdio to the arguments.
+    const serverOptions: ServerOptions = { command, args: ["lsp"] };
     const clientOptions: LanguageClientOptions = {
         documentSelector: [
             { scheme: "file", language: "gan" },
