@@ -48,6 +48,12 @@ if (only is "all" or "ratio")
     if (Run("anime-dcgan")) CompiledBench.Throughput("anime-dcgan", new AnimeDcganHand(64, device), 3, 5);
 }
 
+if (only is "rf-calibration")
+{
+    // `rf-calibration [SPEC]`: the random-feature metrics on a real set's half against the other half, blurred, noisy, shuffled.
+    Gan.Bench.RfCalibration.Run(args.Length > 1 ? args[1] : "specs/sngan32.gan");
+}
+
 if (only is "sngan")
 {
     // `sngan [BATCH [ITERATIONS [ROUNDS]]]`: specs/sngan32.gan against Gan.Bench/SnganHand.cs, ms per iteration (D×5 + G).

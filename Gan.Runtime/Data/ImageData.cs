@@ -64,6 +64,27 @@ internal sealed class ImageData : DataKind
     }
 
     /// <summary>
+    /// Fréchet distance, KID and PRDC in the fixed random convolutional feature space (<see cref="RandomFeatures"/>), with the
+    /// same metrics between two random halves of the real set (<paramref name="halfA"/>, <paramref name="halfB"/>) as floors.
+    /// </summary>
+    static void RandomFeatureMetrics(Evaluation e, Tensor real, Tensor fake, double low, double high, Tensor halfA, Tensor halfB)
+    {
+        Tensor Unit(Tensor x) => ((x - low) / (high - low)).clamp(0, 1);
+        var realRf = RandomFeatures.Of(Unit(real));                                            // count×512
+        var fakeRf = RandomFeatures.Of(Unit(fake));                                            // fakes×512
+        e.Metrics["rf_fid"] = Frechet.Fid(fakeRf, realRf);
+        FeatureMetrics.Add(e.Metrics, "rf", fakeRf, realRf, e.Seed + 41);
+        var (a, b) = (realRf.index_select(0, halfA), realRf.index_select(0, halfB));
+        e.Metrics["baseline_rf_fid_real_half_vs_half"] = Frechet.Fid(a, b);
+        var floor = new Dictionary<string, object>();
+        FeatureMetrics.Add(floor, "baseline_rf", a, b, e.Seed + 41);
+        foreach (var (name, value) in floor) e.Metrics[name + "_real_half_vs_half"] = value;
+        e.Protocol["rf"] = $"{RandomFeatures.Name} (a fixed random conv net, seed {RandomFeatures.Seed}, 512 features: "
+                           + "gan-bench rf-calibration); " + FeatureMetrics.Protocol("those features, against all real images")
+                           + "; floors: the two random halves of the real set";
+    }
+
+    /// <summary>
     /// The pixel Fréchet distance, its real half-vs-half floor and D's accuracy on <paramref name="data"/> (named
     /// <paramref name="set"/> in the protocol).
     /// </summary>
@@ -79,6 +100,7 @@ internal sealed class ImageData : DataKind
         var half = count / 2;
         e.Metrics["baseline_pixel_fid_8x8_real_half_vs_half"] =
             Frechet.Fid(realFeats.index_select(0, perm.narrow(0, 0, half)), realFeats.index_select(0, perm.narrow(0, half, half)));
+        RandomFeatureMetrics(e, data.X, generated, low, high, perm.narrow(0, 0, half), perm.narrow(0, half, half));
         // A conditional D (D(real, labels)) is not scored (DAccuracy gives NaN, which JSON cannot hold): the protocol says so.
         // D's accuracy on as many reals as there are fakes (a random subset when --n is smaller than the set) and as many fresh
         // fakes: the whole set at every --n would cost a generator pass per real image.
