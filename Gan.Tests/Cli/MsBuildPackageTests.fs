@@ -91,7 +91,10 @@ type PackedPackage() =
     let code, out, err =
         Process.dotnet [ "pack"; project; "-c"; "Release"; "--no-build"; "-nologo"; "-tl:off"; "-o"; feed
                          "-p:PackageVersion=" + version ] 300
-    do if code <> 0 then failwithf "dotnet pack GanDsl.Build failed (%d); build the solution first (./test does)\n%s\n%s" code out err
+    do
+        if code <> 0 then
+            try root.Delete true with :? IOException | :? UnauthorizedAccessException -> ()
+            failwithf "dotnet pack GanDsl.Build failed (%d); build the solution first (./test does)\n%s\n%s" code out err
     member _.Root = root.FullName
     member _.Feed = feed
     member _.Packages = packages
@@ -179,3 +182,32 @@ type MsBuildPackageTests(package: PackedPackage) =
         let code, out = build dir [ "-p:EnableDefaultGanSpecItems=false" ]
         Assert.True((code = 0), $"without GanSpec items nothing is checked\n{out}")
         Assert.Empty(logged out)
+
+    [<Fact>]
+    member _.``the packages hold what they promise: the task and Gan.Dsl under tasks, props and targets, no dependency``() =
+        let entries (nupkg: string) =
+            use zip = System.IO.Compression.ZipFile.OpenRead nupkg
+            let nuspec = zip.Entries |> Seq.find (fun e -> e.FullName.EndsWith ".nuspec")
+            use reader = new StreamReader(nuspec.Open())
+            [ for e in zip.Entries -> e.FullName ] |> List.filter (fun n -> not (n.StartsWith "package/")), reader.ReadToEnd()
+        let files, nuspec = entries (Path.Combine(package.Feed, $"GanDsl.Build.{package.Version}.nupkg"))
+        for f in [ "build/GanDsl.Build.props"; "build/GanDsl.Build.targets"; "tasks/net10.0/GanDsl.Build.dll"
+                   "tasks/net10.0/Gan.Dsl.dll"; "README.md" ] do
+            Assert.Contains(f, files)
+        Assert.DoesNotContain(files, fun f -> f.StartsWith "lib/" || f.Contains "Microsoft.Build" || f.Contains "TorchSharp")
+        Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec)
+        Assert.Contains("<license type=\"expression\">MIT</license>", nuspec)
+        Assert.DoesNotContain("<dependencies", nuspec)
+        Assert.True(File.Exists(Path.Combine(package.Feed, $"GanDsl.Build.{package.Version}.snupkg")))
+        // Gan.Dsl alone, as a library: lib/net10.0, its README, its symbols.
+        let project = Path.Combine(TestFiles.repoRoot, "Gan.Dsl", "Gan.Dsl.csproj")
+        let code, out, err =
+            Process.dotnet [ "pack"; project; "-c"; "Release"; "--no-build"; "-nologo"; "-tl:off"; "-o"; package.Feed
+                             "-p:PackageVersion=" + package.Version ] 300
+        Assert.True((code = 0), out + err)
+        let files, nuspec = entries (Path.Combine(package.Feed, $"Gan.Dsl.{package.Version}.nupkg"))
+        Assert.Contains("lib/net10.0/Gan.Dsl.dll", files)
+        Assert.Contains("README.md", files)
+        Assert.Contains("<readme>README.md</readme>", nuspec)
+        Assert.DoesNotContain("<dependency ", nuspec)
+        Assert.True(File.Exists(Path.Combine(package.Feed, $"Gan.Dsl.{package.Version}.snupkg")))
