@@ -45,7 +45,12 @@ public sealed class CheckGanSpecs : MSBuildTask
         foreach (var path in Paths())
         {
             GanSpec spec;
-            try { spec = GanSpec.Load(path, overrides, root); }
+            try
+            {
+                spec = GanSpec.Load(path, overrides, root);
+                // Params are set on the specs; a library's params are set through the specs that use it.
+                if (spec.IsLibrary && overrides.Count > 0) spec = GanSpec.Load(path, null, root);
+            }
             catch (Exception e)
             {
                 // Gan.Dsl reports bad input as diagnostics; anything thrown is a bug in it, reported without a stack trace.

@@ -150,6 +150,10 @@ type MsBuildPackageTests(package: PackedPackage) =
         Assert.True((code = 0), out)
         Assert.Contains("Skipping target \"GanCheck\" because all output files are up-to-date", out)
         Assert.Equal(written, File.GetLastWriteTimeUtc(stamp dir))
+        // New options check again, though no file changed: GanSpecSet reaches the spec.
+        let code, out = build dir [ "-p:GanSpecSet=nosuch=3" ]
+        Assert.True(code <> 0, $"an override of a param the spec lacks must fail\n{out}")
+        Assert.Equal<string list>([ "GAN0207" ], [ for d in logged out -> d.Code ])
 
     [<Fact>]
     member _.``a warning is a build warning, and -warnaserror makes it an error on every build``() =
@@ -169,16 +173,22 @@ type MsBuildPackageTests(package: PackedPackage) =
         Assert.Equal<string list>([ "error GAN0602" ], [ for d in logged out -> $"{d.Severity} {d.Code}" ])
 
     [<Fact>]
-    member _.``a library file is checked through the spec that uses it, and the default items can be turned off``() =
+    member _.``a library is checked through the spec that uses it, under GanSpecRoot; the default items can be turned off``() =
         let blocks = "# shared blocks\nblock mlp(n: int) {\n  linear(n, nonsense: 1)\n  tanh\n}\n"
-        let user = validSpec.Replace("data gaussian2d", "use \"blocks/shared.gan\"\ndata gaussian2d").Replace("  linear(5)\n", "  mlp(5)\n")
-        let dir = newProject "library" [ "specs/tiny.gan", user; "specs/blocks/shared.gan", blocks ]
+        let user =
+            validSpec.Replace("data gaussian2d", "use \"../common/shared.gan\"\ndata gaussian2d").Replace("  linear(5)\n", "  mlp(5)\n")
+        let dir = newProject "library" [ "specs/tiny.gan", user; "common/shared.gan", blocks ]
+        // The spec's folder is the root by default: the library lies outside it.
         let code, out = build dir []
         Assert.True(code <> 0, out)
-        // The block's error points into the library, reported once (by its user); the library alone has no GAN0209.
-        let ds = logged out
-        Assert.Equal<string list>([ "GAN0205" ], [ for d in ds -> d.Code ])
-        Assert.Equal((Path.Combine(dir, "specs", "blocks", "shared.gan"), 3, 13), (ds.Head.File, ds.Head.Line, ds.Head.Col))
+        Assert.Equal<string list>([ "GAN0215" ], [ for d in logged out -> d.Code ])
+        // The project folder as root: the block's error points into the library, reported once (through its user);
+        // the library alone has no header, data or network and no error for that (GAN0209).
+        let code, out = build dir [ "-p:GanSpecRoot=." ]
+        Assert.True(code <> 0, out)
+        match logged out with
+        | [ d ] -> Assert.Equal((Path.Combine(dir, "common", "shared.gan"), 3, 13, "GAN0205"), (d.File, d.Line, d.Col, d.Code))
+        | ds -> failwithf "expected one GanDsl error, got %A\n%s" ds out
         let code, out = build dir [ "-p:EnableDefaultGanSpecItems=false" ]
         Assert.True((code = 0), $"without GanSpec items nothing is checked\n{out}")
         Assert.Empty(logged out)
