@@ -55,6 +55,16 @@ let logged (output: string) =
           Code = m.Groups.["code"].Value; Message = m.Groups.["msg"].Value.TrimEnd() } ]
     |> List.distinct
 
+/// The rule the task uses to tell a library from a spec: only `use`, `block` and `param` items.
+[<Fact>]
+let ``GanSpec.IsLibrary holds for a file of blocks and params only`` () =
+    let library (text: string) = Gan.Dsl.GanSpec.Compile("x.gan", text).IsLibrary
+    Assert.True(Gan.Dsl.GanSpec.Load(TestFiles.spec "blocks/tf-slim-mnist.gan").IsLibrary)
+    Assert.True(library "param n = 3\nblock b(k: int) {\n  linear(k)\n}\n")
+    Assert.False(library validSpec)
+    Assert.False(library "block b(k: int) {\n  linear(k)\n}\nnetwork G(z: [2]) {\n  b(2)\n}\n")
+    Assert.False(library "# only a comment\n")
+
 /// A nuget.config whose only source is the local feed.
 let nugetConfig (feed: string) =
     String.concat "\n"
