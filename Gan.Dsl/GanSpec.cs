@@ -47,6 +47,14 @@ public sealed class GanSpec
     public IEnumerable<Diagnostic> Errors => Result.Errors;
     public IEnumerable<Diagnostic> Warnings => Result.Warnings;
 
+    /// <summary>
+    /// True when the file holds nothing but <c>use</c>, <c>block</c> and <c>param</c> items (at least one): a library that
+    /// other specs <c>use</c>, not a spec of its own. Its "missing item" errors (GAN0209: no header, data, network, ...) say
+    /// nothing useful then; its blocks are checked where a spec expands them.
+    /// </summary>
+    public bool IsLibrary =>
+        Result.Syntax.Items.Count > 0 && Result.Syntax.Items.All(i => i is UseSyntax or BlockSyntax or ParamSyntax);
+
     /// <summary>The spec's name (its header), once it compiled.</summary>
     public string? Name => Result.Ir?.Name;
 
