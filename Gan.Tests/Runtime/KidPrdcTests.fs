@@ -120,3 +120,35 @@ let ``PRDC of a set against itself is one for all four, and zero against a far-a
     use far = rows (randomRows 22 200 2 100.0)
     let apart = Prdc.Compute(a, far, k = 5)
     for v in [ apart.Precision; apart.Recall; apart.Density; apart.Coverage ] do close 0.0 0.0 v
+
+// ---- Random features (the emoji's feature space) ----
+
+/// Smooth random images in [0, 1]: 4×4 uniform noise upsampled to 32×32, so that neighbouring pixels agree as in pictures.
+let private smoothImages (seed: int) (n: int) =
+    let low = torch.rand([| int64 n; 3L; 4L; 4L |], generator = new torch.Generator(uint64 seed))
+    torch.nn.functional.interpolate(low, [| 32L; 32L |], mode = torch.InterpolationMode.Bilinear, align_corners = false)
+
+[<Fact>]
+let ``Random features are the same on every call and do not move the global random stream`` () =
+    use images = smoothImages 1 20
+    torch.manual_seed 5L |> ignore
+    use expected = torch.rand(3L)
+    torch.manual_seed 5L |> ignore
+    use f1 = RandomFeatures.Of(images)
+    use f2 = RandomFeatures.Of(images)
+    use after = torch.rand(3L)
+    Assert.Equal<int64[]>([| 20L; 512L |], f1.shape)
+    Assert.True(f1.eq(f2).all().item<bool>(), "two calls gave different features")
+    Assert.True(expected.eq(after).all().item<bool>(), "the features drew from the global random stream")
+
+[<Fact>]
+let ``Random-feature FID of two halves of one set is far below that of a pixel-shuffled copy`` () =
+    use a = smoothImages 2 300
+    use b = smoothImages 3 300
+    use positions = torch.randperm(1024L, generator = new torch.Generator(7UL))
+    use shuffled = b.flatten(2).index_select(2L, positions).reshape(b.shape)
+    use fa = RandomFeatures.Of(a)
+    use fb = RandomFeatures.Of(b)
+    use fs = RandomFeatures.Of(shuffled)
+    let same, broken = Frechet.Fid(fb, fa), Frechet.Fid(fs, fa)
+    Assert.True(broken > 3.0 * same, sprintf "halves %g, shuffled %g" same broken)
