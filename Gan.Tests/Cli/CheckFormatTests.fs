@@ -25,7 +25,7 @@ let formats () : obj[] seq = [ "text"; "json"; "msbuild"; "github"; "sarif" ] |>
 
 [<Theory>]
 [<MemberData(nameof formats)>]
-let ``Each report format of a spec with errors and a warning matches its golden file, and the summary goes to stderr`` (format: string) =
+let ``Golden reports: each format of a spec with errors and a warning matches its file, and the summary goes to stderr`` (format: string) =
     let code, out, err = ganWith [ "GITHUB_STEP_SUMMARY", "" ] [ "check"; "--format"; format; spec ]
     Assert.Equal(1, code)
     Assert.Equal("gan check: 1 spec(s), 3 error(s), 1 warning(s)", err.Trim())

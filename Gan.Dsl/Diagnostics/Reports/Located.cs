@@ -13,8 +13,16 @@ internal sealed record Located(Diagnostic Diagnostic, int Line, int Col, int End
     {
         var (line, col) = d.Source.LineCol(d.Span.Start);
         var (endLine, endCol) = d.Source.LineCol(d.Span.End);
-        var absolute = Path.GetFullPath(d.Source.Path, baseDirectory);
-        var relative = Path.GetRelativePath(baseDirectory, absolute).Replace('\\', '/');
+        string absolute, relative;
+        try
+        {
+            absolute = Path.GetFullPath(d.Source.Path, Path.GetFullPath(baseDirectory));
+            relative = Path.GetRelativePath(baseDirectory, absolute).Replace('\\', '/');
+        }
+        catch (ArgumentException)
+        {
+            absolute = relative = d.Source.Path;     // a name no file system has (an API caller's): shown as given
+        }
         return new Located(d, line, col, endLine, endCol, absolute, relative);
     }
 
