@@ -20,7 +20,8 @@ let ``dotnet msbuild with an Exec of gan check --format msbuild reports each dia
             sprintf "<Project>\n  <Target Name=\"Check\">\n    <Exec Command=\"%s\" />\n  </Target>\n</Project>\n"
                 (SecurityElement.Escape command))
         let code, out, err =
-            TestFiles.runProcess "dotnet" [ "msbuild"; project; "-nologo"; "-nodeReuse:false"; "-v:m"; "-clp:Summary;NoItemAndPropertyList" ] dir
+            TestFiles.runProcess "dotnet"
+                [ "msbuild"; project; "-nologo"; "-nodeReuse:false"; "-v:m"; "-clp:Summary;NoItemAndPropertyList" ] dir
                 [ "DOTNET_CLI_TELEMETRY_OPTOUT", "1"; "DOTNET_NOLOGO", "1"; "MSBUILDDISABLENODEREUSE", "1" ] 300
         let log = out + err
         Assert.True((code = 1), sprintf "msbuild exit %d\n%s" code log)
@@ -48,7 +49,8 @@ let ``gan check runs with TorchSharp absent, every format, while a command that 
                 File.Copy(f, Path.Combine(dir, name))
         let gan = Path.Combine(dir, "gan.dll")
         for format in [ "text"; "json"; "msbuild"; "github"; "sarif" ] do
-            let code, out, err = dotnetWith [ "GITHUB_STEP_SUMMARY", "" ] [ gan; "check"; "--format"; format; spec; "specs/gaussian2d.gan" ] 120
+            let args = [ gan; "check"; "--format"; format; spec; "specs/gaussian2d.gan" ]
+            let code, out, err = dotnetWith [ "GITHUB_STEP_SUMMARY", "" ] args 120
             Assert.True((code = 1), sprintf "--format %s: exit %d\n%s" format code err)
             Assert.Contains("GAN0306", out)
             Assert.Equal("gan check: 2 spec(s), 3 error(s), 1 warning(s)", err.Trim())

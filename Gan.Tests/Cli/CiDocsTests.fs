@@ -47,7 +47,9 @@ let ``The workflow restores the tool, runs gan check --format github and sarif, 
         | _ -> None
     let runs = steps |> List.choose (field "run")
     Assert.Equal<string list>(
-        [ "dotnet tool restore"; "dotnet gan check --format github specs/*.gan"; "dotnet gan check --format sarif --output gan.sarif specs/*.gan" ],
+        [ "dotnet tool restore"
+          "dotnet gan check --format github specs/*.gan"
+          "dotnet gan check --format sarif --output gan.sarif specs/*.gan" ],
         runs)
     let upload = steps |> List.find (fun s -> field "uses" s = Some "github/codeql-action/upload-sarif@v3")
     Assert.Equal("gan.sarif", scalar (upload |> key "with" |> key "sarif_file"))

@@ -37,7 +37,8 @@ let ``The SARIF log has every property GitHub code scanning requires, a rule per
     Assert.Equal<string[]>(codes, rules |> Array.map (fun r -> str r.["id"]))
     for r in rules do
         let id = str r.["id"]
-        for path in [ "name"; "shortDescription.text"; "fullDescription.text"; "help.text"; "help.markdown"; "defaultConfiguration.level" ] do
+        for path in [ "name"; "shortDescription.text"; "fullDescription.text"; "help.text"; "help.markdown"
+                      "defaultConfiguration.level" ] do
             let node = path.Split '.' |> Array.fold (fun (n: JsonNode) k -> if isNull n then null else n.[k]) r
             Assert.True(not (isNull node) && str node <> "", sprintf "rule %s has no %s" id path)
         Assert.Contains("Fix: ", str r.["help"].["text"])
@@ -58,7 +59,8 @@ let ``The SARIF log has every property GitHub code scanning requires, a rule per
         Assert.Equal("%SRCROOT%", str loc.["artifactLocation"].["uriBaseId"])
     // `D(real)` on line 16 from column 26: seven characters, so the end column (one past the last) is 33.
     let region = results.[1].["locations"].[0].["physicalLocation"].["region"]
-    Assert.Equal<int list>([ 16; 26; 16; 33 ], [ for k in [ "startLine"; "startColumn"; "endLine"; "endColumn" ] -> region.[k].GetValue<int>() ])
+    let place = [ for k in [ "startLine"; "startColumn"; "endLine"; "endColumn" ] -> region.[k].GetValue<int>() ]
+    Assert.Equal<int list>([ 16; 26; 16; 33 ], place)
     let clean = sarif [ "specs/gaussian2d.gan" ]
     let cleanResults = clean.["runs"].[0].["results"]
     Assert.NotNull cleanResults
@@ -77,9 +79,11 @@ let private installed =
          else
             try
                 let packages =
-                    [ "@microsoft/sarif-multitool@5.7.0" ] @ (if OperatingSystem.IsLinux() then [ "@microsoft/sarif-multitool-linux@5.7.0" ] else [])
+                    [ "@microsoft/sarif-multitool@5.7.0" ]
+                    @ (if OperatingSystem.IsLinux() then [ "@microsoft/sarif-multitool-linux@5.7.0" ] else [])
                 let code, out, err =
-                    TestFiles.runProcess "npm" ([ "install"; "--prefix"; npmPrefix; "--no-audit"; "--no-fund"; "--fetch-retries=1" ] @ packages)
+                    TestFiles.runProcess "npm"
+                        ([ "install"; "--prefix"; npmPrefix; "--no-audit"; "--no-fund"; "--fetch-retries=1" ] @ packages)
                         TestFiles.repoRoot [] 300
                 if code = 0 && File.Exists multitool then true, ""
                 else false, sprintf "npm install exited %d: %s" code ((out + err).Trim() |> fun s -> s.Substring(max 0 (s.Length - 600)))
@@ -99,7 +103,8 @@ type SarifMultitoolFactAttribute() as this =
 let private validate (file: string) =
     let out = file + ".validation.sarif"
     let code, stdout, stderr =
-        TestFiles.runProcess "node" [ multitool; "validate"; file; "--output"; out; "--log"; "ForceOverwrite" ] (Path.GetDirectoryName file) [] 300
+        TestFiles.runProcess "node" [ multitool; "validate"; file; "--output"; out; "--log"; "ForceOverwrite" ]
+            (Path.GetDirectoryName file) [] 300
     Assert.True((code = 0 && File.Exists out), sprintf "the validator failed (exit %d)\n%s\n%s" code stdout stderr)
     let log = JsonNode.Parse(File.ReadAllText out)
     [ for r in log.["runs"].[0].["results"].AsArray() do

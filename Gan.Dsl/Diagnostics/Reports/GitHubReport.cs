@@ -41,7 +41,8 @@ internal static class GitHubReport
         if (diagnostics.Count == 0) return sb.ToString();
         sb.Append("| file | line | col | severity | code | message |\n|---|---|---|---|---|---|\n");
         foreach (var l in diagnostics)
-            sb.Append($"| {Cell(l.RelativePath)} | {l.Line} | {l.Col} | {l.Severity} | {l.Diagnostic.Code} | {Cell(l.Diagnostic.Message)} |\n");
+            sb.Append($"| {Cell(l.RelativePath)} | {l.Line} | {l.Col} | {l.Severity} | {l.Diagnostic.Code} ")
+              .Append($"| {Cell(l.Diagnostic.Message)} |\n");
         return sb.Append('\n').ToString();
     }
 
