@@ -86,7 +86,9 @@ let private installed =
                         ([ "install"; "--prefix"; npmPrefix; "--no-audit"; "--no-fund"; "--fetch-retries=1" ] @ packages)
                         TestFiles.repoRoot [] 300
                 if code = 0 && File.Exists multitool then true, ""
-                else false, sprintf "npm install exited %d: %s" code ((out + err).Trim() |> fun s -> s.Substring(max 0 (s.Length - 600)))
+                else
+                    let errors = (out + err).Split('\n') |> Array.filter (fun l -> l.StartsWith "npm error") |> Array.truncate 3
+                    false, sprintf "npm install exited %d: %s" code (String.Join(" / ", errors))
             with e -> false, e.Message)
 
 let private reason () =
