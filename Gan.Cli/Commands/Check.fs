@@ -52,8 +52,13 @@ let private reportFormat =
 
 /// Writes the report to a temporary file beside FILE, then renames it over FILE: never a half-written report.
 let private writeReport (file: string) (text: string) =
-    let full = Path.GetFullPath file
-    let temp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp" (Path.GetFileName full) Environment.ProcessId)
+    let fail (why: string) : 'a =
+        raise (UserInputException(sprintf "--output %s: cannot write the report there (%s); give a file in a writable folder" file why))
+    let full = try Path.GetFullPath file with :? ArgumentException -> fail "not a file path"
+    if Directory.Exists full then fail "it is a folder"
+    let dir = Path.GetDirectoryName full
+    if not (Directory.Exists dir) then fail (sprintf "the folder %s does not exist" dir)
+    let temp = Path.Combine(dir, sprintf ".%s.%d.tmp" (Path.GetFileName full) Environment.ProcessId)
     try
         File.WriteAllText(temp, text)
         File.Move(temp, full, true)
@@ -61,11 +66,7 @@ let private writeReport (file: string) (text: string) =
     | :? IOException
     | :? UnauthorizedAccessException as e ->
         (try File.Delete temp with _ -> ())
-        let why =
-            if Directory.Exists full then "it is a folder"
-            elif not (Directory.Exists(Path.GetDirectoryName full)) then sprintf "the folder %s does not exist" (Path.GetDirectoryName full)
-            else e.Message
-        raise (UserInputException(sprintf "--output %s: cannot write the report there (%s); give a file in a writable folder" file why))
+        fail e.Message
 
 /// Appends GitHub's job summary table where the runner asks for one; a failure there is a warning, not a failed check.
 let private appendStepSummary (specs: GanSpec list) =
