@@ -16,10 +16,14 @@ let private spec = "Gan.Tests/Golden/800-reports/error-and-warning.gan"
 
 let private golden (format: string) = Path.Combine(TestFiles.goldenRoot, "800-reports", "error-and-warning.report." + format)
 
-/// The report without what depends on the checkout and the build: the repository's folder and file: URI, the version.
+/// The report without what depends on the checkout and the build: the repository's folder and file: URI, the version
+/// (0.1.0, with the commit it was built from when built in a git checkout).
 let normalise (text: string) =
     let uri = Uri(TestFiles.repoRoot.TrimEnd('/') + "/").AbsoluteUri
-    text.Replace(uri, "file:///<repo>/").Replace(TestFiles.repoRoot, "<repo>").Replace(SarifReport.Version, "<version>")
+    let version = typeof<Gan.Dsl.GanSpec>.Assembly.GetName().Version
+    let pattern = sprintf "\"%d\\.%d\\.%d(\\+[0-9a-f]+)?\"" version.Major version.Minor version.Build
+    let text = text.Replace(uri, "file:///<repo>/").Replace(TestFiles.repoRoot, "<repo>")
+    System.Text.RegularExpressions.Regex.Replace(text, pattern, "\"<version>\"")
 
 let formats () : obj[] seq = [ "text"; "json"; "msbuild"; "github"; "sarif" ] |> Seq.map (fun f -> [| box f |])
 
