@@ -4,6 +4,12 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // gan-bench: prints figures; never a pass/fail test. See bench/RESULTS.md for recorded results.
+if (args is ["check-speed", ..])
+{
+    // `check-speed [REPEATS]`: warm check of a 1,000-line spec and cold `gan check specs/*.gan` processes; no libtorch.
+    CheckSpeedBench.Run(args.Length > 1 && int.TryParse(args[1], out var n) && n > 2 ? n : 21);
+    return;
+}
 if (args is ["bigspec", ..])
 {
     // Before libtorch loads (below), so that the peak working set is the compiler's alone.

@@ -11,11 +11,13 @@ let ``gan check exits 0 on the real specs and 1 with file:line:col and the sourc
     let code, out, _ = gan [ "check"; "specs/gaussian2d.gan"; "specs/mnist-mlp.gan" ]
     Assert.Equal(0, code)
     Assert.Contains("specs/mnist-mlp.gan: ok", out)
-    let code, _, err = gan [ "check"; "Gan.Tests/Golden/300-shapes/linear-in-features.gan" ]
+    // The report (diagnostics and a line per spec) goes to stdout, one summary line to stderr.
+    let code, out, err = gan [ "check"; "Gan.Tests/Golden/300-shapes/linear-in-features.gan" ]
     Assert.Equal(1, code)
-    Assert.Contains("linear-in-features.gan:11:3: error GAN0301: linear expects 700 input features, got 784 from `flatten` at 10:3", err)
-    Assert.Contains("  linear(700, 128)", err)
-    Assert.DoesNotContain("   at ", err)
+    Assert.Contains("linear-in-features.gan:11:3: error GAN0301: linear expects 700 input features, got 784 from `flatten` at 10:3", out)
+    Assert.Contains("  linear(700, 128)", out)
+    Assert.Equal("gan check: 1 spec(s), 1 error(s), 0 warning(s)", err.Trim())
+    Assert.DoesNotContain("   at ", out + err)
 
 [<Fact>]
 let ``Usage errors exit 2, bad argument values exit 1 with a message naming the flag, and no stack trace is printed`` () =

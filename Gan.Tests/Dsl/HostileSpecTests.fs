@@ -198,9 +198,9 @@ let ``gan check on parentheses 20,000 deep exits 1 with GAN0106 at its line and 
         File.WriteAllText(path, text)
         let line = text.Substring(0, offset).Split('\n').Length
         let col = offset - text.LastIndexOf('\n', offset - 1)
-        let code, _, err = Cli.Process.gan [ "check"; path ]
+        let code, out, err = Cli.Process.gan [ "check"; path ]
         Assert.True((code = 1), sprintf "exit %d\n%s" code (err.Substring(0, min 2000 err.Length)))
-        Assert.Contains($"deep.gan:{line}:{col}: error GAN0106", err)
+        Assert.Contains($"deep.gan:{line}:{col}: error GAN0106", out)
         Assert.DoesNotContain("internal error", err)
         // The 40,000-character line is shown as a window around the caret, not whole.
-        Assert.True(err.Length < 4000, sprintf "stderr is %d characters" err.Length))
+        Assert.True(out.Length < 4000, sprintf "stdout is %d characters" out.Length))

@@ -80,7 +80,7 @@ let ``gan check of a spec that uses /etc/passwd exits 1 and prints no line of it
         let spec = project dir "use \"../../secret.txt\"\nuse \"/etc/passwd\""
         let code, out, err = gan [ "check"; spec ]
         Assert.Equal(1, code)
-        Assert.Contains("GAN0215", err)
+        Assert.Contains("GAN0215", out)
         for text in [ out; err ] do
             Assert.DoesNotContain("SECRET", text)
             Assert.DoesNotContain("root:x:", text))
