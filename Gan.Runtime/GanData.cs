@@ -41,6 +41,7 @@ public static class GanJudge
     /// <summary>Trains the judge (deterministically, 4 epochs) and caches it.</summary>
     public static JudgeTraining Train(Action<string>? notice = null)
     {
+        Native.TorchNative.Prepare();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (judge, accuracy) = JudgeCache.Train(notice ?? (_ => { }));
         judge.Dispose();
