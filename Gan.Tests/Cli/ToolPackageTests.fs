@@ -106,6 +106,26 @@ type ToolPackageTests(tool: ToolFixture, output: ITestOutputHelper) =
             Assert.False(Directory.Exists(Path.Combine(home, ".cache", "gandsl", "logs")), "gan check crashed"))
 
     [<Fact>]
+    member _.``gan check runs without TorchSharp: with TorchSharp.dll damaged and no native library, check works and version fails``
+        () =
+        TestFiles.withTempDir (fun tmp ->
+            let app = Path.GetDirectoryName(Directory.GetFiles(tool.Tools, "gan.dll", SearchOption.AllDirectories) |> Array.exactlyOne)
+            let copy = Path.Combine(tmp, "app")
+            Directory.CreateDirectory copy |> ignore
+            for f in Directory.GetFiles app do
+                if not (Path.GetFileName(f).Contains ".so") then File.Copy(f, Path.Combine(copy, Path.GetFileName f))
+            File.WriteAllBytes(Path.Combine(copy, "TorchSharp.dll"), Array.zeroCreate 64)
+            let run args =
+                TestFiles.runProcess "dotnet" (Path.Combine(copy, "gan.dll") :: args) TestFiles.repoRoot
+                    [ "HOME", Path.Combine(tmp, "home"); "GANDSL_NATIVE_CACHE", "" ] 120
+            let rc, out, err = run [ "check"; TestFiles.spec "gaussian2d.gan"; TestFiles.spec "sngan32.gan" ]
+            Assert.True((rc = 0), sprintf "gan check without TorchSharp: %d\n%s\n%s" rc out err)
+            // the control: a command that needs TorchSharp fails in this copy
+            let rc, _, err = run [ "version" ]
+            Assert.Equal(3, rc)
+            Assert.Contains("internal error", err))
+
+    [<Fact>]
     member _.``The installed gan trains 20 steps from a fresh HOME, patching a cached copy only where libstdc++ needs it`` () =
         TestFiles.withTempDir (fun tmp ->
             let home, run = Path.Combine(tmp, "home"), Path.Combine(tmp, "run")
