@@ -115,9 +115,10 @@ type ToolPackageTests(tool: ToolFixture, output: ITestOutputHelper) =
             for f in Directory.GetFiles app do
                 if not (Path.GetFileName(f).Contains ".so") then File.Copy(f, Path.Combine(copy, Path.GetFileName f))
             File.WriteAllBytes(Path.Combine(copy, "TorchSharp.dll"), Array.zeroCreate 64)
+            let home = Directory.CreateDirectory(Path.Combine(tmp, "home")).FullName
             let run args =
                 TestFiles.runProcess "dotnet" (Path.Combine(copy, "gan.dll") :: args) TestFiles.repoRoot
-                    [ "HOME", Path.Combine(tmp, "home"); "GANDSL_NATIVE_CACHE", "" ] 120
+                    [ "HOME", home; "GANDSL_NATIVE_CACHE", ""; "GANDSL_LOG_DIR", Path.Combine(tmp, "logs") ] 120
             let rc, out, err = run [ "check"; TestFiles.spec "gaussian2d.gan"; TestFiles.spec "sngan32.gan" ]
             Assert.True((rc = 0), sprintf "gan check without TorchSharp: %d\n%s\n%s" rc out err)
             // the control: a command that needs TorchSharp fails in this copy
