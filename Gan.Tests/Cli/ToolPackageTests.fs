@@ -106,7 +106,7 @@ type ToolPackageTests(tool: ToolFixture, output: ITestOutputHelper) =
             Assert.False(Directory.Exists(Path.Combine(home, ".cache", "gandsl", "logs")), "gan check crashed"))
 
     [<Fact>]
-    member _.``gan check runs without TorchSharp: with TorchSharp.dll damaged and no native library, check works and version fails``
+    member _.``check, shapes and fmt run without TorchSharp: with TorchSharp.dll damaged and no native library they work, version fails``
         () =
         TestFiles.withTempDir (fun tmp ->
             let app = Path.GetDirectoryName(Directory.GetFiles(tool.Tools, "gan.dll", SearchOption.AllDirectories) |> Array.exactlyOne)
@@ -121,6 +121,9 @@ type ToolPackageTests(tool: ToolFixture, output: ITestOutputHelper) =
                     [ "HOME", home; "GANDSL_NATIVE_CACHE", ""; "GANDSL_LOG_DIR", Path.Combine(tmp, "logs") ] 120
             let rc, out, err = run [ "check"; TestFiles.spec "gaussian2d.gan"; TestFiles.spec "sngan32.gan" ]
             Assert.True((rc = 0), sprintf "gan check without TorchSharp: %d\n%s\n%s" rc out err)
+            for args in [ [ "shapes"; TestFiles.spec "sngan32.gan" ]; [ "fmt"; "--check"; TestFiles.spec "gaussian2d.gan" ] ] do
+                let rc, out, err = run args
+                Assert.True((rc = 0), sprintf "gan %s without TorchSharp: %d\n%s\n%s" (List.head args) rc out err)
             // the control: a command that needs TorchSharp fails in this copy
             let rc, _, err = run [ "version" ]
             Assert.Equal(3, rc)
