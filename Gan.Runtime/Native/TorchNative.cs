@@ -24,9 +24,6 @@ internal static class TorchNative
     static readonly object Gate = new();
     static bool done;
 
-    /// <summary>The patched copy loaded in place of the shipped library; null when none was needed.</summary>
-    public static string? LoadedCopy { get; private set; }
-
     /// <summary>Once per process, before TorchSharp's first native call; a no-op off Linux or where nothing needs patching.</summary>
     public static void Prepare()
     {
@@ -36,10 +33,19 @@ internal static class TorchNative
             if (OperatingSystem.IsLinux() && !SystemLibrary.HasVersion(Glibcxx) && FindShipped() is { } shipped)
             {
                 var bytes = File.ReadAllBytes(shipped);
-                if (ElfVersionNeeds.StateOf(bytes, Glibcxx) == ElfVersionNeeds.State.Required)
+                if (StateOf(shipped, bytes) == ElfVersionNeeds.State.Required)
                     Load(shipped, bytes, PatchedCopy(bytes, CacheRoot()));
             }
             done = true;
+        }
+    }
+
+    static ElfVersionNeeds.State StateOf(string shipped, byte[] bytes)
+    {
+        try { return ElfVersionNeeds.StateOf(bytes, Glibcxx); }
+        catch (InvalidDataException e)
+        {
+            throw new UserInputException($"TorchSharp's native library {shipped} is damaged ({e.Message}); reinstall GanDsl.", e);
         }
     }
 
@@ -102,7 +108,6 @@ internal static class TorchNative
             foreach (var needed in ElfVersionNeeds.Needed(bytes))
                 if (File.Exists(Path.Combine(dir, needed))) NativeLibrary.Load(Path.Combine(dir, needed));
             var handle = NativeLibrary.Load(copy);
-            LoadedCopy = copy;
             try
             {
                 NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
