@@ -84,6 +84,10 @@ type ToolPackageTests(tool: ToolFixture, output: ITestOutputHelper) =
         s.CopyTo m
         Assert.Equal<byte[]>(File.ReadAllBytes(ElfPatchTests.shippedLibrary ()), m.ToArray())
         Assert.NotNull(zip.GetEntry "tools/net10.0/linux-x64/DotnetToolSettings.xml")
+        Assert.NotNull(zip.GetEntry "tools/net10.0/linux-x64/libtorch_cpu.so")
+        // libtorch's Python binding and test backends stay out (Gan.Cli.fsproj); training below runs without them
+        Assert.Null(zip.GetEntry "tools/net10.0/linux-x64/libtorch_python.so")
+        Assert.Null(zip.GetEntry "tools/net10.0/linux-x64/libtorchbind_test.so")
 
     [<Fact>]
     member _.``The installed gan prints its help, and gan check gives 0 or 1 without setting up libtorch`` () =
