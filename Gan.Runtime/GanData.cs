@@ -51,10 +51,12 @@ public static class GanJudge
     {
         var set = JudgeSet.Named(data)
                   ?? throw new UserInputException($"there is no judge for '{data}'; the judges are {string.Join(", ", Sets)}");
+        Native.TorchNative.Prepare();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (judge, accuracy) = JudgeCache.Train(set, notice ?? (_ => { }));
         judge.Dispose();
-        return new JudgeTraining(accuracy, JudgeCache.PathFor(set), JudgeNetwork.Version, clock.Elapsed.TotalSeconds, set.ExpectedAccuracy);
+        return new JudgeTraining(accuracy, JudgeCache.PathFor(set), JudgeNetwork.Version, clock.Elapsed.TotalSeconds,
+                                 set.ExpectedAccuracy);
     }
 }
 

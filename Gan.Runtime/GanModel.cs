@@ -40,6 +40,7 @@ public sealed class GanModel : IDisposable
     public static GanModel Create(GanSpec spec, string device = "cpu", int? seed = null)
     {
         var ir = Checked(spec);
+        Native.TorchNative.Prepare();
         int s = seed ?? ir.Schedule.Seed;
         var d = Devices.For(device);
         return new GanModel(ir, Devices.Build(ir, s, d), d, s, 0, null);
@@ -62,6 +63,7 @@ public sealed class GanModel : IDisposable
     /// <param name="ema">false: sample the trained generator itself where the spec also keeps its EMA copy (G_ema).</param>
     public static GanModel LoadRun(string runDir, long? step = null, bool ema = true)
     {
+        Native.TorchNative.Prepare();
         var run = LoadedRun.Load(runDir, step, ema);
         return new GanModel(run.Model, run.Networks, CPU, run.Model.Schedule.Seed, run.State.Step, runDir);
     }
@@ -75,6 +77,7 @@ public sealed class GanModel : IDisposable
     public static ResumedRun Resume(string runDir, ResumeFlags? given = null)
     {
         given ??= new ResumeFlags();
+        Native.TorchNative.Prepare();
         if (!Directory.Exists(runDir)) throw new UserInputException($"--resume {runDir}: no such run folder");
         if (given.Out is { } o && Path.GetFullPath(o) != Path.GetFullPath(runDir))
             throw new UserInputException($"--out {o} contradicts --resume {runDir}: a resumed run stays in its folder; drop --out");

@@ -22,13 +22,18 @@ public static class GanRun
     public static GanEvaluation Evaluate(string runDir, int n = 10000, long? step = null, int seed = 0, Action<string>? notice = null,
                                          bool ema = true)
     {
+        Native.TorchNative.Prepare();
         var metrics = RunEvaluator.Evaluate(runDir, n, step, seed, notice ?? (_ => { }), ema);
         // The report shows the metrics table: refresh it so it never says "no metrics yet" after an eval.
         return new GanEvaluation(metrics, RunEvaluator.Format(metrics), RunReport.Write(runDir));
     }
 
     /// <summary>Writes report.html (curves, samples, metrics, spec) and returns its path.</summary>
-    public static string WriteReport(string runDir) => RunReport.Write(runDir);
+    public static string WriteReport(string runDir)
+    {
+        Native.TorchNative.Prepare();
+        return RunReport.Write(runDir);
+    }
 
     /// <summary>
     /// Writes a run's networks at its latest checkpoint (or <paramref name="step"/>'s) to a safetensors file: every network,
@@ -50,6 +55,7 @@ public static class GanRun
     public static long[] Apply(string runDir, string network, string? output, string inPath, string outPath, string mode = "eval",
                                long? step = null)
     {
+        Native.TorchNative.Prepare();
         using var run = Runs.LoadedRun.Load(runDir, step);
         if (!run.Networks.TryGetValue(network, out var net))
             throw new UserInputException($"--network {network}: the run has no network '{network}'; it has "
@@ -96,6 +102,7 @@ public static class GanRun
         written.Add(Runs.RunParams.PathIn(specDir));
         if (probe)
         {
+            Native.TorchNative.Prepare();
             FidelityProbe.Write(ir, outDir, ir.Schedule.Seed);
             written.Add(Path.Combine(outDir, "weights.safetensors"));
             written.Add(Path.Combine(outDir, "probe.safetensors"));

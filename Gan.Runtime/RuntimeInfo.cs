@@ -10,8 +10,15 @@ public static class RuntimeInfo
 
     public static string TorchSharpVersion => Informational(typeof(torch).Assembly);
 
-    /// <summary>The libtorch version TorchSharp was built for (loads the native library).</summary>
-    public static string LibTorchVersion => torch.__version__;
+    /// <summary>The libtorch version TorchSharp was built for (loads the native library: torch's type initializer does).</summary>
+    public static string LibTorchVersion
+    {
+        get
+        {
+            Native.TorchNative.Prepare();
+            return torch.__version__;
+        }
+    }
 
     static string Informational(Assembly a)
     {
