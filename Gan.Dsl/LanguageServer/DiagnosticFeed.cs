@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Syntax;
 
 namespace Gan.Dsl.LanguageServer;
@@ -17,11 +18,20 @@ internal static class DiagnosticFeed
         return new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "textDocument/publishDiagnostics", ["params"] = p };
     }
 
-    public static JsonArray For(Document doc, CompileResult result)
+    /// <summary>
+    /// A document's diagnostics. A library (only <c>block</c>, <c>param</c> and <c>use</c> items, made to be used) is not
+    /// reported for the items a spec lacks (GAN0209); it gets what the open specs using it find inside it instead.
+    /// </summary>
+    public static JsonArray For(Document doc, CompileResult result, Documents documents)
     {
         var list = new JsonArray();
         var uses = result.Syntax.Items.OfType<UseSyntax>().ToList();
-        foreach (var d in result.Diagnostics)
+        bool library = result.Syntax.Items.Count > 0 && result.Syntax.Items.All(i => i is BlockSyntax or ParamSyntax or UseSyntax);
+        var found = result.Diagnostics.Where(d => !(library && d.Code == MissingItem)).ToList();
+        if (library)
+            foreach (var other in documents.All.Where(o => o != doc))
+                found.AddRange(documents.Compile(other).Diagnostics.Where(d => Full(d.Source.Path) == doc.Path && !found.Contains(d)));
+        foreach (var d in found.DistinctBy(d => (d.Code, d.Span, d.Message)))
         {
             var o = new JsonObject
             {
@@ -53,6 +63,9 @@ internal static class DiagnosticFeed
         }
         return list;
     }
+
+    /// <summary>The code of "the spec has no ..." (a header, data, a network, ...).</summary>
+    static readonly string MissingItem = Descriptors.MissingItem.Id;
 
     internal static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
 }

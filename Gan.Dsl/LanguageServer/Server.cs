@@ -191,7 +191,7 @@ internal sealed class Server
         {
             pending.Remove(uri);
             if (documents.Get(uri) is not { } doc) continue;
-            try { framing.Write(DiagnosticFeed.Publish(doc.Uri, doc.Version, DiagnosticFeed.For(doc, documents.Compile(doc)))); }
+            try { framing.Write(DiagnosticFeed.Publish(doc.Uri, doc.Version, DiagnosticFeed.For(doc, documents.Compile(doc), documents))); }
             catch (Exception e) { log.WriteLine($"gan lsp: diagnostics for {uri} failed: {e}"); }
         }
     }

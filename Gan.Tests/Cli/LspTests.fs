@@ -142,3 +142,71 @@ let ``gan lsp exits 1 on exit without shutdown, and refuses requests after shutd
     Assert.Equal(-32600, errorCode (c2.Request("textDocument/hover", at (uri "specs/x.gan") 0 0)))
     c2.Notify("exit", null)
     Assert.Equal(0, c2.WaitExit())
+
+[<Fact>]
+let ``gan lsp reads used files from unsaved buffers, applies gan.set to param hovers and totals, and finds references`` () =
+    let spec, lib = uri "specs/sngan32.gan", uri "specs/blocks/mimicry-resnet.gan"
+    let specText, libText = read "specs/sngan32.gan", read "specs/blocks/mimicry-resnet.gan"
+    let total (set: string) =
+        let code, out, err = gan [ "shapes"; "specs/sngan32.gan"; "--json"; "--set"; set ]
+        Assert.True((code = 0), err)
+        JsonNode.Parse(out).["networks"].["G"].["params"].GetValue<int64>().ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    let total64, total32 = total "ngf=64", total "ngf=32"
+    use c = new Client()
+    let r =
+        c.Request("initialize",
+                  JsonNode.Parse(sprintf """{"rootUri":"%s","capabilities":{},"initializationOptions":{"gan":{"set":{"ngf":"64","other":"1"}}}}"""
+                                     (uri "")))
+    Assert.Null(r.["error"])
+    c.Notify("initialized", JsonObject())
+    c.Open(spec, specText)
+    Assert.Empty(c.Diagnostics(spec, 1))        // `other` names no param of this spec: not an error here
+    c.Open(lib, libText)
+    Assert.Empty(c.Diagnostics(lib, 1))         // a library of blocks is not asked for a header, data, networks...
+    let hoverText (u: string) (line, col) = c.Request("textDocument/hover", at u line col).["result"].["contents"].["value"].GetValue<string>()
+    let ngf = positionOf specText "param ngf"
+    Assert.Contains("`64`", hoverText spec (fst ngf, snd ngf + 7))
+    let g = positionOf specText "network G"
+    Assert.Contains(total64 + " trainable params", hoverText spec (fst g, snd g + 8))
+    c.Notify("workspace/didChangeConfiguration", JsonNode.Parse("""{"settings":{"gan":{"set":{"ngf":32}}}}"""))
+    Assert.Contains("`32`", hoverText spec (fst ngf, snd ngf + 7))
+    Assert.Contains(total32 + " trainable params", hoverText spec (fst g, snd g + 8))
+
+    // An unsaved edit of the used file wins over the file on disk: the spec's diagnostics follow the buffer.
+    let renamed = libText.Replace("block mimicry_dblock(", "block mimicry_dblock_renamed(")
+    c.Change(lib, 2, renamed)
+    c.WaitFor("GAN0201 for the renamed block", fun m ->
+        m.["method"] <> null && m.["params"].["uri"].GetValue<string>() = spec
+        && m.["params"].["diagnostics"].AsArray() |> Seq.exists (fun d -> d.["code"].GetValue<string>() = "GAN0201"))
+    |> ignore
+    // A shape error inside a used block: shown at the spec's `use`, pointing into the used file, and in the used file.
+    let broken = libText.Replace("    upsample(2, mode: bilinear)\n    conv2d(ch, kernel: 3", "    upsample(3, mode: bilinear)\n    conv2d(ch, kernel: 3")
+    Assert.NotEqual<string>(libText, broken)
+    c.Change(lib, 3, broken)
+    let inSpec = c.WaitFor("diagnostics at the use", fun m ->
+        m.["method"] <> null && m.["params"].["uri"].GetValue<string>() = spec
+        && m.["params"].["diagnostics"].AsArray() |> Seq.exists (fun d -> d.["relatedInformation"] <> null))
+    let d = inSpec.["params"].["diagnostics"].AsArray() |> Seq.find (fun d -> d.["relatedInformation"] <> null)
+    Assert.Equal(fst (positionOf specText "use \"blocks/mimicry-resnet.gan\""), d.["range"].["start"].["line"].GetValue<int>())
+    Assert.Equal(lib, d.["relatedInformation"].[0].["location"].["uri"].GetValue<string>())
+    Assert.NotEmpty(c.Diagnostics(lib, 3))
+    c.Change(lib, 4, libText)
+    Assert.Empty(c.Diagnostics(lib, 4))
+    Assert.Empty(c.WaitFor("clean spec", fun m ->
+        m.["method"] <> null && m.["params"].["uri"].GetValue<string>() = spec && m.["params"].["diagnostics"].AsArray().Count = 0)
+        .["params"].["diagnostics"].AsArray())
+
+    // References of ngf: its definition and its three uses in G; the outline names the networks, losses and optimisers.
+    let refs = c.Request("textDocument/references",
+                         JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"},"position":{"line":%d,"character":%d},"context":{"includeDeclaration":true}}"""
+                                            spec (fst ngf) (snd ngf + 7))).["result"].AsArray()
+    let expected =
+        specText.Split('\n') |> Seq.filter (fun l -> not (l.TrimStart().StartsWith "#"))
+        |> Seq.sumBy (fun l -> Text.RegularExpressions.Regex.Matches(l, @"\bngf\b").Count)
+    Assert.Equal(expected, refs.Count)
+    let outline = c.Request("textDocument/documentSymbol", JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"}}""" spec)).["result"].AsArray()
+    let names = outline |> Seq.map (fun s -> s.["name"].GetValue<string>()) |> Set.ofSeq
+    for n in [ "G"; "D"; "d_loss"; "g_loss"; "opt_d"; "opt_g"; "ngf" ] do Assert.Contains(n, names)
+    c.Request("shutdown", null) |> ignore
+    c.Notify("exit", null)
+    Assert.Equal(0, c.WaitExit())
