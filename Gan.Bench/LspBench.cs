@@ -72,16 +72,16 @@ public static class LspBench
             while (true)
             {
                 var m = Read();
-                if (m["method"]?.GetValue<string>() == "textDocument/publishDiagnostics" && m["params"]?["version"]?.GetValue<int>() == version)
-                    return m;
+                if (m["method"]?.GetValue<string>() == "textDocument/publishDiagnostics"
+                    && m["params"]?["version"]?.GetValue<int>() == version) return m;
             }
         }
         JsonNode At(string what, int delta)
         {
             int i = text.IndexOf(what, StringComparison.Ordinal) + delta;
-            int line = text[..i].Count(c => c == '\n');
+            int line = text[..i].Count(c => c == '\n'), character = i - (text.LastIndexOf('\n', i - 1) + 1);
             return new JsonObject { ["textDocument"] = new JsonObject { ["uri"] = uri },
-                                    ["position"] = new JsonObject { ["line"] = line, ["character"] = i - (text.LastIndexOf('\n', i - 1) + 1) } };
+                                    ["position"] = new JsonObject { ["line"] = line, ["character"] = character } };
         }
         JsonObject Doc() => new() { ["textDocument"] = new JsonObject { ["uri"] = uri } };
 

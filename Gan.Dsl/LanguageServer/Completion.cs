@@ -41,7 +41,8 @@ internal static class Completion
             switch (t.Kind)
             {
                 case TokenKind.OpenParen:
-                    stack.Push(new Frame(t.Kind, i > 0 && tokens[i - 1].Kind == TokenKind.Identifier ? tokens[i - 1].Text : null, item, []));
+                    var callee = i > 0 && tokens[i - 1].Kind == TokenKind.Identifier ? tokens[i - 1].Text : null;
+                    stack.Push(new Frame(t.Kind, callee, item, []));
                     break;
                 case TokenKind.OpenBrace or TokenKind.OpenBracket:
                     stack.Push(new Frame(t.Kind, null, item, []));
@@ -107,7 +108,8 @@ internal static class Completion
     static IEnumerable<JsonObject> LossNames(SymbolIndex index, int offset) =>
         Names(index, offset, SymbolKind.Network, SymbolKind.Latent, SymbolKind.Loss, SymbolKind.Param)
             .Concat(LossPrimitives.All.Select(p => Item(p.Name, Function, p.Formula)))
-            .Concat(new[] { "real", "labels", "detach", "augment", "gradient_penalty", "r1" }.Select(k => Item(k, Keyword, "loss expression")));
+            .Concat(new[] { "real", "labels", "detach", "augment", "gradient_penalty", "r1" }
+                        .Select(k => Item(k, Keyword, "loss expression")));
 
     static IEnumerable<JsonObject> Signatures(IReadOnlyDictionary<string, Signature> table, int kind) =>
         table.Values.Select(s => Item(s.Name, kind, Describe.Signature(s)));

@@ -48,7 +48,8 @@ internal static partial class Docs
         return $"{Page}#{Slug($"{d.Id} ({(d.Severity == Severity.Error ? "error" : "warning")}): {d.Title}")}";
     }
 
-    /// <summary>GitHub's heading anchor: lower case, punctuation dropped (letters, digits, '-', '_' and spaces kept), spaces to '-'.</summary>
+    /// <summary>GitHub's heading anchor: lower case, punctuation dropped (letters, digits, '-', '_' and spaces kept), spaces
+    /// to '-'.</summary>
     public static string Slug(string heading)
     {
         var sb = new StringBuilder();

@@ -25,7 +25,8 @@ internal sealed class Framing(Stream input, Stream output)
         while (true)
         {
             int b = input.ReadByte();
-            if (b < 0) return header.Count == 0 ? new Frame(null, End: true) : new Frame(null, -32700, "the input ended inside a header", true);
+            if (b < 0)
+                return header.Count == 0 ? new Frame(null, End: true) : new Frame(null, -32700, "the input ended inside a header", true);
             header.Add((byte)b);
             int n = header.Count;
             if (n >= 4 && header[n - 4] == '\r' && header[n - 3] == '\n' && header[n - 2] == '\r' && header[n - 1] == '\n') break;

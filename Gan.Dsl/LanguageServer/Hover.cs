@@ -41,7 +41,8 @@ internal static partial class Hover
         var rows = new List<string>();
         foreach (var net in check.Bound.Networks.Select(n => check.Networks[n.Name]))
             foreach (var node in net.Nodes.Where(x => x.Source.Path == doc.Path && x.Span.Start == token.Span.Start))
-                rows.Add($"`{ShapeAndCount(node.Shape, node.Parameters)}`  \n{net.Name}.{node.Name} ({node.Kind.Name}), {Named(node.Shape)}");
+                rows.Add($"`{ShapeAndCount(node.Shape, node.Parameters)}`  \n"
+                         + $"{net.Name}.{node.Name} ({node.Kind.Name}), {Named(node.Shape)}");
         if (rows.Count == 0) return null;
         var kind = LayerRegistry.Kinds.GetValueOrDefault(token.Text);
         var head = kind is null ? $"**{token.Text}**" : $"**{kind.Name}**: {kind.Summary}";

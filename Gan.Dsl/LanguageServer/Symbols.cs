@@ -53,7 +53,8 @@ internal static class Symbols
             ["name"] = name.Text.Length > 0 ? name.Text : "?",
             ["kind"] = kind,
             ["detail"] = detail,
-            ["range"] = Lsp.Range(doc.Source, TextSpan.FromBounds(Math.Min(span.Start, name.Span.Start), Math.Max(span.End, name.Span.End))),
+            ["range"] = Lsp.Range(doc.Source,
+                                  TextSpan.FromBounds(Math.Min(span.Start, name.Span.Start), Math.Max(span.End, name.Span.End))),
             ["selectionRange"] = Lsp.Range(doc.Source, name.Span),
         };
         if (children is { Length: > 0 }) o["children"] = new JsonArray(children);

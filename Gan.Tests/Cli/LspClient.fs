@@ -39,8 +39,8 @@ let private readFrame (s: Stream) : JsonNode option =
 
 type Client() =
     let psi =
-        ProcessStartInfo("dotnet", [ Gan.Tests.Cli.Process.cli; "lsp" ], WorkingDirectory = TestFiles.repoRoot, RedirectStandardInput = true,
-                         RedirectStandardOutput = true, RedirectStandardError = true)
+        ProcessStartInfo("dotnet", [ Gan.Tests.Cli.Process.cli; "lsp" ], WorkingDirectory = TestFiles.repoRoot,
+                         RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true)
     do psi.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
     let proc = Diagnostics.Process.Start psi
     let stderr = proc.StandardError.ReadToEndAsync()
@@ -71,7 +71,10 @@ type Client() =
         this.SendRaw(Array.append (Encoding.ASCII.GetBytes(sprintf "Content-Length: %d\r\n\r\n" body.Length)) body)
 
     member this.Notify(methodName: string, prms: JsonNode) =
-        this.Send(JsonObject([ KeyValuePair.Create("method", JsonValue.Create methodName :> JsonNode); KeyValuePair.Create("params", prms) ]))
+        let o = JsonObject()
+        o.["method"] <- methodName
+        o.["params"] <- prms
+        this.Send o
 
     /// The next message that satisfies the predicate (others are kept in the backlog), or a failure after the timeout.
     member _.WaitFor(what: string, predicate: JsonNode -> bool) : JsonNode =
@@ -99,8 +102,8 @@ type Client() =
         o.["method"] <- methodName
         o.["params"] <- prms
         this.Send o
-        this.WaitFor(sprintf "answer to %s" methodName, fun m -> m.["id"] <> null && m.["id"].GetValueKind() = Text.Json.JsonValueKind.Number
-                                                                     && m.["id"].GetValue<int>() = id)
+        this.WaitFor(sprintf "answer to %s" methodName, fun m ->
+            m.["id"] <> null && m.["id"].GetValueKind() = Text.Json.JsonValueKind.Number && m.["id"].GetValue<int>() = id)
 
     /// The next response with a null id: the answer to a message the server could not read.
     member this.ErrorForUnreadable() = this.WaitFor("error for an unreadable message", fun m -> m.["error"] <> null && m.["id"] = null)

@@ -20,7 +20,8 @@ let private shapesRow (spec: string) (network: string) (op: string) (n: int) =
         JsonNode.Parse(out).["networks"].[network].["layers"].AsArray()
         |> Seq.filter (fun l -> l.["op"].GetValue<string>() = op)
         |> Seq.item n
-    sprintf "%s · %s params" (layer.["shape"].GetValue<string>()) (layer.["params"].GetValue<int64>().ToString("N0", Globalization.CultureInfo.InvariantCulture))
+    let count = layer.["params"].GetValue<int64>().ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    sprintf "%s · %s params" (layer.["shape"].GetValue<string>()) count
 
 [<Fact>]
 let ``gan lsp serves diagnostics, hover, definition across use, completion and formatting on real specs, then exits 0`` () =
@@ -155,15 +156,16 @@ let ``gan lsp reads used files from unsaved buffers, applies gan.set to param ho
     use c = new Client()
     let r =
         c.Request("initialize",
-                  JsonNode.Parse(sprintf """{"rootUri":"%s","capabilities":{},"initializationOptions":{"gan":{"set":{"ngf":"64","other":"1"}}}}"""
-                                     (uri "")))
+                  JsonNode.Parse(sprintf """{"rootUri":"%s","capabilities":{},%s}"""
+                                     (uri "") "\"initializationOptions\":{\"gan\":{\"set\":{\"ngf\":\"64\",\"other\":\"1\"}}}"))
     Assert.Null(r.["error"])
     c.Notify("initialized", JsonObject())
     c.Open(spec, specText)
     Assert.Empty(c.Diagnostics(spec, 1))        // `other` names no param of this spec: not an error here
     c.Open(lib, libText)
     Assert.Empty(c.Diagnostics(lib, 1))         // a library of blocks is not asked for a header, data, networks...
-    let hoverText (u: string) (line, col) = c.Request("textDocument/hover", at u line col).["result"].["contents"].["value"].GetValue<string>()
+    let hoverText (u: string) (line, col) =
+        c.Request("textDocument/hover", at u line col).["result"].["contents"].["value"].GetValue<string>()
     let ngf = positionOf specText "param ngf"
     Assert.Contains("`64`", hoverText spec (fst ngf, snd ngf + 7))
     let g = positionOf specText "network G"
@@ -180,7 +182,8 @@ let ``gan lsp reads used files from unsaved buffers, applies gan.set to param ho
         && m.["params"].["diagnostics"].AsArray() |> Seq.exists (fun d -> d.["code"].GetValue<string>() = "GAN0201"))
     |> ignore
     // A shape error inside a used block: shown at the spec's `use`, pointing into the used file, and in the used file.
-    let broken = libText.Replace("    upsample(2, mode: bilinear)\n    conv2d(ch, kernel: 3", "    upsample(3, mode: bilinear)\n    conv2d(ch, kernel: 3")
+    let upsample = "    upsample(2, mode: bilinear)\n    conv2d(ch, kernel: 3"
+    let broken = libText.Replace(upsample, upsample.Replace("(2,", "(3,"))
     Assert.NotEqual<string>(libText, broken)
     c.Change(lib, 3, broken)
     let inSpec = c.WaitFor("diagnostics at the use", fun m ->
@@ -197,14 +200,15 @@ let ``gan lsp reads used files from unsaved buffers, applies gan.set to param ho
         .["params"].["diagnostics"].AsArray())
 
     // References of ngf: its definition and its three uses in G; the outline names the networks, losses and optimisers.
-    let refs = c.Request("textDocument/references",
-                         JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"},"position":{"line":%d,"character":%d},"context":{"includeDeclaration":true}}"""
-                                            spec (fst ngf) (snd ngf + 7))).["result"].AsArray()
+    let refsAt = at spec (fst ngf) (snd ngf + 7)
+    refsAt.["context"] <- JsonNode.Parse """{"includeDeclaration":true}"""
+    let refs = c.Request("textDocument/references", refsAt).["result"].AsArray()
     let expected =
         specText.Split('\n') |> Seq.filter (fun l -> not (l.TrimStart().StartsWith "#"))
         |> Seq.sumBy (fun l -> Text.RegularExpressions.Regex.Matches(l, @"\bngf\b").Count)
     Assert.Equal(expected, refs.Count)
-    let outline = c.Request("textDocument/documentSymbol", JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"}}""" spec)).["result"].AsArray()
+    let outline =
+        c.Request("textDocument/documentSymbol", JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"}}""" spec)).["result"].AsArray()
     let names = outline |> Seq.map (fun s -> s.["name"].GetValue<string>()) |> Set.ofSeq
     for n in [ "G"; "D"; "d_loss"; "g_loss"; "opt_d"; "opt_g"; "ngf" ] do Assert.Contains(n, names)
     c.Request("shutdown", null) |> ignore
