@@ -89,7 +89,8 @@ internal static class Completion
             items.AddRange(Names(index, offset, SymbolKind.Optimizer, SymbolKind.Network, SymbolKind.Latent, SymbolKind.Param));
         else if (frame.Kind == TokenKind.OpenBrace && body is "network" or "block")
         {
-            if (last?.Text is "from" or "output" or "let") items.AddRange(Names(index, offset, SymbolKind.Input, SymbolKind.Let));
+            if (last?.Text == "from") items.AddRange(Names(index, offset, SymbolKind.Input, SymbolKind.Let));
+            else if (last?.Text is "let" or "output") { }                  // a new name: nothing to offer
             else if (last?.Text == "init") items.AddRange(Inits.Names.Select(n => Item(n, Function, "initialiser")));
             else
             {

@@ -22,7 +22,10 @@ internal static partial class Hover
         var (symbol, token) = index.At(offset);
         var parts = new List<string>();
         var check = result.Checked;
-        if (token is not null && check is not null && Layer(doc, check, token) is { } layer) parts.Add(layer);
+        // A layer of a block in a used file is checked where the specs using it call it: ask the open ones.
+        var checks = new[] { check }.Concat(documents.All.Where(o => o != doc).Select(o => documents.Compile(o).Checked))
+                                    .OfType<CheckedSpec>().ToList();
+        if (token is not null && Layer(doc, checks, token) is { } layer) parts.Add(layer);
         else if (token is not null && LayerRegistry.Kinds.TryGetValue(token.Text, out var kind) && symbol is null)
             parts.Add($"**{kind.Name}**: {kind.Summary}\n\n`{Describe.Signature(kind.Signature)}`");
         else if (symbol is not null) parts.Add(Describe.Symbol(symbol, check, documents.Overrides));
@@ -35,14 +38,20 @@ internal static partial class Hover
         return hover;
     }
 
-    /// <summary>The checked nodes a layer call (or a <c>residual</c> keyword) at the token made, in each network.</summary>
-    static string? Layer(Document doc, CheckedSpec check, Token token)
+    /// <summary>The checked nodes a layer call (or a <c>residual</c> keyword) at the token made, in each network of each spec
+    /// (another spec's are named by its file).</summary>
+    static string? Layer(Document doc, IEnumerable<CheckedSpec> checks, Token token)
     {
         var rows = new List<string>();
-        foreach (var net in check.Bound.Networks.Select(n => check.Networks[n.Name]))
-            foreach (var node in net.Nodes.Where(x => x.Source.Path == doc.Path && x.Span.Start == token.Span.Start))
-                rows.Add($"`{ShapeAndCount(node.Shape, node.Parameters)}`  \n"
-                         + $"{net.Name}.{node.Name} ({node.Kind.Name}), {Named(node.Shape)}");
+        foreach (var check in checks)
+        {
+            var where = DiagnosticFeed.Full(check.Bound.Source.Path) == doc.Path ? "" : $" in {Path.GetFileName(check.Bound.Source.Path)}";
+            foreach (var net in check.Bound.Networks.Select(n => check.Networks[n.Name]))
+                foreach (var node in net.Nodes.Where(x => x.Span.Start == token.Span.Start
+                                                          && DiagnosticFeed.Full(x.Source.Path) == doc.Path))
+                    rows.Add($"`{ShapeAndCount(node.Shape, node.Parameters)}`  \n"
+                             + $"{net.Name}.{node.Name} ({node.Kind.Name}){where}, {Named(node.Shape)}");
+        }
         if (rows.Count == 0) return null;
         var kind = LayerRegistry.Kinds.GetValueOrDefault(token.Text);
         var head = kind is null ? $"**{token.Text}**" : $"**{kind.Name}**: {kind.Summary}";

@@ -53,6 +53,10 @@ let ``gan lsp serves diagnostics, hover, definition across use, completion and f
     Assert.Equal(col + "linear(3)".Length, d.["range"].["end"].["character"].GetValue<int>())
     let href = d.["codeDescription"].["href"].GetValue<string>()
     Assert.StartsWith("https://github.com/gandsl/gandsl/blob/main/docs/language.md#gan0302-error-", href)
+    // Hovering the diagnostic's range shows its manual entry.
+    let entry = c.Request("textDocument/hover", at dcgan line (col + 2)).["result"].["contents"].["value"].GetValue<string>()
+    Assert.Contains("**GAN0302 (error):", entry)
+    Assert.Contains("Fix:", entry)
     c.Change(dcgan, 3, dcganText)
     Assert.Empty(c.Diagnostics(dcgan, 3))
 
@@ -89,6 +93,18 @@ let ``gan lsp serves diagnostics, hover, definition across use, completion and f
     Assert.Null(shutdown.["error"])
     c.Notify("exit", null)
     Assert.Equal(0, c.WaitExit())
+
+[<Fact>]
+let ``Diagnostic links point at GitHub's anchor of the code's heading in docs/language.md, whose entry hovers show`` () =
+    let href = Gan.Dsl.LanguageServer.Docs.Href "GAN0306"
+    Assert.Equal("https://github.com/gandsl/gandsl/blob/main/docs/language.md#gan0306-error-a-network-output-does-not-fit-the-loss-it-feeds",
+                 href)
+    Assert.Equal("gan0204-warning-a-bad-x-y", Gan.Dsl.LanguageServer.Docs.Slug "GAN0204 (warning): a bad `x`, y")
+    let entry = Gan.Dsl.LanguageServer.Docs.Entry "GAN0306"
+    Assert.NotNull entry
+    Assert.StartsWith("### GAN0306 (error): a network output does not fit the loss it feeds", entry)
+    Assert.Contains("Fix:", entry)
+    Assert.DoesNotContain("### GAN0307", entry)
 
 let private errorCode (m: JsonNode) = m.["error"].["code"].GetValue<int>()
 
@@ -198,6 +214,11 @@ let ``gan lsp reads used files from unsaved buffers, applies gan.set to param ho
     Assert.Empty(c.WaitFor("clean spec", fun m ->
         m.["method"] <> null && m.["params"].["uri"].GetValue<string>() = spec && m.["params"].["diagnostics"].AsArray().Count = 0)
         .["params"].["diagnostics"].AsArray())
+
+    // Hover on a layer of a used block: one row per call of the block in the open spec (three in G).
+    let conv = positionOf libText "conv2d(ch, kernel: 3"
+    let rows = hoverText lib (fst conv, snd conv + 2)
+    Assert.Equal(3, Text.RegularExpressions.Regex.Matches(rows, @"G\.\d+_conv2d \(conv2d\) in sngan32\.gan").Count)
 
     // References of ngf: its definition and its three uses in G; the outline names the networks, losses and optimisers.
     let refsAt = at spec (fst ngf) (snd ngf + 7)
