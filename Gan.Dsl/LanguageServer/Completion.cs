@@ -80,7 +80,12 @@ internal static class Completion
             else if (index.Symbols.FirstOrDefault(s => s.Kind == SymbolKind.Block && s.Name == callee)?.Item is BlockSyntax block)
                 items.AddRange(block.Parameters.Where(p => !frame.Keys.Contains(p.Name.Text))
                                     .Select(p => Item(p.Name.Text, Property, $"{block.Name.Text} parameter", p.Name.Text + ": ")));
-            items.AddRange(frame.Item == "loss" ? LossNames(index, offset) : Names(index, offset, SymbolKind.Input, SymbolKind.Let));
+            items.AddRange(frame.Item switch
+            {
+                "loss" => LossNames(index, offset),
+                "optimizer" => Names(index, offset, SymbolKind.Network),
+                _ => Names(index, offset, SymbolKind.Input, SymbolKind.Let, SymbolKind.Param),
+            });
         }
         else if (frame.Kind == TokenKind.OpenBrace && frame.Item is "schedule" or "sample" && !afterKey)
             items.AddRange(Sources.Schedule[frame.Item!].Params.Where(p => !frame.Keys.Contains(p.Name))

@@ -13,5 +13,14 @@ public static class GanLanguageServer
     /// <c>shutdown</c> request, 1 otherwise). Only protocol messages are written to <paramref name="output"/>; problems go to
     /// <paramref name="log"/>.
     /// </summary>
-    public static int Run(Stream input, Stream output, TextWriter log) => new Server(new Framing(input, output), log).Run();
+    public static int Run(Stream input, Stream output, TextWriter log)
+    {
+        try { return new Server(new Framing(input, output), log).Run(); }
+        catch (IOException e)
+        {
+            // The client closed its end of the pipe: nobody is left to answer.
+            log.WriteLine($"gan lsp: the client's connection is gone ({e.Message})");
+            return 1;
+        }
+    }
 }
