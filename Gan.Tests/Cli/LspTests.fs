@@ -97,14 +97,86 @@ let ``gan lsp serves diagnostics, hover, definition across use, completion and f
 [<Fact>]
 let ``Diagnostic links point at GitHub's anchor of the code's heading in docs/language.md, whose entry hovers show`` () =
     let href = Gan.Dsl.LanguageServer.Docs.Href "GAN0306"
-    Assert.Equal("https://github.com/gandsl/gandsl/blob/main/docs/language.md#gan0306-error-a-network-output-does-not-fit-the-loss-it-feeds",
-                 href)
+    let page = "https://github.com/gandsl/gandsl/blob/main/docs/language.md"
+    Assert.Equal(page + "#gan0306-error-a-network-output-does-not-fit-the-loss-it-feeds", href)
     Assert.Equal("gan0204-warning-a-bad-x-y", Gan.Dsl.LanguageServer.Docs.Slug "GAN0204 (warning): a bad `x`, y")
     let entry = Gan.Dsl.LanguageServer.Docs.Entry "GAN0306"
     Assert.NotNull entry
     Assert.StartsWith("### GAN0306 (error): a network output does not fit the loss it feeds", entry)
     Assert.Contains("Fix:", entry)
     Assert.DoesNotContain("### GAN0307", entry)
+
+/// Frames of the server's output: each a Content-Length header and exactly that many bytes of a JSON-RPC 2.0 object.
+let private frames (bytes: byte[]) =
+    let text = Encoding.UTF8
+    let mutable i = 0
+    [ while i < bytes.Length do
+          let headerEnd = Array.IndexOf(bytes, byte '\r', i)
+          let header = Encoding.ASCII.GetString(bytes, i, headerEnd - i)
+          Assert.StartsWith("Content-Length: ", header)
+          let n = int (header.Substring 16)
+          Assert.Equal("\r\n\r\n", Encoding.ASCII.GetString(bytes, headerEnd, 4))
+          let body = JsonNode.Parse(text.GetString(bytes, headerEnd + 4, n))
+          Assert.Equal("2.0", body.["jsonrpc"].GetValue<string>())
+          i <- headerEnd + 4 + n
+          yield body ]
+
+[<Fact>]
+let ``Random mixes of valid requests, garbage headers, bodies and documents never crash the server or corrupt its output`` () =
+    let frame (body: byte[]) = Array.append (Encoding.ASCII.GetBytes(sprintf "Content-Length: %d\r\n\r\n" body.Length)) body
+    let json (s: string) = frame (Encoding.UTF8.GetBytes s)
+    let methods = [| "textDocument/hover"; "textDocument/definition"; "textDocument/references"; "textDocument/completion"
+                     "textDocument/formatting"; "textDocument/documentSymbol"; "nope"; "shutdown" |]
+    let spec = read "specs/infogan.gan"
+    let docUri = uri "specs/infogan.gan"
+    for seed in 1..60 do
+        let rng = Random seed
+        let randomText () =
+            match rng.Next 3 with
+            | 0 -> spec.Substring(0, rng.Next spec.Length)
+            | 1 -> String(Array.init (rng.Next 300) (fun _ -> char (rng.Next(1, 0x3000))))
+            | _ ->
+                let punct = "(){}[]:,=#\"\n x1"
+                spec.Insert(rng.Next spec.Length, String(Array.init 5 (fun _ -> punct.[rng.Next punct.Length])))
+        let pieces =
+            [ yield json """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{}}}"""
+              for _ in 1..25 do
+                  match rng.Next 7 with
+                  | 0 ->
+                      let o = JsonObject()
+                      o.["jsonrpc"] <- "2.0"
+                      o.["method"] <- (if rng.Next 2 = 0 then "textDocument/didOpen" else "textDocument/didChange")
+                      let text () = JsonValue.Create(randomText()).ToJsonString()
+                      o.["params"] <- JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s","version":%d,"text":%s},%s}"""
+                                                         docUri (rng.Next 100) (text ())
+                                                         (sprintf "\"contentChanges\":[{\"text\":%s}]" (text ())))
+                      yield json (o.ToJsonString())
+                  | 1 | 2 ->
+                      let prms = sprintf """{"textDocument":{"uri":"%s"},"position":{"line":%d,"character":%d}}"""
+                                     docUri (rng.Next(-2, 60)) (rng.Next(-2, 90))
+                      yield json (sprintf """{"jsonrpc":"2.0","id":%d,"method":"%s","params":%s}"""
+                                      (rng.Next 1000) methods.[rng.Next methods.Length] prms)
+                  | 3 -> yield Encoding.ASCII.GetBytes "Content-Length: nope\r\n\r\n"
+                  | 4 -> yield frame (Array.init (rng.Next 40) (fun _ -> byte (rng.Next 256)))
+                  | 5 ->
+                      let methodName = if rng.Next 2 = 0 then "7" else "\"textDocument/hover\""
+                      yield json (sprintf """{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}""" (rng.Next 9) methodName
+                                      (if rng.Next 2 = 0 then "[]" else "null"))
+                  | _ ->
+                      let settings = """{"settings":{"gan":{"set":{"x":1}}}}"""
+                      yield json (sprintf """{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":%s}""" settings)
+              if rng.Next 2 = 0 then yield Encoding.ASCII.GetBytes "Content-Length: 50\r\n\r\n{\"id\":" ]
+        use input = new MemoryStream(Array.concat pieces)
+        use output = new MemoryStream()
+        let log = new StringWriter()
+        let code = Gan.Dsl.GanLanguageServer.Run(input, output, log)
+        Assert.True(code = 0 || code = 1, sprintf "seed %d: exit %d" seed code)
+        let answers = frames (output.ToArray())
+        Assert.NotEmpty answers
+        for a in answers do
+            if a.["error"] <> null then
+                let code = a.["error"].["code"].GetValue<int>()
+                Assert.True(code <> -32603, sprintf "seed %d: %s\n%s" seed (a.ToJsonString()) (log.ToString()))
 
 let private errorCode (m: JsonNode) = m.["error"].["code"].GetValue<int>()
 
@@ -124,6 +196,18 @@ let ``gan lsp answers hostile input with JSON-RPC errors and keeps answering; ra
     alive ()
     c.SendRaw(Encoding.ASCII.GetBytes "Content-Length: 2\r\n\r\n[]")
     Assert.Equal(-32600, errorCode (c.ErrorForUnreadable()))
+    alive ()
+    // A body with literal UTF-8 (not \u-escaped): its length counts bytes, and positions count UTF-16 units (the emoji is two).
+    let unicode = uri "specs/unicode.gan"
+    let body =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\",\"params\":{\"textDocument\":{\"uri\":\"" + unicode
+        + "\",\"version\":1,\"text\":\"gan t \\\"\U0001F642 \u00D7\\\" bogus\\n\"}}}"
+    let bytes = Encoding.UTF8.GetBytes body
+    Assert.Equal(body.Length + 3, bytes.Length)
+    c.SendRaw(Array.append (Encoding.ASCII.GetBytes(sprintf "Content-Length: %d\r\n\r\n" bytes.Length)) bytes)
+    let d = c.Diagnostics(unicode, 1) |> Seq.find (fun d -> d.["code"].GetValue<string>() = "GAN0105")
+    Assert.Equal(13, d.["range"].["start"].["character"].GetValue<int>())
+    Assert.Equal(18, d.["range"].["end"].["character"].GetValue<int>())
     alive ()
     // Random bytes as a document: diagnostics, and every request answered without an internal error.
     let rng = Random 17
