@@ -68,8 +68,10 @@ internal sealed class Server
         var method = message["method"] is JsonValue m && m.TryGetValue<string>(out var s) ? s : null;
         if (method is null)
         {
-            if (id is null) framing.Write(Error(null, -32600, "a message needs a string `method`"));
-            return null;   // a response to a request of ours: none are sent, so nothing waits for it
+            // A response (result or error) would answer a request of ours: none are sent, so nothing waits for it.
+            if (message is JsonObject o && !o.ContainsKey("result") && !o.ContainsKey("error"))
+                framing.Write(Error(id, -32600, "a message needs a string `method`"));
+            return null;
         }
         if (method == "exit") return shuttingDown ? 0 : 1;
         var prms = message["params"];

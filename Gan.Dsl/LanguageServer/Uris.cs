@@ -7,15 +7,18 @@ internal static class Uris
 {
     public static string ToPath(string uri)
     {
-        if (!uri.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return uri;
+        // Another scheme (an unsaved "untitled:" buffer): a path of that name in the working folder, never read from disk.
+        if (!uri.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return Full(uri);
         var rest = uri[5..];
         if (rest.StartsWith("//")) rest = rest[2..];
         int slash = rest.IndexOf('/');
         if (slash > 0) rest = rest[slash..];          // drop an authority ("localhost")
         var path = Decode(rest);
         if (path.Length >= 3 && path[0] == '/' && path[2] == ':') path = path[1..];   // file:///c:/x on Windows
-        try { return Path.GetFullPath(path); } catch (Exception) { return path; }
+        return Full(path);
     }
+
+    static string Full(string path) { try { return Path.GetFullPath(path); } catch (Exception) { return path; } }
 
     public static string FromPath(string path)
     {
