@@ -80,7 +80,8 @@ internal sealed class Documents
 
     string? Read(string fullPath) => byPath.TryGetValue(fullPath, out var d) ? d.Text : null;
 
-    string? RootOf(Document doc) =>
+    /// <summary>The project root of a document: the workspace folder when the document lies in it (else null: its own folder).</summary>
+    public string? RootOf(Document doc) =>
         WorkspaceRoot is { } w && doc.Path.StartsWith(w.EndsWith('/') ? w : w + "/", StringComparison.Ordinal) ? w : null;
 
     /// <summary>The overrides naming a param this spec (or a file it uses) declares: one workspace setting serves many specs.</summary>

@@ -1,3 +1,4 @@
+using Gan.Dsl.Binding;
 using Gan.Dsl.Diagnostics;
 using Gan.Dsl.Syntax;
 using Gan.Dsl.Text;
@@ -22,24 +23,25 @@ internal sealed class SymbolIndex
     public List<Symbol> Symbols { get; } = [];
     readonly Dictionary<SourceText, List<Token>> tokens = [];
 
+    /// <summary>Indexes a document and, as the compiler does, only the used .gan files under its project root.</summary>
     public static SymbolIndex Build(Documents documents, Document doc)
     {
         var index = new SymbolIndex();
-        index.Add(Parser.Parse(doc.Source, new DiagnosticBag()), documents, [doc.Path]);
+        index.Add(Parser.Parse(doc.Source, new DiagnosticBag()), documents, [doc.Path], ProjectRoot.For(doc.Path, documents.RootOf(doc)));
         return index;
     }
 
-    void Add(SpecSyntax file, Documents documents, HashSet<string> seen)
+    void Add(SpecSyntax file, Documents documents, HashSet<string> seen, ProjectRoot project)
     {
         Files.Add(file);
         foreach (var item in file.Items) Define(file.Source, item);
         var dir = Path.GetDirectoryName(file.Source.Path) ?? ".";
         foreach (var use in file.Items.OfType<UseSyntax>())
         {
-            if (Files.Count >= MaxFiles || use.Path.Text.Length == 0 || use.Path.Text.Contains('\0')) continue;
-            var full = DiagnosticFeed.Full(Path.Combine(dir, use.Path.Text));
+            if (Files.Count >= MaxFiles || project.Resolve(dir, use.Path.Text, out _) is not { } full
+                || !full.EndsWith(".gan", StringComparison.Ordinal)) continue;
             if (!seen.Add(full) || documents.TextOf(full) is not { } text) continue;
-            Add(Parser.Parse(new SourceText(full, text), new DiagnosticBag()), documents, seen);
+            Add(Parser.Parse(new SourceText(full, text), new DiagnosticBag()), documents, seen, project);
         }
     }
 
