@@ -89,6 +89,14 @@ let ``gan lsp serves diagnostics, hover, definition across use, completion and f
     Assert.Equal(dcganText, edit.["newText"].GetValue<string>())
     Assert.Equal(0, edit.["range"].["start"].["line"].GetValue<int>())
 
+    // Closing a document clears its diagnostics (broken first, so that there is something to clear).
+    c.Change(dcgan, 5, broken)
+    Assert.NotEmpty(c.Diagnostics(dcgan, 5))
+    c.Notify("textDocument/didClose", JsonNode.Parse(sprintf """{"textDocument":{"uri":"%s"}}""" dcgan))
+    let cleared = c.WaitFor("diagnostics cleared on close", fun m ->
+        m.["method"] <> null && m.["params"].["uri"].GetValue<string>() = dcgan && m.["params"].["version"] = null)
+    Assert.Empty(cleared.["params"].["diagnostics"].AsArray())
+
     let shutdown = c.Request("shutdown", null)
     Assert.Null(shutdown.["error"])
     c.Notify("exit", null)
