@@ -22,7 +22,6 @@ internal static class Describe
 
     public static string Symbol(Symbol s, CheckedSpec? check, IReadOnlyDictionary<string, string> overrides)
     {
-        var text = s.Source.Text;
         string Code(Syntax.ItemSyntax item) => $"```gan\n{FirstLines(s.Source[item.Span])}\n```";
         switch (s.Kind)
         {
