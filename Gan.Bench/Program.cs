@@ -16,6 +16,12 @@ if (args is ["bigspec", ..])
     BigSpecBench.Run(args.Length > 1 && int.TryParse(args[1], out var mb) && mb > 0 ? mb : 10);
     return;
 }
+if (args is ["lsp", ..])
+{
+    // `lsp [LINES]`: each request kind of the language server on a generated spec (default 1,000 lines); no libtorch.
+    LspBench.Run(args.Length > 1 && int.TryParse(args[1], out var lines) && lines > 0 ? lines : 1000);
+    return;
+}
 var threads = int.TryParse(Environment.GetEnvironmentVariable("GAN_BENCH_THREADS"), out var t) && t > 0 ? t : Environment.ProcessorCount;
 torch.set_num_threads(threads);
 torch.manual_seed(0);

@@ -20,6 +20,7 @@ type GanArgs =
     | [<CliPrefix(CliPrefix.None)>] Apply of ParseResults<Commands.Apply.Args>
     | [<CliPrefix(CliPrefix.None)>] Emit of ParseResults<Commands.Emit.Args>
     | [<CliPrefix(CliPrefix.None)>] Version of ParseResults<Commands.Version.Args>
+    | [<CliPrefix(CliPrefix.None)>] Lsp of ParseResults<Commands.Lsp.Args>
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -39,6 +40,7 @@ type GanArgs =
             | Apply _ -> "run one network of a run on inputs from a .safetensors file; write its output to another."
             | Emit _ -> "write a spec as readable PyTorch (gan emit pytorch SPEC --out DIR [--probe])."
             | Version _ -> "print the version of GanDsl, TorchSharp and libtorch."
+            | Lsp _ -> "run the language server for editors on stdin/stdout (LSP 3.17; see docs/editors.md)."
 
 let private run (results: ParseResults<GanArgs>) =
     match results.GetSubCommand() with
@@ -55,6 +57,7 @@ let private run (results: ParseResults<GanArgs>) =
     | Apply args -> Commands.Apply.run args
     | Emit args -> Commands.Emit.run args
     | Version args -> Commands.Version.run args
+    | Lsp args -> Commands.Lsp.run args
 
 [<EntryPoint>]
 let main argv =

@@ -29,15 +29,16 @@ internal static class Compilation
     /// <summary>
     /// Compiles spec text. <paramref name="overrides"/> are <c>--set name=value</c> pairs; <paramref name="root"/> is the folder
     /// the spec may name files in (<see cref="ProjectRoot"/>; default: the spec's folder).
+    /// <paramref name="read"/> (an editor's open buffers) gives a used file's text by full path, or null to read it from disk.
     /// </summary>
     public static CompileResult Compile(string path, string text, IReadOnlyDictionary<string, string>? overrides = null,
-                                        string? root = null)
+                                        string? root = null, Func<string, string?>? read = null)
     {
         var diagnostics = new DiagnosticBag();
         var source = new SourceText(path, text);
         var syntax = Parser.Parse(source, diagnostics);
         var project = ProjectRoot.For(path, root);
-        var uses = new Uses(project);
+        var uses = new Uses(project, read);
         var full = Full(path);
         uses.Load(syntax, diagnostics, Path.GetDirectoryName(full) ?? ".", [full]);
         if (diagnostics.HasErrors) return new CompileResult(null, Sorted(diagnostics), syntax);
@@ -70,7 +71,7 @@ internal static class Compilation
     static string Full(string p) { try { return Path.GetFullPath(p); } catch (Exception) { return p; } }
 
     /// <summary>The blocks and params of the files a spec `use`s, recursively, and the files themselves.</summary>
-    sealed class Uses(ProjectRoot project)
+    sealed class Uses(ProjectRoot project, Func<string, string?>? read)
     {
         public List<BlockSyntax> Blocks { get; } = [];
         public List<ParamSyntax> Params { get; } = [];
@@ -111,7 +112,7 @@ internal static class Compilation
                 }
                 if (!seen.Add(target)) continue;
                 string text;
-                try { text = File.ReadAllText(target); }
+                try { text = read?.Invoke(target) ?? File.ReadAllText(target); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
                 {
                     diagnostics.ReportUseFailed(syntax.Source, use.Path.Span, use.Path.Text,
