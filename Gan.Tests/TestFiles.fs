@@ -64,3 +64,7 @@ let runProcess (program: string) (args: string list) (dir: string) (env: (string
         p.Kill true
         failwithf "%s %s did not finish in %d s" program (String.concat " " args) timeoutSeconds
     p.ExitCode, out.Result, err.Result
+
+/// Asserts that |expected − actual| ≤ tol, printing both to 12 significant digits when it fails.
+let close (tol: float) (expected: float) (actual: float) =
+    Xunit.Assert.True(abs (expected - actual) <= tol, sprintf "expected %.12g ± %g, got %.12g" expected tol actual)

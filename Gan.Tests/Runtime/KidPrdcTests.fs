@@ -6,9 +6,9 @@ open System
 open Xunit
 open TorchSharp
 open Gan.Runtime.Metrics
+open Gan.Tests
 
-let private close (tol: float) (expected: float) (actual: float) =
-    Assert.True(abs (expected - actual) <= tol, sprintf "expected %.12g ± %g, got %.12g" expected tol actual)
+let private close = TestFiles.close
 
 let private rows (a: float[][]) =
     torch.tensor(Array.concat a, dtype = torch.float64).reshape(int64 a.Length, int64 a[0].Length)

@@ -7,8 +7,7 @@ open Xunit
 open TorchSharp
 open Gan.Runtime.Metrics
 
-let private close (tol: float) (expected: float) (actual: float) =
-    Assert.True(abs (expected - actual) <= tol, sprintf "expected %g ± %g, got %g" expected tol actual)
+let private close = TestFiles.close
 
 [<Fact>]
 let ``Frechet distance of diagonal Gaussians matches the closed form`` () =
