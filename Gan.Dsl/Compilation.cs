@@ -18,6 +18,9 @@ internal sealed record CompileResult(ModelIr? Ir, IReadOnlyList<Diagnostic> Diag
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
     public IEnumerable<Diagnostic> Warnings => Diagnostics.Where(d => !d.IsError);
+
+    /// <summary>A library of blocks: only <c>use</c>, <c>block</c> and <c>param</c> items, made to be used by specs.</summary>
+    public bool IsLibrary => Syntax.Items.Count > 0 && Syntax.Items.All(i => i is UseSyntax or BlockSyntax or ParamSyntax);
 }
 
 /// <summary>

@@ -52,8 +52,7 @@ public sealed class GanSpec
     /// other specs <c>use</c>, not a spec of its own. Its "missing item" errors (GAN0209: no header, data, network, ...) say
     /// nothing useful then; its blocks are checked where a spec expands them.
     /// </summary>
-    public bool IsLibrary =>
-        Result.Syntax.Items.Count > 0 && Result.Syntax.Items.All(i => i is UseSyntax or BlockSyntax or ParamSyntax);
+    public bool IsLibrary => Result.IsLibrary;
 
     /// <summary>The spec's name (its header), once it compiled.</summary>
     public string? Name => Result.Ir?.Name;

@@ -26,7 +26,7 @@ internal static class DiagnosticFeed
     {
         var list = new JsonArray();
         var uses = result.Syntax.Items.OfType<UseSyntax>().ToList();
-        bool library = result.Syntax.Items.Count > 0 && result.Syntax.Items.All(i => i is BlockSyntax or ParamSyntax or UseSyntax);
+        bool library = result.IsLibrary;
         var found = result.Diagnostics.Where(d => !(library && d.Code == MissingItem)).ToList();
         if (library)
             foreach (var other in documents.All.Where(o => o != doc))
