@@ -35,7 +35,7 @@ static class RfCalibration
             ("pixels shuffled", b.flatten(2).index_select(2, positions).reshape(b.shape)),
         };
         var featA = RandomFeatures.Of(a);
-        var pixA = nn.functional.adaptive_avg_pool2d(a, [8, 8]).flatten(1).to_type(ScalarType.Float64);
+        var pixA = ImageData.PixelFeatures(a, 0, 1);
         Console.WriteLine("| half B | rf_fid | rf KID ± s.e. | precision | recall | density | coverage | pixel FID 8×8 |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, changed) in cases)
@@ -44,7 +44,7 @@ static class RfCalibration
             var featB = RandomFeatures.Of(changed);
             var m = new Dictionary<string, object>();
             FeatureMetrics.Add(m, "rf", featB, featA, 41);
-            var pixB = nn.functional.adaptive_avg_pool2d(changed, [8, 8]).flatten(1).to_type(ScalarType.Float64);
+            var pixB = ImageData.PixelFeatures(changed, 0, 1);
             Console.WriteLine($"| {name} | {Frechet.Fid(featB, featA):G4} | {m["rf_kid"]:G3} ± {m["rf_kid_std_error"]:G2} | "
                               + $"{m["rf_precision"]:F3} | {m["rf_recall"]:F3} | {m["rf_density"]:F3} | {m["rf_coverage"]:F3} | "
                               + $"{Frechet.Fid(pixB, pixA):G4} |");

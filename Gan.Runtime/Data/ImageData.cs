@@ -48,7 +48,7 @@ internal sealed class ImageData : DataKind
         Grid(model, fake, rows, cols, path);
 
     /// <summary>Pixel features for image sets without a judge: 8×8 average-pooled images in [0, 1] (C·64 values).</summary>
-    static Tensor PixelFeatures(Tensor images, double lo, double hi) =>
+    internal static Tensor PixelFeatures(Tensor images, double lo, double hi) =>
         nn.functional.adaptive_avg_pool2d((images - lo) / (hi - lo), [8, 8]).clamp(0, 1).flatten(1)
             .to_type(ScalarType.Float64);   // N×(C·64)
 
@@ -73,15 +73,17 @@ internal sealed class ImageData : DataKind
         var realRf = RandomFeatures.Of(Unit(real));                                            // count×512
         var fakeRf = RandomFeatures.Of(Unit(fake));                                            // fakes×512
         e.Metrics["rf_fid"] = Frechet.Fid(fakeRf, realRf);
-        FeatureMetrics.Add(e.Metrics, "rf", fakeRf, realRf, e.Seed + 41);
         var (a, b) = (realRf.index_select(0, halfA), realRf.index_select(0, halfB));
         e.Metrics["baseline_rf_fid_real_half_vs_half"] = Frechet.Fid(a, b);
         var floor = new Dictionary<string, object>();
-        FeatureMetrics.Add(floor, "baseline_rf", a, b, e.Seed + 41);
+        bool measured = FeatureMetrics.Add(e.Metrics, "rf", fakeRf, realRf, e.Seed + 41)
+                        & FeatureMetrics.Add(floor, "baseline_rf", a, b, e.Seed + 41);
         foreach (var (name, value) in floor) e.Metrics[name + "_real_half_vs_half"] = value;
         e.Protocol["rf"] = $"{RandomFeatures.Name} (a fixed random conv net, seed {RandomFeatures.Seed}, 512 features: "
                            + "gan-bench rf-calibration); " + FeatureMetrics.Protocol("those features, against all real images")
-                           + "; floors: the two random halves of the real set";
+                           + "; floors: the two random halves of the real set (PRDC's radii depend on the set's size, and the "
+                           + "floor's sets are half the real set)"
+                           + (measured ? "" : $"; KID and PRDC not measured: they need more than {FeatureMetrics.PrdcK} images a side");
     }
 
     /// <summary>

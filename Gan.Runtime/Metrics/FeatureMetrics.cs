@@ -22,9 +22,13 @@ internal static class FeatureMetrics
         + $"(sample sd / √{KidSubsets}); precision, recall, density, coverage (Naeem et al. 2020) with k = {PrdcK} and Euclidean "
         + $"distances on up to {PrdcRows:N0} rows of each side (a seeded random subset of a larger set)";
 
-    /// <summary>Computes the metrics of <paramref name="fake"/> against <paramref name="real"/> into <paramref name="metrics"/>.</summary>
-    public static void Add(Dictionary<string, object> metrics, string prefix, Tensor fake, Tensor real, long seed)
+    /// <summary>
+    /// Computes the metrics of <paramref name="fake"/> against <paramref name="real"/> into <paramref name="metrics"/>. Returns
+    /// false, writing nothing, when a side has k = 5 rows or fewer: PRDC's k-th neighbours do not exist then.
+    /// </summary>
+    public static bool Add(Dictionary<string, object> metrics, string prefix, Tensor fake, Tensor real, long seed)
     {
+        if (fake.shape[0] <= PrdcK || real.shape[0] <= PrdcK) return false;
         using var scope = NewDisposeScope();
         var kid = Kid.Compute(fake, real, KidSubsets, KidSubsetSize, seed);
         metrics[$"{prefix}_kid"] = kid.Mean;
@@ -34,8 +38,13 @@ internal static class FeatureMetrics
         metrics[$"{prefix}_recall"] = prdc.Recall;
         metrics[$"{prefix}_density"] = prdc.Density;
         metrics[$"{prefix}_coverage"] = prdc.Coverage;
+        return true;
     }
 
-    static Tensor Subset(Tensor x, long seed) =>
-        x.shape[0] <= PrdcRows ? x : x.index_select(0, randperm(x.shape[0], generator: new Generator((ulong)seed)).narrow(0, 0, PrdcRows));
+    static Tensor Subset(Tensor x, long seed)
+    {
+        if (x.shape[0] <= PrdcRows) return x;
+        using var gen = new Generator((ulong)seed);
+        return x.index_select(0, randperm(x.shape[0], generator: gen).narrow(0, 0, PrdcRows));
+    }
 }

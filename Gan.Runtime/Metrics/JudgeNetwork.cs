@@ -64,10 +64,20 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
     public static (JudgeNetwork Judge, double TestAccuracy) Train(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY,
                                                            int epochs, bool flip, Action<string> progress)
     {
-        manual_seed(0);
+        // The CPU generator as manual_seed(0) leaves it, restored afterwards; CUDA's generators are not touched, so judging
+        // during training (gan train --eval-every) changes none of the training's random streams.
+        using var saved = get_rng_state();
+        using (var seeded = new Generator(0)) { using var state = seeded.get_state(); set_rng_state(state); }
+        try { return TrainSeeded(trainX, trainY, testX, testY, epochs, flip, progress); }
+        finally { set_rng_state(saved); }
+    }
+
+    static (JudgeNetwork Judge, double TestAccuracy) TrainSeeded(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY,
+                                                                 int epochs, bool flip, Action<string> progress)
+    {
         var judge = new JudgeNetwork();
-        var opt = optim.Adam(judge.parameters(), 1e-3);
-        var gen = new Generator(0);
+        using var opt = optim.Adam(judge.parameters(), 1e-3);
+        using var gen = new Generator(0);
         const int batch = 128;
         long n = trainX.shape[0];
         for (int epoch = 0; epoch < epochs; epoch++)

@@ -40,7 +40,7 @@ internal static class Kid
     {
         using var scope = NewDisposeScope();
         int m = (int)Math.Min(subsetSize, Math.Min(fake.shape[0], real.shape[0]));
-        var gen = new Generator((ulong)seed);
+        using var gen = new Generator((ulong)seed);
         var values = new double[subsets];
         for (int s = 0; s < subsets; s++)
         {

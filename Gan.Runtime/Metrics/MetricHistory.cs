@@ -13,6 +13,9 @@ internal sealed record MetricHistory(double[] Steps, IReadOnlyList<MetricHistory
 
     public const string Folder = "metrics";
 
+    /// <summary>step-NNNNNNN.json: seven digits or more (a step past 9,999,999 has more).</summary>
+    static readonly System.Text.RegularExpressions.Regex StepFile = new(@"^step-(\d{7,18})\.json$");
+
     public static string PathFor(string runDir, long step) => Path.Combine(runDir, Folder, $"step-{step:D7}.json");
 
     /// <summary>The run's history, oldest step first; files that do not parse are listed in <see cref="Unreadable"/>.</summary>
@@ -20,14 +23,15 @@ internal sealed record MetricHistory(double[] Steps, IReadOnlyList<MetricHistory
     {
         var dir = Path.Combine(runDir, Folder);
         var files = Directory.Exists(dir)
-            ? Directory.GetFiles(dir, "step-*.json").Where(f => Path.GetFileName(f).Length == 17).Order(StringComparer.Ordinal).ToArray()
+            ? Directory.GetFiles(dir, "step-*.json").Where(f => StepFile.IsMatch(Path.GetFileName(f)))
+                       .OrderBy(f => f.Length).ThenBy(f => f, StringComparer.Ordinal).ToArray()
             : [];
         var steps = new List<double>();
         var rows = new List<Dictionary<string, double>>();
         var unreadable = new List<string>();
         foreach (var f in files)
         {
-            if (!long.TryParse(Path.GetFileName(f)[5..12], out var step)) { unreadable.Add(f); continue; }
+            if (!long.TryParse(StepFile.Match(Path.GetFileName(f)).Groups[1].Value, out var step)) { unreadable.Add(f); continue; }
             var row = ReadScalars(f);
             if (row is null) { unreadable.Add(f); continue; }
             steps.Add(step);

@@ -21,6 +21,11 @@ internal static class TrainingEvaluation
                                   .Take(3).Select(kv => $"{kv.Key} {(double)kv.Value:G4}");
             say($"step {step}: {string.Join(", ", headline)} (metrics/step-{step:D7}.json)");
         }
+        catch (Exception e) when (e is Errors.UserInputException or IOException)
+        {
+            // A side measurement (an offline judge or data fetch, a damaged judge cache) does not stop the training.
+            say($"warning: the evaluation at step {step} failed, training goes on: {e.Message}");
+        }
         finally { set_rng_state(state); }
     }
 }
