@@ -253,7 +253,8 @@ internal sealed class Trainer : IDisposable
             {
                 Draw(kind, fixedLatents!);
                 checkpoint = SaveCheckpoint(b, seconds);
-                if (options.EvalEvery is int every && Step % every != 0 && !cancel.IsCancellationRequested) TrainingEvaluation.At(run.Dir, Step, options.EvalSamples, Notice);
+                if (options.EvalEvery is int every && Step % every != 0 && !cancel.IsCancellationRequested)
+                    TrainingEvaluation.At(run.Dir, Step, options.EvalSamples, Notice);
             }
             return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
         }
