@@ -60,6 +60,12 @@ if (only is "all" or "ratio")
     if (Run("anime-dcgan")) CompiledBench.Throughput("anime-dcgan", new AnimeDcganHand(64, device), 3, 5);
 }
 
+if (only is "ops")
+{
+    // `ops [SPEC ...]`: ATen operator calls per training iteration (a libtorch RecordFunction counter), every spec by default.
+    OpsBench.Run(args[1..]);
+}
+
 if (only is "rf-calibration")
 {
     // `rf-calibration [SPEC]`: the random-feature metrics on a real set's half against the other half, blurred, noisy, shuffled.
