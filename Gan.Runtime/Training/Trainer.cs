@@ -299,8 +299,7 @@ internal sealed class Trainer : IDisposable
     /// <summary>The real batches iteration <paramref name="t"/> draws: one, and one more per extra repeat of a step it runs.</summary>
     int BatchesPerIteration(long t) => 1 + model.Schedule.Order.Where(s => s.RunsAt(t)).Sum(s => s.Repeat - 1);
 
-    /// <summary>One pass through the step order (the entries whose <c>every</c> falls on this iteration). Returns the logged values
-    /// of this iteration.</summary>
+    /// <summary>One pass through the step order (the entries whose <c>every</c> falls on it); returns the logged values.</summary>
     Dictionary<string, double> Iteration(bool log)
     {
         LearningRates.Set(model, opts, Step, total);
@@ -329,6 +328,7 @@ internal sealed class Trainer : IDisposable
     void OptimizerStep(OptimizerIr o, (Tensor X, Tensor? Y) batchXY, Dictionary<string, double>? row, IterationShare? share)
     {
         using var scope = NewDisposeScope();
+        PhaseClock.Enter(Phase.Data);       // the phase marks time `gan bench`'s split; without a bench clock they cost nothing
         DrawRecorder.Active?.StepStarts(nets);
         var (x, y) = batchXY;
         // bn_stats: own — networks this optimiser does not train keep their BatchNorm running statistics.
@@ -339,7 +339,9 @@ internal sealed class Trainer : IDisposable
         var ctx = new StepContext(model, nets, x, y, latentGen, share, bookkeeping: row is not null, constants);
         // Only this optimiser's gradients: other networks' gradients (say D's, from the G step's backward) are
         // never read until their own step zeroes them, as in the seeds' loops.
+        PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].zero_grad();
+        PhaseClock.Enter(Phase.Forward);
         var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
         DrawRecorder.Active?.Step(o.Name, o.Loss, loss, ctx);
         // Logged steps read the loss (a host sync) and stop on a non-finite value.
@@ -348,8 +350,10 @@ internal sealed class Trainer : IDisposable
             throw new UserInputException(
                 $"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
                 + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
+        PhaseClock.Enter(Phase.Backward);
         loss.backward();
         DrawRecorder.Active?.AfterBackward(o.Networks, nets);
+        PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips)
             if (o.Networks.Contains(clip.Network))
@@ -376,6 +380,7 @@ internal sealed class Trainer : IDisposable
 
     (Tensor X, Tensor? Y) NextBatch()
     {
+        PhaseClock.Enter(Phase.Data);
         dataClock.Start();
         try
         {

@@ -1,0 +1,111 @@
+using Gan.Dsl;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Profiling;
+
+namespace Gan.Runtime;
+
+/// <summary>What <see cref="GanBench.Run"/> measures and how (each null: chosen as <c>gan bench</c> chooses it).</summary>
+public sealed record BenchOptions
+{
+    /// <summary>cpu or cuda.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>The batch; null: the spec's.</summary>
+    public int? Batch { get; init; }
+
+    /// <summary>Timed iterations; null: as many as fit in <see cref="Seconds"/>.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>The time box of the timed iterations when <see cref="Steps"/> is null.</summary>
+    public double Seconds { get; init; } = 8;
+
+    /// <summary>Untimed iterations first; null: at least two and about half a second (one when an iteration takes seconds).</summary>
+    public int? Warmup { get; init; }
+
+    /// <summary>Iterations whose ATen operators are counted, after the timed ones; null: two (one when an iteration is slow).</summary>
+    public int? CountIterations { get; init; }
+
+    /// <summary>Random data of the spec's shape even when its dataset is on this machine.</summary>
+    public bool Synthetic { get; init; }
+
+    /// <summary>Run even when the memory estimate exceeds the memory available.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>The run seed (networks, batches, latents); null: the spec's.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>libtorch's intra-op threads for this process from now on (<c>torch.set_num_threads</c>); null: as they are.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>
+/// The figures of one <c>gan bench</c>: throughput, the time of an iteration split into phases (per iteration, in
+/// milliseconds: data = drawing the batch and moving it to the device; forward = evaluating the losses; backward; optimiser =
+/// zero_grad, step, clipping, EMA, and freeing the step's tensors; other = the rest), peak memory, ATen operator calls per
+/// iteration, and the iteration's matmul/convolution FLOPs against the machine's sgemm rate at the same thread count.
+/// </summary>
+public sealed record BenchResult
+{
+    public required string Spec { get; init; }
+    public required string Device { get; init; }
+    public required int Threads { get; init; }
+    public required int Batch { get; init; }
+    /// <summary>What the iterations trained on: the spec's dataset, or synthetic data and why.</summary>
+    public required string Data { get; init; }
+    public required bool RealData { get; init; }
+    public required int WarmupIterations { get; init; }
+    public required int Iterations { get; init; }
+    /// <summary>Wall time of the timed iterations.</summary>
+    public required double Seconds { get; init; }
+    /// <summary>Images through D or G per second, as `gan train` counts them (batch × the step order's repeats per iteration).</summary>
+    public required double ImagesPerSecond { get; init; }
+    public required double MsPerIteration { get; init; }
+    public required double DataMs { get; init; }
+    public required double ForwardMs { get; init; }
+    public required double BackwardMs { get; init; }
+    public required double OptimizerMs { get; init; }
+    public required double OtherMs { get; init; }
+    /// <summary>Whether the phases were timed with a device synchronisation at each boundary (cuda).</summary>
+    public required bool Synchronized { get; init; }
+    /// <summary>The process's peak resident memory (VmHWM on Linux) and its resident memory at the end, in bytes.</summary>
+    public required long PeakRssBytes { get; init; }
+    public required long RssBytes { get; init; }
+    /// <summary>cuda: the GPU memory this process holds as nvidia-smi reports it, in bytes (null when unknown).</summary>
+    public long? CudaMemoryBytes { get; init; }
+    /// <summary>cuda: where <see cref="CudaMemoryBytes"/> comes from, or why it is missing; null on cpu.</summary>
+    public string? CudaMemoryNote { get; init; }
+    /// <summary>`gan train`'s memory estimate at this batch and device, in bytes.</summary>
+    public required long EstimateBytes { get; init; }
+    public required double OpsPerIteration { get; init; }
+    public required int CountedIterations { get; init; }
+    /// <summary>Matmul and convolution FLOPs per timed iteration (see <see cref="FlopsNote"/>) and the rate achieved.</summary>
+    public required double FlopsPerIteration { get; init; }
+    public required double Gflops { get; init; }
+    /// <summary>float32 matmul GFLOP/s on this device at the same thread count, and the iteration's rate as a fraction of it.</summary>
+    public required double SgemmGflops { get; init; }
+    public required string SgemmShape { get; init; }
+    public required double SgemmFraction { get; init; }
+    public required string FlopsNote { get; init; }
+}
+
+/// <summary>How fast a spec trains on this machine (<c>gan bench</c>).</summary>
+public static class GanBench
+{
+    /// <summary>
+    /// Builds the spec's networks and times training iterations without a run folder: warm-up, then time-boxed (or
+    /// <see cref="BenchOptions.Steps"/>) timed iterations split into phases, then a few iterations whose operators are counted,
+    /// and a float32 matmul for the machine's rate. Bad input (a spec with errors, a block library, bad options, cuda without a
+    /// CUDA backend, a batch that cannot fit) is a <see cref="UserInputException"/>. <paramref name="progress"/> gets a line now
+    /// and then.
+    /// </summary>
+    public static BenchResult Run(GanSpec spec, BenchOptions? options = null, IProgress<string>? progress = null)
+    {
+        options ??= new BenchOptions();
+        if (spec.IsLibrary)
+            throw new UserInputException($"{spec.Path} is a block library (only use, block and param items): it has no model to "
+                                         + "benchmark; bench a spec that uses it");
+        if (spec.HasErrors || spec.Ir is not { } ir)
+            throw new UserInputException($"{spec.Path} has errors; run `gan check {spec.Path}`");
+        return SpecBenchRunner.Run(spec, ir, options, progress);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gan.Dsl;
+using Gan.Dsl.Ir;
+using Gan.Runtime.Errors;
+using Gan.Runtime.Model;
+using Gan.Runtime.Model.Layers;
+using Gan.Runtime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Profiling;
+
+/// <summary>
+/// <see cref="GanBench.Run"/>'s work: options checked, data chosen (<see cref="BenchData"/>), then on one trainer without a
+/// run folder: warm-up iterations, timed iterations under a <see cref="PhaseClock"/>, iterations counted by an
+/// <see cref="OpCounter"/> (never timed: its callback costs time), and the device's sgemm rate.
+/// </summary>
+internal static class SpecBenchRunner
+{
+    static readonly Dictionary<(string Device, int Threads), (double Gflops, string Shape)> sgemm = [];
+
+    public static BenchResult Run(GanSpec spec, ModelIr ir, BenchOptions o, IProgress<string>? progress)
+    {
+        if (o.Device is not ("cpu" or "cuda")) throw new UserInputException($"--device {o.Device}: use cpu or cuda.");
+        if (o.Batch is <= 0) throw new UserInputException($"--batch must be positive, got {o.Batch}");
+        if (o.Steps is <= 0) throw new UserInputException($"--steps must be positive, got {o.Steps}");
+        if (o.Warmup is < 0) throw new UserInputException($"--warmup must be 0 or more, got {o.Warmup}");
+        if (o.CountIterations is <= 0) throw new UserInputException($"the operator count needs at least one iteration");
+        if (o.Threads is <= 0) throw new UserInputException($"--threads must be positive, got {o.Threads}");
+        if (!(o.Seconds > 0)) throw new UserInputException($"--seconds must be positive, got {o.Seconds}");
+        int batch = o.Batch ?? ir.Schedule.Batch;
+        MinibatchStddevLayer.RefuseBatch(ir, batch);
+        Native.TorchNative.Prepare();
+        if (o.Threads is int threads) set_num_threads(threads);
+        var device = Devices.For(o.Device);
+        bool cuda = device.type == DeviceType.CUDA;
+        var estimate = MemoryEstimate.Check(spec, batch, o.Device, o.Force);
+        int seed = o.Seed ?? ir.Schedule.Seed;
+        void Say(string s) => progress?.Report(s);
+        var (data, description, real) = BenchData.Load(ir.Data, batch, seed, o.Synthetic, Say);
+        Trainer trainer;
+        try { trainer = new Trainer(ir, Devices.Build(ir, seed, device), seed, device, Options(batch), data, ownsNetworks: true); }
+        catch { data.Dispose(); throw; }
+        using (trainer)
+        {
+            Say("warming up");
+            int warm = Warmup(trainer, o.Warmup);
+            var (n, seconds, clock, flops) = Timed(ir, trainer, batch, cuda, o, Say);
+            double perIteration = seconds / n;
+            int counted = o.CountIterations ?? (perIteration > 1 ? 1 : 2);
+            Say($"counting operators ({counted} iteration{(counted == 1 ? "" : "s")})");
+            long ops;
+            using (var counter = new OpCounter())
+            {
+                trainer.RunSteps(counted);
+                ops = counter.Count;
+            }
+            Say("measuring sgemm");
+            var (peak, shape) = Sgemm(device, cuda);
+            var (cudaBytes, cudaNote) = cuda ? CudaMemory() : (null, null);
+            using var process = Process.GetCurrentProcess();
+            double gflops = flops / seconds / 1e9;
+            int images = batch * ir.Schedule.Order.Sum(s => s.Repeat);
+            double Ms(Phase p) => 1000 * clock.Seconds(p) / n;
+            return new BenchResult
+            {
+                Spec = ir.Name, Device = o.Device, Threads = get_num_threads(), Batch = batch, Data = description, RealData = real,
+                WarmupIterations = warm, Iterations = n, Seconds = seconds, ImagesPerSecond = images * n / seconds,
+                MsPerIteration = 1000 * perIteration, DataMs = Ms(Phase.Data), ForwardMs = Ms(Phase.Forward),
+                BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer), OtherMs = Ms(Phase.Other), Synchronized = cuda,
+                PeakRssBytes = process.PeakWorkingSet64, RssBytes = process.WorkingSet64, CudaMemoryBytes = cudaBytes,
+                CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops / (double)counted,
+                CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
+                SgemmFraction = gflops / peak, FlopsNote = FlopsNote,
+            };
+        }
+    }
+
+    const string FlopsNote =
+        "matmul and convolution FLOPs from the checked shapes (linear, conv2d, conv_transpose2d, modconv2d, self-attention's "
+        + "products): a backpropagated pass counts 3× its forward, a detached one 1×, a gradient penalty or R1 two passes; "
+        + "elementwise work, normalisation and the optimiser are not counted";
+
+    static TrainOptions Options(int batch) => new() { RunFolder = false, Batch = batch };
+
+    /// <summary>The given number of iterations, or at least two and half a second (one when the first takes over three seconds).</summary>
+    static int Warmup(Trainer trainer, int? given)
+    {
+        var sw = Stopwatch.StartNew();
+        int done = 0;
+        bool More() => given is int w ? done < w
+            : done == 0 || (done == 1 && sw.Elapsed.TotalSeconds < 3) || sw.Elapsed.TotalSeconds < 0.5;
+        while (More()) { trainer.RunSteps(1); done++; }
+        return done;
+    }
+
+    /// <summary>The timed iterations: how many, their wall time, the phase clock, and their matmul/conv FLOPs.</summary>
+    static (int N, double Seconds, PhaseClock Clock, double Flops) Timed(ModelIr ir, Trainer trainer, int batch, bool cuda,
+                                                                         BenchOptions o, Action<string> say)
+    {
+        var perStep = StepFlops.Steps(ir);
+        var clock = new PhaseClock(cuda);
+        double flops = 0, reported = 0;
+        int n = 0;
+        if (cuda) torch.cuda.synchronize();
+        var wall = Stopwatch.StartNew();
+        while (o.Steps is int s ? n < s : n == 0 || wall.Elapsed.TotalSeconds < o.Seconds)
+        {
+            flops += StepFlops.Iteration(ir, perStep, trainer.Step, batch);
+            clock.Start();
+            try { trainer.RunSteps(1); }
+            finally { clock.Stop(); }
+            n++;
+            if (wall.Elapsed.TotalSeconds - reported >= 1)
+            {
+                reported = wall.Elapsed.TotalSeconds;
+                say(o.Steps is int total
+                    ? $"timing: {n}/{total} iterations, {reported:F0} s"
+                    : $"timing: {n} iterations, {reported:F0} s of {o.Seconds.ToString(CultureInfo.InvariantCulture)} s");
+            }
+        }
+        return (n, wall.Elapsed.TotalSeconds, clock, flops);
+    }
+
+    /// <summary>
+    /// float32 matmul GFLOP/s on the device at torch's thread count (1024² on the CPU, 4096² on CUDA): the median of at least
+    /// five products after two warm-ups, measured once per process.
+    /// </summary>
+    static (double Gflops, string Shape) Sgemm(Device device, bool cuda)
+    {
+        var key = (cuda ? "cuda" : "cpu", get_num_threads());
+        if (sgemm.TryGetValue(key, out var known)) return known;
+        int n = cuda ? 4096 : 1024;
+        using var scope = NewDisposeScope();
+        var a = full(n, n, 0.5f, device: device);
+        var b = full(n, n, 0.25f, device: device);
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < 2 + 5 || (total.Elapsed.TotalSeconds < 0.3 && i < 200); i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (a.matmul(b)) if (cuda) torch.cuda.synchronize();
+            if (i >= 2) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return sgemm[key] = (2.0 * n * n * n / times[times.Count / 2] / 1e9, $"{n}×{n}×{n}");
+    }
+
+    /// <summary>
+    /// The GPU memory of this process from nvidia-smi: TorchSharp 0.107 exposes no CUDA memory query (no
+    /// memory_allocated or max_memory_allocated), so the caching allocator's peak is out of reach; what the process holds at the
+    /// end (the allocator keeps what it reserved) is the closest figure.
+    /// </summary>
+    static (long? Bytes, string Note) CudaMemory()
+    {
+        const string missing = "TorchSharp 0.107 exposes no CUDA memory query";
+        try
+        {
+            var info = new ProcessStartInfo("nvidia-smi", "--query-compute-apps=pid,used_memory --format=csv,noheader,nounits")
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var p = Process.Start(info);
+            if (p is null) return (null, missing + " and nvidia-smi could not be started");
+            var output = p.StandardOutput.ReadToEnd();
+            if (!p.WaitForExit(10_000) || p.ExitCode != 0) return (null, missing + " and nvidia-smi failed");
+            foreach (var line in output.Split('\n'))
+            {
+                var parts = line.Split(',', StringSplitOptions.TrimEntries);
+                if (parts.Length == 2 && parts[0] == Environment.ProcessId.ToString(CultureInfo.InvariantCulture)
+                    && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var mib))
+                    return (mib * 1048576, missing + "; nvidia-smi's memory of this process at the end (what the caching "
+                                                     + "allocator holds, about its peak)");
+            }
+            return (null, missing + " and nvidia-smi does not list this process");
+        }
+        catch (System.ComponentModel.Win32Exception) { return (null, missing + " and nvidia-smi is not on the PATH"); }
+    }
+}
