@@ -93,8 +93,11 @@ let private text (r: BenchResult) =
         printfn "  cuda memory: %s (%s)" held note
     printfn "  operators:   %s ATen calls per iteration (counted over %d further iterations, not timed)"
         (inv "N0" r.OpsPerIteration) r.CountedIterations
-    printfn "  FLOPs:       %s GFLOP per iteration, %s GFLOP/s = %s%% of sgemm (%s GFLOP/s, float32 %s, same threads)"
-        (inv "F3" (r.FlopsPerIteration / 1e9)) (inv "F2" r.Gflops) (inv "F1" (100.0 * r.SgemmFraction)) (inv "F1" r.SgemmGflops)
+    let flops =
+        if r.FlopsPerIteration >= 1e8 then inv "F3" (r.FlopsPerIteration / 1e9) + " GFLOP"
+        else inv "F3" (r.FlopsPerIteration / 1e6) + " MFLOP"
+    printfn "  FLOPs:       %s per iteration, %s GFLOP/s = %s%% of sgemm (%s GFLOP/s, float32 %s, same threads)"
+        flops (inv (if r.Gflops >= 1.0 then "F2" else "F4") r.Gflops) (inv "F1" (100.0 * r.SgemmFraction)) (inv "F1" r.SgemmGflops)
         r.SgemmShape
     // The note, wrapped under the figures.
     let mutable line = "              "

@@ -57,7 +57,7 @@ internal static class BenchData
 
     static string Shape(DataIr data) => Gan.Dsl.Layers.Shape.Dims(data.Shape) + (data.Classes > 0 ? $", {data.Classes} classes" : "");
 
-    /// <summary>Eight batches of uniform values in the data's range (normal values for 2-D points), with labels if it has classes.</summary>
+    /// <summary>Two batches of uniform values in the data's range (normal values for 2-D points), with labels if it has classes.</summary>
     static TensorDataset Synthetic(DataIr data, int batch, int seed)
     {
         var (low, high) = data switch
@@ -68,10 +68,12 @@ internal static class BenchData
             _ => (double.NaN, double.NaN),
         };
         long size = Gan.Dsl.Layers.Shape.Count(data.Shape);
-        long n = 8L * batch;
-        if (n * size > Array.MaxLength)
-            throw new UserInputException($"--batch {batch}: eight synthetic batches of {size:N0} values each do not fit in one array; "
-                                         + "lower --batch");
+        long n = 2L * batch;
+        double bytes = 4.0 * n * size, free = Training.AvailableMemory.Host().Bytes;
+        if (n * size > Array.MaxLength || bytes > free / 4)
+            throw new UserInputException($"--batch {batch}: two synthetic batches of {size:N0} values per sample take "
+                                         + $"{MemoryEstimate.Size(bytes)}, too much beside training ({MemoryEstimate.Size(free)} "
+                                         + "available); lower --batch");
         var rng = new Random(seed);
         var x = new float[n * size];
         for (long i = 0; i < x.LongLength; i++)

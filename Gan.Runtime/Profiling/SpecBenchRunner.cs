@@ -103,6 +103,7 @@ internal static class SpecBenchRunner
         var clock = new PhaseClock(cuda);
         double flops = 0, reported = 0;
         int n = 0;
+        say(o.Steps is int steps ? $"timing {steps} iterations" : $"timing for {o.Seconds.ToString(CultureInfo.InvariantCulture)} s");
         if (cuda) torch.cuda.synchronize();
         var wall = Stopwatch.StartNew();
         while (o.Steps is int s ? n < s : n == 0 || wall.Elapsed.TotalSeconds < o.Seconds)

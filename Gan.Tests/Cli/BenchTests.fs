@@ -1,0 +1,107 @@
+/// `gan bench`: every spec through the façade (tiny batch, one timed iteration, synthetic data), the command end to end,
+/// and each refused argument. No timing thresholds: only that each figure is present and consistent.
+module Gan.Tests.Cli.BenchTests
+
+open System.IO
+open System.Text.Json.Nodes
+open Xunit
+open Gan.Dsl
+open Gan.Dsl.Layers
+open Gan.Runtime
+open Gan.Runtime.Profiling
+open Gan.Tests
+open Gan.Tests.Cli.Process
+
+let private tiny = BenchOptions(Batch = 4, Steps = 2, Warmup = 1, CountIterations = 1, Synthetic = true)
+
+/// The figures every bench must give, whatever the spec.
+let private sane (name: string) (r: BenchResult) =
+    let phases = [ r.DataMs; r.ForwardMs; r.BackwardMs; r.OptimizerMs; r.OtherMs ]
+    let say what = sprintf "%s: %s (%A)" name what r
+    Assert.True(r.Iterations = 2 && r.WarmupIterations = 1 && r.CountedIterations = 1, say "iterations")
+    Assert.True(r.Batch = 4 && r.Device = "cpu" && r.Threads > 0, say "settings")
+    Assert.True(r.MsPerIteration > 0.0 && r.ImagesPerSecond > 0.0 && r.Seconds > 0.0, say "throughput")
+    // Each phase ran (the trainer marked it), none is negative, and they split the iteration: they are timed inside its window.
+    for v in [ r.DataMs; r.ForwardMs; r.BackwardMs; r.OptimizerMs ] do Assert.True(v > 0.0, say "a phase is not positive")
+    Assert.True(r.OtherMs >= 0.0, say "other is negative")
+    let sum = List.sum phases
+    Assert.True(sum <= r.MsPerIteration * 1.000001, say "the phases exceed the iteration")
+    Assert.True(r.MsPerIteration - sum <= max (0.5 * r.MsPerIteration) 5.0, say "the phases miss much of the iteration")
+    Assert.True(r.PeakRssBytes > 0L && r.RssBytes > 0L && r.PeakRssBytes >= r.RssBytes, say "memory")
+    Assert.True(r.EstimateBytes > 0L, say "estimate")
+    Assert.True(isNull r.CudaMemoryNote && not r.CudaMemoryBytes.HasValue, say "cuda memory on cpu")
+    Assert.True(r.OpsPerIteration > 0.0, say "operators")
+    Assert.True(r.FlopsPerIteration > 0.0 && r.Gflops > 0.0 && r.SgemmGflops > 0.0, say "FLOPs")
+    Assert.True(abs (r.SgemmFraction - r.Gflops / r.SgemmGflops) < 1e-9, say "sgemm fraction")
+    Assert.True(not r.RealData && r.Data.StartsWith "synthetic", say "data")
+
+[<Fact>]
+let ``gan bench measures every spec in specs/: throughput, phases that split the iteration, memory, operators and FLOPs`` () =
+    let specs = TestFiles.specs ()
+    Assert.True(specs.Length >= 20, sprintf "%d specs" specs.Length)
+    for path in specs do
+        let spec = GanSpec.Load(path, TestFiles.narrowWidths path)
+        Assert.False(spec.HasErrors, path)
+        sane (Path.GetFileName path) (GanBench.Run(spec, tiny))
+
+[<Fact>]
+let ``The FLOP count of mnist-mlp is Gan.Bench's: 2·batch·(3·MACs(G) + 9·MACs(D)) per iteration`` () =
+    // G step: G and D backpropagated; D step (fakes: per_iteration): D on real and on the G step's detached fakes.
+    let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
+    let ir = spec.Ir
+    let linear (op: obj) = match op with :? LinearOp as l -> float l.In * float l.Out | _ -> 0.0
+    let macs net = (ir.Network net).Nodes |> Seq.sumBy (fun x -> linear x.Op)
+    let expected = 2.0 * 4.0 * (3.0 * macs "G" + 9.0 * macs "D")
+    TestFiles.close 1.0 expected (StepFlops.Iteration(ir, StepFlops.Steps ir, 0L, 4))
+    TestFiles.close 1.0 expected (GanBench.Run(spec, tiny).FlopsPerIteration)
+    // A detached application costs its forward once: the D step of dcgan-mnist32 runs G on detached latents.
+    let dcgan = GanSpec.Load(TestFiles.spec "dcgan-mnist32.gan").Ir
+    let g, d = StepFlops.Macs(dcgan.Network "G"), StepFlops.Macs(dcgan.Network "D")
+    TestFiles.close 1.0 (2.0 * 4.0 * (g + 6.0 * d + 3.0 * (g + d))) (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
+
+[<Fact>]
+let ``gan bench --json prints every figure; the text form names the data it trained on`` () =
+    let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "3"; "--json"; "--synthetic" ]
+    Assert.True((code = 0), sprintf "exit %d\n%s" code err)
+    let o = JsonNode.Parse(out).AsObject()
+    for key in [ "spec"; "device"; "threads"; "batch"; "data"; "real_data"; "warmup_iterations"; "iterations"; "seconds"
+                 "images_per_s"; "ms_per_iteration"; "phase_ms"; "peak_rss_bytes"; "rss_bytes"; "estimate_bytes"
+                 "ops_per_iteration"; "flops_per_iteration"; "gflops"; "sgemm_gflops"; "sgemm_fraction"; "flops_note" ] do
+        Assert.True(o.ContainsKey key, key)
+    Assert.Equal(3, o.["iterations"].GetValue<int>())
+    Assert.Equal(4, o.["batch"].GetValue<int>())
+    Assert.False(o.["real_data"].GetValue<bool>())
+    Assert.True(o.["ops_per_iteration"].GetValue<float>() > 0.0)
+    Assert.True(o.["peak_rss_bytes"].GetValue<int64>() > 0L)
+    for phase in [ "data"; "forward"; "backward"; "optimizer"; "other" ] do Assert.True(o.["phase_ms"].AsObject().ContainsKey phase, phase)
+    Assert.Contains("bench: timing", err)
+    // gaussian2d's data is generated, so it is always there: the text form says it trained on it.
+    let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--batch"; "8" ]
+    Assert.True((code = 0), sprintf "exit %d\n%s" code err)
+    for text in [ "gaussian2d on cpu"; "batch 8"; "data:        gaussian2d, real"; "images/s"; "forward"; "backward"; "optimizer"
+                  "peak RSS"; "ATen calls per iteration"; "% of sgemm" ] do
+        Assert.Contains(text, out)
+
+[<Fact>]
+let ``gan bench refuses bad arguments with a message and exit 1, usage errors with exit 2`` () =
+    let refused (args: string list) (message: string) =
+        let code, _, err = gan ("bench" :: args)
+        Assert.True((code = 1), sprintf "%A: exit %d\n%s" args code err)
+        Assert.Contains(message, err)
+        Assert.DoesNotContain("   at ", err)
+    refused [ "specs/gaussian2d.gan"; "--device"; "tpu" ] "--device tpu: use cpu or cuda."
+    refused [ "specs/gaussian2d.gan"; "--device"; "cuda" ] "--device cuda: "
+    refused [ "specs/gaussian2d.gan"; "--batch"; "0" ] "--batch must be positive, got 0"
+    refused [ "specs/gaussian2d.gan"; "--steps"; "-1" ] "--steps must be positive, got -1"
+    refused [ "specs/gaussian2d.gan"; "--threads"; "0" ] "--threads must be positive, got 0"
+    refused [ "specs/stylegan2-32.gan"; "--batch"; "6" ] "batch 6 cannot be split into groups of 4"
+    refused [ "specs/blocks/mimicry-resnet.gan" ] "is a block library"
+    // A batch that cannot fit is refused before anything is allocated (GANDSL_MEMORY_LIMIT stands for a small machine).
+    let code, _, err = ganWith [ "GANDSL_MEMORY_LIMIT", "256M" ] [ "bench"; "specs/gaussian2d.gan"; "--batch"; "10000000" ]
+    Assert.True((code = 1), sprintf "exit %d\n%s" code err)
+    Assert.Contains("Lower --batch", err)
+    // A spec with errors: its diagnostics as gan check prints them.
+    refused [ "Gan.Tests/Golden/300-shapes/linear-in-features.gan" ] "error GAN0301: linear expects 700 input features"
+    for args in [ [ "specs/gaussian2d.gan"; "--batch"; "four" ]; [ "specs/gaussian2d.gan"; "--bogus" ]; [] ] do
+        let code, _, err = gan ("bench" :: args)
+        Assert.True((code = 2), sprintf "%A: exit %d\n%s" args code err)
