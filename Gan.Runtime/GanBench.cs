@@ -22,7 +22,7 @@ public sealed record BenchOptions
     /// <summary>Untimed iterations first; null: at least two and about half a second (one when an iteration takes seconds).</summary>
     public int? Warmup { get; init; }
 
-    /// <summary>Iterations whose ATen operators are counted, after the timed ones; null: two (one when an iteration is slow).</summary>
+    /// <summary>Iterations whose ATen operators are counted (after the warm-up, untimed); null: two, one when an iteration is slow.</summary>
     public int? CountIterations { get; init; }
 
     /// <summary>Random data of the spec's shape even when its dataset is on this machine.</summary>
@@ -59,7 +59,9 @@ public sealed record BenchResult
     public required double Seconds { get; init; }
     /// <summary>Images through D or G per second, as `gan train` counts them (batch × the step order's repeats per iteration).</summary>
     public required double ImagesPerSecond { get; init; }
+    /// <summary>The mean (the wall time over the iterations, as the throughput) and the median of the timed iterations.</summary>
     public required double MsPerIteration { get; init; }
+    public required double MedianMsPerIteration { get; init; }
     public required double DataMs { get; init; }
     public required double ForwardMs { get; init; }
     public required double BackwardMs { get; init; }
@@ -92,9 +94,9 @@ public sealed record BenchResult
 public static class GanBench
 {
     /// <summary>
-    /// Builds the spec's networks and times training iterations without a run folder: warm-up, then time-boxed (or
-    /// <see cref="BenchOptions.Steps"/>) timed iterations split into phases, then a few iterations whose operators are counted,
-    /// and a float32 matmul for the machine's rate. Bad input (a spec with errors, a block library, bad options, cuda without a
+    /// Builds the spec's networks and times training iterations without a run folder: warm-up, a few untimed iterations whose
+    /// operators are counted, then time-boxed (or <see cref="BenchOptions.Steps"/>) timed iterations split into phases, and a
+    /// float32 matmul for the machine's rate. Bad input (a spec with errors, a block library, bad options, cuda without a
     /// CUDA backend, a batch that cannot fit) is a <see cref="UserInputException"/>. <paramref name="progress"/> gets a line now
     /// and then.
     /// </summary>

@@ -53,6 +53,7 @@ let private json (r: BenchResult) =
     num "seconds" r.Seconds
     num "images_per_s" r.ImagesPerSecond
     num "ms_per_iteration" r.MsPerIteration
+    num "median_ms_per_iteration" r.MedianMsPerIteration
     let phases = JsonObject()
     for name, v in [ "data", r.DataMs; "forward", r.ForwardMs; "backward", r.BackwardMs; "optimizer", r.OptimizerMs; "other", r.OtherMs ] do
         phases.[name] <- JsonValue.Create(v: float)
@@ -79,7 +80,8 @@ let private text (r: BenchResult) =
     printfn "%s on %s (%d threads), batch %d" r.Spec r.Device r.Threads r.Batch
     printfn "  data:        %s" r.Data
     printfn "  iterations:  %d timed in %s s after %d warm-up" r.Iterations (inv "F2" r.Seconds) r.WarmupIterations
-    printfn "  throughput:  %s images/s, %s ms per iteration" (inv "N0" r.ImagesPerSecond) (inv "F3" ms)
+    printfn "  throughput:  %s images/s, %s ms per iteration (median %s ms)" (inv "N0" r.ImagesPerSecond) (inv "F3" ms)
+        (inv "F3" r.MedianMsPerIteration)
     let sync = if r.Synchronized then ", device synchronised at each boundary" else ""
     printfn "  per iteration%s:" sync
     for name, v in [ "data", r.DataMs; "forward", r.ForwardMs; "backward", r.BackwardMs; "optimizer", r.OptimizerMs; "other", r.OtherMs ] do
@@ -91,7 +93,7 @@ let private text (r: BenchResult) =
     | note ->
         let held = if r.CudaMemoryBytes.HasValue then mib r.CudaMemoryBytes.Value else "unknown"
         printfn "  cuda memory: %s (%s)" held note
-    printfn "  operators:   %s ATen calls per iteration (counted over %d further iterations, not timed)"
+    printfn "  operators:   %s ATen calls per iteration (counted over %d untimed iterations after the warm-up)"
         (inv "N0" r.OpsPerIteration) r.CountedIterations
     let flops =
         if r.FlopsPerIteration >= 1e8 then inv "F3" (r.FlopsPerIteration / 1e9) + " GFLOP"

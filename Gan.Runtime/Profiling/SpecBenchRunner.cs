@@ -13,8 +13,8 @@ namespace Gan.Runtime.Profiling;
 
 /// <summary>
 /// <see cref="GanBench.Run"/>'s work: options checked, data chosen (<see cref="BenchData"/>), then on one trainer without a
-/// run folder: warm-up iterations, timed iterations under a <see cref="PhaseClock"/>, iterations counted by an
-/// <see cref="OpCounter"/> (never timed: its callback costs time), and the device's sgemm rate.
+/// run folder: warm-up iterations, iterations counted by an <see cref="OpCounter"/> (never timed: its callback costs time),
+/// timed iterations under a <see cref="PhaseClock"/>, and the device's sgemm rate.
 /// </summary>
 internal static class SpecBenchRunner
 {
@@ -45,10 +45,9 @@ internal static class SpecBenchRunner
         using (trainer)
         {
             Say("warming up");
-            int warm = Warmup(trainer, o.Warmup);
-            var (n, seconds, clock, flops) = Timed(ir, trainer, batch, cuda, o, Say);
-            double perIteration = seconds / n;
-            int counted = o.CountIterations ?? (perIteration > 1 ? 1 : 2);
+            var (warm, last) = Warmup(trainer, o.Warmup);
+            // Counted before the timed iterations, never during them (the callback costs time); they warm up further too.
+            int counted = o.CountIterations ?? (last > 1 ? 1 : 2);
             Say($"counting operators ({counted} iteration{(counted == 1 ? "" : "s")})");
             long ops;
             using (var counter = new OpCounter())
@@ -56,6 +55,8 @@ internal static class SpecBenchRunner
                 trainer.RunSteps(counted);
                 ops = counter.Count;
             }
+            var (n, seconds, clock, flops, median) = Timed(ir, trainer, batch, cuda, o, Say);
+            double perIteration = seconds / n;
             Say("measuring sgemm");
             var (peak, shape) = Sgemm(device, cuda);
             var (cudaBytes, cudaNote) = cuda ? CudaMemory() : (null, null);
@@ -67,7 +68,7 @@ internal static class SpecBenchRunner
             {
                 Spec = ir.Name, Device = o.Device, Threads = get_num_threads(), Batch = batch, Data = description, RealData = real,
                 WarmupIterations = warm, Iterations = n, Seconds = seconds, ImagesPerSecond = images * n / seconds,
-                MsPerIteration = 1000 * perIteration, DataMs = Ms(Phase.Data), ForwardMs = Ms(Phase.Forward),
+                MsPerIteration = 1000 * perIteration, MedianMsPerIteration = 1000 * median, DataMs = Ms(Phase.Data), ForwardMs = Ms(Phase.Forward),
                 BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer), OtherMs = Ms(Phase.Other), Synchronized = cuda,
                 PeakRssBytes = process.PeakWorkingSet64, RssBytes = process.WorkingSet64, CudaMemoryBytes = cudaBytes,
                 CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops / (double)counted,
@@ -84,34 +85,47 @@ internal static class SpecBenchRunner
 
     static TrainOptions Options(int batch) => new() { RunFolder = false, Batch = batch };
 
-    /// <summary>The given number of iterations, or at least two and half a second (one when the first takes over three seconds).</summary>
-    static int Warmup(Trainer trainer, int? given)
+    /// <summary>
+    /// The given number of iterations, or at least two and half a second (one when the first takes over three seconds: the
+    /// operator count's iterations follow, untimed); returns them and the last one's seconds.
+    /// </summary>
+    static (int Done, double Last) Warmup(Trainer trainer, int? given)
     {
         var sw = Stopwatch.StartNew();
         int done = 0;
+        double last = 0;
         bool More() => given is int w ? done < w
             : done == 0 || (done == 1 && sw.Elapsed.TotalSeconds < 3) || sw.Elapsed.TotalSeconds < 0.5;
-        while (More()) { trainer.RunSteps(1); done++; }
-        return done;
+        while (More())
+        {
+            double before = sw.Elapsed.TotalSeconds;
+            trainer.RunSteps(1);
+            last = sw.Elapsed.TotalSeconds - before;
+            done++;
+        }
+        return (done, last);
     }
 
-    /// <summary>The timed iterations: how many, their wall time, the phase clock, and their matmul/conv FLOPs.</summary>
-    static (int N, double Seconds, PhaseClock Clock, double Flops) Timed(ModelIr ir, Trainer trainer, int batch, bool cuda,
+    /// <summary>The timed iterations: how many, their wall time, the phase clock, their matmul/conv FLOPs, the median iteration.</summary>
+    static (int N, double Seconds, PhaseClock Clock, double Flops, double Median) Timed(ModelIr ir, Trainer trainer, int batch, bool cuda,
                                                                          BenchOptions o, Action<string> say)
     {
         var perStep = StepFlops.Steps(ir);
         var clock = new PhaseClock(cuda);
         double flops = 0, reported = 0;
         int n = 0;
+        var each = new List<double>();
         say(o.Steps is int steps ? $"timing {steps} iterations" : $"timing for {o.Seconds.ToString(CultureInfo.InvariantCulture)} s");
         if (cuda) torch.cuda.synchronize();
         var wall = Stopwatch.StartNew();
         while (o.Steps is int s ? n < s : n == 0 || wall.Elapsed.TotalSeconds < o.Seconds)
         {
             flops += StepFlops.Iteration(ir, perStep, trainer.Step, batch);
+            double before = clock.TotalSeconds;
             clock.Start();
             try { trainer.RunSteps(1); }
             finally { clock.Stop(); }
+            each.Add(clock.TotalSeconds - before);
             n++;
             if (wall.Elapsed.TotalSeconds - reported >= 1)
             {
@@ -121,7 +135,8 @@ internal static class SpecBenchRunner
                     : $"timing: {n} iterations, {reported:F0} s of {o.Seconds.ToString(CultureInfo.InvariantCulture)} s");
             }
         }
-        return (n, wall.Elapsed.TotalSeconds, clock, flops);
+        each.Sort();
+        return (n, wall.Elapsed.TotalSeconds, clock, flops, each[each.Count / 2]);
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ let private sane (name: string) (r: BenchResult) =
     Assert.True(r.Iterations = 2 && r.WarmupIterations = 1 && r.CountedIterations = 1, say "iterations")
     Assert.True(r.Batch = 4 && r.Device = "cpu" && r.Threads > 0, say "settings")
     Assert.True(r.MsPerIteration > 0.0 && r.ImagesPerSecond > 0.0 && r.Seconds > 0.0, say "throughput")
+    Assert.True(r.MedianMsPerIteration > 0.0 && r.MedianMsPerIteration <= r.MsPerIteration * 2.0, say "median")
     // Each phase ran (the trainer marked it), none is negative, and they split the iteration: they are timed inside its window.
     for v in [ r.DataMs; r.ForwardMs; r.BackwardMs; r.OptimizerMs ] do Assert.True(v > 0.0, say "a phase is not positive")
     Assert.True(r.OtherMs >= 0.0, say "other is negative")
@@ -65,7 +66,7 @@ let ``gan bench --json prints every figure; the text form names the data it trai
     Assert.True((code = 0), sprintf "exit %d\n%s" code err)
     let o = JsonNode.Parse(out).AsObject()
     for key in [ "spec"; "device"; "threads"; "batch"; "data"; "real_data"; "warmup_iterations"; "iterations"; "seconds"
-                 "images_per_s"; "ms_per_iteration"; "phase_ms"; "peak_rss_bytes"; "rss_bytes"; "estimate_bytes"
+                 "images_per_s"; "ms_per_iteration"; "median_ms_per_iteration"; "phase_ms"; "peak_rss_bytes"; "rss_bytes"; "estimate_bytes"
                  "ops_per_iteration"; "flops_per_iteration"; "gflops"; "sgemm_gflops"; "sgemm_fraction"; "flops_note" ] do
         Assert.True(o.ContainsKey key, key)
     Assert.Equal(3, o.["iterations"].GetValue<int>())
