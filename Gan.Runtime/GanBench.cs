@@ -22,7 +22,7 @@ public sealed record BenchOptions
     /// <summary>Untimed iterations first; null: at least two and about half a second (one when an iteration takes seconds).</summary>
     public int? Warmup { get; init; }
 
-    /// <summary>Iterations whose ATen operators are counted (after the warm-up, untimed); null: two, one when an iteration is slow.</summary>
+    /// <summary>Iterations whose ATen operators are counted (after the warm-up, untimed); null: two, one for a slow spec.</summary>
     public int? CountIterations { get; init; }
 
     /// <summary>Random data of the spec's shape even when its dataset is on this machine.</summary>

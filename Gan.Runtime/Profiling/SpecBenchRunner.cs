@@ -68,8 +68,9 @@ internal static class SpecBenchRunner
             {
                 Spec = ir.Name, Device = o.Device, Threads = get_num_threads(), Batch = batch, Data = description, RealData = real,
                 WarmupIterations = warm, Iterations = n, Seconds = seconds, ImagesPerSecond = images * n / seconds,
-                MsPerIteration = 1000 * perIteration, MedianMsPerIteration = 1000 * median, DataMs = Ms(Phase.Data), ForwardMs = Ms(Phase.Forward),
-                BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer), OtherMs = Ms(Phase.Other), Synchronized = cuda,
+                MsPerIteration = 1000 * perIteration, MedianMsPerIteration = 1000 * median, DataMs = Ms(Phase.Data),
+                ForwardMs = Ms(Phase.Forward), BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer),
+                OtherMs = Ms(Phase.Other), Synchronized = cuda,
                 PeakRssBytes = process.PeakWorkingSet64, RssBytes = process.WorkingSet64, CudaMemoryBytes = cudaBytes,
                 CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops / (double)counted,
                 CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
