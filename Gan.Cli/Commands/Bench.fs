@@ -93,13 +93,15 @@ let private text (r: BenchResult) =
     | note ->
         let held = if r.CudaMemoryBytes.HasValue then mib r.CudaMemoryBytes.Value else "unknown"
         printfn "  cuda memory: %s (%s)" held note
-    printfn "  operators:   %s ATen calls per iteration (counted over %d untimed iterations after the warm-up)"
-        (inv "N0" r.OpsPerIteration) r.CountedIterations
+    printfn "  operators:   %s ATen calls per iteration (counted over %d untimed iteration%s after the warm-up)"
+        (inv "N0" r.OpsPerIteration) r.CountedIterations (if r.CountedIterations = 1 then "" else "s")
     let flops =
         if r.FlopsPerIteration >= 1e8 then inv "F3" (r.FlopsPerIteration / 1e9) + " GFLOP"
         else inv "F3" (r.FlopsPerIteration / 1e6) + " MFLOP"
-    printfn "  FLOPs:       %s per iteration, %s GFLOP/s = %s%% of sgemm (%s GFLOP/s, float32 %s, same threads)"
-        flops (inv (if r.Gflops >= 1.0 then "F2" else "F4") r.Gflops) (inv "F1" (100.0 * r.SgemmFraction)) (inv "F1" r.SgemmGflops)
+    let rate v = inv (if v >= 1.0 then "F2" else "F4") v
+    let median = if r.MedianMsPerIteration > 0.0 then r.FlopsPerIteration / r.MedianMsPerIteration / 1e6 else 0.0
+    printfn "  FLOPs:       %s per iteration, %s GFLOP/s (%s at the median iteration) = %s%% of sgemm (%s GFLOP/s, %s, same threads)"
+        flops (rate r.Gflops) (rate median) (inv "F1" (100.0 * r.SgemmFraction)) (inv "F1" r.SgemmGflops)
         r.SgemmShape
     // The note, wrapped under the figures.
     let mutable line = "              "
