@@ -77,7 +77,7 @@ let private json (r: BenchResult) =
 let private text (r: BenchResult) =
     let ms = r.MsPerIteration
     let share v = if ms > 0.0 then 100.0 * v / ms else 0.0
-    printfn "%s on %s (%d threads), batch %d" r.Spec r.Device r.Threads r.Batch
+    printfn "%s on %s (%d thread%s), batch %d" r.Spec r.Device r.Threads (if r.Threads = 1 then "" else "s") r.Batch
     printfn "  data:        %s" r.Data
     printfn "  iterations:  %d timed in %s s after %d warm-up" r.Iterations (inv "F2" r.Seconds) r.WarmupIterations
     printfn "  throughput:  %s images/s, %s ms per iteration (median %s ms)" (inv "N0" r.ImagesPerSecond) (inv "F3" ms)
