@@ -91,7 +91,12 @@ let ``gan bench refuses bad arguments with a message and exit 1, usage errors wi
         Assert.Contains(message, err)
         Assert.DoesNotContain("   at ", err)
     refused [ "specs/gaussian2d.gan"; "--device"; "tpu" ] "--device tpu: use cpu or cuda."
-    refused [ "specs/gaussian2d.gan"; "--device"; "cuda" ] "--device cuda: "
+    // cuda: refused with the reason where libtorch has no CUDA backend or no GPU (the CPU build); timed where it has both.
+    let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--device"; "cuda"; "--steps"; "1" ]
+    if code = 0 then Assert.Contains("gaussian2d on cuda", out)
+    else
+        Assert.True((code = 1), sprintf "cuda: exit %d\n%s" code err)
+        Assert.Contains("--device cuda: ", err)
     refused [ "specs/gaussian2d.gan"; "--batch"; "0" ] "--batch must be positive, got 0"
     refused [ "specs/gaussian2d.gan"; "--steps"; "-1" ] "--steps must be positive, got -1"
     refused [ "specs/gaussian2d.gan"; "--threads"; "0" ] "--threads must be positive, got 0"
