@@ -44,7 +44,7 @@ type GanArgs =
             | Lsp _ -> "run the language server for editors on stdin/stdout (LSP 3.17; see docs/editors.md)."
             | Bench _ ->
                 "time a spec's training on this machine: images/s, ms per iteration split into data, forward, backward and "
-                + "optimiser, peak memory, ATen operator calls, matmul/conv GFLOP/s against sgemm (about 20 s)."
+                + "optimiser, peak memory, ATen operator calls, matmul/conv GFLOP/s against sgemm (about 20 s, or three iterations)."
 
 let private run (results: ParseResults<GanArgs>) =
     match results.GetSubCommand() with

@@ -9,6 +9,7 @@ open Gan.Dsl
 open Gan.Dsl.Layers
 open Gan.Runtime
 open Gan.Runtime.Profiling
+open Gan.Runtime.Training
 open Gan.Tests
 open Gan.Tests.Cli.Process
 
@@ -111,3 +112,25 @@ let ``gan bench refuses bad arguments with a message and exit 1, usage errors wi
     for args in [ [ "specs/gaussian2d.gan"; "--batch"; "four" ]; [ "specs/gaussian2d.gan"; "--bogus" ]; [] ] do
         let code, _, err = gan ("bench" :: args)
         Assert.True((code = 2), sprintf "%A: exit %d\n%s" args code err)
+
+[<Fact>]
+let ``The phase clock charges each stretch to the phase that ran, and nothing when it is not running`` () =
+    let spin () =
+        let sw = System.Diagnostics.Stopwatch.StartNew()
+        while sw.Elapsed.TotalMilliseconds < 2.0 do ()
+    let clock = PhaseClock(false)
+    PhaseClock.Enter Phase.Forward   // no clock running: nothing happens
+    clock.Start()
+    Assert.Throws<System.InvalidOperationException>(fun () -> PhaseClock(false).Start()) |> ignore
+    PhaseClock.Enter Phase.Forward
+    spin ()
+    PhaseClock.Enter Phase.Backward
+    spin ()
+    clock.Stop()
+    spin ()
+    PhaseClock.Enter Phase.Data                  // stopped: not charged
+    for p in [ Phase.Forward; Phase.Backward ] do
+        Assert.True(clock.Seconds p >= 0.002, sprintf "%A: %g s" p (clock.Seconds p))
+    Assert.Equal(0.0, clock.Seconds Phase.Data)
+    Assert.Equal(0.0, clock.Seconds Phase.Optimizer)
+    Assert.True(abs (clock.TotalSeconds - List.sum [ for p in System.Enum.GetValues<Phase>() -> clock.Seconds p ]) < 1e-9)
