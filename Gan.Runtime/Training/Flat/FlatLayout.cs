@@ -110,6 +110,7 @@ internal sealed class FlatLayout : IDisposable
         for (int i = 0; i < ps.Length; i++)
         {
             var p = ps[i];
+            if (p.IsInvalid) return false;                          // disposed (a Module.to replaced it)
             if (DataPointer!(p.Handle) == pointers[i]) continue;
             if (p.dtype != Values.dtype || p.device.type != Values.device.type || p.device.index != Values.device.index
                 || !p.shape.SequenceEqual(views[i].shape))
@@ -160,10 +161,12 @@ internal sealed class FlatLayout : IDisposable
     {
         var list = parameters.ToList();
         if (list.Count == 0) return null;
-        int start = Array.FindIndex(ps, p => p.Handle == list[0].Handle);
+        // By reference: Module.to(dtype or device) replaces a module's parameters by new objects (the old ones disposed).
+        int start = Array.FindIndex(ps, p => ReferenceEquals(p, list[0]));
         if (start < 0 || start + list.Count > ps.Length) return null;
         for (int i = 0; i < list.Count; i++)
-            if (ps[start + i].Handle != list[i].Handle || DataPointer!(list[i].Handle) != pointers[start + i]) return null;
+            if (!ReferenceEquals(ps[start + i], list[i]) || list[i].IsInvalid || DataPointer!(list[i].Handle) != pointers[start + i])
+                return null;
         if (!slices.TryGetValue((start, list.Count), out var slice))
         {
             long end = offsets[start + list.Count - 1] + sizes[start + list.Count - 1];
