@@ -63,6 +63,9 @@ internal static class EmaCopies
             else e.copy_(s);                                        // a counter (BatchNorm's num_batches_tracked)
     }
 
+    /// <summary>Whether the copy's parameters are all views of its flat buffer (for tests).</summary>
+    public static bool IsFlat(NetworkModule ema) => Layouts.TryGetValue(ema, out var layout) && layout.Slice(ema.parameters()) is not null;
+
     /// <summary>After a step of optimiser <paramref name="o"/> at the 0-based iteration <paramref name="t"/>: updates the EMA
     /// copy of each network it trains.</summary>
     public static void AfterStep(ModelIr model, IReadOnlyDictionary<string, NetworkModule> nets, OptimizerIr o, OptimizerHelper opt,

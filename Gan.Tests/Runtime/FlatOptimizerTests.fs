@@ -62,6 +62,7 @@ let private checkCase (c: OptCase) =
                     note $"bound:{o}"
             | other -> failwithf "%s is TorchSharp's %s, not a flat optimiser\n%s" o (other.GetType().FullName) text
         if c.LazyReg then Assert.Same(t.OptimizerOf "opt_d", t.OptimizerOf "opt_dreg")
+        if c.Ema then Assert.True(EmaCopies.IsFlat t.Networks.["G_ema"], "G_ema's parameters are not views of one buffer")
     let reference = train ir true 100 ignore
     let flat = train ir false 100 flatCheck
     let mutable equal = true
