@@ -73,7 +73,10 @@ public static class CompiledBench
         var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
         try
         {
-            using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false, Batch = hand.Batch });
+            using var trainer = new Trainer(ir, new TrainOptions
+            {
+                RunFolder = false, Batch = hand.Batch, TorchSharpOptimizers = OpsBench.TorchSharpOptimizers,
+            });
             int imagesPerIteration = hand.Batch * ir.Schedule.Order.Sum(s => s.Repeat);
             var (compiled, handRates) = Harness.Alternate(stepsPerRound * imagesPerIteration,
                 () => trainer.RunSteps(stepsPerRound), () => { for (int i = 0; i < stepsPerRound; i++) hand.Step(); }, rounds);

@@ -13,10 +13,14 @@ namespace Gan.Bench;
 /// (a multiple of every minibatch_stddev group here) on random data of its shape and classes, held in managed arrays as
 /// the loaded datasets are. Two iterations warm up (lazy state such as SGD's momentum buffers); then iterations 3–10 are
 /// counted one by one: the mean, and min–max where a schedule's <c>every</c> makes iterations differ.
-/// GAN_BENCH_OPS_TOP=N lists N operators per spec (default 6).
+/// GAN_BENCH_OPS_TOP=N lists N operators per spec (default 6); GAN_BENCH_TORCHSHARP_OPTIMIZERS=1 counts with TorchSharp's own
+/// per-parameter optimisers instead of the flat-buffer ones.
 /// </summary>
 public static class OpsBench
 {
+    /// <summary>GAN_BENCH_TORCHSHARP_OPTIMIZERS=1: TorchSharp's per-parameter optimisers (ops and ratio), to compare.</summary>
+    public static bool TorchSharpOptimizers => Environment.GetEnvironmentVariable("GAN_BENCH_TORCHSHARP_OPTIMIZERS") == "1";
+
     public static void Run(string[] specs)
     {
         var paths = specs.Length > 0
@@ -44,7 +48,11 @@ public static class OpsBench
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
         long[]? y = ir.Data.Classes > 0 ? [.. Enumerable.Range(0, 256).Select(i => (long)(i % ir.Data.Classes))] : null;
         var data = TensorDataset.FromHost(x, shape, y);
-        using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false, Batch = batch }, data);
+        using var trainer = new Trainer(ir, new TrainOptions
+        {
+            RunFolder = false, Batch = batch,
+            TorchSharpOptimizers = TorchSharpOptimizers,
+        }, data);
         var tensors = string.Join(" ", ir.Optimizers.Where(o => o.SharesStateOf is null)
             .Select(o => $"{o.Name}:{trainer.OptimizerOf(o.Name).parameters().Count()}"));
         trainer.RunSteps(2);

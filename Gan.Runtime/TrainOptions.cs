@@ -51,6 +51,10 @@ public sealed record TrainOptions
     /// <summary>Samples per evaluation during training (<see cref="EvalEvery"/>); null: 2,000.</summary>
     public int? EvalSamples { get; init; }
 
+    /// <summary>TorchSharp's own optimisers (per parameter) instead of the flat-buffer ones (one buffer per optimiser); the
+    /// results are the same (for tests and benchmarks that compare the two).</summary>
+    internal bool TorchSharpOptimizers { get; init; }
+
     /// <summary>Refuses values that cannot work, naming the flag.</summary>
     internal void Validate()
     {

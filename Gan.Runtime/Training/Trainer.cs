@@ -66,7 +66,9 @@ internal sealed class Trainer : IDisposable
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
         logEvery = options.LogEvery ?? 1;
         // An alias (lazy regularisation) steps the very object of the optimiser it shares: one Adam state, saved once.
-        foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is null)) opts[o.Name] = owned[o.Name] = Optimizers.Make(o, nets);
+        var claimed = new HashSet<IntPtr>();           // a parameter is in one flat buffer at most
+        foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is null))
+            opts[o.Name] = owned[o.Name] = Optimizers.Make(o, nets, !options.TorchSharpOptimizers, claimed);
         foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is not null)) opts[o.Name] = opts[o.SharesStateOf!];
         latentGen = new Generator((ulong)seed + 17, device);
     }
@@ -355,10 +357,9 @@ internal sealed class Trainer : IDisposable
         DrawRecorder.Active?.AfterBackward(o.Networks, nets);
         PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].step();
-        foreach (var clip in model.Schedule.Clips)
-            if (o.Networks.Contains(clip.Network))
-                using (no_grad()) foreach (var p in nets[clip.Network].parameters()) p.clamp_(-clip.Value, clip.Value);
-        EmaCopies.AfterStep(model, nets, o, Step, batch);
+        foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))
+            Optimizers.Clip(opts[o.Name], nets[clip.Network], clip.Value);
+        EmaCopies.AfterStep(model, nets, o, opts[o.Name], Step, batch);
         if (row is null) return;
         row[o.Loss] = value;
         foreach (var (name, t) in ctx.Named) row[name] = Value(t);

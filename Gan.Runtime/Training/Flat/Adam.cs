@@ -1,0 +1,79 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Training.Flat;
+
+/// <summary>TorchSharp's Adam over a <see cref="FlatLayout"/>: exp_avg and exp_avg_sq are views of two flat buffers. The flat
+/// step runs when every gradient is bound, every parameter's step count is the same and the options are the DSL's (no
+/// amsgrad, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the same views.</summary>
+internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
+{
+    FlatLayout? layout;
+    readonly Tensor expAvg, expAvgSq;
+
+    public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
+        : base(layout.Parameters, lr, beta1, beta2, eps, weightDecay)
+    {
+        this.layout = layout;
+        (expAvg, expAvgSq) = (layout.NewBuffer(), layout.NewBuffer());
+        Rebind(layout);
+    }
+
+    public FlatLayout? Layout => layout;
+
+    public long FlatSteps { get; private set; }
+
+    State StateOf(int i) => (State)_state[layout!.Parameters[i].Handle];
+
+    /// <summary>Makes every state tensor its view (copying a replaced one in); false when the step counts differ.</summary>
+    bool Rebind(FlatLayout l)
+    {
+        for (int i = 0; i < l.Parameters.Count; i++)
+        {
+            var s = StateOf(i);
+            s.exp_avg = l.StateView(s.exp_avg, expAvg, i);
+            s.exp_avg_sq = l.StateView(s.exp_avg_sq, expAvgSq, i);
+        }
+        long step = StateOf(0).step;
+        return Enumerable.Range(0, l.Parameters.Count).All(i => StateOf(i).step == step);
+    }
+
+    public override void zero_grad()
+    {
+        if (layout is not null && !layout.BindParameters()) layout = null;
+        if (layout is null) base.zero_grad();
+        else layout.ZeroGrads();
+    }
+
+    public override Tensor step(Func<Tensor>? closure = null)
+    {
+        if (layout is not null && !layout.BindParameters()) layout = null;
+        if (closure is not null || layout is null || _parameter_groups.Count != 1
+            || _parameter_groups[0].Options is not Options { amsgrad: false, maximize: false } o
+            || !layout.BindGrads() || !Rebind(layout))
+            return base.step(closure!);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        FlatSteps++;
+        long step = StateOf(0).step + 1;
+        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
+        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, wd = o.weight_decay!.Value, lr = o.LearningRate!.Value;
+        var bias1 = 1 - Math.Pow(beta1, step);
+        var bias2 = 1 - Math.Pow(beta2, step);
+        var grad = layout.Grads!;
+        if (wd != 0) grad = grad.add(layout.Values, alpha: wd);
+        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
+        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);        // grad.conj() is grad: real dtypes only
+        var denom = (expAvgSq.sqrt() / Math.Sqrt(bias2)).add_(o.eps!.Value);
+        layout.Values.addcdiv_(expAvg, denom, value: -(lr / bias1));
+        return null!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        expAvg.Dispose();
+        expAvgSq.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Gan.Runtime.Training.Flat;
+
+/// <summary>TorchSharp's RMSProp over a <see cref="FlatLayout"/>: square_avg and momentum_buffer are views of two flat buffers
+/// (grad_avg, read only when centered, stays per parameter). The flat step runs when every gradient is bound and the
+/// options are the DSL's (not centered, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the
+/// same views.</summary>
+internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
+{
+    FlatLayout? layout;
+    readonly Tensor squareAvg, momentumBuffer;
+
+    public RMSProp(FlatLayout layout, double lr, double alpha, double eps, double weightDecay, double momentum)
+        : base(layout.Parameters, lr, alpha, eps, weightDecay, momentum)
+    {
+        this.layout = layout;
+        (squareAvg, momentumBuffer) = (layout.NewBuffer(), layout.NewBuffer());
+        Rebind(layout);
+    }
+
+    public FlatLayout? Layout => layout;
+
+    public long FlatSteps { get; private set; }
+
+    State StateOf(int i) => (State)_state[layout!.Parameters[i].Handle];
+
+    /// <summary>Makes every state tensor its view (copying a replaced one in).</summary>
+    void Rebind(FlatLayout l)
+    {
+        for (int i = 0; i < l.Parameters.Count; i++)
+        {
+            var s = StateOf(i);
+            s.square_avg = l.StateView(s.square_avg, squareAvg, i);
+            s.momentum_buffer = l.StateView(s.momentum_buffer, momentumBuffer, i);
+        }
+    }
+
+    public override void zero_grad()
+    {
+        if (layout is not null && !layout.BindParameters()) layout = null;
+        if (layout is null) base.zero_grad();
+        else layout.ZeroGrads();
+    }
+
+    public override Tensor step(Func<Tensor>? closure = null)
+    {
+        if (layout is not null && !layout.BindParameters()) layout = null;
+        if (closure is not null || layout is null || _parameter_groups.Count != 1
+            || _parameter_groups[0].Options is not Options { centered: false, maximize: false } o
+            || Enumerable.Range(0, layout.Parameters.Count).Any(i => StateOf(i).momentum_buffer is null)
+            || !layout.BindGrads())
+            return base.step(closure!);
+        Rebind(layout);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        FlatSteps++;
+        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
+        double alpha = o.alpha!.Value, wd = o.weight_decay!.Value, momentum = o.momentum!.Value, lr = o.LearningRate!.Value;
+        var grad = layout.Grads!;
+        if (wd != 0) grad = grad.add(layout.Values, alpha: wd);
+        squareAvg.mul_(alpha).addcmul_(grad, grad, value: 1 - alpha);
+        var avg = squareAvg.sqrt().add_(o.eps!.Value);
+        if (momentum > 0)
+        {
+            momentumBuffer.mul_(momentum).addcdiv_(grad, avg);
+            layout.Values.add_(momentumBuffer, alpha: -lr);
+        }
+        else layout.Values.addcdiv_(grad, avg, -lr);
+        return null!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        squareAvg.Dispose();
+        momentumBuffer.Dispose();
+    }
+}
