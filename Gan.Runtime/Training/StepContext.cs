@@ -101,7 +101,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
             forwards[key] = values;
         }
         var outv = values[net.Ir.Outputs[a.Output]]!;
-        if (share is not null && !share.Detached.ContainsKey(a)) share.Detached[a] = outv.detach().MoveToOuterDisposeScope();
+        share?.Offer(a, outv);
         if (bookkeeping && a.Log != LogColumn.None)
         {
             // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data, as probabilities.
