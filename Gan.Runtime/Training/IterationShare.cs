@@ -21,7 +21,7 @@ internal sealed class IterationShare(IReadOnlySet<ApplyIr>? reused = null)
     /// <summary>Whether the output of <paramref name="a"/> is kept for a later step's detach.</summary>
     public bool Keeps(ApplyIr a) => reused?.Contains(a) ?? true;
 
-    /// <summary>Keeps a detached copy of <paramref name="a"/>'s first output in the iteration's scope, when a later step reads it.</summary>
+    /// <summary>Keeps a detached copy of <paramref name="a"/>'s output in the iteration's scope when a later step reads it.</summary>
     public void Offer(ApplyIr a, Tensor output)
     {
         if (Keeps(a) && !Detached.ContainsKey(a)) Detached[a] = output.detach().MoveToOuterDisposeScope();

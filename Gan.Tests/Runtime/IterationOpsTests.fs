@@ -147,3 +147,21 @@ let ``The run's constants are allocated once and training never changes them`` (
     Assert.True(seen.[1].eq(torch.tensor 0.0f).all().item<bool>())
     Assert.False(seen.[0].requires_grad)
     for n in nets.Values do n.Dispose()
+
+[<Fact>]
+let ``One-hot codes from the run's cached identity equal one_hot's exactly, in float32 and float64, allocated once`` () =
+    use constants = new RunConstants()
+    use scope = torch.NewDisposeScope()
+    let part = Gan.Dsl.Ir.LatentIr("c", Gan.Dsl.Ir.LatentKind.OneHot, 7, 0.0, 0.0, 7, false)
+    let idx = torch.randint(0L, 7L, [| 50L |], dtype = torch.ScalarType.Int64)
+    let cached = Gan.Runtime.Sampling.LatentDraws.Encode(part, idx, constants)
+    let plain = Gan.Runtime.Sampling.LatentDraws.Encode(part, idx)
+    Assert.Equal<int64[]>([| 50L; 7L |], cached.shape)
+    Assert.Equal(torch.ScalarType.Float32, cached.dtype)
+    Assert.True(cached.eq(plain).all().item<bool>())
+    Assert.Same(constants.Identity(7, torch.ScalarType.Float32, torch.CPU), constants.Identity(7, torch.ScalarType.Float32, torch.CPU))
+    let wide = constants.Identity(7, torch.ScalarType.Float64, torch.CPU).index_select(0L, idx)
+    Assert.True(wide.eq(plain.to_type torch.ScalarType.Float64).all().item<bool>())
+    // A label part stays indices.
+    let label = Gan.Dsl.Ir.LatentIr("y", Gan.Dsl.Ir.LatentKind.Label, 1, 0.0, 0.0, 7, true)
+    Assert.Same(idx, Gan.Runtime.Sampling.LatentDraws.Encode(label, idx, constants))
