@@ -167,7 +167,8 @@ if (only is "all" or "batches")
     foreach (var prefetch in new[] { false, true })
     {
         using var batches = new Gan.Runtime.Data.Batches(data, 128, 0, true, prefetch);
-        var m = Harness.Throughput($"trainer batches 128×784 ({(batches.Resident ? "resident" : "host gather, prefetched")})", "batches/s", 1000, () =>
+        var how = batches.Resident ? "resident" : "host gather, prefetched";
+        var m = Harness.Throughput($"trainer batches 128×784 ({how})", "batches/s", 1000, () =>
         {
             for (int i = 0; i < 1000; i++) { using var s = NewDisposeScope(); batches.Next(); }
         });
