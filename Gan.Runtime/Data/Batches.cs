@@ -3,14 +3,18 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Data;
 
 /// <summary>
-/// The trainer's batch stream over a <see cref="TensorDataset"/>: a <see cref="Batcher"/> (shuffled
-/// from the run seed, large batches prefetched one ahead on a worker thread) whose host batches become CPU tensors
-/// in the caller's dispose scope. (Epoch, Index) is the resumable position; see <see cref="BatchOrder"/>
-/// for the shuffle and the last-partial-batch policy.
+/// The trainer's batch stream over a <see cref="TensorDataset"/>, in the order of a <see cref="BatchOrder"/> shuffled from the
+/// run seed, as CPU tensors in the caller's dispose scope. Two ways to gather, the same batches bit for bit: by default the rows
+/// are taken from the resident dataset tensor by one <c>index_select</c> per tensor (no host copy and no second tensor copy:
+/// 33 µs against 62 µs for a 128×784 batch at one thread); images to mirror (<c>flip</c>), an explicit prefetch, or a dataset
+/// that is not float32 on the CPU are gathered on the host by a <see cref="Batcher"/>, one batch ahead on a worker thread when
+/// the batch is large and a core is free. (Epoch, Index) is the
+/// resumable position; see <see cref="BatchOrder"/> for the shuffle and the last-partial-batch policy.
 /// </summary>
 internal sealed class Batches : IDisposable
 {
-    readonly Batcher batcher;
+    readonly Batcher? batcher;
+    readonly ResidentBatches? resident;
     readonly long[] sampleShape;
 
     /// <summary>
@@ -21,15 +25,23 @@ internal sealed class Batches : IDisposable
     /// </summary>
     public const int PrefetchMinFloats = 1 << 16;
 
-    /// <param name="prefetch">Gather on a worker thread; null: when a batch has at least <see cref="PrefetchMinFloats"/> floats and
-    /// libtorch leaves a core free.</param>
+    /// <param name="prefetch">Gather on the host on a worker thread; false: in the caller's thread (index_select from the resident
+    /// tensor); null: prefetch when a batch has at least <see cref="PrefetchMinFloats"/> floats and libtorch leaves a core free.</param>
     /// <param name="flip">mirror each served image left–right with p = ½ (a data source's <c>flip: true</c>), from the seed.</param>
-    public Batches(TensorDataset data, int batch, int seed, bool dropLast, bool? prefetch = null, bool flip = false)
+    /// <param name="labels">serve the dataset's labels (false: Y is null, for a spec whose losses never read them).</param>
+    public Batches(TensorDataset data, int batch, int seed, bool dropLast, bool? prefetch = null, bool flip = false,
+                   bool labels = true)
     {
+        if (!labels && data.Y is not null) data = data.WithoutLabels();
+        sampleShape = data.X.shape[1..];
+        if (prefetch != true && !flip && ResidentBatches.Fits(data))
+        {
+            resident = new ResidentBatches(data, new BatchOrder((int)data.Count, batch, seed, dropLast));
+            return;
+        }
         // A dataset built from tensors (tests, benchmarks) is copied once into arrays for the worker.
         var x = data.HostX ?? TensorDataset.ToHostFloats(data.X);
         var y = data.Y is null ? null : data.HostY ?? TensorDataset.ToHostLongs(data.Y);
-        sampleShape = data.X.shape[1..];
         long sampleSize = 1;
         foreach (var d in sampleShape) sampleSize *= d;
         batcher = new Batcher(x, (int)sampleSize, y, batch, seed, dropLast, prefetch ?? DefaultPrefetch((long)batch * sampleSize),
@@ -44,21 +56,25 @@ internal sealed class Batches : IDisposable
     static bool DefaultPrefetch(long floatsPerBatch) =>
         floatsPerBatch >= PrefetchMinFloats && get_num_threads() < Environment.ProcessorCount;
 
-    public int Epoch => batcher.Position.Epoch;
-    public long Index => batcher.Position.Index;
-    public long BatchesPerEpoch => batcher.BatchesPerEpoch;
-    public bool EpochExhausted => batcher.EpochExhausted;
-    /// <summary>Batches the current epoch still serves.</summary>
-    public long BatchesLeftInEpoch => batcher.BatchesLeftInEpoch;
+    /// <summary>Whether batches are taken from the resident dataset tensor (index_select) rather than gathered on the host.</summary>
+    public bool Resident => resident is not null;
 
-    public void Restore(int epoch, long index) => batcher.Restore(new BatchPosition(epoch, index));
+    BatchPosition Position => resident?.Order.Position ?? batcher!.Position;
+    public int Epoch => Position.Epoch;
+    public long Index => Position.Index;
+    public long BatchesPerEpoch => resident?.Order.BatchesPerEpoch ?? batcher!.BatchesPerEpoch;
+    public bool EpochExhausted => resident?.Order.EpochExhausted ?? batcher!.EpochExhausted;
+    /// <summary>Batches the current epoch still serves.</summary>
+    public long BatchesLeftInEpoch => resident?.Order.BatchesLeftInEpoch(Position) ?? batcher!.BatchesLeftInEpoch;
+
+    public void Restore(int epoch, long index)
+    {
+        if (resident is not null) resident.Order.Restore(new BatchPosition(epoch, index));
+        else batcher!.Restore(new BatchPosition(epoch, index));
+    }
 
     /// <summary>The next batch (X: B×sample shape float32, Y: B int64 or null), in the current dispose scope.</summary>
-    public (Tensor X, Tensor? Y) Next()
-    {
-        var b = batcher.Next();
-        return ToTensors(b, sampleShape);
-    }
+    public (Tensor X, Tensor? Y) Next() => resident?.Next() ?? ToTensors(batcher!.Next(), sampleShape);
 
     /// <summary>Copies a host batch into tensors (X: B×sample shape, Y: B): the batcher reuses its buffers.</summary>
     public static (Tensor X, Tensor? Y) ToTensors(HostBatch b, ReadOnlySpan<long> sampleShape)
@@ -73,5 +89,5 @@ internal sealed class Batches : IDisposable
         return (x, y);
     }
 
-    public void Dispose() => batcher.Dispose();
+    public void Dispose() { batcher?.Dispose(); resident?.Dispose(); }
 }

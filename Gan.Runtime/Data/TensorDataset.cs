@@ -30,6 +30,9 @@ internal sealed record TensorDataset(Tensor X, Tensor? Y) : IDisposable
         return new TensorDataset(tx, ty) { HostX = x, HostY = y };
     }
 
+    /// <summary>The same samples without labels: X (and its array) shared, not owned (do not dispose the view).</summary>
+    public TensorDataset WithoutLabels() => new(X, null) { HostX = HostX };
+
     /// <summary>Copies a tensor's values into a new float32 array (one native copy).</summary>
     public static float[] ToHostFloats(Tensor t)
     {

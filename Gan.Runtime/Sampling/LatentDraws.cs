@@ -29,8 +29,13 @@ internal static class LatentDraws
 
     /// <summary>Class indices (N, int64) as the part's value: one-hot rows (N×classes, of the default float type: float32 but
     /// in a float64 record of an iteration), or the indices for a label.</summary>
-    public static Tensor Encode(LatentIr l, Tensor idx) =>
-        l.Kind == LatentKind.OneHot ? nn.functional.one_hot(idx, l.Classes).to_type(get_default_dtype()) : idx;
+    /// <param name="constants">a run's constants: the one-hot rows are taken from its cached identity matrix (one index_select;
+    /// the same 0/1 values as one_hot, without one_hot's range check, which reads the indices' min and max back to the host).
+    /// Null: one_hot.</param>
+    public static Tensor Encode(LatentIr l, Tensor idx, Training.RunConstants? constants = null) =>
+        l.Kind != LatentKind.OneHot ? idx
+        : constants is not null ? constants.Identity(l.Classes, get_default_dtype(), idx.device).index_select(0, idx)
+        : nn.functional.one_hot(idx, l.Classes).to_type(get_default_dtype());
 
     /// <summary>The class input among <paramref name="latents"/>: the first one-hot or label part of the model there, or null.</summary>
     public static LatentIr? ClassPart(ModelIr model, IReadOnlyDictionary<string, Tensor> latents) =>

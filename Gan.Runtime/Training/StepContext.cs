@@ -55,7 +55,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
     /// <summary>A class part: the batch's labels when the part reads them, else drawn classes; one-hot for a one-hot part.</summary>
     Tensor Classes(LatentIr l, long n) => LatentDraws.Encode(l, l.FromLabels && labels is not null
         ? labels
-        : DrawRecorder.Note($"latent {l.Name}", LatentDraws.Draw(l, n, latentGen, real.device)));   // N
+        : DrawRecorder.Note($"latent {l.Name}", LatentDraws.Draw(l, n, latentGen, real.device)), constants);   // N
 
     Tensor Compute(LossExprIr e)
     {
@@ -101,7 +101,7 @@ internal sealed class StepContext(ModelIr model, IReadOnlyDictionary<string, Net
             forwards[key] = values;
         }
         var outv = values[net.Ir.Outputs[a.Output]]!;
-        if (share is not null && !share.Detached.ContainsKey(a)) share.Detached[a] = outv.detach().MoveToOuterDisposeScope();
+        share?.Offer(a, outv);
         if (bookkeeping && a.Log != LogColumn.None)
         {
             // Bookkeeping for the log: D(x) on real data, D(G(z)) on generated data, as probabilities.

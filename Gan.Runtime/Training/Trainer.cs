@@ -92,7 +92,7 @@ internal sealed class Trainer : IDisposable
         data ??= DataKind.For(model.Data).Load(model.Data, seed, notice);
         if (data.Count < batch)
             throw new UserInputException($"the dataset has {data.Count} samples, fewer than one batch of {batch}; lower --batch.");
-        return batches = new Batches(data, batch, seed, model.Schedule.DropLast, flip: model.Data.Flip);
+        return batches = new(data, batch, seed, model.Schedule.DropLast, flip: model.Data.Flip, labels: LossUses.ReadsLabels(model));
     }
 
     /// <summary>Named losses in log order: those the optimisers minimise, then the ones they refer to.</summary>
@@ -308,7 +308,7 @@ internal sealed class Trainer : IDisposable
         stepClock.Start();
         var row = new Dictionary<string, double>();
         using var iterationScope = NewDisposeScope();
-        var share = model.Schedule.FakesPerIteration ? new IterationShare() : null;
+        var share = model.Schedule.FakesPerIteration ? IterationShare.For(model) : null;
         // One real batch per iteration; each extra repeat of a step (n_critic) draws a fresh one, and
         // later steps reuse the most recent batch (as the seeds do: D and G see the same images).
         (Tensor X, Tensor? Y) current = NextBatch();
