@@ -52,7 +52,7 @@ internal static class LossFunctions
         var eps = Training.DrawRecorder.Note("gradient_penalty eps", rand(shape, generator: gen, device: real.device));   // N×1×…
         var mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
         var outv = critic(mixed);
-        var grad = autograd.grad([outv], [mixed], [ones_like(outv)], retain_graph: true, create_graph: true)[0];   // N×…
+        var grad = InputGradient(outv, mixed);                                       // N×…
         var norm = (grad.flatten(1).square().sum(1) + 1e-12).sqrt();                 // N
         return (weight * (norm - target).square().mean()).MoveToOuterDisposeScope();
     }
@@ -63,7 +63,20 @@ internal static class LossFunctions
         using var scope = NewDisposeScope();
         var x = real.detach().requires_grad_(true);
         var outv = critic(x);
-        var grad = autograd.grad([outv], [x], [ones_like(outv)], retain_graph: true, create_graph: true)[0];
+        var grad = InputGradient(outv, x);
         return (gamma / 2 * grad.flatten(1).square().sum(1).mean()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// ∇x Σ D(x), kept differentiable (create_graph). A critic whose output does not depend on its input has a zero gradient
+    /// there: libtorch would raise "appears to not have been used in the graph" (or, with no graph at all, "does not require
+    /// grad"), and TorchSharp's autograd.grad does not catch native errors, so the process would abort. allow_unused gives an
+    /// undefined tensor instead, and a critic output without a graph is checked first; both become zeros.
+    /// </summary>
+    static Tensor InputGradient(Tensor outv, Tensor x)
+    {
+        if (!outv.requires_grad) return zeros_like(x);
+        var grad = autograd.grad([outv], [x], [ones_like(outv)], retain_graph: true, create_graph: true, allow_unused: true)[0];
+        return grad.IsInvalid ? zeros_like(x) : grad;
     }
 }

@@ -64,7 +64,10 @@ let private checkCase (c: OptCase) =
         if c.LazyReg then Assert.Same(t.OptimizerOf "opt_d", t.OptimizerOf "opt_dreg")
         if c.Ema then Assert.True(EmaCopies.IsFlat t.Networks.["G_ema"], "G_ema's parameters are not views of one buffer")
     let reference = train ir true 100 ignore
-    let flat = train ir false 100 flatCheck
+    // Chunks of 7 and 100 elements (several per buffer, a short last one) or the default 2¹⁷ (one chunk in these specs).
+    FlatChunks.CpuChunk <- [| 7L; 100L; 0L |].[counter % 3]
+    if counter % 3 < 2 then note "chunked"
+    let flat = try train ir false 100 flatCheck finally FlatChunks.CpuChunk <- 0L
     let mutable equal = true
     for (name, a), (name2, b) in List.zip reference flat do
         Assert.Equal(name, name2)
@@ -95,7 +98,7 @@ type FlatOptimizerTests(output: ITestOutputHelper) =
         for i in 0 .. optimizerTexts.Length - 1 do
             let k = $"opt{i}"
             Assert.True(count k >= 2, $"configuration {i} trained in {count k} cases")
-        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
+        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
         // Elementwise operations give the same bits on a whole buffer as on each parameter (CPU): every case bit-equal.
         Assert.True((bitEqual = counter), sprintf "%d of %d cases bit-equal (max |Δ| %g)" bitEqual counter maxAbs)
         // The flat path ran and the parameters were its views at the end in most cases (a parameter that gets no gradient

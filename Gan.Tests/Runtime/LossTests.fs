@@ -108,3 +108,18 @@ let ``The gradient penalty's gradient (a double backward) equals central finite 
     let numeric = FiniteDifferences.finiteDifferences (fun () -> (penalty w1).item<float>()) w1
     for i in 0 .. autograd.Length - 1 do
         close 1e-6 numeric.[i] autograd.[i]
+
+[<Fact>]
+let ``A critic whose output ignores its input gets a zero input gradient in the gradient penalty and R1, not an aborted process`` () =
+    use scope = torch.NewDisposeScope()
+    let real = torch.randn(4L, 3L, dtype = torch.float64)
+    let fake = torch.randn(4L, 3L, dtype = torch.float64)
+    let w = torch.ones(1L, dtype = torch.float64).requires_grad_(true)
+    // Depends on a parameter only: libtorch's autograd.grad would raise "not used in the graph" without allow_unused.
+    let onParameter = Func<torch.Tensor, torch.Tensor>(fun x -> (w * 2.0).expand(x.shape.[0], 1L))
+    // No graph at all: "does not require grad".
+    let constant = Func<torch.Tensor, torch.Tensor>(fun x -> torch.zeros(x.shape.[0], 1L, dtype = torch.float64))
+    for critic in [ onParameter; constant ] do
+        close 1e-12 0.0 (v (LossFunctions.R1(critic, real, 10.0)))
+        // ‖0‖ is sqrt(1e-12) = 1e-6: the penalty is weight · (1e-6 − 1)².
+        close 1e-9 (10.0 * (1e-6 - 1.0) ** 2.0) (v (LossFunctions.GradientPenalty(critic, real, fake, 1.0, 10.0, null)))

@@ -10,6 +10,7 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
 {
     FlatLayout? layout;
     readonly Tensor expAvg, expAvgSq;
+    FlatChunks? chunks;
 
     public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
         : base(layout.Parameters, lr, beta1, beta2, eps, weightDecay)
@@ -60,12 +61,16 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, wd = o.weight_decay!.Value, lr = o.LearningRate!.Value;
         var bias1 = 1 - Math.Pow(beta1, step);
         var bias2 = 1 - Math.Pow(beta2, step);
-        var grad = layout.Grads!;
-        if (wd != 0) grad = grad.add(layout.Values, alpha: wd);
-        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);        // grad.conj() is grad: real dtypes only
-        var denom = (expAvgSq.sqrt() / Math.Sqrt(bias2)).add_(o.eps!.Value);
-        layout.Values.addcdiv_(expAvg, denom, value: -(lr / bias1));
+        chunks ??= new FlatChunks(layout.Values, layout.Grads!, expAvg, expAvgSq);
+        foreach (var c in chunks.Chunks)
+        {
+            var (values, grad, m, v, denom) = (c[0], c[1], c[2], c[3], c[4]);
+            if (wd != 0) grad = grad.add(values, alpha: wd);
+            m.mul_(beta1).add_(grad, alpha: 1 - beta1);
+            v.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);             // grad.conj() is grad: real dtypes only
+            denom.copy_(v).sqrt_().div_(Math.Sqrt(bias2)).add_(o.eps!.Value);  // TorchSharp: (v.sqrt() / √bias2).add_(eps)
+            values.addcdiv_(m, denom, value: -(lr / bias1));
+        }
         return null!;
     }
 
@@ -73,6 +78,7 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     {
         base.Dispose(disposing);
         if (!disposing) return;
+        chunks?.Dispose();
         expAvg.Dispose();
         expAvgSq.Dispose();
     }

@@ -11,6 +11,7 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
 {
     FlatLayout? layout;
     readonly Tensor squareAvg, momentumBuffer;
+    FlatChunks? chunks;
 
     public RMSProp(FlatLayout layout, double lr, double alpha, double eps, double weightDecay, double momentum)
         : base(layout.Parameters, lr, alpha, eps, weightDecay, momentum)
@@ -58,16 +59,20 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
         FlatSteps++;
         for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
         double alpha = o.alpha!.Value, wd = o.weight_decay!.Value, momentum = o.momentum!.Value, lr = o.LearningRate!.Value;
-        var grad = layout.Grads!;
-        if (wd != 0) grad = grad.add(layout.Values, alpha: wd);
-        squareAvg.mul_(alpha).addcmul_(grad, grad, value: 1 - alpha);
-        var avg = squareAvg.sqrt().add_(o.eps!.Value);
-        if (momentum > 0)
+        chunks ??= new FlatChunks(layout.Values, layout.Grads!, squareAvg, momentumBuffer);
+        foreach (var c in chunks.Chunks)
         {
-            momentumBuffer.mul_(momentum).addcdiv_(grad, avg);
-            layout.Values.add_(momentumBuffer, alpha: -lr);
+            var (values, grad, square, buffer, avg) = (c[0], c[1], c[2], c[3], c[4]);
+            if (wd != 0) grad = grad.add(values, alpha: wd);
+            square.mul_(alpha).addcmul_(grad, grad, value: 1 - alpha);
+            avg.copy_(square).sqrt_().add_(o.eps!.Value);                       // TorchSharp: square_avg.sqrt().add_(eps)
+            if (momentum > 0)
+            {
+                buffer.mul_(momentum).addcdiv_(grad, avg);
+                values.add_(buffer, alpha: -lr);
+            }
+            else values.addcdiv_(grad, avg, -lr);
         }
-        else layout.Values.addcdiv_(grad, avg, -lr);
         return null!;
     }
 
@@ -75,6 +80,7 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
     {
         base.Dispose(disposing);
         if (!disposing) return;
+        chunks?.Dispose();
         squareAvg.Dispose();
         momentumBuffer.Dispose();
     }
