@@ -64,6 +64,25 @@ public static class CompiledBench
                 "sgemm 1024x1024x1024", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
             Console.WriteLine(peak);
             Console.WriteLine($"{"efficiency " + spec + " step / sgemm",-48} {m.Median / peak.Median,12:P1}");
+            // The same products at the model's own shapes, alone: per linear layer (in → out) at this batch, the forward
+            // (b×in · in×out) and the backward's two (b×out · out×in, out×b · b×in); G's once, D's three times, as in the
+            // FLOP count above. What the step's matmuls could reach if nothing else took time.
+            var layers = new[] { ("G", 1), ("D", 3) }.SelectMany(nw => ir.Networks.First(n => n.Name == nw.Item1).Nodes
+                .Select(n => n.Op).OfType<LinearOp>().Select(l => (l.In, l.Out, Times: nw.Item2))).ToList();
+            var operands = layers.Select(l => (X: torch.randn(batch, l.In), W: torch.randn(l.In, l.Out), Dy: torch.randn(batch, l.Out),
+                                               l.Times)).ToList();
+            var own = Harness.Throughput(
+                $"the step's products alone ({layers.Count} layer shapes, batch {batch})", "GFLOP/s", flopsPerIteration / 1e9, () =>
+                {
+                    foreach (var (x, w, dy, times) in operands)
+                        for (int t = 0; t < times; t++)
+                        {
+                            using var y = x.matmul(w); using var dx = dy.matmul(w.t()); using var dw = x.t().matmul(dy);
+                        }
+                }, warmup: 3, repeats: rounds * 3);
+            Console.WriteLine(own);
+            Console.WriteLine($"{"efficiency " + spec + " step / its own products",-48} {m.Median / own.Median,12:P1}");
+            foreach (var o in operands) { o.X.Dispose(); o.W.Dispose(); o.Dy.Dispose(); }
         }
     }
 
