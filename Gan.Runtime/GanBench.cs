@@ -78,6 +78,7 @@ public sealed record BenchResult
     public string? CudaMemoryNote { get; init; }
     /// <summary>`gan train`'s memory estimate at this batch and device, in bytes.</summary>
     public required long EstimateBytes { get; init; }
+    /// <summary>ATen operator calls per iteration; NaN where the counter cannot run (it runs on linux-x64 only).</summary>
     public required double OpsPerIteration { get; init; }
     public required int CountedIterations { get; init; }
     /// <summary>Matmul and convolution FLOPs per timed iteration (see <see cref="FlopsNote"/>) and the rate achieved.</summary>

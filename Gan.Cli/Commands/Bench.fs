@@ -64,7 +64,7 @@ let private json (r: BenchResult) =
     o.["estimate_bytes"] <- JsonValue.Create r.EstimateBytes
     o.["cuda_memory_bytes"] <- (if r.CudaMemoryBytes.HasValue then JsonValue.Create r.CudaMemoryBytes.Value else null)
     o.["cuda_memory_note"] <- (match r.CudaMemoryNote with null -> null | n -> JsonValue.Create n)
-    num "ops_per_iteration" r.OpsPerIteration
+    o.["ops_per_iteration"] <- (if Double.IsNaN r.OpsPerIteration then null else JsonValue.Create r.OpsPerIteration)
     o.["counted_iterations"] <- JsonValue.Create r.CountedIterations
     num "flops_per_iteration" r.FlopsPerIteration
     num "gflops" r.Gflops
@@ -93,8 +93,11 @@ let private text (r: BenchResult) =
     | note ->
         let held = if r.CudaMemoryBytes.HasValue then mib r.CudaMemoryBytes.Value else "unknown"
         printfn "  cuda memory: %s (%s)" held note
-    printfn "  operators:   %s ATen calls per iteration (counted over %d untimed iteration%s after the warm-up)"
-        (inv "N0" r.OpsPerIteration) r.CountedIterations (if r.CountedIterations = 1 then "" else "s")
+    if Double.IsNaN r.OpsPerIteration then
+        printfn "  operators:   not counted (the operator counter runs on linux-x64 only)"
+    else
+        printfn "  operators:   %s ATen calls per iteration (counted over %d untimed iteration%s after the warm-up)"
+            (inv "N0" r.OpsPerIteration) r.CountedIterations (if r.CountedIterations = 1 then "" else "s")
     let flops =
         if r.FlopsPerIteration >= 1e8 then inv "F3" (r.FlopsPerIteration / 1e9) + " GFLOP"
         else inv "F3" (r.FlopsPerIteration / 1e6) + " MFLOP"

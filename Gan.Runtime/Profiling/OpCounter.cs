@@ -44,10 +44,21 @@ internal sealed unsafe class OpCounter : IDisposable
     static OpCounter? active;
     readonly ulong handle;
 
+    /// <summary>
+    /// Null where the counter cannot run: the callback ABI above (Itanium names, the hidden return pointer as the first
+    /// argument) is x86-64 Linux's; on arm64 that pointer travels in a register of its own, and Windows' names differ.
+    /// </summary>
+    public static string? Unavailable =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? null
+            : $"the operator counter runs on linux-x64 only (this is {RuntimeInformation.RuntimeIdentifier})";
+
     /// <summary>Starts counting; <paramref name="byOperator"/> also counts per operator name (slower).</summary>
     public OpCounter(bool byOperator = false)
     {
-        if (active is not null) throw new InvalidOperationException("an operator counter is already running");
+        if (Unavailable is { } why) throw new PlatformNotSupportedException(why);
+        if (Interlocked.CompareExchange(ref active, this, null) is not null)
+            throw new InvalidOperationException("an operator counter is already running");
         TorchNative.Prepare();
         _ = TorchSharp.torch.zeros(1);            // loads libtorch before the first native call below
         count = 0;
@@ -55,7 +66,6 @@ internal sealed unsafe class OpCounter : IDisposable
         var cb = new RecordFunctionCallback { Start = &OnStart, End = null, SamplingProb = 1.0 };
         cb.Scopes[0] = 1;                        // RecordScope::FUNCTION only
         handle = AddGlobalCallback(cb);
-        active = this;
     }
 
     /// <summary>Operator calls since the counter started (or since <see cref="Reset"/>).</summary>
@@ -78,7 +88,7 @@ internal sealed unsafe class OpCounter : IDisposable
         *(nint*)ret = 0;
         var name = (byte*)Name(recordFunction);
         // ATen operators only: the autograd engine's own records ("autograd::engine::evaluate_function: ...") are not ops.
-        if (name == null || !new ReadOnlySpan<byte>(name, 6).SequenceEqual("aten::"u8)) return ret;
+        if (name == null || !MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name).StartsWith("aten::"u8)) return ret;
         Interlocked.Increment(ref count);
         if (byName is { } d) d.AddOrUpdate(Marshal.PtrToStringUTF8((nint)name) ?? "?", 1, (_, v) => v + 1);
         return ret;
@@ -88,6 +98,6 @@ internal sealed unsafe class OpCounter : IDisposable
     {
         if (active != this) return;
         RemoveCallback(handle);
-        active = null;
+        Interlocked.Exchange(ref active, null);
     }
 }

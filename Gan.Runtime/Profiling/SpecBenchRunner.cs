@@ -28,20 +28,26 @@ internal static class SpecBenchRunner
         if (o.Warmup is < 0) throw new UserInputException($"--warmup must be 0 or more, got {o.Warmup}");
         if (o.CountIterations is <= 0) throw new UserInputException($"the operator count needs at least one iteration");
         if (o.Threads is <= 0) throw new UserInputException($"--threads must be positive, got {o.Threads}");
-        if (!(o.Seconds > 0)) throw new UserInputException($"--seconds must be positive, got {o.Seconds}");
+        if (!(o.Seconds > 0) || !double.IsFinite(o.Seconds)) throw new UserInputException($"--seconds must be positive, got {o.Seconds}");
         int batch = o.Batch ?? ir.Schedule.Batch;
         MinibatchStddevLayer.RefuseBatch(ir, batch);
         Native.TorchNative.Prepare();
-        if (o.Threads is int threads) set_num_threads(threads);
         var device = Devices.For(o.Device);
         bool cuda = device.type == DeviceType.CUDA;
         var estimate = MemoryEstimate.Check(spec, batch, o.Device, o.Force);
+        if (o.Threads is int threads) set_num_threads(threads);
         int seed = o.Seed ?? ir.Schedule.Seed;
         void Say(string s) => progress?.Report(s);
         var (data, description, real) = BenchData.Load(ir.Data, batch, seed, o.Synthetic, Say);
         Trainer trainer;
-        try { trainer = new Trainer(ir, Devices.Build(ir, seed, device), seed, device, Options(batch), data, ownsNetworks: true); }
-        catch { data.Dispose(); throw; }
+        var nets = Devices.Build(ir, seed, device);
+        try { trainer = new Trainer(ir, nets, seed, device, Options(batch), data, ownsNetworks: true); }
+        catch
+        {
+            foreach (var net in nets.Values) net.Dispose();
+            data.Dispose();
+            throw;
+        }
         using (trainer)
         {
             Say("warming up");
@@ -49,12 +55,14 @@ internal static class SpecBenchRunner
             // Counted before the timed iterations, never during them (the callback costs time); they warm up further too.
             int counted = o.CountIterations ?? (last > 1 ? 1 : 2);
             Say($"counting operators ({counted} iteration{(counted == 1 ? "" : "s")})");
-            long ops;
-            using (var counter = new OpCounter())
-            {
-                trainer.RunSteps(counted);
-                ops = counter.Count;
-            }
+            long ops = -1;
+            if (OpCounter.Unavailable is null)
+                using (var counter = new OpCounter())
+                {
+                    trainer.RunSteps(counted);
+                    ops = counter.Count;
+                }
+            else trainer.RunSteps(counted);
             var (n, seconds, clock, flops, median) = Timed(ir, trainer, batch, cuda, o, Say);
             double perIteration = seconds / n;
             Say("measuring sgemm");
@@ -67,12 +75,12 @@ internal static class SpecBenchRunner
             return new BenchResult
             {
                 Spec = ir.Name, Device = o.Device, Threads = get_num_threads(), Batch = batch, Data = description, RealData = real,
-                WarmupIterations = warm, Iterations = n, Seconds = seconds, ImagesPerSecond = images * n / seconds,
+                WarmupIterations = warm, Iterations = n, Seconds = seconds, ImagesPerSecond = (double)images * n / seconds,
                 MsPerIteration = 1000 * perIteration, MedianMsPerIteration = 1000 * median, DataMs = Ms(Phase.Data),
                 ForwardMs = Ms(Phase.Forward), BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer),
                 OtherMs = Ms(Phase.Other), Synchronized = cuda,
                 PeakRssBytes = process.PeakWorkingSet64, RssBytes = process.WorkingSet64, CudaMemoryBytes = cudaBytes,
-                CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops / (double)counted,
+                CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops < 0 ? double.NaN : ops / (double)counted,
                 CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
                 SgemmFraction = gflops / peak, FlopsNote = FlopsNote,
             };

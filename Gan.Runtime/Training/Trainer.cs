@@ -19,7 +19,7 @@ namespace Gan.Runtime.Training;
 /// networks and clips if declared. Every step runs inside a dispose scope. The constructor builds the optimisers and
 /// does no I/O; <see cref="Run"/> opens the data and the run folder.
 /// </summary>
-internal sealed class Trainer : IDisposable
+internal sealed partial class Trainer : IDisposable
 {
     readonly ModelIr model;
     readonly TrainOptions options;
@@ -148,31 +148,6 @@ internal sealed class Trainer : IDisposable
         var extension = new RunExtension(Step, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs,
                                          DateTime.UtcNow.ToString("o"));
         (lengthened ? settled with { Extensions = [.. settled.Extensions, extension] } : settled).Write(run!.Dir);
-    }
-
-    /// <summary>Runs <paramref name="n"/> iterations without logging, sampling or checkpoints (for tests and benchmarks).</summary>
-    public void RunSteps(int n)
-    {
-        var b = Data(_ => { });
-        total = Total(b);
-        foreach (var net in nets.Values) net.train();
-        for (int i = 0; i < n; i++) { Iteration(log: false); Step++; }
-    }
-
-    /// <summary>
-    /// Runs iteration <paramref name="t"/> (its learning rates, its <c>every</c> steps, its EMA β) as a logged iteration with
-    /// the networks in training mode, without a run folder (for <see cref="IterationRecord"/>); returns the run's total
-    /// iterations (lr_decay's end).
-    /// </summary>
-    public long RunIterationAt(long t)
-    {
-        var b = Data(_ => { });
-        total = Total(b);
-        foreach (var net in nets.Values) net.train();
-        Step = t;
-        Iteration(log: true);
-        Step++;
-        return total;
     }
 
     /// <summary>Whether the coming iteration (which draws <paramref name="batchesPerIteration"/> batches) ends the schedule.</summary>
@@ -370,15 +345,6 @@ internal sealed class Trainer : IDisposable
     /// <summary>A scalar's value (float32 as training runs; float64 in a float64 record).</summary>
     static double Value(Tensor t) => t.dtype == ScalarType.Float64 ? t.item<double>() : t.item<float>();
 
-    /// <summary>Runs one step of the named optimiser on a fresh real batch, networks in training mode (for tests).</summary>
-    public void RunOptimizerStep(string optimizer)
-    {
-        Data(_ => { });
-        foreach (var n in nets.Values) n.train();
-        using var scope = NewDisposeScope();
-        OptimizerStep(model.Optimizers.First(x => x.Name == optimizer), NextBatch(), [], null);
-    }
-
     (Tensor X, Tensor? Y) NextBatch()
     {
         PhaseClock.Enter(Phase.Data);
@@ -395,6 +361,7 @@ internal sealed class Trainer : IDisposable
     public void Dispose()
     {
         if (ownsNetworks) foreach (var n in nets.Values) n.Dispose();
+        foreach (var o in owned.Values) o.Dispose();      // a flat optimiser's buffers hold the parameters' storage
         constants.Dispose();
         tb?.Dispose();
         batches?.Dispose();

@@ -9,13 +9,15 @@ namespace Gan.Runtime.Training.Flat;
 internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
 {
     FlatLayout? layout;
+    readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor expAvg, expAvgSq;
     FlatChunks? chunks;
+    FlatChunks.Scalar[]? scalars;
 
     public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
         : base(layout.Parameters, lr, beta1, beta2, eps, weightDecay)
     {
-        this.layout = layout;
+        this.layout = built = layout;
         (expAvg, expAvgSq) = (layout.NewBuffer(), layout.NewBuffer());
         Rebind(layout);
     }
@@ -62,13 +64,16 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         var bias1 = 1 - Math.Pow(beta1, step);
         var bias2 = 1 - Math.Pow(beta2, step);
         chunks ??= new FlatChunks(layout.Values, layout.Grads!, expAvg, expAvgSq);
+        scalars ??= [.. Enumerable.Range(0, 4).Select(_ => new FlatChunks.Scalar(expAvg))];
+        var (b1, b2) = (scalars[0].Of(beta1), scalars[1].Of(beta2));
+        var (root, eps) = (scalars[2].Of(Math.Sqrt(bias2)), scalars[3].Of(o.eps!.Value));
         foreach (var c in chunks.Chunks)
         {
             var (values, grad, m, v, denom) = (c[0], c[1], c[2], c[3], c[4]);
             if (wd != 0) grad = grad.add(values, alpha: wd);
-            m.mul_(beta1).add_(grad, alpha: 1 - beta1);
-            v.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);             // grad.conj() is grad: real dtypes only
-            denom.copy_(v).sqrt_().div_(Math.Sqrt(bias2)).add_(o.eps!.Value);  // TorchSharp: (v.sqrt() / √bias2).add_(eps)
+            m.mul_(b1).add_(grad, alpha: 1 - beta1);
+            v.mul_(b2).addcmul_(grad, grad, value: 1 - beta2);                 // grad.conj() is grad: real dtypes only
+            denom.copy_(v).sqrt_().div_(root).add_(eps);                       // TorchSharp: (v.sqrt() / √bias2).add_(eps)
             values.addcdiv_(m, denom, value: -(lr / bias1));
         }
         return null!;
@@ -77,8 +82,10 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
+        foreach (var x in scalars ?? []) x.Dispose();
         expAvg.Dispose();
         expAvgSq.Dispose();
     }

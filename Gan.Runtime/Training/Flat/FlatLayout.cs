@@ -7,7 +7,7 @@ namespace Gan.Runtime.Training.Flat;
 
 /// <summary>
 /// One flat buffer that holds a list of parameters (of one dtype and device) as contiguous views, in list order, and a second
-/// one for their gradients, so an optimiser updates them all with a handful of whole-buffer operations.
+/// one for their gradients, so an optimiser updates them all with a handful of operations per chunk of the buffer (FlatChunks).
 /// <para>The binding rule: a parameter is bound while its data is its view of <see cref="Values"/>; a gradient while it is
 /// its view of the gradient buffer. Whatever moved a parameter (a <c>set_</c>, a load that replaced it) is undone by
 /// <see cref="BindParameters"/>: its values are copied into its view and it is set to the view again. A gradient that is

@@ -2,7 +2,7 @@ namespace Gan.Runtime.Training.Flat;
 
 /// <summary>
 /// An optimiser whose parameters, gradients and state are views of one flat buffer each (<see cref="FlatLayout"/>): its
-/// step is a handful of whole-buffer operations, computed exactly as TorchSharp's optimiser of the same name computes
+/// step is a handful of operations per chunk of one buffer, computed exactly as TorchSharp's optimiser of the same name computes
 /// each parameter's. The classes are named as TorchSharp's and derive from them, so a checkpoint's optimiser file is the
 /// same either way (TorchSharp writes and checks the type's name; state tensors load in place, into the views).
 /// </summary>

@@ -10,13 +10,15 @@ namespace Gan.Runtime.Training.Flat;
 internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
 {
     FlatLayout? layout;
+    readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor squareAvg, momentumBuffer;
     FlatChunks? chunks;
+    FlatChunks.Scalar[]? scalars;
 
     public RMSProp(FlatLayout layout, double lr, double alpha, double eps, double weightDecay, double momentum)
         : base(layout.Parameters, lr, alpha, eps, weightDecay, momentum)
     {
-        this.layout = layout;
+        this.layout = built = layout;
         (squareAvg, momentumBuffer) = (layout.NewBuffer(), layout.NewBuffer());
         Rebind(layout);
     }
@@ -60,15 +62,17 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
         for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
         double alpha = o.alpha!.Value, wd = o.weight_decay!.Value, momentum = o.momentum!.Value, lr = o.LearningRate!.Value;
         chunks ??= new FlatChunks(layout.Values, layout.Grads!, squareAvg, momentumBuffer);
+        scalars ??= [.. Enumerable.Range(0, 3).Select(_ => new FlatChunks.Scalar(squareAvg))];
+        var (a, eps, mu) = (scalars[0].Of(alpha), scalars[1].Of(o.eps!.Value), scalars[2].Of(momentum));
         foreach (var c in chunks.Chunks)
         {
             var (values, grad, square, buffer, avg) = (c[0], c[1], c[2], c[3], c[4]);
             if (wd != 0) grad = grad.add(values, alpha: wd);
-            square.mul_(alpha).addcmul_(grad, grad, value: 1 - alpha);
-            avg.copy_(square).sqrt_().add_(o.eps!.Value);                       // TorchSharp: square_avg.sqrt().add_(eps)
+            square.mul_(a).addcmul_(grad, grad, value: 1 - alpha);
+            avg.copy_(square).sqrt_().add_(eps);                                // TorchSharp: square_avg.sqrt().add_(eps)
             if (momentum > 0)
             {
-                buffer.mul_(momentum).addcdiv_(grad, avg);
+                buffer.mul_(mu).addcdiv_(grad, avg);
                 values.add_(buffer, alpha: -lr);
             }
             else values.addcdiv_(grad, avg, -lr);
@@ -79,8 +83,10 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
+        foreach (var x in scalars ?? []) x.Dispose();
         squareAvg.Dispose();
         momentumBuffer.Dispose();
     }

@@ -10,12 +10,13 @@ namespace Gan.Runtime.Training.Flat;
 internal sealed class SGD : TorchSharp.Modules.SGD, IFlatOptimizer
 {
     FlatLayout? layout;
+    readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor momentumBuffer;
 
     public SGD(FlatLayout layout, double lr, double momentum, double weightDecay)
         : base(layout.Parameters, lr, momentum, weight_decay: weightDecay)
     {
-        this.layout = layout;
+        this.layout = built = layout;
         momentumBuffer = layout.NewBuffer();
     }
 
@@ -68,6 +69,7 @@ internal sealed class SGD : TorchSharp.Modules.SGD, IFlatOptimizer
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (disposing) momentumBuffer.Dispose();
     }
 }
