@@ -67,7 +67,8 @@ public static class OpsBench
                 foreach (var (k, v) in counter.ByOperator()) byOp[k] = byOp.GetValueOrDefault(k) + v;
             }
         int shown = int.TryParse(Environment.GetEnvironmentVariable("GAN_BENCH_OPS_TOP"), out var m) && m > 0 ? m : 6;
-        var top = string.Join(", ", byOp.OrderByDescending(kv => kv.Value).Take(shown).Select(kv => $"{kv.Key.Replace("aten::", "")} {kv.Value / (double)n:F0}"));
+        var top = string.Join(", ", byOp.OrderByDescending(kv => kv.Value).Take(shown)
+                                        .Select(kv => $"{kv.Key.Replace("aten::", "")} {kv.Value / (double)n:F0}"));
         return (counts.Average(), counts.Min(), counts.Max(), top, tensors);
     }
 }

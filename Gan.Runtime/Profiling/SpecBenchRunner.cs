@@ -80,7 +80,8 @@ internal static class SpecBenchRunner
                 ForwardMs = Ms(Phase.Forward), BackwardMs = Ms(Phase.Backward), OptimizerMs = Ms(Phase.Optimizer),
                 OtherMs = Ms(Phase.Other), Synchronized = cuda,
                 PeakRssBytes = process.PeakWorkingSet64, RssBytes = process.WorkingSet64, CudaMemoryBytes = cudaBytes,
-                CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes, OpsPerIteration = ops < 0 ? double.NaN : ops / (double)counted,
+                CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes,
+                OpsPerIteration = ops < 0 ? double.NaN : ops / (double)counted,
                 CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
                 SgemmFraction = gflops / peak, FlopsNote = FlopsNote,
             };
