@@ -6,7 +6,8 @@ namespace Gan.Runtime.Training;
 /// <summary>The parts of a training iteration that <c>gan bench</c> times apart.</summary>
 internal enum Phase
 {
-    /// <summary>Everything between the marks below: learning rates, scopes, freeing the iteration's tensors.</summary>
+    /// <summary>Everything between the marks below: learning rates, opening scopes. Freeing a step's and the iteration's
+    /// tensors falls in <see cref="Optimizer"/>, the phase running when their scopes close.</summary>
     Other,
     /// <summary>Drawing a real batch, moving it to the device, setting up the step.</summary>
     Data,
@@ -14,7 +15,7 @@ internal enum Phase
     Forward,
     /// <summary>The loss's backward pass.</summary>
     Backward,
-    /// <summary>Zeroing the gradients, the optimiser's step, weight clipping and EMA updates.</summary>
+    /// <summary>Zeroing the gradients, the optimiser's step, weight clipping and EMA updates, and freeing the tensors.</summary>
     Optimizer,
 }
 
