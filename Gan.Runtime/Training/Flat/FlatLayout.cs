@@ -21,6 +21,9 @@ internal sealed class FlatLayout : IDisposable
 {
     static readonly Func<IntPtr, IntPtr>? DataPointer = FindDataPointer();
 
+    /// <summary>The byte alignment of every parameter's view (c10's CPU allocator aligns each tensor to 64 bytes).</summary>
+    public const int Alignment = 64;
+
     readonly Parameter[] ps;
     readonly long[] offsets, sizes;
     readonly Tensor[] views;
@@ -43,10 +46,14 @@ internal sealed class FlatLayout : IDisposable
         this.ps = ps;
         sizes = [.. ps.Select(p => p.numel())];
         offsets = new long[ps.Length];
-        for (int i = 1; i < ps.Length; i++) offsets[i] = offsets[i - 1] + sizes[i - 1];
-        long total = ps.Length == 0 ? 0 : offsets[^1] + sizes[^1];
         var first = ps[0];
-        Values = empty(total, dtype: first.dtype, device: first.device).DetachFromDisposeScope();
+        // Each parameter starts on a 64-byte boundary, as libtorch allocates a tensor of its own: BLAS kernels (MKL's
+        // sgemm among them) may round differently for differently aligned operands, and the flat path must compute what
+        // TorchSharp's per-parameter tensors compute, bit for bit. The gaps stay zero in every buffer.
+        long align = Math.Max(1, Alignment / first.ElementSize);
+        for (int i = 1; i < ps.Length; i++) offsets[i] = (offsets[i - 1] + sizes[i - 1] + align - 1) / align * align;
+        long total = ps.Length == 0 ? 0 : offsets[^1] + sizes[^1];
+        Values = zeros(total, dtype: first.dtype, device: first.device).DetachFromDisposeScope();
         views = ViewsOf(Values);
         pointers = [.. views.Select(v => DataPointer!(v.Handle))];
         if (withGrads)
