@@ -55,7 +55,7 @@ public static class GanJudge
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (judge, accuracy) = JudgeCache.Train(set, notice ?? (_ => { }));
         judge.Dispose();
-        return new JudgeTraining(accuracy, JudgeCache.PathFor(set), JudgeNetwork.Version, clock.Elapsed.TotalSeconds,
+        return new JudgeTraining(accuracy, JudgeCache.PathFor(set), set.Version, clock.Elapsed.TotalSeconds,
                                  set.ExpectedAccuracy);
     }
 }

@@ -10,7 +10,7 @@ namespace Gan.Runtime.Metrics;
 /// </summary>
 internal static class JudgeCache
 {
-    public static string PathFor(JudgeSet set) => Path.Combine(DataCache.Root, "judge", $"{set.Name}-{JudgeNetwork.Version}.dat");
+    public static string PathFor(JudgeSet set) => Path.Combine(DataCache.Root, "judge", $"{set.Name}-{set.Version}.dat");
 
     /// <summary>A split of the set as N×1×28×28 in [0, 1] and labels N.</summary>
     public static (Tensor X, Tensor Y) Images(JudgeSet set, string split, Action<string> notice)
@@ -26,7 +26,7 @@ internal static class JudgeCache
         using var scope = NewDisposeScope();
         var (trainX, trainY) = Images(set, "train", say);
         var (testX, testY) = Images(set, "test", say);
-        var (judge, acc) = JudgeNetwork.Train(trainX, trainY, testX, testY, set.Epochs, set.Flip, say);
+        var (judge, acc) = JudgeNetwork.Train(set.Architecture, trainX, trainY, testX, testY, set.Epochs, set.Flip, say);
         var path = PathFor(set);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         AtomicFile.Write(path, tmp => judge.save(tmp));
@@ -43,7 +43,7 @@ internal static class JudgeCache
             say($"the {set.Title} judge is not cached ({path}); training it once ({set.Epochs} epochs, a few minutes on CPU)...");
             return Train(set, say).Judge;
         }
-        var judge = new JudgeNetwork();
+        var judge = new JudgeNetwork(set.Architecture);
         try   // the cache may hold a damaged or foreign file: checked before TorchSharp's loader trusts its lengths
         {
             StateDictFile.CheckModule(path, $"the {set.Title} judge",
@@ -58,5 +58,5 @@ internal static class JudgeCache
     }
 
     /// <summary>The protocol line naming a judge: its set, version and the SHA-256 of its weights.</summary>
-    public static string Describe(JudgeSet set) => $"{set.Name} {JudgeNetwork.Version} sha256 {Downloads.Sha256(PathFor(set))[..16]}…";
+    public static string Describe(JudgeSet set) => $"{set.Name} {set.Version} sha256 {Downloads.Sha256(PathFor(set))[..16]}…";
 }

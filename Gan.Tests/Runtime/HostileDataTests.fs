@@ -93,7 +93,7 @@ let ``A damaged MNIST judge in the cache is refused naming it, before TorchSharp
             let path = Gan.Runtime.Metrics.JudgeCache.PathFor set
             Directory.CreateDirectory(Path.GetDirectoryName path) |> ignore
             do
-                use judge = new Gan.Runtime.Metrics.JudgeNetwork()
+                use judge = new Gan.Runtime.Metrics.JudgeNetwork(set.Architecture)
                 judge.save path |> ignore
             do
                 use loaded = Gan.Runtime.Metrics.JudgeCache.Load(set, fun _ -> ())   // the file as saved passes

@@ -75,3 +75,32 @@ let ``The matched conditional accuracy finds the best one-to-one code-to-class m
             .to_type(TorchSharp.torch.float32)
     Assert.Equal(1.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.Accuracy(probs, asked), 9)
     Assert.Equal(7.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.MatchedAccuracy(probs, asked, 3), 9)
+
+/// The judges' architectures: judge-v3 (MNIST) keeps the parameter names its cached files were saved with; judge-v4
+/// (Fashion-MNIST) has a third stage; both give 128 features and 10 logits for N×1×28×28.
+[<Fact>]
+let ``Each judge architecture has its own version, and judge-v3 keeps its saved names`` () =
+    let open' arch = new Gan.Runtime.Metrics.JudgeNetwork(arch)
+    use v3 = open' Gan.Runtime.Metrics.JudgeArchitecture.V3
+    use v4 = open' Gan.Runtime.Metrics.JudgeArchitecture.V4
+    let names (m: Gan.Runtime.Metrics.JudgeNetwork) = [ for kv in m.state_dict() -> kv.Key ]
+    for n in [ "conv1.weight"; "conv1.bias"; "bn1.running_mean"; "conv2.weight"; "bn2.weight"; "fc.weight" ] do
+        Assert.Contains("features." + n, names v3)
+    let convsAndNorms m =
+        names m |> List.map (fun n -> n.Split('.').[1]) |> List.filter (fun n -> n.StartsWith "conv" || n.StartsWith "bn")
+        |> List.distinct
+    Assert.Equal<string list>([ "conv1"; "bn1"; "conv2"; "bn2" ], convsAndNorms v3)
+    Assert.Equal<string list>([ "conv1"; "bn1"; "conv2"; "bn2"; "conv3"; "bn3" ], convsAndNorms v4)
+    Assert.Contains("features.fc.weight", names v3)
+    Assert.Contains("features.conv3.weight", names v4)
+    Assert.DoesNotContain("features.conv3.weight", names v3)
+    Assert.Equal(Gan.Runtime.Metrics.JudgeSet.Mnist.Version, "judge-v3")
+    Assert.Equal(Gan.Runtime.Metrics.JudgeSet.FashionMnist.Version, "judge-v4")
+    use x = TorchSharp.torch.rand(3L, 1L, 28L, 28L)
+    for j in [ v3; v4 ] do
+        j.eval()
+        let struct (p, f) = j.Judge x
+        use p = p
+        use f = f
+        Assert.Equal<int64 array>([| 3L; 10L |], p.shape)
+        Assert.Equal<int64 array>([| 3L; 128L |], f.shape)
