@@ -76,7 +76,8 @@ let private checkCase (c: OptCase) =
         for i in 0 .. a.Length - 1 do
             let d = abs (a.[i] - b.[i])
             if d <> 0.0 then
-                if equal then firstDiff <- firstDiff + sprintf "\n%s[%d] of %d: %g vs %g (chunk %d)\n%s" name i a.Length a.[i] b.[i] chunk text
+                if equal then
+                    firstDiff <- firstDiff + sprintf "\n%s[%d] of %d: %g vs %g (chunk %d)\n%s" name i a.Length a.[i] b.[i] chunk text
                 equal <- false
             maxAbs <- max maxAbs d
             maxRel <- max maxRel (d / max (abs a.[i]) 1e-3)
