@@ -42,7 +42,7 @@ let mutable private maxAbs = 0.0
 let mutable private maxRel = 0.0
 let mutable private bitEqual = 0
 let mutable private counter = 0
-let mutable private firstDiff = ""
+let mutable private firstDiffs = ""      // each differing case's first difference, with its spec
 let private seen = Collections.Generic.Dictionary<string, int>()
 let private note what = seen.[what] <- (match seen.TryGetValue what with | true, n -> n + 1 | _ -> 1)
 
@@ -77,7 +77,7 @@ let private checkCase (c: OptCase) =
             let d = abs (a.[i] - b.[i])
             if d <> 0.0 then
                 if equal then
-                    firstDiff <- firstDiff + sprintf "\n%s[%d] of %d: %g vs %g (chunk %d)\n%s" name i a.Length a.[i] b.[i] chunk text
+                    firstDiffs <- firstDiffs + sprintf "\n%s[%d] of %d: %g vs %g (chunk %d)\n%s" name i a.Length a.[i] b.[i] chunk text
                 equal <- false
             maxAbs <- max maxAbs d
             maxRel <- max maxRel (d / max (abs a.[i]) 1e-3)
@@ -99,7 +99,7 @@ type FlatOptimizerTests(output: ITestOutputHelper) =
         let n = max 21 (Generators.cases / 10)
         Check.One(Generators.config.WithMaxTest n, Prop.forAll (Arb.fromGenShrink (optCaseGen, shrinkOpt)) checkCase)
         let count k = match seen.TryGetValue k with | true, v -> v | _ -> 0
-        output.WriteLine firstDiff
+        output.WriteLine firstDiffs
         output.WriteLine(sprintf "%d cases, %d bit-equal; max |Δ| %g, max relative %g; %A" n bitEqual maxAbs maxRel (List.ofSeq seen))
         for i in 0 .. optimizerTexts.Length - 1 do
             let k = $"opt{i}"
