@@ -72,6 +72,12 @@ if (only is "rf-calibration")
     Gan.Bench.RfCalibration.Run(args.Length > 1 ? args[1] : "specs/sngan32.gan");
 }
 
+if (only is "judge-calibration")
+{
+    // `judge-calibration [mnist|fashion-mnist]`: the judge metrics on real images blurred, noisy, thickened, blended, one class short.
+    Gan.Bench.JudgeCalibration.Run(args.Length > 1 ? args[1] : "mnist");
+}
+
 if (only is "sngan")
 {
     // `sngan [BATCH [ITERATIONS [ROUNDS]]]`: specs/sngan32.gan against Gan.Bench/SnganHand.cs, ms per iteration (D×5 + G).

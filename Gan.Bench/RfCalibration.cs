@@ -52,7 +52,7 @@ static class RfCalibration
     }
 
     /// <summary>A depthwise Gaussian blur of standard deviation <paramref name="sigma"/> pixels (reflect padding).</summary>
-    static Tensor Blur(Tensor x, double sigma)
+    internal static Tensor Blur(Tensor x, double sigma)
     {
         int r = (int)Math.Ceiling(3 * sigma);
         var k = arange(-r, r + 1, ScalarType.Float32);
