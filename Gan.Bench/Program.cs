@@ -75,7 +75,14 @@ if (only is "rf-calibration")
 if (only is "judge-calibration")
 {
     // `judge-calibration [mnist|fashion-mnist]`: the judge metrics on real images blurred, noisy, thickened, blended, one class short.
-    Gan.Bench.JudgeCalibration.Run(args.Length > 1 ? args[1] : "mnist");
+    var setName = args.Length > 1 ? args[1] : "mnist";
+    if (Gan.Runtime.Metrics.JudgeSet.Named(setName) is null)
+    {
+        Console.Error.WriteLine($"gan-bench judge-calibration: no judge for '{setName}'; "
+                                + "usage: gan-bench judge-calibration [mnist|fashion-mnist]");
+        Environment.Exit(1);
+    }
+    Gan.Bench.JudgeCalibration.Run(setName);
 }
 
 if (only is "sngan")
