@@ -13,10 +13,9 @@ namespace Gan.Bench;
 /// </summary>
 static class JudgeCalibration
 {
-    public static void Run(string setName)
+    public static void Run(JudgeSet set)
     {
         using var scope = NewDisposeScope();
-        var set = JudgeSet.Named(setName) ?? throw new ArgumentException($"no judge set '{setName}' (mnist, fashion-mnist)");
         using var judge = JudgeCache.Load(set, Console.WriteLine);
         var (testX, _) = JudgeCache.Images(set, "test", Console.WriteLine);
         var (trainX, trainY) = JudgeCache.Images(set, "train", Console.WriteLine);

@@ -76,13 +76,14 @@ if (only is "judge-calibration")
 {
     // `judge-calibration [mnist|fashion-mnist]`: the judge metrics on real images blurred, noisy, thickened, blended, one class short.
     var setName = args.Length > 1 ? args[1] : "mnist";
-    if (Gan.Runtime.Metrics.JudgeSet.Named(setName) is null)
+    if (Gan.Runtime.Metrics.JudgeSet.Named(setName) is not { } set)
     {
         Console.Error.WriteLine($"gan-bench judge-calibration: no judge for '{setName}'; "
                                 + "usage: gan-bench judge-calibration [mnist|fashion-mnist]");
         Environment.Exit(1);
+        return;
     }
-    Gan.Bench.JudgeCalibration.Run(setName);
+    Gan.Bench.JudgeCalibration.Run(set);
 }
 
 if (only is "sngan")
