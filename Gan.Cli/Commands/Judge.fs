@@ -15,7 +15,7 @@ type Args =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Action _ -> "train: train a judge (deterministic: MNIST judge-v3, 8 epochs; Fashion-MNIST judge-v4, 16 epochs) and cache it."
+            | Action _ -> "train: train a judge (deterministic: MNIST judge-v3, 8 epochs; Fashion-MNIST judge-v5, 10 epochs) and cache it."
             | Data _ -> "the dataset whose judge to train: mnist (default) or fashion-mnist."
 
 let run (args: ParseResults<Args>) =

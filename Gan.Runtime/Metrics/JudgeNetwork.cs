@@ -9,15 +9,24 @@ namespace Gan.Runtime.Metrics;
 /// <summary>
 /// A judge's architecture: one stage per entry of <see cref="Widths"/>, each a 3×3 convolution of that many channels with
 /// BatchNorm and ReLU, followed by a 2×2 max-pool (28 → 14 → 7 → 3), then a 128-wide linear layer with ReLU (the features)
-/// and the 10-way classifier. <see cref="Version"/> names it with its training recipe in the cache.
+/// and the 10-way classifier; it is trained on images shifted by up to <see cref="Shift"/> pixels. Where
+/// <see cref="Mirror"/>, an image is judged by the mean of its features and its mirror image's (so its logits are the mean
+/// of both logits too): for sets whose classes do not change under mirroring. <see cref="Version"/> names the network with
+/// its training recipe in the cache.
 /// </summary>
-internal sealed record JudgeArchitecture(string Version, int[] Widths)
+internal sealed record JudgeArchitecture(string Version, int[] Widths, int Shift, bool Mirror)
 {
-    /// <summary>judge-v3: two stages of 32 and 64 channels (MNIST).</summary>
-    public static readonly JudgeArchitecture V3 = new("judge-v3", [32, 64]);
+    /// <summary>judge-v3: two stages of 32 and 64 channels, 2-pixel shifts (MNIST).</summary>
+    public static readonly JudgeArchitecture V3 = new("judge-v3", [32, 64], 2, false);
 
-    /// <summary>judge-v4: three stages of 32, 64 and 128 channels (Fashion-MNIST, where v3 plateaus at 91.5%).</summary>
-    public static readonly JudgeArchitecture V4 = new("judge-v4", [32, 64, 128]);
+    /// <summary>judge-v4: three stages of 32, 64 and 128 channels, 2-pixel shifts (Fashion-MNIST, where v3 plateaus at
+    /// 91.5%); 92.64% after 16 epochs.</summary>
+    public static readonly JudgeArchitecture V4 = new("judge-v4", [32, 64, 128], 2, false);
+
+    /// <summary>judge-v5: judge-v4's network without shifts (Fashion-MNIST: clothes fill the frame and sit where the
+    /// dataset centred them, so shifted clothes are off the data; the same recipe in PyTorch, 8 epochs: 91.84% with 2-pixel
+    /// shifts, 92.60% with 1, 93.07% with none), judging each image with its mirror image (93.52% there).</summary>
+    public static readonly JudgeArchitecture V5 = new("judge-v5", [32, 64, 128], 0, true);
 }
 
 /// <summary>
@@ -30,9 +39,11 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
     readonly Sequential features;
     readonly Linear classifier;
     readonly Dropout dropout;
+    readonly bool mirror;
 
     public JudgeNetwork(JudgeArchitecture arch) : base("judge")
     {
+        mirror = arch.Mirror;
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         long channels = 1, side = 28;
         for (int stage = 1; stage <= arch.Widths.Length; stage++)
@@ -54,8 +65,9 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Penultimate features, N×128.</summary>
-    public Tensor Features(Tensor x) => features.call(x);
+    /// <summary>Penultimate features, N×128: the mean of the image's and its mirror image's where the architecture says.
+    /// </summary>
+    public Tensor Features(Tensor x) => mirror ? (features.call(x) + features.call(x.flip(3))) / 2 : features.call(x);
 
     /// <summary>Class logits, N×10.</summary>
     public override Tensor forward(Tensor x) => classifier.call(dropout.call(features.call(x)));
@@ -71,7 +83,7 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             var x = images.narrow(0, i, Math.Min(batch, images.shape[0] - i));
-            var f = features.call(x);
+            var f = Features(x);
             probs.Add(functional.softmax(classifier.call(f), 1).MoveToOuterDisposeScope());
             feats.Add(f.MoveToOuterDisposeScope());
         }
@@ -81,8 +93,8 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
     /// <summary>
     /// Trains a judge from scratch: Adam 1e-3, batch 128, <paramref name="epochs"/> epochs with the learning rate
     /// divided by 3 for the last quarter, and by 10 for the last epoch; seed 0, shuffling from that seed. Each batch is
-    /// shifted by up to 2 pixels (in groups of 16 images sharing a shift) and, where <paramref name="flip"/>, half of it is
-    /// mirrored. Returns the judge and its test accuracy.
+    /// shifted by up to the architecture's <see cref="JudgeArchitecture.Shift"/> pixels (in groups of 16 images sharing a
+    /// shift) and, where <paramref name="flip"/>, half of it is mirrored. Returns the judge and its test accuracy.
     /// </summary>
     public static (JudgeNetwork Judge, double TestAccuracy) Train(JudgeArchitecture arch, Tensor trainX, Tensor trainY,
                                                            Tensor testX, Tensor testY, int epochs, bool flip,
@@ -116,7 +128,7 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
             {
                 using var scope = NewDisposeScope();
                 var idx = perm.narrow(0, i, batch);
-                var x = Augment(trainX.index_select(0, idx), flip, gen);    // B×1×28×28
+                var x = Augment(trainX.index_select(0, idx), arch.Shift, flip, gen);    // B×1×28×28
                 var y = trainY.index_select(0, idx);                        // B
                 opt.zero_grad();
                 var loss = functional.cross_entropy(judge.call(x), y);
@@ -129,10 +141,11 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
         return (judge, Accuracy(judge, testX, testY));
     }
 
-    /// <summary>Random shifts of up to 2 pixels (zero fill), one per group of 16 images; random mirroring where asked.</summary>
-    static Tensor Augment(Tensor x, bool flip, Generator gen)
+    /// <summary>Random shifts of up to <paramref name="pad"/> pixels (zero fill), one per group of 16 images; random mirroring
+    /// where asked.</summary>
+    internal static Tensor Augment(Tensor x, int pad, bool flip, Generator gen)
     {
-        const int group = 16, pad = 2;
+        const int group = 16;
         long b = x.shape[0], h = x.shape[2], w = x.shape[3];
         var padded = functional.pad(x, [pad, pad, pad, pad]);                        // B×1×(H+4)×(W+4)
         var shifts = randint(0, 2 * pad + 1, [(b + group - 1) / group, 2], generator: gen).data<long>().ToArray();

@@ -12,7 +12,7 @@ internal sealed record JudgeSet(string Name, string Title, Func<Action<string>, 
 {
     public static readonly JudgeSet Mnist = new("mnist", "MNIST", DataCache.EnsureMnist, 8, false, 0.993, JudgeArchitecture.V3);
     public static readonly JudgeSet FashionMnist =
-        new("fashion-mnist", "Fashion-MNIST", FashionMnistCache.Ensure, 16, true, 0.93, JudgeArchitecture.V4);
+        new("fashion-mnist", "Fashion-MNIST", FashionMnistCache.Ensure, 10, true, 0.93, JudgeArchitecture.V5);
 
     /// <summary>The version of this set's judge (architecture and recipe), as the cache and the protocol name it.</summary>
     public string Version => Architecture.Version;

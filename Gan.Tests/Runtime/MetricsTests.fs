@@ -76,13 +76,35 @@ let ``The matched conditional accuracy finds the best one-to-one code-to-class m
     Assert.Equal(1.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.Accuracy(probs, asked), 9)
     Assert.Equal(7.0 / 8.0, Gan.Runtime.Metrics.ClassifierScores.MatchedAccuracy(probs, asked, 3), 9)
 
-/// The judges' architectures: judge-v3 (MNIST) keeps the parameter names its cached files were saved with; judge-v4
-/// (Fashion-MNIST) has a third stage; both give 128 features and 10 logits for N×1×28×28.
+/// A judge's training shifts (1,600 images, each one bright pixel at the centre, so its position shows where the image
+/// went): each group of 16 images moves by one offset, never more than the shift in either direction, and over the 100
+/// groups every offset from -shift to +shift occurs in both directions.
+[<Fact>]
+let ``A judge's training shifts move each group of 16 images by one offset within the shift, and reach every offset`` () =
+    let n, side = 1600, 28
+    let pixels = Array.zeroCreate<float32> (n * side * side)
+    for i in 0 .. n - 1 do pixels.[i * side * side + 14 * side + 14] <- 1.0f
+    use x = torch.tensor(pixels).reshape(int64 n, 1L, int64 side, int64 side)
+    for shift in [ 0; 1; 2 ] do
+        use gen = new torch.Generator(7UL)
+        use y = JudgeNetwork.Augment(x, shift, false, gen)
+        use at = y.reshape(int64 n, -1L).argmax(1L)
+        let offsets = [ for p in at.data<int64>().ToArray() -> int p / side - 14, int p % side - 14 ]
+        for g in 0 .. n / 16 - 1 do
+            Assert.Single(offsets.[g * 16 .. g * 16 + 15] |> List.distinct) |> ignore
+        let all = [ -shift .. shift ]
+        Assert.Equal<int list>(all, offsets |> List.map fst |> List.distinct |> List.sort)
+        Assert.Equal<int list>(all, offsets |> List.map snd |> List.distinct |> List.sort)
+
+/// The judges' architectures: judge-v3 (MNIST) keeps the parameter names its cached files were saved with; judge-v4 has a
+/// third stage, and judge-v5 (Fashion-MNIST) is judge-v4's network trained without shifts; all give 128 features and
+/// 10 logits for N×1×28×28.
 [<Fact>]
 let ``Each judge architecture has its own version, and judge-v3 keeps its saved names`` () =
     let open' arch = new Gan.Runtime.Metrics.JudgeNetwork(arch)
     use v3 = open' Gan.Runtime.Metrics.JudgeArchitecture.V3
     use v4 = open' Gan.Runtime.Metrics.JudgeArchitecture.V4
+    use v5 = open' Gan.Runtime.Metrics.JudgeArchitecture.V5
     let names (m: Gan.Runtime.Metrics.JudgeNetwork) = [ for kv in m.state_dict() -> kv.Key ]
     for n in [ "conv1.weight"; "conv1.bias"; "bn1.running_mean"; "conv2.weight"; "bn2.weight"; "fc.weight" ] do
         Assert.Contains("features." + n, names v3)
@@ -95,12 +117,34 @@ let ``Each judge architecture has its own version, and judge-v3 keeps its saved 
     Assert.Contains("features.conv3.weight", names v4)
     Assert.DoesNotContain("features.conv3.weight", names v3)
     Assert.Equal(Gan.Runtime.Metrics.JudgeSet.Mnist.Version, "judge-v3")
-    Assert.Equal(Gan.Runtime.Metrics.JudgeSet.FashionMnist.Version, "judge-v4")
+    Assert.Equal<string list>(names v4, names v5)
+    Assert.Equal(Gan.Runtime.Metrics.JudgeSet.FashionMnist.Version, "judge-v5")
+    Assert.Equal<int list>([ 2; 2; 0 ], [ for a in [ JudgeArchitecture.V3; JudgeArchitecture.V4; JudgeArchitecture.V5 ] -> a.Shift ])
     use x = TorchSharp.torch.rand(3L, 1L, 28L, 28L)
-    for j in [ v3; v4 ] do
+    for j in [ v3; v4; v5 ] do
         j.eval()
         let struct (p, f) = j.Judge x
         use p = p
         use f = f
         Assert.Equal<int64 array>([| 3L; 10L |], p.shape)
         Assert.Equal<int64 array>([| 3L; 128L |], f.shape)
+
+/// judge-v5 judges an image and its mirror image alike (the mean of both features), so its features and class
+/// probabilities are the same for both; judge-v4, the same network without it, tells them apart.
+[<Fact>]
+let ``Judge-v5 gives an image and its mirror image the same features and probabilities, and judge-v4 does not`` () =
+    use x = TorchSharp.torch.rand(4L, 1L, 28L, 28L, generator = new TorchSharp.torch.Generator(3UL))
+    use mirrored = x.flip(3L)
+    let gap arch =
+        use j = new JudgeNetwork(arch)
+        let struct (p, f) = j.Judge x
+        let struct (pm, fm) = j.Judge mirrored
+        use d = (f - fm).abs().max()
+        use dp = (p - pm).abs().max()
+        let r = d.item<float32>(), dp.item<float32>()
+        for t in [ p; f; pm; fm ] do t.Dispose()
+        r
+    let f5, p5 = gap JudgeArchitecture.V5
+    Assert.True(f5 < 1e-6f && p5 < 1e-6f, sprintf "judge-v5: features differ by %g, probabilities by %g" f5 p5)
+    let f4, p4 = gap JudgeArchitecture.V4
+    Assert.True(f4 > 1e-3f, sprintf "judge-v4: features differ by only %g" f4)
