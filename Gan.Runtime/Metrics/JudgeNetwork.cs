@@ -147,7 +147,7 @@ internal sealed class JudgeNetwork : Module<Tensor, Tensor>
     {
         const int group = 16;
         long b = x.shape[0], h = x.shape[2], w = x.shape[3];
-        var padded = functional.pad(x, [pad, pad, pad, pad]);                        // B×1×(H+4)×(W+4)
+        var padded = functional.pad(x, [pad, pad, pad, pad]);                        // B×1×(H+2·pad)×(W+2·pad)
         var shifts = randint(0, 2 * pad + 1, [(b + group - 1) / group, 2], generator: gen).data<long>().ToArray();
         var parts = new List<Tensor>();
         for (long g = 0; g * group < b; g++)
