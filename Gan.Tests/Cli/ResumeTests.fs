@@ -71,7 +71,10 @@ let ``gan train without a spec or a run folder is a usage error`` () =
 let ``Ctrl-C stops after a step with a checkpoint and prints the resume command in its --resume form`` () =
     TestFiles.withTempDir (fun dir ->
         let run = Path.Combine(dir, "run")
-        let psi = Diagnostics.ProcessStartInfo("dotnet", [ cli; "train"; TestFiles.spec "gaussian2d-wgan-gp.gan"; "--out"; run ],
+        // Through `env --default-signal=INT`: a test run started in the background of a non-interactive shell (`cmd &`)
+        // ignores SIGINT, and an ignored SIGINT is inherited by the child, so that the Ctrl-C below would never arrive.
+        let args = [ "--default-signal=INT"; "dotnet"; cli; "train"; TestFiles.spec "gaussian2d-wgan-gp.gan"; "--out"; run ]
+        let psi = Diagnostics.ProcessStartInfo("env", args,
                                                WorkingDirectory = TestFiles.repoRoot, RedirectStandardError = true,
                                                RedirectStandardOutput = true)
         use p = Diagnostics.Process.Start psi
