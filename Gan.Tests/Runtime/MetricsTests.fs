@@ -133,7 +133,8 @@ let ``Each judge architecture has its own version, and judge-v3 keeps its saved 
 /// probabilities are the same for both; judge-v4, the same network without it, tells them apart.
 [<Fact>]
 let ``Judge-v5 gives an image and its mirror image the same features and probabilities, and judge-v4 does not`` () =
-    use x = TorchSharp.torch.rand(4L, 1L, 28L, 28L, generator = new TorchSharp.torch.Generator(3UL))
+    use gen = new TorchSharp.torch.Generator(3UL)
+    use x = TorchSharp.torch.rand(4L, 1L, 28L, 28L, generator = gen)
     use mirrored = x.flip(3L)
     let gap arch =
         use j = new JudgeNetwork(arch)
