@@ -34,6 +34,23 @@ let ``Every spec's emitted model.py loads GanDsl's weights strictly and computes
         Assert.Contains("eval output", out)
         Assert.DoesNotContain("DIFFERS", out))
 
+[<PythonTorchFact>]
+let ``check.py reports a BatchNorm buffer that model.py updates wrongly, though its fp32 rounding widens the tolerance`` () =
+    TestFiles.withTempDir (fun dir ->
+        let spec = "mnist-modern.gan"
+        let rc, _, err = gan ([ "emit"; "pytorch"; TestFiles.spec spec; "--out"; dir; "--probe" ] @ narrowed spec)
+        Assert.True((rc = 0), sprintf "gan emit exited %d: %s" rc err)
+        // The running statistics' momentum 10% too large: the outputs stay equal, the buffers after a training forward not.
+        let layers = Path.Combine(dir, "gandsl_layers.py")
+        let right = "True, self.momentum, self.eps)"
+        Assert.Contains(right, File.ReadAllText layers)
+        File.WriteAllText(layers, File.ReadAllText(layers).Replace(right, "True, self.momentum * 1.1, self.eps)"))
+        let rc, out, err = run dir [ "check.py" ] 600
+        Assert.True((rc = 1), sprintf "check.py exited %d:\n%s\n%s" rc out err)
+        let lines = out.Split '\n'
+        Assert.Contains(lines, fun l -> l.Contains "buffer" && l.Contains "running_mean" && l.EndsWith "DIFFERS")
+        Assert.DoesNotContain(lines, fun l -> l.Contains "output" && l.EndsWith "DIFFERS"))
+
 let private stateOf (m: GanModel) (net: string) =
     (m.Network net :?> NetworkModule).state_dict() |> Seq.map (fun kv -> kv.Key, kv.Value.clone()) |> Map.ofSeq
 
