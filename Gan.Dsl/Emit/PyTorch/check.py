@@ -62,9 +62,10 @@ def main(folder):
             # (a batch variance of activations far from zero mean loses digits to cancellation).
             state, exact = net.state_dict(), net64.state_dict()
             for key in sorted(k for k in probe if k.startswith(f"{name}/after/")):
-                own, own64 = state[key[len(name) + 7:]], exact[key[len(name) + 7:]]
-                rounding = (own.double() - own64.double()).abs().max().item() if own.numel() else 0.0
-                rows.append((f"buffer {key[len(name) + 7:]}", own, probe[key], rounding))
+                buffer = key[len(name) + 7:]
+                own = state[buffer]
+                rounding = (own.double() - exact[buffer].double()).abs().max().item() if own.numel() else 0.0
+                rows.append((f"buffer {buffer}", own, probe[key], rounding))
         else:
             print(f"{name:<10} {'train mode':<40} {'':>10} {'':>10} {'':>10}  not compared: {meta.get(f'{name}.train')}")
         for check, ours, ref, rounding in rows:
