@@ -51,6 +51,49 @@ let ``check.py reports a BatchNorm buffer that model.py updates wrongly, though 
         Assert.Contains(lines, fun l -> l.Contains "buffer" && l.Contains "running_mean" && l.EndsWith "DIFFERS")
         Assert.DoesNotContain(lines, fun l -> l.Contains "output" && l.EndsWith "DIFFERS"))
 
+/// The rounding column (fp32 err) of each output row of check.py's table: network, mode, "output", name, ..., fp32 err, result.
+let private outputRoundings (table: string) =
+    [ for line in table.Split '\n' do
+          match line.Split(' ', StringSplitOptions.RemoveEmptyEntries) with
+          | t when t.Length = 8 && t.[2] = "output" -> yield t.[0], t.[1], float t.[6]
+          | _ -> () ]
+
+[<PythonTorchFact>]
+let ``check.py measures an ill-conditioned network's sensitivity to one-ulp changes and widens only its tolerance`` () =
+    TestFiles.withTempDir (fun dir ->
+        // A training BatchNorm over a const branch normalises a batch-constant value: zero variance in exact arithmetic
+        // (and in a float64 copy), so one ulp of the linear layer's rounding decides the output (a CI's random network).
+        let text = """gan p "ill-conditioned"
+data gaussian2d(mean: [0, 0], transform: [[1, 0], [0, 1]], count: 64)
+latent z = normal(2)
+network G(z: [2]) { linear(2) }
+network D(x: [2]) { linear(1) }
+loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
+loss g_loss = bce_logits(D(G(z)), 1)
+optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
+optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
+schedule { batch: 8  steps: 1  order: [opt_d, opt_g] }
+network N(x: [3]) {
+  const(4, 1, 1)
+  flatten
+  linear(5)
+  batchnorm(5)
+  scale(-0.5)
+  batchnorm(5)
+  linear(3)
+}
+"""
+        let spec = GanSpec.Compile("ill.gan", text)
+        Assert.False(spec.HasErrors, text)
+        GanRun.EmitPyTorch(spec, dir, probe = true) |> ignore
+        let rc, out, err = run dir [ "check.py" ] 600
+        Assert.True((rc = 0), sprintf "check.py exited %d:\n%s\n%s" rc out err)
+        let rows = outputRoundings out
+        // N's training output moves by far more than fp32's rounding; its eval output and the other networks' do not.
+        Assert.Contains(rows, fun (net, mode, r) -> net = "N" && mode = "train" && r > 1e-4)
+        Assert.All(rows |> List.filter (fun (net, mode, _) -> not (net = "N" && mode = "train")),
+                   fun (_, _, r) -> Assert.True(r < 1e-5, sprintf "%A" rows)))
+
 let private stateOf (m: GanModel) (net: string) =
     (m.Network net :?> NetworkModule).state_dict() |> Seq.map (fun kv -> kv.Key, kv.Value.clone()) |> Map.ofSeq
 
@@ -308,6 +351,11 @@ let ``The emitted model.py of random generated networks computes GanDsl's output
                   | _ -> () ]
         Assert.True((rc = 0 && failures.IsEmpty), sprintf "%d of %d networks differ; the first:\n%s\n%s\n%s" failures.Length n
                                                      (List.tryHead failures |> Option.defaultValue "") out err)
+        // One-ulp nudges widen an ill-conditioned network's tolerance; most networks must keep fp32's, or the check is vacuous.
+        let rows = outputRoundings out
+        let loose = rows |> List.filter (fun (_, _, r) -> r > 1e-4)
+        Assert.True((rows.Length >= 4 * n && loose.Length * 20 <= rows.Length),
+                    sprintf "%d of %d output checks had a tolerance wider than fp32's" loose.Length rows.Length)
         // Every layer kind was met here or is in a spec of specs/ (each checked above), so none lacks its PyTorch form.
         let inSpecs =
             TestFiles.specs ()
