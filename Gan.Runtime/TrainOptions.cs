@@ -44,7 +44,7 @@ public sealed record TrainOptions
     /// Evaluate the run every N iterations and at its end, as `gan eval --step S --n EvalSamples` would (a checkpoint is
     /// saved at those steps first): each step's metrics go to <c>metrics/step-NNNNNNN.json</c>, and the report plots them
     /// against the steps. The training's random streams are left as they were, so the losses are those of a run without it.
-    /// Not recorded for --resume: give it again. Null: no evaluation during training.
+    /// Recorded in params.json: a resumed run goes on evaluating as it did, unless given again. Null: no evaluation.
     /// </summary>
     public int? EvalEvery { get; init; }
 
@@ -112,7 +112,10 @@ public sealed record ResumeFlags
     /// <summary>Write TensorBoard events from now on (<c>--tensorboard</c>), in a run started without them.</summary>
     public bool TensorBoard { get; init; }
 
-    /// <summary>Evaluate every N iterations from now on (<c>--eval-every</c>; see <see cref="TrainOptions.EvalEvery"/>).</summary>
+    /// <summary>
+    /// Evaluate every N iterations from now on (<c>--eval-every</c>; see <see cref="TrainOptions.EvalEvery"/>); null: as the
+    /// run did.
+    /// </summary>
     public int? EvalEvery { get; init; }
 
     /// <summary>Samples per evaluation (<c>--eval-n</c>).</summary>

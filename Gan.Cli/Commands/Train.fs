@@ -51,7 +51,8 @@ type Args =
                 + "sample picture): tensorboard --logdir RUN/tb. A run started with it goes on writing them when resumed."
             | Eval_Every _ ->
                 "evaluate every N iterations and at the end, as gan eval --step S would (a checkpoint is saved there first): "
-                + "metrics/step-S.json per step, plotted against the steps in report.html; the losses are unchanged by it."
+                + "metrics/step-S.json per step, plotted against the steps in report.html; the losses are unchanged by it. A "
+                + "resumed run goes on evaluating as it did; given with --resume, it changes that."
             | Eval_N _ -> "samples per --eval-every evaluation (default 2000)."
             | Force -> "train even when the memory estimate exceeds the memory available (see gan shapes for the estimate)."
 

@@ -18,7 +18,8 @@ internal sealed record RunExtension(
 /// A run's <c>params.json</c>: everything a resumed run needs to continue as it was started (the schedule's length, batch,
 /// seed, device, log interval, <c>--set</c> overrides and the spec's hash, <see cref="CheckpointFiles.SpecHash"/>), the
 /// resolved params, and the versions.
-/// <see cref="TensorBoard"/>: the run writes TensorBoard events (<c>tb/</c>), and goes on writing them when resumed.
+/// <see cref="TensorBoard"/>: the run writes TensorBoard events (<c>tb/</c>), and goes on writing them when resumed;
+/// <see cref="EvalEvery"/> and <see cref="EvalSamples"/> (<c>--eval-every</c>, <c>--eval-n</c>): it goes on evaluating too.
 /// <see cref="DataFolder"/> is an image folder's full path as resolved when the run started: the spec copy in the run
 /// folder names it relative to the original spec's folder, so readers of the run take it from here.
 /// The run counts <see cref="Steps"/> when positive, else <see cref="Epochs"/>.
@@ -37,7 +38,9 @@ internal sealed record RunParams(
     [property: JsonPropertyName("started_utc")] string StartedUtc,
     [property: JsonPropertyName("extensions")] List<RunExtension> Extensions,
     [property: JsonPropertyName("data_folder")] string? DataFolder = null,
-    [property: JsonPropertyName("tensorboard")] bool TensorBoard = false)
+    [property: JsonPropertyName("tensorboard")] bool TensorBoard = false,
+    [property: JsonPropertyName("eval_every")] int? EvalEvery = null,
+    [property: JsonPropertyName("eval_n")] int? EvalSamples = null)
 {
     const string FileName = "params.json";
 
@@ -49,11 +52,11 @@ internal sealed record RunParams(
     public static string PathIn(string runDir) => Path.Combine(runDir, FileName);
 
     /// <summary>
-    /// The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash, and
-    /// whether it writes TensorBoard events.
+    /// The resolved params of a new run: the schedule's length, batch, seed, device, log interval, overrides, spec hash,
+    /// whether it writes TensorBoard events, and how often and on how many samples it evaluates itself.
     /// </summary>
     public static RunParams New(ModelIr model, int seed, int batch, int epochs, long steps, string device, int logEvery,
-                                bool tensorBoard = false) =>
+                                bool tensorBoard = false, int? evalEvery = null, int? evalSamples = null) =>
         new(seed, batch, epochs, steps, device, logEvery, new(model.Overrides, StringComparer.Ordinal), CheckpointFiles.SpecHash(model),
             new(model.Params.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
             new()
@@ -61,7 +64,7 @@ internal sealed record RunParams(
                 ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
                 ["libtorch"] = RuntimeInfo.LibTorchVersion,
             },
-            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path, tensorBoard);
+            DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path, tensorBoard, evalEvery, evalSamples);
 
     /// <summary>A run's model with its image folder where the run found it (see <see cref="DataFolder"/>).</summary>
     public ModelIr Relocate(ModelIr model) =>
@@ -94,7 +97,9 @@ internal sealed record RunParams(
             Device = p.Device ?? "cpu",
         };
         string? bad = p.Batch <= 0 ? "batch" : p.Epochs < 0 ? "epochs" : p.Steps < 0 ? "steps"
-            : p.Epochs == 0 && p.Steps == 0 ? "epochs/steps (one must be positive)" : p.LogEvery < 0 ? "log_every" : null;
+            : p.Epochs == 0 && p.Steps == 0 ? "epochs/steps (one must be positive)" : p.LogEvery < 0 ? "log_every"
+            : p.EvalEvery <= 0 ? "eval_every" : p.EvalSamples < 10 || (p.EvalSamples is not null && p.EvalEvery is null) ? "eval_n"
+            : null;
         if (bad is not null) throw new UserInputException($"{path}: field {bad} is out of range; the run folder is damaged.");
         return p;
     }

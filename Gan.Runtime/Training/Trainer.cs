@@ -31,6 +31,7 @@ internal sealed partial class Trainer : IDisposable
     readonly Generator latentGen;
     readonly int seed;
     int batch, epochs, logEvery;
+    int? evalEvery, evalSamples;           // --eval-every, --eval-n: a resumed run's own unless given again
     long steps, total;
     readonly Stopwatch dataClock = new(), stepClock = new();
     readonly RunConstants constants = new();
@@ -65,6 +66,7 @@ internal sealed partial class Trainer : IDisposable
         epochs = options.Epochs ?? (options.Steps is null ? model.Schedule.Epochs : 0);
         steps = options.Steps ?? (options.Epochs is null ? model.Schedule.Steps : 0);
         logEvery = options.LogEvery ?? 1;
+        (evalEvery, evalSamples) = (options.EvalEvery, options.EvalSamples);
         // An alias (lazy regularisation) steps the very object of the optimiser it shares: one Adam state, saved once.
         var claimed = new HashSet<IntPtr>();           // a parameter is in one flat buffer at most
         foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is null))
@@ -134,17 +136,20 @@ internal sealed partial class Trainer : IDisposable
                                                                     CheckpointFiles.SpecHash(model), options.Batch, options.Epochs,
                                                                     options.Steps, options.LogEvery), outDir);
         (batch, epochs, steps, logEvery) = (settled.Batch, settled.Steps > 0 ? 0 : settled.Epochs, settled.Steps, settled.LogEvery);
+        (evalEvery, evalSamples) = options.EvalEvery is null ? (recorded.EvalEvery, recorded.EvalSamples)
+                                                             : (options.EvalEvery, options.EvalSamples ?? recorded.EvalSamples);
         return (recorded, settled);
     }
 
     /// <summary>
     /// A lengthened run records in params.json when (at which step) and from what length it was lengthened; a run resumed with
-    /// TensorBoard events that had none records that it writes them.
+    /// TensorBoard events that had none records that it writes them; one resumed with other evaluations records those.
     /// </summary>
     void RecordChanges(RunParams recorded, RunParams settled)
     {
         bool lengthened = settled.Steps != recorded.Steps || settled.Epochs != recorded.Epochs;
-        if (!lengthened && settled.TensorBoard == recorded.TensorBoard) return;
+        if (!lengthened && settled.TensorBoard == recorded.TensorBoard && settled.EvalEvery == recorded.EvalEvery
+            && settled.EvalSamples == recorded.EvalSamples) return;
         var extension = new RunExtension(Step, recorded.Steps, recorded.Epochs, settled.Steps, settled.Epochs,
                                          DateTime.UtcNow.ToString("o"));
         (lengthened ? settled with { Extensions = [.. settled.Extensions, extension] } : settled).Write(run!.Dir);
@@ -177,9 +182,14 @@ internal sealed partial class Trainer : IDisposable
             if (resumed is var (recorded, settled))
             {
                 Restore(b, Notice);
-                RecordChanges(recorded, settled with { TensorBoard = recorded.TensorBoard || options.TensorBoard });
+                RecordChanges(recorded, settled with
+                {
+                    TensorBoard = recorded.TensorBoard || options.TensorBoard, EvalEvery = evalEvery, EvalSamples = evalSamples,
+                });
             }
-            else run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery, options.TensorBoard));
+            else
+                run.Start(model, RunParams.New(model, seed, batch, epochs, steps, Devices.Name(device), logEvery, options.TensorBoard,
+                                               evalEvery, evalSamples));
         }
         start = Step;
         if (run is not null && Generation.Describe(model, $"sample {{ generator: {model.Sampling.Generator} }}") is { } which)
@@ -222,7 +232,7 @@ internal sealed partial class Trainer : IDisposable
                     tb?.Scalars(Step, [("d_accuracy", accuracy)]);
                 }
                 if (model.Schedule.CheckpointEvery > 0 && Step % model.Schedule.CheckpointEvery == 0) SaveCheckpoint(b, elapsed);
-                if (options.EvalEvery is int every && Step % every == 0) EvaluateNow(b, elapsed, Notice);
+                if (evalEvery is int every && Step % every == 0) EvaluateNow(b, elapsed, Notice);
             }
             double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
             string? checkpoint = null;
@@ -230,8 +240,8 @@ internal sealed partial class Trainer : IDisposable
             {
                 Draw(kind, fixedLatents!);
                 checkpoint = SaveCheckpoint(b, seconds);
-                if (options.EvalEvery is int every && Step % every != 0 && !cancel.IsCancellationRequested)
-                    TrainingEvaluation.At(run.Dir, Step, options.EvalSamples, Notice);
+                if (evalEvery is int every && Step % every != 0 && !cancel.IsCancellationRequested)
+                    TrainingEvaluation.At(run.Dir, Step, evalSamples, Notice);
             }
             return new TrainResult(Step, seconds, cancel.IsCancellationRequested, run?.Dir, checkpoint, null, DataWaitFraction);
         }
@@ -247,7 +257,7 @@ internal sealed partial class Trainer : IDisposable
     void EvaluateNow(Batches b, double elapsed, Action<string> notice)
     {
         if (model.Schedule.CheckpointEvery <= 0 || Step % model.Schedule.CheckpointEvery != 0) SaveCheckpoint(b, elapsed);
-        TrainingEvaluation.At(run!.Dir, Step, options.EvalSamples, notice);
+        TrainingEvaluation.At(run!.Dir, Step, evalSamples, notice);
     }
 
     /// <summary>The fixed-noise picture of this step, as the data kind draws it.</summary>

@@ -71,3 +71,27 @@ let ``--eval-every and --eval-n refuse values that cannot work, naming the flag`
             Assert.True((code = 1), sprintf "%A: exit %d\n%s" args code err)
             Assert.Contains(expected, err)
             Assert.DoesNotContain("   at ", err))
+
+[<Fact>]
+let ``A resumed run goes on evaluating as it was started, and --eval-every given again changes that and is recorded`` () =
+    TestFiles.withTempDir (fun dir ->
+        let run = Path.Combine(dir, "run")
+        let samplesAt (step: int) =
+            use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics", sprintf "step-%07d.json" step)))
+            doc.RootElement.GetProperty("protocol").GetProperty("samples").GetInt32()
+        let evaluated () = Directory.GetFiles(Path.Combine(run, "metrics")) |> Array.map Path.GetFileName |> Array.sort
+        let code, _, err = gan [ "train"; "specs/gaussian2d.gan"; "--steps"; "40"; "--out"; run; "--eval-every"; "20"; "--eval-n"; "300" ]
+        Assert.True((code = 0), err)
+        let code, _, err = gan [ "train"; "--resume"; run; "--steps"; "80" ]
+        Assert.True((code = 0), err)
+        Assert.Equal<string[]>([| "step-0000020.json"; "step-0000040.json"; "step-0000060.json"; "step-0000080.json" |], evaluated ())
+        Assert.Equal(300, samplesAt 60)
+        let code, _, err = gan [ "train"; "--resume"; run; "--steps"; "130"; "--eval-every"; "25" ]
+        Assert.True((code = 0), err)
+        // Every 25 from step 80 on (100, 125) and at the end; still 300 samples each.
+        Assert.Equal<string[]>([| "step-0000020.json"; "step-0000040.json"; "step-0000060.json"; "step-0000080.json"
+                                  "step-0000100.json"; "step-0000125.json"; "step-0000130.json" |], evaluated ())
+        Assert.Equal(300, samplesAt 125)
+        use p = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "params.json")))
+        Assert.Equal(25, p.RootElement.GetProperty("eval_every").GetInt32())
+        Assert.Equal(300, p.RootElement.GetProperty("eval_n").GetInt32()))
