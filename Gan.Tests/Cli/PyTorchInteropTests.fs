@@ -63,26 +63,10 @@ let ``check.py measures an ill-conditioned network's sensitivity to one-ulp chan
     TestFiles.withTempDir (fun dir ->
         // A training BatchNorm over a const branch normalises a batch-constant value: zero variance in exact arithmetic
         // (and in a float64 copy), so one ulp of the linear layer's rounding decides the output (a CI's random network).
-        let text = """gan p "ill-conditioned"
-data gaussian2d(mean: [0, 0], transform: [[1, 0], [0, 1]], count: 64)
-latent z = normal(2)
-network G(z: [2]) { linear(2) }
-network D(x: [2]) { linear(1) }
-loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
-loss g_loss = bce_logits(D(G(z)), 1)
-optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
-optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
-schedule { batch: 8  steps: 1  order: [opt_d, opt_g] }
-network N(x: [3]) {
-  const(4, 1, 1)
-  flatten
-  linear(5)
-  batchnorm(5)
-  scale(-0.5)
-  batchnorm(5)
-  linear(3)
-}
-"""
+        let text, _ =
+            NetworkGenerators.specOf
+                { Header = "network N(x: [3])"; Outputs = [ "", [ 3 ] ]
+                  Lines = [ "const(4, 1, 1)"; "flatten"; "linear(5)"; "batchnorm(5)"; "scale(-0.5)"; "batchnorm(5)"; "linear(3)" ] }
         let spec = GanSpec.Compile("ill.gan", text)
         Assert.False(spec.HasErrors, text)
         GanRun.EmitPyTorch(spec, dir, probe = true) |> ignore
