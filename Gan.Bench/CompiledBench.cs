@@ -42,9 +42,10 @@ public static class CompiledBench
 
     /// <summary>
     /// CPU efficiency of the mnist-mlp training step: achieved matmul GFLOP/s against sgemm at the same thread count.
-    /// FLOPs per iteration = 2·batch·(3·MACs(G) + 9·MACs(D)): each network pass costs its forward MACs once and its
-    /// backward twice (input and weight gradients); the G step passes G and D once, the D step (fakes: per_iteration)
-    /// passes D twice (real and the G step's fakes). MACs(net) = Σ in·out over its linear layers.
+    /// FLOPs per iteration = 2·batch·(3·MACs(G) + 8·MACs(D)): a pass of a network the step trains costs its forward MACs
+    /// once and its backward twice (input and weight gradients); the G step passes G and the frozen D once (D's backward: the
+    /// input gradient only), the D step (fakes: per_iteration) passes D twice (real and the G step's fakes). MACs(net) = Σ
+    /// in·out over its linear layers.
     /// </summary>
     public static void Efficiency(string spec, int stepsPerRound, int rounds)
     {
@@ -52,38 +53,79 @@ public static class CompiledBench
         long Macs(string net) =>
             ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
         int batch = ir.Schedule.Batch;
-        double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + 9 * Macs("D"));
-        using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false });
+        // GAN_BENCH_EVERY_GRADIENT=1: the G step computes D's weight gradients too (9·MACs(D), as the seeds' loops do).
+        int dWeightGradients = OpsBench.EveryGradient ? 3 : 2;
+        double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + (6 + dWeightGradients) * Macs("D"));
+        using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false, EveryGradient = OpsBench.EveryGradient });
         {
-            var m = Harness.Throughput(
-                $"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s",
-                stepsPerRound * flopsPerIteration / 1e9, () => trainer.RunSteps(stepsPerRound), warmup: 2, repeats: rounds);
-            Console.WriteLine(m);
+            // Rounds of the step alternate with rounds of sgemm (seven products each), so the machine's drift reaches both.
             using var a = torch.randn(1024, 1024); using var b = torch.randn(1024, 1024);
-            var peak = Harness.Throughput(
-                "sgemm 1024x1024x1024", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
+            const int products = 7;
+            var (stepRates, sgemmRates) = Harness.Alternate(stepsPerRound * flopsPerIteration / 1e9,
+                () => trainer.RunSteps(stepsPerRound), products * 2.0 * 1024 * 1024 * 1024 / 1e9,
+                () => { for (int i = 0; i < products; i++) { using var c = a.matmul(b); } }, rounds);
+            var m = Harness.Summarise(
+                $"compiled {spec} training step (batch {batch}, {flopsPerIteration / 1e9:F2} GFLOP/iteration)", "GFLOP/s", stepRates);
+            var peak = Harness.Summarise("sgemm 1024x1024x1024", "GFLOP/s", sgemmRates);
+            Console.WriteLine(m);
             Console.WriteLine(peak);
             Console.WriteLine($"{"efficiency " + spec + " step / sgemm",-48} {m.Median / peak.Median,12:P1}");
+            // sgemm on its own, one product per repeat after warm products: its best sustained rate, a stricter denominator.
+            var alone = Harness.Throughput(
+                "sgemm 1024x1024x1024 alone", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, () => { using var c = a.matmul(b); });
+            Console.WriteLine(alone);
+            Console.WriteLine($"{"efficiency " + spec + " step / sgemm alone",-48} {m.Median / alone.Median,12:P1}");
             // The same products at the model's own shapes, alone: per linear layer (in → out) at this batch, the forward
-            // (b×in · in×out) and the backward's two (b×out · out×in, out×b · b×in); G's once, D's three times, as in the
-            // FLOP count above. What the step's matmuls could reach if nothing else took time.
-            var layers = new[] { ("G", 1), ("D", 3) }.SelectMany(nw => ir.Networks.First(n => n.Name == nw.Item1).Nodes
-                .Select(n => n.Op).OfType<LinearOp>().Select(l => (l.In, l.Out, Times: nw.Item2))).ToList();
+            // (b×in · in×out) and the backward's two (b×out · out×in, out×b · b×in); G's once, D's three times but its weight
+            // gradient twice, as in the FLOP count above. What the step's matmuls could reach if nothing else took time.
+            var layers = new[] { ("G", 1, 1), ("D", 3, dWeightGradients) }.SelectMany(nw => ir.Networks.First(n => n.Name == nw.Item1).Nodes
+                .Select(n => n.Op).OfType<LinearOp>().Select(l => (l.In, l.Out, Passes: nw.Item2, WeightGradients: nw.Item3))).ToList();
             var operands = layers.Select(l => (X: torch.randn(batch, l.In), W: torch.randn(l.In, l.Out), Dy: torch.randn(batch, l.Out),
-                                               l.Times)).ToList();
+                                               l.Passes, l.WeightGradients)).ToList();
             var own = Harness.Throughput(
                 $"the step's products alone ({layers.Count} layer shapes, batch {batch})", "GFLOP/s", flopsPerIteration / 1e9, () =>
                 {
-                    foreach (var (x, w, dy, times) in operands)
-                        for (int t = 0; t < times; t++)
+                    foreach (var (x, w, dy, passes, weightGradients) in operands)
+                        for (int t = 0; t < passes; t++)
                         {
-                            using var y = x.matmul(w); using var dx = dy.matmul(w.t()); using var dw = x.t().matmul(dy);
+                            using var y = x.matmul(w); using var dx = dy.matmul(w.t());
+                            if (t < weightGradients) { using var dw = x.t().matmul(dy); }
                         }
                 }, warmup: 3, repeats: rounds * 3);
             Console.WriteLine(own);
             Console.WriteLine($"{"efficiency " + spec + " step / its own products",-48} {m.Median / own.Median,12:P1}");
             foreach (var o in operands) { o.X.Dispose(); o.W.Dispose(); o.Dy.Dispose(); }
+            Ceiling(ir, trainer, flopsPerIteration, own.Median, alone.Median, rounds);
         }
+    }
+
+    /// <summary>
+    /// The most of sgemm the step could reach on this machine: its products alone plus its optimiser steps alone, as if
+    /// nothing else (element-wise work, autograd, the loss, the data) took any time. Two floors for the optimisers: their
+    /// steps as they run (timed alone, on the step's last gradients), and the least memory traffic any Adam must make (read
+    /// parameter, gradient and both moments, write parameter and both moments: 28 bytes per parameter) at this machine's
+    /// copy bandwidth over buffers of the same size. Runs last: the extra optimiser steps move the parameters.
+    /// </summary>
+    static void Ceiling(ModelIr ir, Trainer trainer, double flopsPerIteration, double productsRate, double sgemmRate, int rounds)
+    {
+        var opts = ir.Optimizers.Select(o => trainer.OptimizerOf(o.Name)).ToList();
+        var optimiser = Harness.Milliseconds($"the optimisers' steps alone ({opts.Count}, one each)", () =>
+        {
+            foreach (var o in opts) o.step();
+        }, warmup: 3, repeats: rounds * 3);
+        Console.WriteLine(optimiser);
+        long parameters = ir.Networks.Sum(n => n.Parameters);
+        using var src = torch.randn(parameters); using var dst = torch.empty(parameters);
+        var stream = Harness.Throughput($"copy bandwidth ({parameters * 4 / 1e6:F1} MB buffers)", "GB/s", 2.0 * 4 * parameters / 1e9,
+            () => dst.copy_(src), warmup: 3, repeats: rounds * 3);
+        Console.WriteLine(stream);
+        double adamFloorMs = 28.0 * parameters / 1e9 / stream.Median * 1e3;
+        double productsMs = flopsPerIteration / 1e9 / productsRate * 1e3;
+        Console.WriteLine($"{"Adam's least traffic (28 B × " + parameters.ToString("N0") + " parameters)",-48} " +
+                          $"{adamFloorMs,12:F2} ms");
+        double Share(double ms) => flopsPerIteration / 1e9 / (ms / 1e3) / sgemmRate;
+        Console.WriteLine($"{"ceiling: products + optimisers alone / sgemm",-48} {Share(productsMs + optimiser.Median),12:P1}");
+        Console.WriteLine($"{"ceiling: products + Adam's least traffic / sgemm",-48} {Share(productsMs + adamFloorMs),12:P1}");
     }
 
     /// <summary>The compiled spec's trainer against the hand-written loop, alternating rounds in one process.</summary>
@@ -95,6 +137,7 @@ public static class CompiledBench
             using var trainer = new Trainer(ir, new TrainOptions
             {
                 RunFolder = false, Batch = hand.Batch, TorchSharpOptimizers = OpsBench.TorchSharpOptimizers,
+                EveryGradient = OpsBench.EveryGradient,
             });
             int imagesPerIteration = hand.Batch * ir.Schedule.Order.Sum(s => s.Repeat);
             var (compiled, handRates) = Harness.Alternate(stepsPerRound * imagesPerIteration,

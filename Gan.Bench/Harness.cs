@@ -53,15 +53,19 @@ public static class Harness
     /// Alternates A and B for <paramref name="rounds"/> rounds (same process, same threads) and
     /// returns both per-round rate lists, so slow drift of the machine affects both sides alike.
     /// </summary>
-    public static (double[] A, double[] B) Alternate(double work, Action a, Action b, int rounds = 7, int warmup = 2)
+    public static (double[] A, double[] B) Alternate(double work, Action a, Action b, int rounds = 7, int warmup = 2) =>
+        Alternate(work, a, work, b, rounds, warmup);
+
+    /// <summary>As above, where A's round does <paramref name="workA"/> units and B's <paramref name="workB"/>.</summary>
+    public static (double[] A, double[] B) Alternate(double workA, Action a, double workB, Action b, int rounds = 7, int warmup = 2)
     {
         for (int i = 0; i < warmup; i++) { a(); b(); }
         var ra = new double[rounds];
         var rb = new double[rounds];
         for (int i = 0; i < rounds; i++)
         {
-            var sw = Stopwatch.StartNew(); a(); ra[i] = work / sw.Elapsed.TotalSeconds;
-            sw.Restart(); b(); rb[i] = work / sw.Elapsed.TotalSeconds;
+            var sw = Stopwatch.StartNew(); a(); ra[i] = workA / sw.Elapsed.TotalSeconds;
+            sw.Restart(); b(); rb[i] = workB / sw.Elapsed.TotalSeconds;
         }
         return (ra, rb);
     }

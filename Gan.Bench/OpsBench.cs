@@ -14,12 +14,16 @@ namespace Gan.Bench;
 /// the loaded datasets are. Two iterations warm up (lazy state such as SGD's momentum buffers); then iterations 3–10 are
 /// counted one by one: the mean, and min–max where a schedule's <c>every</c> makes iterations differ.
 /// GAN_BENCH_OPS_TOP=N lists N operators per spec (default 6); GAN_BENCH_TORCHSHARP_OPTIMIZERS=1 counts with TorchSharp's own
-/// per-parameter optimisers instead of the flat-buffer ones.
+/// per-parameter optimisers instead of the flat-buffer ones; GAN_BENCH_EVERY_GRADIENT=1 computes every network's gradients in
+/// every step, as before the trainer froze the networks a step does not train.
 /// </summary>
 public static class OpsBench
 {
     /// <summary>GAN_BENCH_TORCHSHARP_OPTIMIZERS=1: TorchSharp's per-parameter optimisers (ops and ratio), to compare.</summary>
     public static bool TorchSharpOptimizers => Environment.GetEnvironmentVariable("GAN_BENCH_TORCHSHARP_OPTIMIZERS") == "1";
+
+    /// <summary>GAN_BENCH_EVERY_GRADIENT=1: every step computes every network's gradients (no freezing), to compare.</summary>
+    public static bool EveryGradient => Environment.GetEnvironmentVariable("GAN_BENCH_EVERY_GRADIENT") == "1";
 
     public static void Run(string[] specs)
     {
@@ -51,7 +55,7 @@ public static class OpsBench
         using var trainer = new Trainer(ir, new TrainOptions
         {
             RunFolder = false, Batch = batch,
-            TorchSharpOptimizers = TorchSharpOptimizers,
+            TorchSharpOptimizers = TorchSharpOptimizers, EveryGradient = EveryGradient,
         }, data);
         var tensors = string.Join(" ", ir.Optimizers.Where(o => o.SharesStateOf is null)
             .Select(o => $"{o.Name}:{trainer.OptimizerOf(o.Name).parameters().Count()}"));

@@ -55,6 +55,10 @@ public sealed record TrainOptions
     /// results are the same (for tests and benchmarks that compare the two).</summary>
     internal bool TorchSharpOptimizers { get; init; }
 
+    /// <summary>Every step computes the gradients of every network, as the seeds' loops do, instead of freezing the networks
+    /// it does not train; the results are the same (for tests and benchmarks that compare the two).</summary>
+    internal bool EveryGradient { get; init; }
+
     /// <summary>Refuses values that cannot work, naming the flag.</summary>
     internal void Validate()
     {

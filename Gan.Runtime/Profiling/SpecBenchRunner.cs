@@ -90,7 +90,8 @@ internal static class SpecBenchRunner
 
     const string FlopsNote =
         "matmul and convolution FLOPs from the checked shapes (linear, conv2d, conv_transpose2d, modconv2d, self-attention's "
-        + "products): a backpropagated pass counts 3× its forward, a detached one 1×, a gradient penalty or R1 two passes; "
+        + "products): a pass of a network the step trains counts 3× its forward, one of a frozen network 2× when a gradient "
+        + "passes through it (D in the G step), a detached one 1×, a gradient penalty or R1 two passes of 3×; "
         + "elementwise work, normalisation and the optimiser are not counted";
 
     static TrainOptions Options(int batch) => new() { RunFolder = false, Batch = batch };

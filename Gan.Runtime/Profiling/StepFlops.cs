@@ -8,10 +8,12 @@ namespace Gan.Runtime.Profiling;
 /// the machine's sgemm rate). A network pass costs 2·MACs per sample over its linear, conv2d, conv_transpose2d and
 /// modconv2d layers and self-attention's 1×1 convolutions and attention products; elementwise work, normalisation, pooling
 /// and spectral norm's power iterations are not counted. Each step's loss is walked as the trainer evaluates it:
-/// structurally equal applications are one forward (its memo); a pass whose output is only used detached costs its forward
-/// once, any other pass three times (forward, and a backward of about twice the forward: input and weight gradients); a
-/// gradient penalty or R1 counts as two such passes (the forward on the interpolates and the double backward), and under
-/// <c>fakes: per_iteration</c> a detached output an earlier step computed costs nothing.
+/// structurally equal applications are one forward (its memo); a pass of a network the step trains costs its forward three
+/// times (forward, and a backward of about twice the forward: input and weight gradients); a pass of a network the step does
+/// not train (the trainer freezes it) costs twice when its arguments carry a gradient (D's input gradient in the G step) and
+/// once otherwise, as does a pass whose output is only used detached; a gradient penalty or R1 counts as two passes of three
+/// (the forward on the interpolates and the double backward), and under <c>fakes: per_iteration</c> a detached output an
+/// earlier step computed costs nothing.
 /// </summary>
 internal static class StepFlops
 {
@@ -30,7 +32,7 @@ internal static class StepFlops
         for (int i = 0; i < result.Length; i++)
         {
             var o = model.Optimizers.First(x => x.Name == model.Schedule.Order[i].Optimizer);
-            var walk = new Walk(model, earlier);
+            var walk = new Walk(model, earlier, o.Networks.ToHashSet());
             walk.Visit(model.Loss(o.Loss).Expr, detached: false);
             result[i] = walk.Flops();
             earlier?.UnionWith(walk.Applied);
@@ -66,9 +68,9 @@ internal static class StepFlops
     }
 
     /// <summary>One step's walk over its loss expression.</summary>
-    sealed class Walk(ModelIr model, IReadOnlySet<ApplyIr>? earlier)
+    sealed class Walk(ModelIr model, IReadOnlySet<ApplyIr>? earlier, IReadOnlySet<string> trained)
     {
-        readonly Dictionary<ApplyIr, bool> forwards = [];   // application (output ignored) → whether its backward runs
+        readonly Dictionary<ApplyIr, int> forwards = [];    // application (output ignored) → its cost in forwards (1, 2 or 3)
         readonly HashSet<string> losses = [];
         double penalties;
 
@@ -88,7 +90,8 @@ internal static class StepFlops
                     return;
                 case ApplyIr a:
                     var key = a with { Output = "" };
-                    forwards[key] = forwards.GetValueOrDefault(key) || !detached;
+                    int cost = detached ? 1 : trained.Contains(a.Network) ? 3 : a.Args.Any(CarriesGradient) ? 2 : 1;
+                    forwards[key] = Math.Max(forwards.GetValueOrDefault(key), cost);
                     Applied.Add(a);
                     break;
                 case GradientPenaltyIr gp:
@@ -101,7 +104,17 @@ internal static class StepFlops
             foreach (var c in e.Children) Visit(c, detached);
         }
 
+        /// <summary>Whether <paramref name="e"/>'s value depends on a network the step trains other than through detach().</summary>
+        bool CarriesGradient(LossExprIr e) => e switch
+        {
+            DetachIr => false,
+            ApplyIr a when trained.Contains(a.Network) => true,
+            LossRefIr r => CarriesGradient(model.Loss(r.Name).Expr),
+            GradientPenaltyIr or R1Ir => true,
+            _ => e.Children.Any(CarriesGradient),
+        };
+
         public double Flops() =>
-            2 * (penalties + forwards.Sum(kv => (kv.Value ? 3 : 1) * Macs(model.Network(kv.Key.Network))));
+            2 * (penalties + forwards.Sum(kv => kv.Value * Macs(model.Network(kv.Key.Network))));
     }
 }

@@ -30,6 +30,7 @@ internal sealed partial class Trainer : IDisposable
     readonly Dictionary<string, OptimizerHelper> owned = [];      // the optimisers with their own state (no aliases)
     readonly Generator latentGen;
     readonly int seed;
+    readonly Dictionary<string, TorchSharp.Modules.Parameter[]> trainable;   // each network's parameters that require grad
     int batch, epochs, logEvery;
     int? evalEvery, evalSamples;           // --eval-every, --eval-n: a resumed run's own unless given again
     long steps, total;
@@ -73,6 +74,9 @@ internal sealed partial class Trainer : IDisposable
             opts[o.Name] = owned[o.Name] = Optimizers.Make(o, nets, !options.TorchSharpOptimizers, claimed);
         foreach (var o in model.Optimizers.Where(o => o.SharesStateOf is not null)) opts[o.Name] = opts[o.SharesStateOf!];
         latentGen = new Generator((ulong)seed + 17, device);
+        trainable = options.EveryGradient
+            ? []
+            : nets.ToDictionary(n => n.Key, n => n.Value.parameters().Where(p => p.requires_grad).ToArray());
     }
 
     public long Step { get; private set; }
@@ -329,16 +333,25 @@ internal sealed partial class Trainer : IDisposable
         PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].zero_grad();
         PhaseClock.Enter(Phase.Forward);
-        var loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
-        DrawRecorder.Active?.Step(o.Name, o.Loss, loss, ctx);
-        // Logged steps read the loss (a host sync) and stop on a non-finite value.
-        double value = row is null ? double.NaN : Value(loss);
-        if (row is not null && !double.IsFinite(value))
-            throw new UserInputException(
-                $"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
-                + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
-        PhaseClock.Enter(Phase.Backward);
-        loss.backward();
+        Tensor loss; double value;
+        // The networks the step does not train are frozen: their own step zeroes their gradients first, so the backward only
+        // carries gradients through them (no D weight gradients in the G step). Every value kept is the same to the bit.
+        FreezeOthers(o, true);
+        try
+        {
+            loss = ctx.Evaluate(model.Loss(o.Loss).Expr);         // scalar
+            DrawRecorder.Active?.Step(o.Name, o.Loss, loss, ctx);
+            // Logged steps read the loss (a host sync) and stop on a non-finite value.
+            value = row is null ? double.NaN : Value(loss);
+            if (row is not null && !double.IsFinite(value))
+                throw new UserInputException(
+                    $"loss '{o.Loss}' became {value} at step {Step + 1} (optimiser {o.Name}); the last good checkpoint is kept in "
+                    + $"{run?.Dir ?? "(no run folder)"}/checkpoints. Lower the learning rate or check the spec.");
+            PhaseClock.Enter(Phase.Backward);
+            // A loss that does not depend on the step's own networks has no graph left: their gradients stay zero, as before.
+            if (loss.requires_grad) loss.backward();
+        }
+        finally { FreezeOthers(o, false); }
         DrawRecorder.Active?.AfterBackward(o.Networks, nets);
         PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].step();
@@ -350,6 +363,14 @@ internal sealed partial class Trainer : IDisposable
         foreach (var (name, t) in ctx.Named) row[name] = Value(t);
         if (ctx.DReal is { } dr) row["d_real"] = Value(dr);
         if (ctx.DFake is { } df) row["d_fake"] = Value(df);
+    }
+
+    /// <summary>Freezes (or thaws) the trainable parameters of the networks <paramref name="o"/> does not train.</summary>
+    void FreezeOthers(OptimizerIr o, bool freeze)
+    {
+        foreach (var (name, ps) in trainable)
+            if (!o.Networks.Contains(name))
+                foreach (var p in ps) p.requires_grad = !freeze;
     }
 
     /// <summary>A scalar's value (float32 as training runs; float64 in a float64 record).</summary>

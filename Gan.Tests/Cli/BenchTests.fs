@@ -47,19 +47,52 @@ let ``gan bench measures every spec in specs/: throughput, phases that split the
         sane (Path.GetFileName path) (GanBench.Run(spec, tiny))
 
 [<Fact>]
-let ``The FLOP count of mnist-mlp is Gan.Bench's: 2·batch·(3·MACs(G) + 9·MACs(D)) per iteration`` () =
-    // G step: G and D backpropagated; D step (fakes: per_iteration): D on real and on the G step's detached fakes.
+let ``The FLOP count of mnist-mlp is Gan.Bench's: 2·batch·(3·MACs(G) + 8·MACs(D)) per iteration`` () =
+    // G step: G backpropagated, D frozen (its input gradient only); D step (fakes: per_iteration): D on real and on the G
+    // step's detached fakes.
     let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
     let ir = spec.Ir
     let linear (op: obj) = match op with :? LinearOp as l -> float l.In * float l.Out | _ -> 0.0
     let macs net = (ir.Network net).Nodes |> Seq.sumBy (fun x -> linear x.Op)
-    let expected = 2.0 * 4.0 * (3.0 * macs "G" + 9.0 * macs "D")
+    let expected = 2.0 * 4.0 * (3.0 * macs "G" + 8.0 * macs "D")
     TestFiles.close 1.0 expected (StepFlops.Iteration(ir, StepFlops.Steps ir, 0L, 4))
     TestFiles.close 1.0 expected (GanBench.Run(spec, tiny).FlopsPerIteration)
     // A detached application costs its forward once: the D step of dcgan-mnist32 runs G on detached latents.
     let dcgan = GanSpec.Load(TestFiles.spec "dcgan-mnist32.gan").Ir
     let g, d = StepFlops.Macs(dcgan.Network "G"), StepFlops.Macs(dcgan.Network "D")
-    TestFiles.close 1.0 (2.0 * 4.0 * (g + 6.0 * d + 3.0 * (g + d))) (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
+    TestFiles.close 1.0 (2.0 * 4.0 * (g + 6.0 * d + 3.0 * g + 2.0 * d)) (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
+
+[<Fact>]
+let ``A frozen network costs two forwards when a gradient passes through it and one when none does`` () =
+    // The G step runs the frozen D on G's output (input gradient: 2) and on real data (no backward: 1).
+    let text = """gan rel "relativistic FLOPs"
+data gaussian2d(mean: [1, 2], transform: [[1, 2], [-0.1, 0.5]], count: 64)
+latent z = normal(8)
+network G(z: [8]) {
+  linear(16)
+  relu
+  linear(2)
+}
+network D(x: [2]) {
+  linear(32)
+  tanh
+  linear(1)
+}
+loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
+loss g_loss = bce_logits(D(G(z)), 1) + bce_logits(D(real), 0)
+optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
+optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
+schedule {
+  batch: 4
+  steps: 10
+  order: [opt_d, opt_g]
+  seed: 0
+}
+"""
+    let r = Gan.Dsl.Compilation.Compile("rel.gan", text)
+    Assert.False(r.HasErrors, sprintf "%A" (List.ofSeq r.Errors))
+    let g, d = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0
+    Assert.Equal<float>([| 2.0 * (3.0 * d + 1.0 * g + 3.0 * d); 2.0 * (3.0 * g + 2.0 * d + 1.0 * d) |], StepFlops.Steps r.Ir)
 
 [<Fact>]
 let ``gan bench --json prints every figure; the text form names the data it trained on`` () =
