@@ -117,6 +117,7 @@ class Trainer:
         self.calls = calls or nets                       # what forward() calls: the DDP wrappers under torchrun
         self.on_step = None                              # --replay: called as each step starts,
         self.on_backward = None                          # and with the optimiser after its backward
+        self.trainable = {n: [p for p in net.parameters() if p.requires_grad] for n, net in nets.items()}
         self.opts = {}
         for name, o in spec.OPTIMIZERS.items():          # an alias steps the object of the optimiser it shares
             if o.shares is None:
@@ -170,10 +171,12 @@ class Trainer:
         s = StepState(self, x, y, share, bookkeeping=log)
         opt = self.opts[name]
         opt.zero_grad(set_to_none=False)                 # as GanDsl: a gradient once there is zeroed, not dropped
-        with self._no_sync(o):
+        with self._no_sync(o), self._frozen(o):
             loss = spec.LOSSES[o.loss](s)
             touch = self._touch(o)
-            (loss if touch is None else loss + touch).backward()
+            total = loss if touch is None else loss + touch
+            if total.requires_grad:                      # as GanDsl: a loss without a graph leaves the gradients at zero
+                total.backward()
         if self.on_backward is not None:
             self.on_backward(o)
         opt.step()
@@ -202,6 +205,19 @@ class Trainer:
         if not any(hasattr(self.calls[n], "no_sync") for n in o.networks):
             return None
         return 0.0 * sum(p.reshape(-1)[0] for n in o.networks for p in self.nets[n].parameters() if p.requires_grad)
+
+    @contextlib.contextmanager
+    def _frozen(self, o):
+        """As GanDsl: the networks this optimiser does not train are frozen for its forward and backward, so the G step
+        computes no D weight gradients (D's own step zeroes them first: every value is the same)."""
+        others = [p for n, ps in self.trainable.items() if n not in o.networks for p in ps]
+        for p in others:
+            p.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for p in others:
+                p.requires_grad_(True)
 
     def _no_sync(self, o):
         """Under torchrun, the networks this optimiser does not train skip DDP's gradient all-reduce in its step."""
