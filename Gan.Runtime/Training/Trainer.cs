@@ -368,9 +368,7 @@ internal sealed partial class Trainer : IDisposable
     /// <summary>Freezes (or thaws) the trainable parameters of the networks <paramref name="o"/> does not train.</summary>
     void FreezeOthers(OptimizerIr o, bool freeze)
     {
-        foreach (var (name, ps) in trainable)
-            if (!o.Networks.Contains(name))
-                foreach (var p in ps) p.requires_grad = !freeze;
+        foreach (var p in trainable.Where(n => !o.Networks.Contains(n.Key)).SelectMany(n => n.Value)) p.requires_grad = !freeze;
     }
 
     /// <summary>A scalar's value (float32 as training runs; float64 in a float64 record).</summary>
