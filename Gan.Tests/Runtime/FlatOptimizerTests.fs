@@ -58,6 +58,9 @@ let private checkCase (c: OptCase) =
             match box (t.OptimizerOf o) with
             | :? IFlatOptimizer as f ->
                 if f.FlatSteps > 0L then note $"flat:{o}"
+                match f with
+                | :? Flat.Adam as a when a.FusedSteps > 0L -> note "fused"
+                | _ -> ()
 
                 if not (isNull (Optimizers.FlatSlice(t.OptimizerOf o, t.Networks.[if o = "opt_d" then "D" else "G"]))) then
                     note $"bound:{o}"
@@ -66,10 +69,12 @@ let private checkCase (c: OptCase) =
         if c.Ema then Assert.True(EmaCopies.IsFlat t.Networks.["G_ema"], "G_ema's parameters are not views of one buffer")
     let reference = train ir true 100 ignore
     // Chunks of 7 and 100 elements (several per buffer, a short last one) or the default 2¹⁷ (one chunk in these specs).
+    // Adam takes its tensor-op update in the chunked cases and the one-pass CPU update (CpuAdamKernel) otherwise.
     let chunk = [| 7L; 100L; 0L |].[counter % 3]
     FlatChunks.CpuChunk <- chunk
+    CpuAdamKernel.Enabled <- (counter % 3 = 2)
     if counter % 3 < 2 then note "chunked"
-    let flat = try train ir false 100 flatCheck finally FlatChunks.CpuChunk <- 0L
+    let flat = try train ir false 100 flatCheck finally FlatChunks.CpuChunk <- 0L; CpuAdamKernel.Enabled <- true
     let mutable equal = true
     let mutable diverged = false
     for (name, a), (name2, b) in List.zip reference flat do
@@ -109,7 +114,7 @@ type FlatOptimizerTests(output: ITestOutputHelper) =
         for i in 0 .. optimizerTexts.Length - 1 do
             let k = $"opt{i}"
             Assert.True(count k >= 2, $"configuration {i} trained in {count k} cases")
-        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
+        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked"; "fused" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
         // Elementwise operations give the same bits on a whole buffer as on each parameter (CPU): every case bit-equal.
         Assert.True((bitEqual = counter), sprintf "%d of %d cases bit-equal (max |Δ| %g)" bitEqual counter maxAbs)
         // The flat path ran and the parameters were its views at the end in most cases (a parameter that gets no gradient

@@ -12,6 +12,7 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor expAvg, expAvgSq;
     FlatChunks? chunks;
+    bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
     FlatChunks.Scalar[]? scalars;
 
     public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
@@ -25,6 +26,9 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     public FlatLayout? Layout => layout;
 
     public long FlatSteps { get; private set; }
+
+    /// <summary>The flat steps <see cref="CpuAdamKernel"/> took (the rest ran as tensor ops).</summary>
+    public long FusedSteps { get; private set; }
 
     State StateOf(int i) => (State)_state[layout!.Parameters[i].Handle];
 
@@ -63,6 +67,16 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, wd = o.weight_decay!.Value, lr = o.LearningRate!.Value;
         var bias1 = 1 - Math.Pow(beta1, step);
         var bias2 = 1 - Math.Pow(beta2, step);
+        if (fused ??= CpuAdamKernel.Enabled && CpuAdamKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
+        {
+            var (f1, f2) = ((float)beta1, (float)beta2);
+            var c = new CpuAdamKernel.Constants(f1, (float)(1 - beta1), f2, (float)(1 - beta2), (float)Math.Sqrt(bias2),
+                                                (float)o.eps!.Value, (float)-(lr / bias1), (float)wd);
+            CpuAdamKernel.Step(FlatLayout.PointerOf(layout.Values), FlatLayout.PointerOf(layout.Grads!),
+                               FlatLayout.PointerOf(expAvg), FlatLayout.PointerOf(expAvgSq), expAvg.numel(), c, get_num_threads());
+            FusedSteps++;
+            return null!;
+        }
         chunks ??= new FlatChunks(layout.Values, layout.Grads!, expAvg, expAvgSq);
         scalars ??= [.. Enumerable.Range(0, 4).Select(_ => new FlatChunks.Scalar(expAvg))];
         var (b1, b2) = (scalars[0].Of(beta1), scalars[1].Of(beta2));

@@ -21,6 +21,12 @@ internal sealed class FlatLayout : IDisposable
 {
     static readonly Func<IntPtr, IntPtr>? DataPointer = FindDataPointer();
 
+    /// <summary>Whether a tensor's data pointer can be read (TorchSharp's THSTensor_data binding was found).</summary>
+    public static bool CanReadPointers => DataPointer is not null;
+
+    /// <summary>The address of a tensor's first element; only where <see cref="CanReadPointers"/>.</summary>
+    public static IntPtr PointerOf(Tensor t) => DataPointer!(t.Handle);
+
     /// <summary>The byte alignment of every parameter's view (c10's CPU allocator aligns each tensor to 64 bytes).</summary>
     public const int Alignment = 64;
 
