@@ -168,7 +168,10 @@ let ``Each parameter's flat view is 64-byte aligned and the gaps between views s
         for p in ps do
             let offset = p.storage_offset()
             Assert.Equal(0L, offset * 4L % int64 FlatLayout.Alignment)
-            Assert.Equal(offset, p.grad.storage_offset())
+            // The one-pass CPU Adam reads each parameter's own gradient (its zero_grad sets them to none): no gradient views.
+            match box opt with
+            | :? Adam as a when a.FusedSteps > 0L -> ()
+            | _ -> Assert.Equal(offset, p.grad.storage_offset())
             for j in 0L .. p.numel() - 1L do inViews.Add(offset + j) |> ignore
         let values = layout.Values.data<float32>().ToArray()
         Assert.Equal((List.last ps).storage_offset() + 1L, values.LongLength)

@@ -6,13 +6,15 @@ namespace Gan.Runtime.Training.Flat;
 /// <summary>TorchSharp's Adam over a <see cref="FlatLayout"/>: exp_avg and exp_avg_sq are views of two flat buffers. The flat
 /// step runs when every gradient is bound, every parameter's step count is the same and the options are the DSL's (no
 /// amsgrad, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the same views.</summary>
-internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
+internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
 {
     FlatLayout? layout;
     readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor expAvg, expAvgSq;
     FlatChunks? chunks;
     bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
+    ReleasedGrads? released;            // its gradients: set to none by zero_grad
+    CpuAdamKernel.Segment[]? segments;
     FlatChunks.Scalar[]? scalars;
 
     public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
@@ -49,6 +51,7 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     {
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (layout is null) base.zero_grad();
+        else if (released is not null) released.Release();
         else layout.ZeroGrads();
     }
 
@@ -56,27 +59,66 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     {
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (closure is not null || layout is null || _parameter_groups.Count != 1
-            || _parameter_groups[0].Options is not Options { amsgrad: false, maximize: false } o
-            || !layout.BindGrads() || !Rebind(layout))
-            return base.step(closure!);
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        FlatSteps++;
-        long step = StateOf(0).step + 1;
-        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
+            || _parameter_groups[0].Options is not Options { amsgrad: false, maximize: false } o)
+            return PerParameter(closure);
+        if (fused ??= CpuAdamKernel.Enabled && CpuAdamKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
+            released ??= new ReleasedGrads(layout);
+        var grads = new List<Tensor>();
+        try
+        {
+            var pointers = released?.Pointers(grads);
+            if ((released is null ? !layout.BindGrads() : pointers is null) || !Rebind(layout)) return PerParameter(closure);
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            FlatSteps++;
+            long step = StateOf(0).step + 1;
+            for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
+            if (pointers is null) TensorOps(o, step);
+            else Fused(o, step, pointers);
+            return null!;
+        }
+        finally { foreach (var g in grads) g.Dispose(); }
+    }
+
+    /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
+    Tensor PerParameter(Func<Tensor>? closure)
+    {
+        if (layout is not null) released?.Restore();
+        return base.step(closure!);
+    }
+
+    /// <summary>The one-pass CPU update over each parameter's value, gradient and moments.</summary>
+    void Fused(Options o, long step, IntPtr[] grads)
+    {
+        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, lr = o.LearningRate!.Value;
+        var (bias1, bias2) = (1 - Math.Pow(beta1, step), 1 - Math.Pow(beta2, step));
+        var c = new CpuAdamKernel.Constants((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
+                                            (float)Math.Sqrt(bias2), (float)o.eps!.Value, (float)-(lr / bias1),
+                                            (float)o.weight_decay!.Value);
+        var l = layout!;
+        var (values, m, v) = (FlatLayout.PointerOf(l.Values), FlatLayout.PointerOf(expAvg), FlatLayout.PointerOf(expAvgSq));
+        segments ??= new CpuAdamKernel.Segment[l.Parameters.Count];
+        for (int i = 0; i < segments.Length; i++)
+        {
+            long off = l.OffsetOf(i) * sizeof(float);
+            segments[i] = new CpuAdamKernel.Segment
+            {
+                P = (float*)(values + (nint)off), G = (float*)grads[i], M = (float*)(m + (nint)off), V = (float*)(v + (nint)off),
+                Start = l.OffsetOf(i), Length = l.Parameters[i].numel(),
+            };
+        }
+        CpuAdamKernel.Step(segments, expAvg.numel(), c, get_num_threads());
+        FusedSteps++;
+    }
+
+    /// <summary>The update as whole-buffer tensor ops, chunk by chunk (CUDA, and where the one-pass update does not apply).
+    /// </summary>
+    void TensorOps(Options o, long step)
+    {
         double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, wd = o.weight_decay!.Value, lr = o.LearningRate!.Value;
         var bias1 = 1 - Math.Pow(beta1, step);
         var bias2 = 1 - Math.Pow(beta2, step);
-        if (fused ??= CpuAdamKernel.Enabled && CpuAdamKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
-        {
-            var (f1, f2) = ((float)beta1, (float)beta2);
-            var c = new CpuAdamKernel.Constants(f1, (float)(1 - beta1), f2, (float)(1 - beta2), (float)Math.Sqrt(bias2),
-                                                (float)o.eps!.Value, (float)-(lr / bias1), (float)wd);
-            CpuAdamKernel.Step(FlatLayout.PointerOf(layout.Values), FlatLayout.PointerOf(layout.Grads!),
-                               FlatLayout.PointerOf(expAvg), FlatLayout.PointerOf(expAvgSq), expAvg.numel(), c, get_num_threads());
-            FusedSteps++;
-            return null!;
-        }
+        var layout = this.layout!;
         chunks ??= new FlatChunks(layout.Values, layout.Grads!, expAvg, expAvgSq);
         scalars ??= [.. Enumerable.Range(0, 4).Select(_ => new FlatChunks.Scalar(expAvg))];
         var (b1, b2) = (scalars[0].Of(beta1), scalars[1].Of(beta2));
@@ -90,7 +132,6 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
             denom.copy_(v).sqrt_().div_(root).add_(eps);                       // TorchSharp: (v.sqrt() / √bias2).add_(eps)
             values.addcdiv_(m, denom, value: -(lr / bias1));
         }
-        return null!;
     }
 
     protected override void Dispose(bool disposing)
@@ -99,6 +140,7 @@ internal sealed class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
+        released?.Dispose();
         foreach (var x in scalars ?? []) x.Dispose();
         expAvg.Dispose();
         expAvgSq.Dispose();

@@ -49,38 +49,60 @@ internal static unsafe class CpuAdamKernel
         && Native.Found
         && buffers.All(b => b.device_type == DeviceType.CPU && b.dtype == ScalarType.Float32 && b.is_contiguous());
 
-    struct Job
+    /// <summary>One parameter's part of the update: its value, gradient and moments, and where it starts in the flat
+    /// buffers' index space (parts of the update are cut in that space, so their boundaries fall on 64-byte lines of the
+    /// flat buffers: no line written by two threads).</summary>
+    public struct Segment
     {
         public float* P, G, M, V;
-        public long N;
+        public long Start, Length;
+    }
+
+    struct Job
+    {
+        public Segment* Segments;
+        public int Count;
+        public long Total;
         public Constants C;
     }
 
-    /// <summary>One Adam step over <paramref name="n"/> elements at the given pointers, on up to
+    /// <summary>One Adam step over the segments, which lie in order in [0, <paramref name="total"/>), on up to
     /// <paramref name="threads"/> threads.</summary>
-    public static void Step(IntPtr value, IntPtr grad, IntPtr m, IntPtr v, long n, Constants c, int threads)
+    public static void Step(Segment[] segments, long total, Constants c, int threads)
     {
-        int parts = (int)Math.Clamp(n / MinPerThread, 1, Math.Max(1, threads));
-        var job = new Job { P = (float*)value, G = (float*)grad, M = (float*)m, V = (float*)v, N = n, C = c };
-        LastTeam = 1;
-        if (parts == 1) Run(job.P, job.G, job.M, job.V, 0, n, c);
-        else Native.Parallel(&Part, &job, (uint)parts, 0);
+        int parts = (int)Math.Clamp(total / MinPerThread, 1, Math.Max(1, threads));
+        fixed (Segment* s = segments)
+        {
+            var job = new Job { Segments = s, Count = segments.Length, Total = total, C = c };
+            LastTeam = 1;
+            if (parts == 1) Range(&job, 0, total);
+            else Native.Parallel(&Part, &job, (uint)parts, 0);
+        }
     }
 
     /// <summary>The threads the last update ran on (tests: the OpenMP team really split it).</summary>
     public static int LastTeam { get; private set; }
 
-    /// <summary>An OpenMP thread's share: contiguous parts whose boundaries fall on 64-byte lines (no line written by two
-    /// threads).</summary>
+    /// <summary>An OpenMP thread's share: a contiguous range of the index space, cut on multiples of 16 elements.</summary>
     [UnmanagedCallersOnly]
     static void Part(void* data)
     {
         var job = (Job*)data;
-        long n = job->N, parts = Native.NumThreads(), k = Native.ThreadNum();
+        long n = job->Total, parts = Native.NumThreads(), k = Native.ThreadNum();
         long per = (n / parts + 15) & ~15L;
         if (k == 0) LastTeam = (int)parts;
-        long from = Math.Min(n, k * per), to = k == parts - 1 ? n : Math.Min(n, (k + 1) * per);
-        Run(job->P, job->G, job->M, job->V, from, to, job->C);
+        Range(job, Math.Min(n, k * per), k == parts - 1 ? n : Math.Min(n, (k + 1) * per));
+    }
+
+    /// <summary>The update of the elements in [from, to) of the index space.</summary>
+    static void Range(Job* job, long from, long to)
+    {
+        for (int i = 0; i < job->Count; i++)
+        {
+            var s = job->Segments[i];
+            long lo = Math.Max(from, s.Start) - s.Start, hi = Math.Min(to, s.Start + s.Length) - s.Start;
+            if (lo < hi) Run(s.P, s.G, s.M, s.V, lo, hi, job->C);
+        }
     }
 
     /// <summary>Elements per block: a block's value, moments and square roots (16 KB) stay in L1 between the two passes.</summary>

@@ -100,6 +100,12 @@ internal sealed class FlatLayout : IDisposable
         return result;
     }
 
+    /// <summary>Where parameter <paramref name="i"/> starts in the flat buffers, in elements.</summary>
+    public long OffsetOf(int i) => offsets[i];
+
+    /// <summary>Parameter <paramref name="i"/>'s gradient view of the gradient buffer (a layout with gradients only).</summary>
+    public Tensor GradView(int i) => gradViews![i];
+
     /// <summary>A new zero buffer of the layout's size, dtype and device (optimiser state).</summary>
     public Tensor NewBuffer() => zeros_like(Values).DetachFromDisposeScope();
 
