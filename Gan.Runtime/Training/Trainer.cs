@@ -352,7 +352,7 @@ internal sealed partial class Trainer : IDisposable
             if (loss.requires_grad) loss.backward();
         }
         finally { FreezeOthers(o, false); }
-        DrawRecorder.Active?.AfterBackward(o.Networks, nets);
+        DrawRecorder.Active?.AfterBackward(o.Networks, nets, opts[o.Name]);
         PhaseClock.Enter(Phase.Optimizer);
         opts[o.Name].step();
         foreach (var clip in model.Schedule.Clips.Where(c => o.Networks.Contains(c.Network)))

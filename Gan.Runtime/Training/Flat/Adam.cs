@@ -80,6 +80,13 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         finally { foreach (var g in grads) g.Dispose(); }
     }
 
+    /// <summary>Makes a released gradient the backward did not write its zero view again (a recorder reads gradients).
+    /// </summary>
+    public void RestoreReleased()
+    {
+        if (layout is not null) released?.Restore();
+    }
+
     /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
     Tensor PerParameter(Func<Tensor>? closure)
     {
