@@ -137,9 +137,11 @@ let private kinds =
         Flat = fun l -> new Flat.SGD(l, 1e-2, 0.9, 1e-3) }
       { Name = "sgd-plain"; Torch = (fun ps -> torch.optim.SGD(ps, 1e-2)); Flat = fun l -> new Flat.SGD(l, 1e-2, 0.0, 0.0) } ]
 
-let private bitsOf (t: torch.Tensor) = t.detach().data<float32>().ToArray() |> Array.map BitConverter.SingleToInt32Bits
+/// A tensor's float32 bits (CpuAdamKernelTests uses it too).
+let internal bitsOf (t: torch.Tensor) = t.detach().data<float32>().ToArray() |> Array.map BitConverter.SingleToInt32Bits
 
-let private saved (o: Modules.OptimizerHelper) =
+/// An optimiser's saved state, as its checkpoint file holds it.
+let internal saved (o: Modules.OptimizerHelper) =
     use m = new MemoryStream()
     use w = new BinaryWriter(m)
     o.save_state_dict w
