@@ -103,7 +103,8 @@ if (only is "sngan-profile")
 if (only is "all" or "efficiency")
 {
     // `efficiency [ROUNDS]`: alternating rounds of 20 steps and of sgemm (default 15 each).
-    CompiledBench.Efficiency("mnist-mlp", 20, only == "efficiency" && args.Length > 1 && int.TryParse(args[1], out var r) && r > 0 ? r : 15);
+    int rounds = only == "efficiency" && args.Length > 1 && int.TryParse(args[1], out var r) && r > 0 ? r : 15;
+    CompiledBench.Efficiency("mnist-mlp", 20, rounds);
 }
 
 if (only is "mnist-hand-quality")
