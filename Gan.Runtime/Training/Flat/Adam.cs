@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Training.Flat;
 
 /// <summary>TorchSharp's Adam over a <see cref="FlatLayout"/>: exp_avg and exp_avg_sq are views of two flat buffers. The flat
-/// step runs when every gradient is bound, every parameter's step count is the same and the options are the DSL's (no
-/// amsgrad, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the same views.</summary>
+/// step runs when every parameter has (or had) a gradient, every parameter's step count is the same and the options are the
+/// DSL's (no amsgrad, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the same views. On the
+/// CPU in float32 the flat step is <see cref="CpuAdamKernel"/>'s one pass over each parameter's own gradient, and zero_grad
+/// sets the gradients to none (<see cref="ReleasedGrads"/>); elsewhere it is a few tensor ops per chunk over the bound
+/// gradient buffer.</summary>
 internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
 {
     FlatLayout? layout;
