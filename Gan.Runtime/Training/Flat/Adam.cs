@@ -93,7 +93,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
     Tensor PerParameter(Func<Tensor>? closure)
     {
-        if (layout is not null) released?.Restore();
+        RestoreReleased();
         return base.step(closure!);
     }
 
@@ -105,20 +105,28 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         var c = new CpuAdamKernel.Constants((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
                                             (float)Math.Sqrt(bias2), (float)o.eps!.Value, (float)-(lr / bias1),
                                             (float)o.weight_decay!.Value);
-        var l = layout!;
+        segments ??= Segments(layout!);
+        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)grads[i];       // only the gradients move
+        CpuAdamKernel.Step(segments, expAvg.numel(), c, get_num_threads());
+        FusedSteps++;
+    }
+
+    /// <summary>Each parameter's value and moments in the flat buffers, which never move (its gradient is set per step).
+    /// </summary>
+    CpuAdamKernel.Segment[] Segments(FlatLayout l)
+    {
         var (values, m, v) = (FlatLayout.PointerOf(l.Values), FlatLayout.PointerOf(expAvg), FlatLayout.PointerOf(expAvgSq));
-        segments ??= new CpuAdamKernel.Segment[l.Parameters.Count];
-        for (int i = 0; i < segments.Length; i++)
+        var result = new CpuAdamKernel.Segment[l.Parameters.Count];
+        for (int i = 0; i < result.Length; i++)
         {
-            long off = l.OffsetOf(i) * sizeof(float);
-            segments[i] = new CpuAdamKernel.Segment
+            var off = (nint)(l.OffsetOf(i) * sizeof(float));
+            result[i] = new CpuAdamKernel.Segment
             {
-                P = (float*)(values + (nint)off), G = (float*)grads[i], M = (float*)(m + (nint)off), V = (float*)(v + (nint)off),
+                P = (float*)(values + off), M = (float*)(m + off), V = (float*)(v + off),
                 Start = l.OffsetOf(i), Length = l.Parameters[i].numel(),
             };
         }
-        CpuAdamKernel.Step(segments, expAvg.numel(), c, get_num_threads());
-        FusedSteps++;
+        return result;
     }
 
     /// <summary>The update as whole-buffer tensor ops, chunk by chunk (CUDA, and where the one-pass update does not apply).
