@@ -36,6 +36,39 @@ public sealed record BenchOptions
 
     /// <summary>libtorch's intra-op threads for this process from now on (<c>torch.set_num_threads</c>); null: as they are.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>After the timed iterations, profile further ones: each operator's self time (<see cref="BenchResult.Profile"/>).</summary>
+    public bool Profile { get; init; }
+
+    /// <summary>The profiled iterations; null: at least two and about two seconds' worth (one for a spec whose iteration takes
+    /// seconds), 200 at most.</summary>
+    public int? ProfileIterations { get; init; }
+}
+
+/// <summary>One record of the profile (an ATen operator, or an autograd node), per profiled iteration.</summary>
+/// <param name="Name">as PyTorch's profiler names it: <c>aten::mm</c>, <c>AddmmBackward0</c>,
+/// <c>autograd::engine::evaluate_function: AddmmBackward0</c>.</param>
+/// <param name="Calls">calls per iteration.</param>
+/// <param name="SelfMs">its time less the records nested in it, in milliseconds per iteration.</param>
+/// <param name="TotalMs">its time with the records nested in it.</param>
+public sealed record OperatorTime(string Name, double Calls, double SelfMs, double TotalMs);
+
+/// <summary>
+/// Where an iteration's time goes, operator by operator (<c>gan bench --profile</c>): iterations run after the timed ones under
+/// libtorch's operator callbacks, which cost time of their own (<see cref="MsPerIteration"/> is longer than the timed
+/// iterations'). The self times of every record and <see cref="OutsideMs"/> add up to <see cref="MsPerIteration"/> on the CPU.
+/// </summary>
+public sealed record BenchProfile
+{
+    public required int Iterations { get; init; }
+    /// <summary>The profiled iterations' wall time, per iteration.</summary>
+    public required double MsPerIteration { get; init; }
+    /// <summary>Time outside every record on the training thread: the .NET side, the one-pass optimiser, waiting.</summary>
+    public required double OutsideMs { get; init; }
+    /// <summary>Every record, the longest self time first.</summary>
+    public required IReadOnlyList<OperatorTime> Operators { get; init; }
+    /// <summary>cuda: the times are the host's (a kernel's launch returns before it runs).</summary>
+    public required bool HostTimes { get; init; }
 }
 
 /// <summary>
@@ -89,6 +122,10 @@ public sealed record BenchResult
     public required string SgemmShape { get; init; }
     public required double SgemmFraction { get; init; }
     public required string FlopsNote { get; init; }
+    /// <summary>The operator profile when <see cref="BenchOptions.Profile"/> asked for it and the profiler runs here; else null.</summary>
+    public BenchProfile? Profile { get; init; }
+    /// <summary>Why <see cref="Profile"/> is null although it was asked for (the profiler runs on linux-x64 only); else null.</summary>
+    public string? ProfileNote { get; init; }
 }
 
 /// <summary>How fast a spec trains on this machine (<c>gan bench</c>).</summary>

@@ -21,6 +21,7 @@ type Args =
     | Threads of int
     | Set of assignment: string
     | Force
+    | Profile
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -35,6 +36,8 @@ type Args =
             | Threads _ -> "libtorch's threads (default: libtorch's choice, as gan train uses; OMP_NUM_THREADS sets it too)."
             | Set _ -> "override a param, e.g. --set latent_dim=64 (repeatable)."
             | Force -> "run even when the memory estimate exceeds the memory available."
+            | Profile ->
+                "then profile further iterations: each ATen operator's and autograd node's self time per iteration (linux-x64)."
 
 let private inv (format: string) (v: float) = v.ToString(format, CultureInfo.InvariantCulture)
 let private mib (bytes: int64) = inv "N1" (float bytes / 1048576.0) + " MiB"
@@ -72,9 +75,28 @@ let private json (r: BenchResult) =
     o.["sgemm_shape"] <- JsonValue.Create r.SgemmShape
     num "sgemm_fraction" r.SgemmFraction
     o.["flops_note"] <- JsonValue.Create r.FlopsNote
+    match r.Profile with
+    | null -> o.["profile"] <- null
+    | p ->
+        let po = JsonObject()
+        po.["iterations"] <- JsonValue.Create p.Iterations
+        po.["ms_per_iteration"] <- JsonValue.Create p.MsPerIteration
+        po.["outside_ms"] <- JsonValue.Create p.OutsideMs
+        po.["host_times"] <- JsonValue.Create p.HostTimes
+        let ops = JsonArray()
+        for t in p.Operators do
+            let e = JsonObject()
+            e.["name"] <- JsonValue.Create t.Name
+            e.["calls"] <- JsonValue.Create t.Calls
+            e.["self_ms"] <- JsonValue.Create t.SelfMs
+            e.["total_ms"] <- JsonValue.Create t.TotalMs
+            ops.Add e
+        po.["operators"] <- ops
+        o.["profile"] <- po
+    o.["profile_note"] <- (match r.ProfileNote with null -> null | n -> JsonValue.Create n)
     o.ToJsonString SpecArgs.jsonOptions
 
-let private text (r: BenchResult) =
+let rec private text (r: BenchResult) =
     let ms = r.MsPerIteration
     let share v = if ms > 0.0 then 100.0 * v / ms else 0.0
     printfn "%s on %s (%d thread%s), batch %d" r.Spec r.Device r.Threads (if r.Threads = 1 then "" else "s") r.Batch
@@ -114,6 +136,28 @@ let private text (r: BenchResult) =
             line <- "              "
         line <- line + " " + word
     printfn "%s" line
+    match r.Profile, r.ProfileNote with
+    | null, null -> ()
+    | null, note -> printfn "  profile:     not run (%s)" note
+    | p, _ -> profile p
+
+/// The profile's longest self times, the rest in one line, and the time outside every record.
+and private profile (p: BenchProfile) =
+    let top = 15
+    let what =
+        if p.HostTimes then "host time per iteration (kernels run asynchronously: host time near the iteration's means launch-bound)"
+        else "self time per iteration"
+    printfn "  profile:     %d iterations under libtorch's operator callbacks, %s ms each (the callbacks cost time); %s:"
+        p.Iterations (inv "F3" p.MsPerIteration) what
+    let share v = if p.MsPerIteration > 0.0 then inv "F1" (100.0 * v / p.MsPerIteration) + "%" else ""
+    let row (name: string) (calls: string) (v: float) = printfn "    %-64s %10s %10s ms %7s" name calls (inv "F3" v) (share v)
+    for t in Seq.truncate top p.Operators do
+        row t.Name (inv "F1" t.Calls + " calls") t.SelfMs
+    let rest = p.Operators |> Seq.skip (min top p.Operators.Count) |> List.ofSeq
+    if not rest.IsEmpty then
+        row (sprintf "%d more records" rest.Length) (inv "F1" (rest |> List.sumBy (fun t -> t.Calls)) + " calls")
+            (rest |> List.sumBy (fun t -> t.SelfMs))
+    row "outside every record: .NET code, the one-pass optimiser" "" p.OutsideMs
 
 let run (args: ParseResults<Args>) =
     let path = args.GetResult Spec
@@ -126,7 +170,7 @@ let run (args: ParseResults<Args>) =
             Device = defaultArg (args.TryGetResult Device) "cpu", Batch = Option.toNullable (args.TryGetResult Batch),
             Steps = Option.toNullable (args.TryGetResult Steps), Seconds = defaultArg (args.TryGetResult Seconds) 8.0,
             Synthetic = args.Contains Synthetic, Force = args.Contains Force,
-            Threads = Option.toNullable (args.TryGetResult Threads))
+            Threads = Option.toNullable (args.TryGetResult Threads), Profile = args.Contains Profile)
     let tty = not Console.IsErrorRedirected
     let progress =
         { new IProgress<string> with

@@ -28,6 +28,7 @@ internal static class SpecBenchRunner
         if (o.Warmup is < 0) throw new UserInputException($"--warmup must be 0 or more, got {o.Warmup}");
         if (o.CountIterations is <= 0) throw new UserInputException($"the operator count needs at least one iteration");
         if (o.Threads is <= 0) throw new UserInputException($"--threads must be positive, got {o.Threads}");
+        if (o.ProfileIterations is <= 0) throw new UserInputException($"the profile needs at least one iteration");
         if (!(o.Seconds > 0) || !double.IsFinite(o.Seconds)) throw new UserInputException($"--seconds must be positive, got {o.Seconds}");
         int batch = o.Batch ?? ir.Schedule.Batch;
         MinibatchStddevLayer.RefuseBatch(ir, batch);
@@ -65,6 +66,14 @@ internal static class SpecBenchRunner
             else trainer.RunSteps(counted);
             var (n, seconds, clock, flops, median) = Timed(ir, trainer, batch, cuda, o, Say);
             double perIteration = seconds / n;
+            BenchProfile? profile = null;
+            string? profileNote = null;
+            if (o.Profile && OpProfiler.Unavailable is { } why) profileNote = why;
+            else if (o.Profile)
+            {
+                Say("profiling operators");
+                profile = Profile(trainer, cuda, o.ProfileIterations, median);
+            }
             Say("measuring sgemm");
             var (peak, shape) = Sgemm(device, cuda);
             var (cudaBytes, cudaNote) = cuda ? CudaMemory() : (null, null);
@@ -83,7 +92,7 @@ internal static class SpecBenchRunner
                 CudaMemoryNote = cudaNote, EstimateBytes = estimate.TotalBytes,
                 OpsPerIteration = ops < 0 ? double.NaN : ops / (double)counted,
                 CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
-                SgemmFraction = gflops / peak, FlopsNote = FlopsNote,
+                SgemmFraction = gflops / peak, FlopsNote = FlopsNote, Profile = profile, ProfileNote = profileNote,
             };
         }
     }
@@ -148,6 +157,32 @@ internal static class SpecBenchRunner
         }
         each.Sort();
         return (n, wall.Elapsed.TotalSeconds, clock, flops, each[each.Count / 2]);
+    }
+
+    /// <summary>
+    /// Iterations under an <see cref="OpProfiler"/>: the given number, or at least two (one when an iteration takes over three
+    /// seconds) and about two seconds' worth, 200 at most; each record's calls and times per iteration.
+    /// </summary>
+    static BenchProfile Profile(Trainer trainer, bool cuda, int? given, double median)
+    {
+        int n = given ?? (int)Math.Clamp(Math.Ceiling(2.0 / Math.Max(median, 1e-6)), median > 3 ? 1 : 2, 200);
+        if (cuda) torch.cuda.synchronize();
+        double seconds, outside;
+        IReadOnlyDictionary<string, OpProfiler.Totals> totals;
+        using (var profiler = new OpProfiler())
+        {
+            trainer.RunSteps(n);
+            if (cuda) torch.cuda.synchronize();
+            (seconds, outside, totals) = profiler.Snapshot();
+        }
+        double ms = 1000.0 / n, tick = ms / Stopwatch.Frequency;
+        return new BenchProfile
+        {
+            Iterations = n, MsPerIteration = seconds * ms, OutsideMs = outside * ms, HostTimes = cuda,
+            Operators = [.. totals.Select(kv => new OperatorTime(kv.Key, kv.Value.Calls / (double)n, kv.Value.SelfTicks * tick,
+                                                                 kv.Value.TotalTicks * tick))
+                                  .OrderByDescending(r => r.SelfMs).ThenBy(r => r.Name, StringComparer.Ordinal)],
+        };
     }
 
     /// <summary>

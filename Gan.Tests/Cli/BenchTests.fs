@@ -118,6 +118,40 @@ let ``gan bench --json prints every figure; the text form names the data it trai
         Assert.Contains(text, out)
 
 [<Fact>]
+let ``gan bench --profile: each record's calls and self time, which with the time outside them make up the iteration`` () =
+    let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
+    let r = GanBench.Run(spec, BenchOptions(Batch = 4, Steps = 2, Warmup = 1, CountIterations = 1, Synthetic = true, Profile = true, ProfileIterations = 3))
+    Assert.True(isNull r.ProfileNote, r.ProfileNote)
+    let p = r.Profile
+    Assert.Equal(3, p.Iterations)
+    Assert.False(p.HostTimes)
+    let byName = p.Operators |> Seq.map (fun o -> o.Name, o) |> dict
+    // Every iteration of mnist-mlp runs the same operators: the profile's ATen calls are the operator counter's.
+    let aten = p.Operators |> Seq.filter (fun o -> o.Name.StartsWith "aten::") |> Seq.sumBy (fun o -> o.Calls)
+    TestFiles.close 1e-9 r.OpsPerIteration aten
+    Assert.Equal(14.0, byName.["aten::addmm"].Calls)       // 5 linear layers of G, 3 of D run three times
+    Assert.Equal(14.0, byName.["AddmmBackward0"].Calls)
+    for o in p.Operators do
+        Assert.True(o.SelfMs >= 0.0 && o.SelfMs <= o.TotalMs + 1e-12 && o.Calls > 0.0, sprintf "%A" o)
+    // Sorted by self time; the self times and the time outside every record split the profiled iterations.
+    Assert.True(p.Operators |> Seq.pairwise |> Seq.forall (fun (a, b) -> a.SelfMs >= b.SelfMs))
+    let sum = (p.Operators |> Seq.sumBy (fun o -> o.SelfMs)) + p.OutsideMs
+    Assert.True(p.OutsideMs > 0.0 && abs (sum - p.MsPerIteration) <= 1e-6 * p.MsPerIteration, sprintf "%g + outside vs %g" sum p.MsPerIteration)
+    // Without --profile there is none.
+    Assert.True(isNull (GanBench.Run(spec, tiny).Profile))
+    let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--synthetic"; "--profile"; "--json" ]
+    Assert.True((code = 0), sprintf "exit %d\n%s" code err)
+    let po = JsonNode.Parse(out).["profile"].AsObject()
+    let ops = po.["operators"].AsArray()
+    Assert.True(ops.Count > 5, out)
+    for key in [ "name"; "calls"; "self_ms"; "total_ms" ] do Assert.True(ops.[0].AsObject().ContainsKey key, key)
+    Assert.Contains("bench: profiling operators", err)
+    let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--profile" ]
+    Assert.True((code = 0), sprintf "exit %d\n%s" code err)
+    for text in [ "profile:"; "self time per iteration"; "aten::addmm"; "more records"; "outside every record" ] do
+        Assert.Contains(text, out)
+
+[<Fact>]
 let ``gan bench refuses bad arguments with a message and exit 1, usage errors with exit 2`` () =
     let refused (args: string list) (message: string) =
         let code, _, err = gan ("bench" :: args)

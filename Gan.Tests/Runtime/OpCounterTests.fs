@@ -35,3 +35,52 @@ let ``The operator counter sees the backward pass's operators too`` () =
     Assert.True(c.Count > forward, $"forward {forward}, with backward {c.Count}")
     Assert.Contains("aten::sum", names)
     Assert.Contains("aten::mul", names)
+
+/// The profiler's records in one snapshot, by name.
+let private profiled (work: unit -> unit) =
+    use p = new OpProfiler()
+    work ()
+    p.Snapshot()
+
+[<Fact>]
+let ``The operator profiler's self times and the time outside every record add up to the wall time, nested records apart`` () =
+    use a = torch.randn(384L, 384L)
+    use b = torch.randn(384L, 384L)
+    let spin ms =
+        let sw = System.Diagnostics.Stopwatch.StartNew()
+        while sw.Elapsed.TotalMilliseconds < ms do ()
+    let struct (seconds, outside, byName) =
+        profiled (fun () ->
+            for _ in 1..5 do
+                use c = a.matmul(b)      // aten::matmul, and the aten::mm nested in it
+                spin 4.0)                // managed time: outside every record
+    let t name = byName.[name]
+    Assert.Equal(5L, (t "aten::matmul").Calls)
+    Assert.Equal(5L, (t "aten::mm").Calls)
+    for kv in byName do
+        Assert.True(kv.Value.SelfTicks >= 0L && kv.Value.SelfTicks <= kv.Value.TotalTicks, sprintf "%s: %A" kv.Key kv.Value)
+    // matmul's own time excludes the product nested in it.
+    Assert.True((t "aten::matmul").TotalTicks >= (t "aten::mm").TotalTicks)
+    Assert.True((t "aten::matmul").SelfTicks <= (t "aten::matmul").TotalTicks - (t "aten::mm").TotalTicks)
+    let ticks = float System.Diagnostics.Stopwatch.Frequency
+    let selfSum = byName.Values |> Seq.sumBy (fun v -> float v.SelfTicks) |> fun s -> s / ticks
+    Assert.True(outside >= 0.020, sprintf "outside %g s, five 4 ms spins" outside)
+    Assert.True(abs (selfSum + outside - seconds) <= 1e-9 + 1e-9 * seconds,
+                sprintf "self %g s + outside %g s <> wall %g s" selfSum outside seconds)
+
+[<Fact>]
+let ``The operator profiler times the backward's autograd nodes and stops with its owner`` () =
+    use x = torch.randn([| 64L; 64L |], requires_grad = true)
+    let struct (_, _, byName) =
+        profiled (fun () ->
+            use y = x.matmul(x).sum()
+            y.backward())
+    Assert.Contains("MmBackward0", byName.Keys)
+    Assert.Contains("aten::mm", byName.Keys)
+    Assert.True(byName.["aten::mm"].Calls >= 3L, sprintf "%A" byName.["aten::mm"])   // forward, and two in the backward
+    let p = new OpProfiler()
+    Assert.Throws<System.InvalidOperationException>(fun () -> new OpProfiler() |> ignore) |> ignore
+    p.Dispose()
+    use _ = x.add(x)
+    let struct (_, _, after) = p.Snapshot()
+    Assert.DoesNotContain("aten::add", after.Keys)

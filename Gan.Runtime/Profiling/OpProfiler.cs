@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Gan.Runtime.Profiling;
+
+/// <summary>
+/// Wall time per operator, as PyTorch's profiler gives it (<c>key_averages()</c>, self time): every dispatched ATen operator
+/// and every autograd node, timed from its start to its end on the thread that runs it, less the records nested in it. On
+/// the thread that started the profiler, the time outside every record (the .NET side, the one-pass optimiser, waiting) is
+/// kept too: the self times and that time add up to the profiled wall time. On CUDA the times are the host's (launching a
+/// kernel returns before it runs). One profiler at a time per process; its callbacks cost time, so nothing else is timed
+/// while it runs.
+/// </summary>
+internal sealed unsafe class OpProfiler : IDisposable
+{
+    /// <summary>One name's totals, in <see cref="Stopwatch"/> ticks.</summary>
+    public readonly record struct Totals(long Calls, long SelfTicks, long TotalTicks);
+
+    /// <summary>An open record on a thread: when it started, and the time of the records nested in it so far.</summary>
+    struct Open
+    {
+        public long Start, Nested;
+    }
+
+    [ThreadStatic] static List<Open>? open;
+    static readonly object gate = new();
+    static OpProfiler? active;
+    static int owner;                           // the managed thread id that started the profiler
+    static long outerTicks;                     // the owner's records at depth 0, end to end
+    static readonly Dictionary<string, Totals> byName = [];
+    readonly ulong handle;
+    readonly long started;
+
+    /// <summary>Null where the profiler can run (<see cref="RecordFunctions.Unavailable"/>).</summary>
+    public static string? Unavailable => RecordFunctions.Unavailable is null ? null
+        : $"the operator profiler runs on linux-x64 only (this is {RuntimeInformation.RuntimeIdentifier})";
+
+    /// <summary>Starts profiling the operators of every thread; the calling thread's time outside them is kept too.</summary>
+    public OpProfiler()
+    {
+        if (Unavailable is { } why) throw new PlatformNotSupportedException(why);
+        if (Interlocked.CompareExchange(ref active, this, null) is not null)
+            throw new InvalidOperationException("an operator profiler is already running");
+        lock (gate)
+        {
+            byName.Clear();
+            outerTicks = 0;
+            owner = Environment.CurrentManagedThreadId;
+        }
+        open = [];
+        handle = RecordFunctions.Add(&OnStart, &OnEnd, RecordFunctions.FunctionScope, RecordFunctions.BackwardFunctionScope);
+        started = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// What the profiler has seen so far: the seconds since it started, the part of them the starting thread spent outside
+    /// every record, and each record name's calls, self time and total time.
+    /// </summary>
+    public (double Seconds, double OutsideSeconds, IReadOnlyDictionary<string, Totals> ByName) Snapshot()
+    {
+        lock (gate)
+        {
+            long elapsed = Stopwatch.GetTimestamp() - started;
+            return (elapsed / (double)Stopwatch.Frequency, (elapsed - outerTicks) / (double)Stopwatch.Frequency,
+                    byName.ToDictionary(kv => kv.Key, kv => kv.Value));
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static nint OnStart(nint ret, nint recordFunction)
+    {
+        *(nint*)ret = 0;                         // no observer context
+        (open ??= []).Add(new Open { Start = Stopwatch.GetTimestamp() });
+        return ret;
+    }
+
+    [UnmanagedCallersOnly]
+    static void OnEnd(nint recordFunction, nint context)
+    {
+        long now = Stopwatch.GetTimestamp();
+        // A record that started before the profiler did has no entry on this thread: it is not timed.
+        if (open is not { Count: > 0 } stack) return;
+        var record = stack[^1];
+        stack.RemoveAt(stack.Count - 1);
+        long total = now - record.Start;
+        if (stack.Count > 0)
+        {
+            var parent = stack[^1];
+            parent.Nested += total;
+            stack[^1] = parent;
+        }
+        var name = Marshal.PtrToStringUTF8(RecordFunctions.Name(recordFunction)) ?? "?";
+        lock (gate)
+        {
+            if (stack.Count == 0 && Environment.CurrentManagedThreadId == owner) outerTicks += total;
+            var t = byName.GetValueOrDefault(name);
+            byName[name] = new Totals(t.Calls + 1, t.SelfTicks + total - record.Nested, t.TotalTicks + total);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (active != this) return;
+        RecordFunctions.Remove(handle);
+        open = null;
+        Interlocked.Exchange(ref active, null);
+    }
+}
