@@ -176,3 +176,28 @@ let scorePairs (bound: float) =
         let! fake = Gen.arrayOfLength n value
         return real, fake
     }
+
+/// An image batch for the upsample layer: 1 to 4 images of 1 to 40 channels (mostly several: the channels-last path) and 1
+/// to 9 pixels a side (1×1 images too), scaled by 2 or 3, nearest or bilinear.
+type UpsampleCase = { Batch: int; Channels: int; H: int; W: int; Scale: int; Bilinear: bool }
+
+let upsampleCaseGen =
+    gen {
+        let! batch = Gen.choose (1, 4)
+        let! channels = Gen.frequency [ 1, Gen.constant 1; 6, Gen.choose (2, 40) ]
+        let side = Gen.frequency [ 1, Gen.constant 1; 3, Gen.choose (2, 9) ]     // 1×1 images in one case in sixteen
+        let! h = side
+        let! w = side
+        let! scale = Gen.elements [ 2; 3 ]
+        let! bilinear = Gen.elements [ true; false ]
+        return { Batch = batch; Channels = channels; H = h; W = w; Scale = scale; Bilinear = bilinear }
+    }
+
+let shrinkUpsample (c: UpsampleCase) =
+    seq {
+        if c.Batch > 1 then yield { c with Batch = 1 }
+        if c.Channels > 2 then yield { c with Channels = 2 }
+        if c.H > 1 then yield { c with H = c.H / 2 }
+        if c.W > 1 then yield { c with W = c.W / 2 }
+        if c.Scale > 2 then yield { c with Scale = 2 }
+    }
