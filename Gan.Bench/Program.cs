@@ -22,7 +22,6 @@ if (args is ["lsp", ..])
     LspBench.Run(args.Length > 1 && int.TryParse(args[1], out var lines) && lines > 0 ? lines : 1000);
     return;
 }
-Gan.Runtime.Native.TorchNative.Prepare();    // before libtorch allocates: huge pages for large CPU tensors, as gan uses
 var threads = int.TryParse(Environment.GetEnvironmentVariable("GAN_BENCH_THREADS"), out var t) && t > 0 ? t : Environment.ProcessorCount;
 torch.set_num_threads(threads);
 torch.manual_seed(0);

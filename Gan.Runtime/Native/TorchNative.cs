@@ -30,7 +30,6 @@ internal static class TorchNative
         lock (Gate)
         {
             if (done) return;
-            if (OperatingSystem.IsLinux()) AdviseHugePages();
             if (OperatingSystem.IsLinux() && !SystemLibrary.HasVersion(Glibcxx) && FindShipped() is { } shipped)
             {
                 var bytes = File.ReadAllBytes(shipped);
@@ -40,27 +39,6 @@ internal static class TorchNative
             done = true;
         }
     }
-
-    /// <summary>The variable of libtorch's CPU allocator (c10, read once, at its first allocation) that advises allocations
-    /// of 2 MB and more as transparent huge pages (<c>madvise(MADV_HUGEPAGE)</c>).</summary>
-    public const string HugePagesVariable = "THP_MEM_ALLOC_ENABLE";
-
-    /// <summary>
-    /// Sets <see cref="HugePagesVariable"/> to 1 in the process's native environment, unless it is set (0 turns it off).
-    /// Each fresh activation of many megabytes otherwise costs a page fault per 4 KB page when it is first written, and on a
-    /// virtual machine that dominates: sngan32's iteration took 10–17% less with it (bench/RESULTS.md), at the same
-    /// resident memory. Where the kernel's transparent huge pages are off, the advice does nothing. Before libtorch loads:
-    /// .NET's own environment is not the one native code reads.
-    /// </summary>
-    static void AdviseHugePages()
-    {
-        try { _ = SetEnv(HugePagesVariable, "1", 0); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-    }
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value,
-                             int overwrite);
 
     static ElfVersionNeeds.State StateOf(string shipped, byte[] bytes)
     {

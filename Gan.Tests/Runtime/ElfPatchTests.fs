@@ -133,17 +133,3 @@ let ``The cache copy is written once under the original's hash, left alone after
         // Another original goes into a folder of its own.
         let other = Array.append original [| 0uy |]
         Assert.NotEqual<string>(path, TorchNative.PatchedCopy(other, root)))
-
-[<System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")>]
-extern nativeint private nativeGetenv(string name)
-
-[<Fact>]
-let ``Preparing libtorch advises its large CPU allocations as huge pages in the native environment, unless the variable is set`` () =
-    TorchNative.Prepare()
-    let native = nativeGetenv TorchNative.HugePagesVariable
-    Assert.True(native <> 0n, "THP_MEM_ALLOC_ENABLE is not in the native environment")
-    let value = System.Runtime.InteropServices.Marshal.PtrToStringUTF8 native
-    // The value this process started with wins (THP_MEM_ALLOC_ENABLE=0 turns the advice off); else 1.
-    match Environment.GetEnvironmentVariable TorchNative.HugePagesVariable with
-    | null -> Assert.Equal("1", value)
-    | given -> Assert.Equal(given, value)
