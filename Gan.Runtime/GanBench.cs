@@ -51,7 +51,16 @@ public sealed record BenchOptions
 /// <param name="Calls">calls per iteration.</param>
 /// <param name="SelfMs">its time less the records nested in it, in milliseconds per iteration.</param>
 /// <param name="TotalMs">its time with the records nested in it.</param>
-public sealed record OperatorTime(string Name, double Calls, double SelfMs, double TotalMs);
+public sealed record OperatorTime(string Name, double Calls, double SelfMs, double TotalMs)
+{
+    /// <summary>The same record split by where it ran, the longest self time first: its calls and self time per iteration
+    /// under each path of enclosing records.</summary>
+    public IReadOnlyList<OperatorPath> Paths { get; init; } = [];
+}
+
+/// <summary>Where a record ran: <paramref name="Via"/> names up to three enclosing records, innermost first, joined by
+/// " &lt; " (<c>aten::clone &lt; aten::contiguous &lt; aten::convolution_backward</c>); empty for one called from .NET.</summary>
+public sealed record OperatorPath(string Via, double Calls, double SelfMs);
 
 /// <summary>
 /// Where an iteration's time goes, operator by operator (<c>gan bench --profile</c>): iterations run after the timed ones under

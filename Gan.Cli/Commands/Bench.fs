@@ -90,6 +90,14 @@ let private json (r: BenchResult) =
             e.["calls"] <- JsonValue.Create t.Calls
             e.["self_ms"] <- JsonValue.Create t.SelfMs
             e.["total_ms"] <- JsonValue.Create t.TotalMs
+            let paths = JsonArray()
+            for p in t.Paths do
+                let v = JsonObject()
+                v.["via"] <- JsonValue.Create p.Via
+                v.["calls"] <- JsonValue.Create p.Calls
+                v.["self_ms"] <- JsonValue.Create p.SelfMs
+                paths.Add v
+            e.["paths"] <- paths
             ops.Add e
         po.["operators"] <- ops
         o.["profile"] <- po
@@ -153,6 +161,11 @@ and private profile (p: BenchProfile) =
     let row (name: string) (calls: string) (v: float) = printfn "    %-64s %10s %10s ms %7s" name calls (inv "F3" v) (share v)
     for t in Seq.truncate top p.Operators do
         row t.Name (inv "F1" t.Calls + " calls") t.SelfMs
+        // Where most of its time went, when it ran inside other records.
+        match Seq.tryHead t.Paths with
+        | Some path when path.Via <> "" ->
+            printfn "      in %s: %s calls, %s ms" path.Via (inv "F1" path.Calls) (inv "F3" path.SelfMs)
+        | _ -> ()
     let rest = p.Operators |> Seq.skip (min top p.Operators.Count) |> List.ofSeq
     if not rest.IsEmpty then
         row (sprintf "%d more records" rest.Length) (inv "F1" (rest |> List.sumBy (fun t -> t.Calls)) + " calls")

@@ -16,11 +16,15 @@ internal sealed unsafe class OpProfiler : IDisposable
     /// <summary>One name's totals, in <see cref="Stopwatch"/> ticks.</summary>
     public readonly record struct Totals(long Calls, long SelfTicks, long TotalTicks);
 
-    /// <summary>An open record on a thread: when it started, and the time of the records nested in it so far.</summary>
+    /// <summary>An open record on a thread: its name, when it started, and the time of the records nested in it so far.</summary>
     struct Open
     {
         public long Start, Nested;
+        public string Name;
     }
+
+    /// <summary>How many enclosing records name a record's path (its caller, the caller's caller, ...).</summary>
+    public const int PathDepth = 3;
 
     [ThreadStatic] static List<Open>? open;
     static readonly object gate = new();
@@ -28,6 +32,7 @@ internal sealed unsafe class OpProfiler : IDisposable
     static int owner;                           // the managed thread id that started the profiler
     static long outerTicks;                     // the owner's records at depth 0, end to end
     static readonly Dictionary<string, Totals> byName = [];
+    static readonly Dictionary<(string Name, string Via), Totals> byPath = [];
     readonly ulong handle;
     readonly long started;
 
@@ -44,6 +49,7 @@ internal sealed unsafe class OpProfiler : IDisposable
         lock (gate)
         {
             byName.Clear();
+            byPath.Clear();
             outerTicks = 0;
             owner = Environment.CurrentManagedThreadId;
         }
@@ -54,15 +60,18 @@ internal sealed unsafe class OpProfiler : IDisposable
 
     /// <summary>
     /// What the profiler has seen so far: the seconds since it started, the part of them the starting thread spent outside
-    /// every record, and each record name's calls, self time and total time.
+    /// every record, each record name's calls, self time and total time, and the same split by the path the record ran
+    /// under: the names of up to <see cref="PathDepth"/> enclosing records, innermost first, joined by " &lt; " (empty at the
+    /// top level).
     /// </summary>
-    public (double Seconds, double OutsideSeconds, IReadOnlyDictionary<string, Totals> ByName) Snapshot()
+    public (double Seconds, double OutsideSeconds, IReadOnlyDictionary<string, Totals> ByName,
+            IReadOnlyDictionary<(string Name, string Via), Totals> ByPath) Snapshot()
     {
         lock (gate)
         {
             long elapsed = Stopwatch.GetTimestamp() - started;
             return (elapsed / (double)Stopwatch.Frequency, (elapsed - outerTicks) / (double)Stopwatch.Frequency,
-                    byName.ToDictionary(kv => kv.Key, kv => kv.Value));
+                    byName.ToDictionary(kv => kv.Key, kv => kv.Value), byPath.ToDictionary(kv => kv.Key, kv => kv.Value));
         }
     }
 
@@ -70,7 +79,8 @@ internal sealed unsafe class OpProfiler : IDisposable
     static nint OnStart(nint ret, nint recordFunction)
     {
         *(nint*)ret = 0;                         // no observer context
-        (open ??= []).Add(new Open { Start = Stopwatch.GetTimestamp() });
+        var name = Marshal.PtrToStringUTF8(RecordFunctions.Name(recordFunction)) ?? "?";     // valid only during the call
+        (open ??= []).Add(new Open { Name = name, Start = Stopwatch.GetTimestamp() });
         return ret;
     }
 
@@ -89,13 +99,19 @@ internal sealed unsafe class OpProfiler : IDisposable
             parent.Nested += total;
             stack[^1] = parent;
         }
-        var name = Marshal.PtrToStringUTF8(RecordFunctions.Name(recordFunction)) ?? "?";
+        var via = string.Join(" < ", Enumerable.Range(1, Math.Min(PathDepth, stack.Count)).Select(i => stack[^i].Name));
         lock (gate)
         {
             if (stack.Count == 0 && Environment.CurrentManagedThreadId == owner) outerTicks += total;
-            var t = byName.GetValueOrDefault(name);
-            byName[name] = new Totals(t.Calls + 1, t.SelfTicks + total - record.Nested, t.TotalTicks + total);
+            Add(byName, record.Name, total, total - record.Nested);
+            Add(byPath, (record.Name, via), total, total - record.Nested);
         }
+    }
+
+    static void Add<TKey>(Dictionary<TKey, Totals> totals, TKey key, long total, long self) where TKey : notnull
+    {
+        var t = totals.GetValueOrDefault(key);
+        totals[key] = new Totals(t.Calls + 1, t.SelfTicks + self, t.TotalTicks + total);
     }
 
     public void Dispose()

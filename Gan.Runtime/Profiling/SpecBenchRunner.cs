@@ -169,18 +169,22 @@ internal static class SpecBenchRunner
         if (cuda) torch.cuda.synchronize();
         double seconds, outside;
         IReadOnlyDictionary<string, OpProfiler.Totals> totals;
+        IReadOnlyDictionary<(string Name, string Via), OpProfiler.Totals> paths;
         using (var profiler = new OpProfiler())
         {
             trainer.RunSteps(n);
             if (cuda) torch.cuda.synchronize();
-            (seconds, outside, totals) = profiler.Snapshot();
+            (seconds, outside, totals, paths) = profiler.Snapshot();
         }
         double ms = 1000.0 / n, tick = ms / Stopwatch.Frequency;
+        var byName = paths.GroupBy(kv => kv.Key.Name).ToDictionary(g => g.Key, g => g
+            .Select(kv => new OperatorPath(kv.Key.Via, kv.Value.Calls / (double)n, kv.Value.SelfTicks * tick))
+            .OrderByDescending(p => p.SelfMs).ThenBy(p => p.Via, StringComparer.Ordinal).ToList());
         return new BenchProfile
         {
             Iterations = n, MsPerIteration = seconds * ms, OutsideMs = outside * ms, HostTimes = cuda,
             Operators = [.. totals.Select(kv => new OperatorTime(kv.Key, kv.Value.Calls / (double)n, kv.Value.SelfTicks * tick,
-                                                                 kv.Value.TotalTicks * tick))
+                                                                 kv.Value.TotalTicks * tick) { Paths = byName[kv.Key] })
                                   .OrderByDescending(r => r.SelfMs).ThenBy(r => r.Name, StringComparer.Ordinal)],
         };
     }

@@ -133,6 +133,12 @@ let ``gan bench --profile: each record's calls and self time, which with the tim
     Assert.Equal(14.0, byName.["AddmmBackward0"].Calls)
     for o in p.Operators do
         Assert.True(o.SelfMs >= 0.0 && o.SelfMs <= o.TotalMs + 1e-12 && o.Calls > 0.0, sprintf "%A" o)
+        // Its paths split it: calls and self time.
+        TestFiles.close 1e-9 o.Calls (o.Paths |> Seq.sumBy (fun v -> v.Calls))
+        TestFiles.close 1e-9 o.SelfMs (o.Paths |> Seq.sumBy (fun v -> v.SelfMs))
+    // The forward's products are called from .NET (TorchSharp's linear); the backward's run inside the autograd node.
+    Assert.Contains(byName.["aten::addmm"].Paths, fun v -> v.Via = "" && v.Calls = 14.0)
+    Assert.Contains(byName.["aten::mm"].Paths, fun v -> v.Via.StartsWith "AddmmBackward0 < autograd::engine::evaluate_function")
     // Sorted by self time; the self times and the time outside every record split the profiled iterations.
     Assert.True(p.Operators |> Seq.pairwise |> Seq.forall (fun (a, b) -> a.SelfMs >= b.SelfMs))
     let sum = (p.Operators |> Seq.sumBy (fun o -> o.SelfMs)) + p.OutsideMs
@@ -144,11 +150,11 @@ let ``gan bench --profile: each record's calls and self time, which with the tim
     let po = JsonNode.Parse(out).["profile"].AsObject()
     let ops = po.["operators"].AsArray()
     Assert.True(ops.Count > 5, out)
-    for key in [ "name"; "calls"; "self_ms"; "total_ms" ] do Assert.True(ops.[0].AsObject().ContainsKey key, key)
+    for key in [ "name"; "calls"; "self_ms"; "total_ms"; "paths" ] do Assert.True(ops.[0].AsObject().ContainsKey key, key)
     Assert.Contains("bench: profiling operators", err)
     let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--profile" ]
     Assert.True((code = 0), sprintf "exit %d\n%s" code err)
-    for text in [ "profile:"; "self time per iteration"; "aten::addmm"; "more records"; "outside every record" ] do
+    for text in [ "profile:"; "self time per iteration"; "aten::addmm"; "      in AddmmBackward0 < "; "more records"; "outside every record" ] do
         Assert.Contains(text, out)
 
 [<Fact>]

@@ -49,7 +49,7 @@ let ``The operator profiler's self times and the time outside every record add u
     let spin ms =
         let sw = System.Diagnostics.Stopwatch.StartNew()
         while sw.Elapsed.TotalMilliseconds < ms do ()
-    let struct (seconds, outside, byName) =
+    let struct (seconds, outside, byName, byPath) =
         profiled (fun () ->
             for _ in 1..5 do
                 use c = a.matmul(b)      // aten::matmul, and the aten::mm nested in it
@@ -57,6 +57,13 @@ let ``The operator profiler's self times and the time outside every record add u
     let t name = byName.[name]
     Assert.Equal(5L, (t "aten::matmul").Calls)
     Assert.Equal(5L, (t "aten::mm").Calls)
+    // By path: the products ran inside matmul, which ran from .NET (no enclosing record); each name's paths split its totals.
+    Assert.Equal(5L, byPath.[struct ("aten::mm", "aten::matmul")].Calls)
+    Assert.Equal(5L, byPath.[struct ("aten::matmul", "")].Calls)
+    for kv in byName do
+        let parts = byPath |> Seq.filter (fun p -> (let struct (n, _) = p.Key in n) = kv.Key) |> Seq.map (fun p -> p.Value) |> List.ofSeq
+        Assert.Equal(kv.Value.Calls, parts |> List.sumBy (fun v -> v.Calls))
+        Assert.Equal(kv.Value.SelfTicks, parts |> List.sumBy (fun v -> v.SelfTicks))
     for kv in byName do
         Assert.True(kv.Value.SelfTicks >= 0L && kv.Value.SelfTicks <= kv.Value.TotalTicks, sprintf "%s: %A" kv.Key kv.Value)
     // matmul's own time excludes the product nested in it.
@@ -71,7 +78,7 @@ let ``The operator profiler's self times and the time outside every record add u
 [<Fact>]
 let ``The operator profiler times the backward's autograd nodes and stops with its owner`` () =
     use x = torch.randn([| 64L; 64L |], requires_grad = true)
-    let struct (_, _, byName) =
+    let struct (_, _, byName, _) =
         profiled (fun () ->
             use y = x.matmul(x).sum()
             y.backward())
@@ -82,5 +89,5 @@ let ``The operator profiler times the backward's autograd nodes and stops with i
     Assert.Throws<System.InvalidOperationException>(fun () -> new OpProfiler() |> ignore) |> ignore
     p.Dispose()
     use _ = x.add(x)
-    let struct (_, _, after) = p.Snapshot()
+    let struct (_, _, after, _) = p.Snapshot()
     Assert.DoesNotContain("aten::add", after.Keys)
