@@ -75,32 +75,22 @@ let private json (r: BenchResult) =
     o.["sgemm_shape"] <- JsonValue.Create r.SgemmShape
     num "sgemm_fraction" r.SgemmFraction
     o.["flops_note"] <- JsonValue.Create r.FlopsNote
-    match r.Profile with
-    | null -> o.["profile"] <- null
-    | p ->
-        let po = JsonObject()
-        po.["iterations"] <- JsonValue.Create p.Iterations
-        po.["ms_per_iteration"] <- JsonValue.Create p.MsPerIteration
-        po.["outside_ms"] <- JsonValue.Create p.OutsideMs
-        po.["host_times"] <- JsonValue.Create p.HostTimes
-        let ops = JsonArray()
-        for t in p.Operators do
-            let e = JsonObject()
-            e.["name"] <- JsonValue.Create t.Name
-            e.["calls"] <- JsonValue.Create t.Calls
-            e.["self_ms"] <- JsonValue.Create t.SelfMs
-            e.["total_ms"] <- JsonValue.Create t.TotalMs
-            let paths = JsonArray()
-            for p in t.Paths do
-                let v = JsonObject()
-                v.["via"] <- JsonValue.Create p.Via
-                v.["calls"] <- JsonValue.Create p.Calls
-                v.["self_ms"] <- JsonValue.Create p.SelfMs
-                paths.Add v
-            e.["paths"] <- paths
-            ops.Add e
-        po.["operators"] <- ops
-        o.["profile"] <- po
+    let fields (pairs: (string * JsonNode) list) =
+        let e = JsonObject()
+        for name, value in pairs do e.[name] <- value
+        e
+    let value (v: 'T) = JsonValue.Create v :> JsonNode
+    o.["profile"] <-
+        match r.Profile with
+        | null -> null
+        | p ->
+            let path (v: OperatorPath) = fields [ "via", value v.Via; "calls", value v.Calls; "self_ms", value v.SelfMs ]
+            let operator (t: OperatorTime) =
+                fields [ "name", value t.Name; "calls", value t.Calls; "self_ms", value t.SelfMs; "total_ms", value t.TotalMs
+                         "paths", JsonArray([| for v in t.Paths -> path v :> JsonNode |]) ]
+            fields [ "iterations", value p.Iterations; "ms_per_iteration", value p.MsPerIteration; "outside_ms", value p.OutsideMs
+                     "host_times", value p.HostTimes
+                     "operators", JsonArray([| for t in p.Operators -> operator t :> JsonNode |]) ]
     o.["profile_note"] <- (match r.ProfileNote with null -> null | n -> JsonValue.Create n)
     o.ToJsonString SpecArgs.jsonOptions
 
