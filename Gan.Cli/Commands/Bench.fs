@@ -94,7 +94,30 @@ let private json (r: BenchResult) =
     o.["profile_note"] <- (match r.ProfileNote with null -> null | n -> JsonValue.Create n)
     o.ToJsonString SpecArgs.jsonOptions
 
-let rec private text (r: BenchResult) =
+/// The profile's longest self times, the rest in one line, and the time outside every record.
+let private profile (p: BenchProfile) =
+    let top = 15
+    let what =
+        if p.HostTimes then "host time per iteration (kernels run asynchronously: host time near the iteration's means launch-bound)"
+        else "self time per iteration"
+    printfn "  profile:     %d iterations under libtorch's operator callbacks, %s ms each (the callbacks cost time); %s:"
+        p.Iterations (inv "F3" p.MsPerIteration) what
+    let share v = if p.MsPerIteration > 0.0 then inv "F1" (100.0 * v / p.MsPerIteration) + "%" else ""
+    let row (name: string) (calls: string) (v: float) = printfn "    %-64s %10s %10s ms %7s" name calls (inv "F3" v) (share v)
+    for t in Seq.truncate top p.Operators do
+        row t.Name (inv "F1" t.Calls + " calls") t.SelfMs
+        // Where most of its time went, when it ran inside other records.
+        match Seq.tryHead t.Paths with
+        | Some path when path.Via <> "" ->
+            printfn "      in %s: %s calls, %s ms" path.Via (inv "F1" path.Calls) (inv "F3" path.SelfMs)
+        | _ -> ()
+    let rest = p.Operators |> Seq.skip (min top p.Operators.Count) |> List.ofSeq
+    if not rest.IsEmpty then
+        row (sprintf "%d more records" rest.Length) (inv "F1" (rest |> List.sumBy (fun t -> t.Calls)) + " calls")
+            (rest |> List.sumBy (fun t -> t.SelfMs))
+    row "outside every record: .NET code, the one-pass optimiser" "" p.OutsideMs
+
+let private text (r: BenchResult) =
     let ms = r.MsPerIteration
     let share v = if ms > 0.0 then 100.0 * v / ms else 0.0
     printfn "%s on %s (%d thread%s), batch %d" r.Spec r.Device r.Threads (if r.Threads = 1 then "" else "s") r.Batch
@@ -138,29 +161,6 @@ let rec private text (r: BenchResult) =
     | null, null -> ()
     | null, note -> printfn "  profile:     not run (%s)" note
     | p, _ -> profile p
-
-/// The profile's longest self times, the rest in one line, and the time outside every record.
-and private profile (p: BenchProfile) =
-    let top = 15
-    let what =
-        if p.HostTimes then "host time per iteration (kernels run asynchronously: host time near the iteration's means launch-bound)"
-        else "self time per iteration"
-    printfn "  profile:     %d iterations under libtorch's operator callbacks, %s ms each (the callbacks cost time); %s:"
-        p.Iterations (inv "F3" p.MsPerIteration) what
-    let share v = if p.MsPerIteration > 0.0 then inv "F1" (100.0 * v / p.MsPerIteration) + "%" else ""
-    let row (name: string) (calls: string) (v: float) = printfn "    %-64s %10s %10s ms %7s" name calls (inv "F3" v) (share v)
-    for t in Seq.truncate top p.Operators do
-        row t.Name (inv "F1" t.Calls + " calls") t.SelfMs
-        // Where most of its time went, when it ran inside other records.
-        match Seq.tryHead t.Paths with
-        | Some path when path.Via <> "" ->
-            printfn "      in %s: %s calls, %s ms" path.Via (inv "F1" path.Calls) (inv "F3" path.SelfMs)
-        | _ -> ()
-    let rest = p.Operators |> Seq.skip (min top p.Operators.Count) |> List.ofSeq
-    if not rest.IsEmpty then
-        row (sprintf "%d more records" rest.Length) (inv "F1" (rest |> List.sumBy (fun t -> t.Calls)) + " calls")
-            (rest |> List.sumBy (fun t -> t.SelfMs))
-    row "outside every record: .NET code, the one-pass optimiser" "" p.OutsideMs
 
 let run (args: ParseResults<Args>) =
     let path = args.GetResult Spec

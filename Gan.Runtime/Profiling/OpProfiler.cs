@@ -31,8 +31,7 @@ internal sealed unsafe class OpProfiler : IDisposable
     static OpProfiler? active;
     static int owner;                           // the managed thread id that started the profiler
     static long outerTicks;                     // the owner's records at depth 0, end to end
-    static readonly Dictionary<string, Totals> byName = [];
-    static readonly Dictionary<(string Name, string Via), Totals> byPath = [];
+    static readonly Dictionary<(string Name, string Via), Totals> byPath = [];     // a name's totals are its paths' sum
     readonly ulong handle;
     readonly long started;
 
@@ -48,7 +47,6 @@ internal sealed unsafe class OpProfiler : IDisposable
             throw new InvalidOperationException("an operator profiler is already running");
         lock (gate)
         {
-            byName.Clear();
             byPath.Clear();
             outerTicks = 0;
             owner = Environment.CurrentManagedThreadId;
@@ -70,8 +68,10 @@ internal sealed unsafe class OpProfiler : IDisposable
         lock (gate)
         {
             long elapsed = Stopwatch.GetTimestamp() - started;
-            return (elapsed / (double)Stopwatch.Frequency, (elapsed - outerTicks) / (double)Stopwatch.Frequency,
-                    byName.ToDictionary(kv => kv.Key, kv => kv.Value), byPath.ToDictionary(kv => kv.Key, kv => kv.Value));
+            var byName = byPath.GroupBy(kv => kv.Key.Name).ToDictionary(g => g.Key, g => g.Aggregate(default(Totals), (t, kv) =>
+                new Totals(t.Calls + kv.Value.Calls, t.SelfTicks + kv.Value.SelfTicks, t.TotalTicks + kv.Value.TotalTicks)));
+            return (elapsed / (double)Stopwatch.Frequency, (elapsed - outerTicks) / (double)Stopwatch.Frequency, byName,
+                    byPath.ToDictionary(kv => kv.Key, kv => kv.Value));
         }
     }
 
@@ -103,15 +103,9 @@ internal sealed unsafe class OpProfiler : IDisposable
         lock (gate)
         {
             if (stack.Count == 0 && Environment.CurrentManagedThreadId == owner) outerTicks += total;
-            Add(byName, record.Name, total, total - record.Nested);
-            Add(byPath, (record.Name, via), total, total - record.Nested);
+            var t = byPath.GetValueOrDefault((record.Name, via));
+            byPath[(record.Name, via)] = new Totals(t.Calls + 1, t.SelfTicks + total - record.Nested, t.TotalTicks + total);
         }
-    }
-
-    static void Add<TKey>(Dictionary<TKey, Totals> totals, TKey key, long total, long self) where TKey : notnull
-    {
-        var t = totals.GetValueOrDefault(key);
-        totals[key] = new Totals(t.Calls + 1, t.SelfTicks + self, t.TotalTicks + total);
     }
 
     public void Dispose()
