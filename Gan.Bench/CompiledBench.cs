@@ -5,6 +5,7 @@ using TorchSharp;
 using Gan.Dsl.Layers;
 using Gan.Runtime;
 using Gan.Runtime.Model;
+using Gan.Runtime.Profiling;
 using Gan.Runtime.Training;
 using static TorchSharp.torch;
 
@@ -41,21 +42,19 @@ public static class CompiledBench
     }
 
     /// <summary>
-    /// CPU efficiency of the mnist-mlp training step: achieved matmul GFLOP/s against sgemm at the same thread count.
-    /// FLOPs per iteration = 2·batch·(3·MACs(G) + 8·MACs(D)): a pass of a network the step trains costs its forward MACs
-    /// once and its backward twice (input and weight gradients); the G step passes G and the frozen D once (D's backward: the
-    /// input gradient only), the D step (fakes: per_iteration) passes D twice (real and the G step's fakes). MACs(net) = Σ
-    /// in·out over its linear layers.
+    /// CPU efficiency of the mnist-mlp training step: achieved matmul GFLOP/s against sgemm at the same thread count. The
+    /// FLOPs are those of the products autograd runs (<c>gan bench</c>'s count, StepFlops): the G step passes G (forward,
+    /// weight gradients, input gradients but the first layer's: z needs none) and the frozen D (forward and input
+    /// gradients); the D step (fakes: per_iteration) passes D twice, on real data and on the G step's detached fakes
+    /// (forward, weight gradients, input gradients but the first layer's). For mnist-mlp that is 14 addmm and 22 mm.
     /// </summary>
     public static void Efficiency(string spec, int stepsPerRound, int rounds)
     {
         var ir = Compilation.CompileFile(Path.Combine(SpecsDir(), spec + ".gan")).Ir!;
-        long Macs(string net) =>
-            ir.Networks.First(n => n.Name == net).Nodes.Select(n => n.Op).OfType<LinearOp>().Sum(l => (long)l.In * l.Out);
         int batch = ir.Schedule.Batch;
-        // GAN_BENCH_EVERY_GRADIENT=1: the G step computes D's weight gradients too (9·MACs(D), as the seeds' loops do).
-        int dWeightGradients = OpsBench.EveryGradient ? 3 : 2;
-        double flopsPerIteration = 2.0 * batch * (3 * Macs("G") + (6 + dWeightGradients) * Macs("D"));
+        double flopsPerIteration = StepFlops.Iteration(ir, StepFlops.Steps(ir), 0, batch);
+        // GAN_BENCH_EVERY_GRADIENT=1: the G step computes D's weight gradients too (as the seeds' loops do).
+        if (OpsBench.EveryGradient) flopsPerIteration += 2.0 * batch * StepFlops.Macs(ir.Networks.First(n => n.Name == "D"));
         using var trainer = new Trainer(ir, new TrainOptions { RunFolder = false, EveryGradient = OpsBench.EveryGradient });
         {
             // Rounds of the step alternate with rounds of sgemm (seven products each), so the machine's drift reaches both.
@@ -78,19 +77,28 @@ public static class CompiledBench
             Console.WriteLine(alone);
             Console.WriteLine($"{"efficiency " + spec + " step / sgemm alone",-48} {m.Median / alone.Median,12:P1}");
             // The same products at the model's own shapes, alone: per linear layer (in → out) at this batch, the forward
-            // (b×in · in×out) and the backward's two (b×out · out×in, out×b · b×in); G's once, D's three times but its weight
-            // gradient twice, as in the FLOP count above. What the step's matmuls could reach if nothing else took time.
-            var layers = new[] { ("G", 1, 1), ("D", 3, dWeightGradients) }.SelectMany(nw => ir.Networks.First(n => n.Name == nw.Item1).Nodes
-                .Select(n => n.Op).OfType<LinearOp>().Select(l => (l.In, l.Out, Passes: nw.Item2, WeightGradients: nw.Item3))).ToList();
+            // (b×in · in×out) and the backward's weight gradient (out×b · b×in) and input gradient (b×out · out×in). G's
+            // once, without its first layer's input gradient; D's forward three times, its weight gradients twice (the D
+            // step; three times with GAN_BENCH_EVERY_GRADIENT), and its input gradients three times but the first layer's
+            // once (the G step only). What the step's matmuls could reach if nothing else took time.
+            int dWeightGradients = OpsBench.EveryGradient ? 3 : 2;
+            var layers = new[] { ("G", 1, 1, 1, 0), ("D", 3, dWeightGradients, 3, 1) }.SelectMany(nw =>
+                ir.Networks.First(n => n.Name == nw.Item1).Nodes.Select(n => n.Op).OfType<LinearOp>().Select((l, i) =>
+                    (l.In, l.Out, Forwards: nw.Item2, WeightGradients: nw.Item3, InputGradients: i == 0 ? nw.Item5 : nw.Item4)))
+                .ToList();
+            double productFlops = layers.Sum(l => 2.0 * batch * l.In * l.Out * (l.Forwards + l.WeightGradients + l.InputGradients));
+            if (Math.Abs(productFlops - flopsPerIteration) > 1e-6 * flopsPerIteration)
+                Console.WriteLine($"# the products below ({productFlops / 1e9:F4} GFLOP) differ from the step's count");
             var operands = layers.Select(l => (X: torch.randn(batch, l.In), W: torch.randn(l.In, l.Out), Dy: torch.randn(batch, l.Out),
-                                               l.Passes, l.WeightGradients)).ToList();
+                                               l.Forwards, l.WeightGradients, l.InputGradients)).ToList();
             var own = Harness.Throughput(
-                $"the step's products alone ({layers.Count} layer shapes, batch {batch})", "GFLOP/s", flopsPerIteration / 1e9, () =>
+                $"the step's products alone ({layers.Count} layer shapes, batch {batch})", "GFLOP/s", productFlops / 1e9, () =>
                 {
-                    foreach (var (x, w, dy, passes, weightGradients) in operands)
-                        for (int t = 0; t < passes; t++)
+                    foreach (var (x, w, dy, forwards, weightGradients, inputGradients) in operands)
+                        for (int t = 0; t < forwards; t++)
                         {
-                            using var y = x.matmul(w); using var dx = dy.matmul(w.t());
+                            using var y = x.matmul(w);
+                            if (t < inputGradients) { using var dx = dy.matmul(w.t()); }
                             if (t < weightGradients) { using var dw = x.t().matmul(dy); }
                         }
                 }, warmup: 3, repeats: rounds * 3);

@@ -98,10 +98,11 @@ internal static class SpecBenchRunner
     }
 
     const string FlopsNote =
-        "matmul and convolution FLOPs from the checked shapes (linear, conv2d, conv_transpose2d, modconv2d, self-attention's "
-        + "products): a pass of a network the step trains counts 3× its forward, one of a frozen network 2× when a gradient "
-        + "passes through it (D in the G step), a detached one 1×, a gradient penalty or R1 two passes of 3×; "
-        + "elementwise work, normalisation and the optimiser are not counted";
+        "the matmul and convolution FLOPs the iteration executes, from the checked shapes (linear, conv2d, conv_transpose2d, "
+        + "modconv2d, self-attention's products): each layer's forward; in a network the step trains, its weight gradient; "
+        + "and its input gradient where its input needs one (not in the first layer of D on real data or of G on a latent); "
+        + "a frozen network's input gradients when a gradient passes through it (D in the G step); a gradient penalty or R1 "
+        + "two passes of 3× the forward; elementwise work, normalisation and the optimiser are not counted";
 
     static TrainOptions Options(int batch) => new() { RunFolder = false, Batch = batch };
 

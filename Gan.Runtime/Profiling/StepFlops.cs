@@ -4,16 +4,18 @@ using Gan.Dsl.Layers;
 namespace Gan.Runtime.Profiling;
 
 /// <summary>
-/// The matmul and convolution FLOPs of training iterations, from the checked shapes (what <c>gan bench</c> compares with
-/// the machine's sgemm rate). A network pass costs 2·MACs per sample over its linear, conv2d, conv_transpose2d and
-/// modconv2d layers and self-attention's 1×1 convolutions and attention products; elementwise work, normalisation, pooling
-/// and spectral norm's power iterations are not counted. Each step's loss is walked as the trainer evaluates it:
-/// structurally equal applications are one forward (its memo); a pass of a network the step trains costs its forward three
-/// times (forward, and a backward of about twice the forward: input and weight gradients); a pass of a network the step does
-/// not train (the trainer freezes it) costs twice when its arguments carry a gradient (D's input gradient in the G step) and
-/// once otherwise, as does a pass whose output is only used detached; a gradient penalty or R1 counts as two passes of three
-/// (the forward on the interpolates and the double backward), and under <c>fakes: per_iteration</c> a detached output an
-/// earlier step computed costs nothing.
+/// The matmul and convolution FLOPs that training iterations execute, from the checked shapes (what <c>gan bench</c>
+/// compares with the machine's sgemm rate). A layer's forward costs 2·MACs per sample over linear, conv2d,
+/// conv_transpose2d and modconv2d layers and self-attention's 1×1 convolutions and attention products; elementwise work,
+/// normalisation, pooling and spectral norm's power iterations are not counted. Each step's loss is walked as the trainer
+/// evaluates it: structurally equal applications are one forward (its memo). The backward of a pass costs what autograd
+/// runs: a layer of a network the step trains computes its weight gradient (about its forward again), and a layer computes
+/// its input gradient (about its forward again) only when its input needs one, that is when the pass's argument carries a
+/// gradient or an earlier layer has trainable parameters. So the first layer of D on real data, or of G on a latent,
+/// computes no input gradient. A network the step does not train (the trainer freezes it) computes input gradients only,
+/// and a pass whose output is only used detached, or whose arguments carry no gradient through a frozen network, costs its
+/// forward alone. A gradient penalty or R1 counts as two passes of three forwards (the forward on the interpolates and the
+/// double backward), and under <c>fakes: per_iteration</c> a detached output an earlier step computed costs nothing.
 /// </summary>
 internal static class StepFlops
 {
@@ -67,10 +69,50 @@ internal static class StepFlops
         }
     }
 
+    /// <summary>
+    /// The part of <paramref name="node"/>'s backward that is the gradient of its input, per sample: skipped when its input
+    /// needs no gradient. A product's input gradient costs its forward again; self-attention's, that of its 1×1 convolutions
+    /// of the input; modconv2d's, that of its convolution.
+    /// </summary>
+    static double InputGradientMacs(NetworkIr net, NodeIr node)
+    {
+        double spatial = node.Shape.Length == 3 ? (double)node.Shape[1] * node.Shape[2] : 1;
+        return node.Op switch
+        {
+            Modconv2dOp m => Shape.Count(node.Shape) * m.InChannels * m.Kernel * m.Kernel,
+            SelfAttentionOp a => spatial * a.Channels * (a.Channels / 8.0) + spatial / 4 * a.Channels * (a.Channels / 8.0 + a.Channels / 2.0),
+            _ => Macs(net, node),
+        };
+    }
+
+    /// <summary>
+    /// One pass of <paramref name="net"/> per sample, in MACs: its forward, and per <paramref name="backward"/> (0: none,
+    /// 1: the frozen network's input gradients, 2: the trained network's weight and input gradients) what autograd computes,
+    /// given which of its inputs <paramref name="carries"/> a gradient.
+    /// </summary>
+    internal static double PassMacs(NetworkIr net, int backward, IReadOnlyList<bool> carries)
+    {
+        double total = 0;
+        var needs = new bool[net.Nodes.Length];    // whether the node's output needs a gradient
+        for (int i = 0; i < net.Nodes.Length; i++)
+        {
+            var node = net.Nodes[i];
+            double macs = Macs(net, node);
+            bool input = backward > 0 && node.Inputs.Any(k => k >= 0 ? needs[k] : carries[-1 - k]);
+            bool weights = backward == 2 && node.Parameters > 0;
+            needs[i] = input || weights;
+            total += macs;
+            if (weights) total += 2 * macs - InputGradientMacs(net, node);
+            if (input) total += weights ? InputGradientMacs(net, node) : macs;
+        }
+        return total;
+    }
+
     /// <summary>One step's walk over its loss expression.</summary>
     sealed class Walk(ModelIr model, IReadOnlySet<ApplyIr>? earlier, IReadOnlySet<string> trained)
     {
-        readonly Dictionary<ApplyIr, int> forwards = [];    // application (output ignored) → its cost in forwards (1, 2 or 3)
+        // application (output ignored) → its backward: 1 none, 2 input gradients (frozen), 3 weight and input gradients
+        readonly Dictionary<ApplyIr, int> forwards = [];
         readonly HashSet<string> losses = [];
         double penalties;
 
@@ -114,7 +156,12 @@ internal static class StepFlops
             _ => e.Children.Any(CarriesGradient),
         };
 
-        public double Flops() =>
-            2 * (penalties + forwards.Sum(kv => kv.Value * Macs(model.Network(kv.Key.Network))));
+        public double Flops() => 2 * (penalties + forwards.Sum(kv =>
+        {
+            var net = model.Network(kv.Key.Network);
+            // One input joins every argument (latent parts are concatenated); otherwise the arguments fill the inputs in order.
+            bool[] carries = net.Inputs.Length == 1 ? [kv.Key.Args.Any(CarriesGradient)] : [.. kv.Key.Args.Select(CarriesGradient)];
+            return PassMacs(net, kv.Value - 1, carries);
+        }));
     }
 }

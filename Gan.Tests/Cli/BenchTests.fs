@@ -47,20 +47,28 @@ let ``gan bench measures every spec in specs/: throughput, phases that split the
         sane (Path.GetFileName path) (GanBench.Run(spec, tiny))
 
 [<Fact>]
-let ``The FLOP count of mnist-mlp is Gan.Bench's: 2·batch·(3·MACs(G) + 8·MACs(D)) per iteration`` () =
-    // G step: G backpropagated, D frozen (its input gradient only); D step (fakes: per_iteration): D on real and on the G
-    // step's detached fakes.
+let ``The FLOP count of mnist-mlp is Gan.Bench's: the products autograd runs, no input gradient for a first layer`` () =
+    // G step: G backpropagated, but its first layer computes no input gradient (z needs none); D frozen (its input
+    // gradients only). D step (fakes: per_iteration): D on real and on the G step's detached fakes, each with its weight
+    // gradients but without its first layer's input gradient. That is libtorch's 14 addmm and 22 mm per iteration
+    // (`gan bench --profile`).
     let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
     let ir = spec.Ir
-    let linear (op: obj) = match op with :? LinearOp as l -> float l.In * float l.Out | _ -> 0.0
-    let macs net = (ir.Network net).Nodes |> Seq.sumBy (fun x -> linear x.Op)
-    let expected = 2.0 * 4.0 * (3.0 * macs "G" + 8.0 * macs "D")
+    let linears net = (ir.Network net).Nodes |> Seq.choose (fun x -> match x.Op with :? LinearOp as l -> Some(float l.In * float l.Out) | _ -> None)
+    let macs net = linears net |> Seq.sum
+    let first net = linears net |> Seq.head
+    Assert.Equal(100.0 * 128.0, first "G")
+    Assert.Equal(784.0 * 512.0, first "D")
+    let expected = 2.0 * 4.0 * (3.0 * macs "G" - first "G" + 2.0 * macs "D" + 2.0 * (3.0 * macs "D" - first "D"))
     TestFiles.close 1.0 expected (StepFlops.Iteration(ir, StepFlops.Steps ir, 0L, 4))
     TestFiles.close 1.0 expected (GanBench.Run(spec, tiny).FlopsPerIteration)
-    // A detached application costs its forward once: the D step of dcgan-mnist32 runs G on detached latents.
+    // A detached application costs its forward once: the D step of dcgan-mnist32 runs G on detached latents. G's first
+    // layer is a linear from z, D's a convolution of the 1×32×32 image into 64×16×16 with 4×4 kernels.
     let dcgan = GanSpec.Load(TestFiles.spec "dcgan-mnist32.gan").Ir
     let g, d = StepFlops.Macs(dcgan.Network "G"), StepFlops.Macs(dcgan.Network "D")
-    TestFiles.close 1.0 (2.0 * 4.0 * (g + 6.0 * d + 3.0 * g + 2.0 * d)) (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
+    let g1, d1 = 100.0 * 4096.0, 64.0 * 16.0 * 16.0 * 1.0 * 4.0 * 4.0
+    TestFiles.close 1.0 (2.0 * 4.0 * ((3.0 * d - d1) + g + (3.0 * d - d1) + (3.0 * g - g1) + 2.0 * d))
+        (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
 
 [<Fact>]
 let ``A frozen network costs two forwards when a gradient passes through it and one when none does`` () =
@@ -91,8 +99,43 @@ schedule {
 """
     let r = Gan.Dsl.Compilation.Compile("rel.gan", text)
     Assert.False(r.HasErrors, sprintf "%A" (List.ofSeq r.Errors))
-    let g, d = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0
-    Assert.Equal<float>([| 2.0 * (3.0 * d + 1.0 * g + 3.0 * d); 2.0 * (3.0 * g + 2.0 * d + 1.0 * d) |], StepFlops.Steps r.Ir)
+    // Neither D on real data nor G on a latent computes its first layer's input gradient.
+    let g, d, g1, d1 = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0, 8.0 * 16.0, 2.0 * 32.0
+    Assert.Equal<float>([| 2.0 * ((3.0 * d - d1) + 1.0 * g + (3.0 * d - d1)); 2.0 * ((3.0 * g - g1) + 2.0 * d + 1.0 * d) |],
+                        StepFlops.Steps r.Ir)
+
+[<Fact>]
+let ``A layer computes its input gradient on real data when an earlier layer has trainable parameters`` () =
+    // D begins with a BatchNorm, whose scale and shift D's step trains: its first linear then needs its input's gradient.
+    let text = """gan bnfirst "BatchNorm-first FLOPs"
+data gaussian2d(mean: [1, 2], transform: [[1, 2], [-0.1, 0.5]], count: 64)
+latent z = normal(8)
+network G(z: [8]) {
+  linear(16)
+  relu
+  linear(2)
+}
+network D(x: [2]) {
+  batchnorm
+  linear(32)
+  tanh
+  linear(1)
+}
+loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
+loss g_loss = bce_logits(D(G(z)), 1)
+optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
+optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
+schedule {
+  batch: 4
+  steps: 10
+  order: [opt_d, opt_g]
+  seed: 0
+}
+"""
+    let r = Gan.Dsl.Compilation.Compile("bnfirst.gan", text)
+    Assert.False(r.HasErrors, sprintf "%A" (List.ofSeq r.Errors))
+    let g, d, g1 = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0, 8.0 * 16.0
+    Assert.Equal<float>([| 2.0 * (3.0 * d + g + 3.0 * d); 2.0 * ((3.0 * g - g1) + 2.0 * d) |], StepFlops.Steps r.Ir)
 
 [<Fact>]
 let ``gan bench --json prints every figure; the text form names the data it trained on`` () =
