@@ -100,6 +100,12 @@ if (only is "sngan-profile")
     SnganProfile.Run(Arg(1, 16), Arg(2, 7));
 }
 
+if (only == "fused")
+{
+    // `fused SPEC [STEPS]`: the one-pass CPU optimiser updates against the tensor-op ones, alternating in one process.
+    FusedBench.Run(args.Length > 1 ? args[1] : "wgan-clip", args.Length > 2 && int.TryParse(args[2], out var fs) && fs > 0 ? fs : 20, 11);
+}
+
 if (only is "all" or "efficiency")
 {
     // `efficiency [ROUNDS]`: alternating rounds of 20 steps and of sgemm (default 15 each).

@@ -62,14 +62,14 @@ internal sealed class DrawRecorder : IDisposable
     /// <c>NET.name</c> as <c>gan export</c> names the parameters.</summary>
     public IReadOnlyList<List<(string Name, Tensor Value)>> Gradients => gradients;
 
-    /// <summary>Records the gradients of <paramref name="networks"/> after a step's backward. A gradient the one-pass Adam
+    /// <summary>Records the gradients of <paramref name="networks"/> after a step's backward. A gradient a one-pass update
     /// released (set to none) and the backward did not write is a zero gradient to that optimiser, as a zeroed one is to
     /// PyTorch 1.13's <c>zero_grad()</c>: it becomes its zero view again first, so the record holds it as train.py's does.
     /// </summary>
     public void AfterBackward(IEnumerable<string> networks, IReadOnlyDictionary<string, Model.NetworkModule> nets,
                               TorchSharp.Modules.OptimizerHelper optimizer)
     {
-        (optimizer as Flat.Adam)?.RestoreReleased();
+        (optimizer as Flat.IFlatOptimizer)?.RestoreReleased();
         var grads = new List<(string, Tensor)>();
         foreach (var net in networks)
             foreach (var (name, p) in Interop.WeightNames.Of(nets[net], Interop.WeightNaming.PyTorch))

@@ -59,7 +59,8 @@ let private checkCase (c: OptCase) =
             | :? IFlatOptimizer as f ->
                 if f.FlatSteps > 0L then note $"flat:{o}"
                 match f with
-                | :? Flat.Adam as a when a.FusedSteps > 0L -> note "fused"
+                | :? Flat.Adam as a when a.FusedSteps > 0L -> note "fused:adam"
+                | :? Flat.RMSProp as r when r.FusedSteps > 0L -> note "fused:rmsprop"
                 | _ -> ()
 
                 if not (isNull (Optimizers.FlatSlice(t.OptimizerOf o, t.Networks.[if o = "opt_d" then "D" else "G"]))) then
@@ -69,12 +70,19 @@ let private checkCase (c: OptCase) =
         if c.Ema then Assert.True(EmaCopies.IsFlat t.Networks.["G_ema"], "G_ema's parameters are not views of one buffer")
     let reference = train ir true 100 ignore
     // Chunks of 7 and 100 elements (several per buffer, a short last one) or the default 2¹⁷ (one chunk in these specs).
-    // Adam takes its tensor-op update in the chunked cases and the one-pass CPU update (CpuAdamKernel) otherwise.
+    // Adam and RMSprop take their tensor-op updates in the chunked cases and the one-pass CPU updates (CpuAdamKernel,
+    // CpuRmsPropKernel) otherwise.
     let chunk = [| 7L; 100L; 0L |].[counter % 3]
     FlatChunks.CpuChunk <- chunk
     CpuAdamKernel.Enabled <- (counter % 3 = 2)
+    CpuRmsPropKernel.Enabled <- (counter % 3 = 2)
     if counter % 3 < 2 then note "chunked"
-    let flat = try train ir false 100 flatCheck finally FlatChunks.CpuChunk <- 0L; CpuAdamKernel.Enabled <- true
+    let flat =
+        try train ir false 100 flatCheck
+        finally
+            FlatChunks.CpuChunk <- 0L
+            CpuAdamKernel.Enabled <- true
+            CpuRmsPropKernel.Enabled <- true
     let mutable equal = true
     let mutable diverged = false
     for (name, a), (name2, b) in List.zip reference flat do
@@ -114,7 +122,7 @@ type FlatOptimizerTests(output: ITestOutputHelper) =
         for i in 0 .. optimizerTexts.Length - 1 do
             let k = $"opt{i}"
             Assert.True(count k >= 2, $"configuration {i} trained in {count k} cases")
-        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked"; "fused" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
+        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked"; "fused:adam"; "fused:rmsprop" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
         // Elementwise operations give the same bits on a whole buffer as on each parameter (CPU): every case bit-equal.
         Assert.True((bitEqual = counter), sprintf "%d of %d cases bit-equal (max |Δ| %g)" bitEqual counter maxAbs)
         // The flat path ran and the parameters were its views at the end in most cases (a parameter that gets no gradient
@@ -137,7 +145,7 @@ let private kinds =
         Flat = fun l -> new Flat.SGD(l, 1e-2, 0.9, 1e-3) }
       { Name = "sgd-plain"; Torch = (fun ps -> torch.optim.SGD(ps, 1e-2)); Flat = fun l -> new Flat.SGD(l, 1e-2, 0.0, 0.0) } ]
 
-/// A tensor's float32 bits (CpuAdamKernelTests uses it too).
+/// A tensor's float32 bits (CpuFlatKernelTests uses it too).
 let internal bitsOf (t: torch.Tensor) = t.detach().data<float32>().ToArray() |> Array.map BitConverter.SingleToInt32Bits
 
 /// An optimiser's saved state, as its checkpoint file holds it.
@@ -170,9 +178,10 @@ let ``Each parameter's flat view is 64-byte aligned and the gaps between views s
         for p in ps do
             let offset = p.storage_offset()
             Assert.Equal(0L, offset * 4L % int64 FlatLayout.Alignment)
-            // The one-pass CPU Adam reads each parameter's own gradient (its zero_grad sets them to none): no gradient views.
+            // The one-pass CPU updates read each parameter's own gradient (their zero_grad sets them to none): no gradient views.
             match box opt with
             | :? Adam as a when a.FusedSteps > 0L -> ()
+            | :? RMSProp as r when r.FusedSteps > 0L -> ()
             | _ -> Assert.Equal(offset, p.grad.storage_offset())
             for j in 0L .. p.numel() - 1L do inViews.Add(offset + j) |> ignore
         let values = layout.Values.data<float32>().ToArray()

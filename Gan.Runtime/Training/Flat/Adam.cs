@@ -17,7 +17,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     FlatChunks? chunks;
     bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
     ReleasedGrads? released;            // its gradients: set to none by zero_grad
-    CpuAdamKernel.Segment[]? segments;
+    CpuFlatKernel.Segment[]? segments;
     FlatChunks.Scalar[]? scalars;
 
     public Adam(FlatLayout layout, double lr, double beta1, double beta2, double eps, double weightDecay)
@@ -64,7 +64,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         if (closure is not null || layout is null || _parameter_groups.Count != 1
             || _parameter_groups[0].Options is not Options { amsgrad: false, maximize: false } o)
             return PerParameter(closure);
-        if (fused ??= CpuAdamKernel.Enabled && CpuAdamKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
+        if (fused ??= CpuAdamKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
             released ??= new ReleasedGrads(layout);
         var grads = new List<Tensor>();
         try
@@ -105,28 +105,10 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         var c = new CpuAdamKernel.Constants((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
                                             (float)Math.Sqrt(bias2), (float)o.eps!.Value, (float)-(lr / bias1),
                                             (float)o.weight_decay!.Value);
-        segments ??= Segments(layout!);
+        segments ??= CpuFlatKernel.Segments(layout!, expAvg, expAvgSq);
         for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)grads[i];       // only the gradients move
         CpuAdamKernel.Step(segments, expAvg.numel(), c, get_num_threads());
         FusedSteps++;
-    }
-
-    /// <summary>Each parameter's value and moments in the flat buffers, which never move (its gradient is set per step).
-    /// </summary>
-    CpuAdamKernel.Segment[] Segments(FlatLayout l)
-    {
-        var (values, m, v) = (FlatLayout.PointerOf(l.Values), FlatLayout.PointerOf(expAvg), FlatLayout.PointerOf(expAvgSq));
-        var result = new CpuAdamKernel.Segment[l.Parameters.Count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            var off = (nint)(l.OffsetOf(i) * sizeof(float));
-            result[i] = new CpuAdamKernel.Segment
-            {
-                P = (float*)(values + off), M = (float*)(m + off), V = (float*)(v + off),
-                Start = l.OffsetOf(i), Length = l.Parameters[i].numel(),
-            };
-        }
-        return result;
     }
 
     /// <summary>The update as whole-buffer tensor ops, chunk by chunk (CUDA, and where the one-pass update does not apply).

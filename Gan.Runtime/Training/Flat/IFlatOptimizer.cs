@@ -13,4 +13,9 @@ internal interface IFlatOptimizer
 
     /// <summary>How many steps took the flat path (the others took TorchSharp's per-parameter one).</summary>
     long FlatSteps { get; }
+
+    /// <summary>Makes a gradient that a one-pass CPU update released (set to none) and the backward did not write its zero
+    /// view again, so a reader of the gradients sees the zero gradient the optimiser will use; nothing to do otherwise.
+    /// </summary>
+    void RestoreReleased() { }
 }

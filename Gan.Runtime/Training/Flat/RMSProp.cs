@@ -4,16 +4,21 @@ using static TorchSharp.torch;
 namespace Gan.Runtime.Training.Flat;
 
 /// <summary>TorchSharp's RMSProp over a <see cref="FlatLayout"/>: square_avg and momentum_buffer are views of two flat buffers
-/// (grad_avg, read only when centered, stays per parameter). The flat step runs when every gradient is bound and the
-/// options are the DSL's (not centered, no maximize, one group); otherwise TorchSharp's per-parameter step runs over the
-/// same views.</summary>
-internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
+/// (grad_avg, read only when centered, stays per parameter). The flat step runs when every parameter has (or had) a gradient
+/// and the options are the DSL's (not centered, no maximize, one group); otherwise TorchSharp's per-parameter step runs over
+/// the same views. On the CPU in float32 the flat step is <see cref="CpuRmsPropKernel"/>'s one pass over each parameter's
+/// own gradient, and zero_grad sets the gradients to none (<see cref="ReleasedGrads"/>); elsewhere it is a few tensor ops
+/// per chunk over the bound gradient buffer.</summary>
+internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
 {
     FlatLayout? layout;
     readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor squareAvg, momentumBuffer;
     FlatChunks? chunks;
     FlatChunks.Scalar[]? scalars;
+    bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
+    ReleasedGrads? released;            // its gradients: set to none by zero_grad
+    CpuFlatKernel.Segment[]? segments;
 
     public RMSProp(FlatLayout layout, double lr, double alpha, double eps, double weightDecay, double momentum)
         : base(layout.Parameters, lr, alpha, eps, weightDecay, momentum)
@@ -26,6 +31,9 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
     public FlatLayout? Layout => layout;
 
     public long FlatSteps { get; private set; }
+
+    /// <summary>The flat steps <see cref="CpuRmsPropKernel"/> took (the rest ran as tensor ops).</summary>
+    public long FusedSteps { get; private set; }
 
     State StateOf(int i) => (State)_state[layout!.Parameters[i].Handle];
 
@@ -44,6 +52,7 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
     {
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (layout is null) base.zero_grad();
+        else if (released is not null) released.Release();
         else layout.ZeroGrads();
     }
 
@@ -52,14 +61,58 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (closure is not null || layout is null || _parameter_groups.Count != 1
             || _parameter_groups[0].Options is not Options { centered: false, maximize: false } o
-            || Enumerable.Range(0, layout.Parameters.Count).Any(i => StateOf(i).momentum_buffer is null)
-            || !layout.BindGrads())
-            return base.step(closure!);
-        Rebind(layout);
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        FlatSteps++;
-        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
+            || Enumerable.Range(0, layout.Parameters.Count).Any(i => StateOf(i).momentum_buffer is null))
+            return PerParameter(closure);
+        if (fused ??= CpuRmsPropKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, squareAvg, momentumBuffer))
+            released ??= new ReleasedGrads(layout);
+        var grads = new List<Tensor>();
+        try
+        {
+            var pointers = released?.Pointers(grads);
+            if (released is null ? !layout.BindGrads() : pointers is null) return PerParameter(closure);
+            Rebind(layout);
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            FlatSteps++;
+            for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
+            if (pointers is null) TensorOps(o);
+            else Fused(o, pointers);
+            return null!;
+        }
+        finally { foreach (var g in grads) g.Dispose(); }
+    }
+
+    /// <summary>Makes a released gradient the backward did not write its zero view again (a recorder reads gradients).
+    /// </summary>
+    public void RestoreReleased()
+    {
+        if (layout is not null) released?.Restore();
+    }
+
+    /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
+    Tensor PerParameter(Func<Tensor>? closure)
+    {
+        RestoreReleased();
+        return base.step(closure!);
+    }
+
+    /// <summary>The one-pass CPU update over each parameter's value, gradient, square average and momentum buffer.</summary>
+    void Fused(Options o, IntPtr[] grads)
+    {
+        double alpha = o.alpha!.Value;
+        var c = new CpuRmsPropKernel.Constants((float)alpha, (float)(1 - alpha), (float)o.eps!.Value, (float)-o.LearningRate!.Value,
+                                               (float)o.weight_decay!.Value, (float)o.momentum!.Value);
+        segments ??= CpuFlatKernel.Segments(layout!, squareAvg, momentumBuffer);
+        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)grads[i];       // only the gradients move
+        CpuRmsPropKernel.Step(segments, squareAvg.numel(), c, get_num_threads());
+        FusedSteps++;
+    }
+
+    /// <summary>The update as whole-buffer tensor ops, chunk by chunk (CUDA, and where the one-pass update does not apply).
+    /// </summary>
+    void TensorOps(Options o)
+    {
+        var layout = this.layout!;
         double alpha = o.alpha!.Value, wd = o.weight_decay!.Value, momentum = o.momentum!.Value, lr = o.LearningRate!.Value;
         chunks ??= new FlatChunks(layout.Values, layout.Grads!, squareAvg, momentumBuffer);
         scalars ??= [.. Enumerable.Range(0, 3).Select(_ => new FlatChunks.Scalar(squareAvg))];
@@ -77,7 +130,6 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
             }
             else values.addcdiv_(grad, avg, -lr);
         }
-        return null!;
     }
 
     protected override void Dispose(bool disposing)
@@ -86,6 +138,7 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimizer
         if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
+        released?.Dispose();
         foreach (var x in scalars ?? []) x.Dispose();
         squareAvg.Dispose();
         momentumBuffer.Dispose();
