@@ -54,7 +54,8 @@ let ``The FLOP count of mnist-mlp is Gan.Bench's: the products autograd runs, no
     // (`gan bench --profile`).
     let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
     let ir = spec.Ir
-    let linears net = (ir.Network net).Nodes |> Seq.choose (fun x -> match x.Op with :? LinearOp as l -> Some(float l.In * float l.Out) | _ -> None)
+    let linears net =
+        (ir.Network net).Nodes |> Seq.choose (fun x -> match x.Op with :? LinearOp as l -> Some(float l.In * float l.Out) | _ -> None)
     let macs net = linears net |> Seq.sum
     let first net = linears net |> Seq.head
     Assert.Equal(100.0 * 128.0, first "G")

@@ -43,8 +43,8 @@ let mutable private maxRel = 0.0
 let mutable private bitEqual = 0
 let mutable private counter = 0
 let mutable private firstDiffs = ""      // each differing case's first difference, with its spec
-let private seen = Collections.Generic.Dictionary<string, int>()
-let private note what = seen.[what] <- (match seen.TryGetValue what with | true, n -> n + 1 | _ -> 1)
+let private coverage = Coverage()
+let private note (what: string) = coverage.Note what
 
 /// 100 iterations with TorchSharp's optimisers and with the flat ones from the same seed: every parameter and buffer within
 /// fp32 rounding of the other (the largest differences are kept for the report).
@@ -69,14 +69,15 @@ let private checkCase (c: OptCase) =
         if c.LazyReg then Assert.Same(t.OptimizerOf "opt_d", t.OptimizerOf "opt_dreg")
         if c.Ema then Assert.True(EmaCopies.IsFlat t.Networks.["G_ema"], "G_ema's parameters are not views of one buffer")
     let reference = train ir true 100 ignore
-    // Chunks of 7 and 100 elements (several per buffer, a short last one) or the default 2¹⁷ (one chunk in these specs).
-    // Adam and RMSprop take their tensor-op updates in the chunked cases and the one-pass CPU updates (CpuAdamKernel,
-    // CpuRmsPropKernel) otherwise.
-    let chunk = [| 7L; 100L; 0L |].[counter % 3]
+    // Every other case: Adam and RMSprop take their one-pass CPU updates (CpuAdamKernel, CpuRmsPropKernel) over the default
+    // chunk of 2¹⁷ (one chunk in these specs). The others: their tensor-op updates over chunks of 7 or 100 elements (several
+    // per buffer, a short last one). Seven configurations, cycled, so each takes both ways.
+    let fused = counter % 2 = 1
+    let chunk = if fused then 0L else [| 7L; 100L |].[counter / 2 % 2]
     FlatChunks.CpuChunk <- chunk
-    CpuAdamKernel.Enabled <- (counter % 3 = 2)
-    CpuRmsPropKernel.Enabled <- (counter % 3 = 2)
-    if counter % 3 < 2 then note "chunked"
+    CpuAdamKernel.Enabled <- fused
+    CpuRmsPropKernel.Enabled <- fused
+    if not fused then note "chunked"
     let flat =
         try train ir false 100 flatCheck
         finally
@@ -116,20 +117,20 @@ type FlatOptimizerTests(output: ITestOutputHelper) =
     member _.``The flat optimisers train random specs exactly as TorchSharp's do over 100 iterations``() =
         let n = max 21 (Generators.cases / 10)
         Check.One(Generators.config.WithMaxTest n, Prop.forAll (Arb.fromGenShrink (optCaseGen, shrinkOpt)) checkCase)
-        let count k = match seen.TryGetValue k with | true, v -> v | _ -> 0
+        let count (k: string) = coverage.Count k
         output.WriteLine firstDiffs
-        output.WriteLine(sprintf "%d cases, %d bit-equal; max |Δ| %g, max relative %g; %A" n bitEqual maxAbs maxRel (List.ofSeq seen))
+        output.WriteLine(sprintf "%d cases, %d bit-equal; max |Δ| %g, max relative %g; %O" n bitEqual maxAbs maxRel coverage)
         for i in 0 .. optimizerTexts.Length - 1 do
             let k = $"opt{i}"
             Assert.True(count k >= 2, $"configuration {i} trained in {count k} cases")
-        for k in [ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked"; "fused:adam"; "fused:rmsprop" ] do Assert.True(count k >= 2, $"{k}: {count k} cases")
+        coverage.Assert([ "clip"; "ema"; "decay"; "lazy"; "batchnorm"; "chunked"; "fused:adam"; "fused:rmsprop" ], 2)
         // Elementwise operations give the same bits on a whole buffer as on each parameter (CPU): every case bit-equal.
         Assert.True((bitEqual = counter), sprintf "%d of %d cases bit-equal (max |Δ| %g)" bitEqual counter maxAbs)
         // The flat path ran and the parameters were its views at the end in most cases (a parameter that gets no gradient
         // at all, a layer whose output the network never uses, keeps the optimiser on TorchSharp's per-parameter path, which
         // skips it, as it must).
-        Assert.True(count "flat:opt_d" > n / 2 && count "flat:opt_g" > n / 2, sprintf "%A" (List.ofSeq seen))
-        Assert.True(count "bound:opt_d" = n && count "bound:opt_g" = n, sprintf "%A" (List.ofSeq seen))
+        Assert.True(count "flat:opt_d" > n / 2 && count "flat:opt_g" > n / 2, string coverage)
+        Assert.True(count "bound:opt_d" = n && count "bound:opt_g" = n, string coverage)
 
 /// A TorchSharp optimiser and the flat one of the same kind over copies of the same parameters.
 type private Kind = { Name: string; Torch: Modules.Parameter list -> Modules.OptimizerHelper; Flat: FlatLayout -> Modules.OptimizerHelper }

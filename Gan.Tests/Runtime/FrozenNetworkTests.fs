@@ -48,8 +48,8 @@ let private assertSame (what: string) (a: (string * float32[]) list) (b: (string
                 failwithf "%s: %s[%d] is %g with every gradient, %g with the other networks frozen" what name i x.[i] y.[i]
 
 let mutable private cases = 0
-let private seen = Collections.Generic.Dictionary<string, int>()
-let private note what = seen.[what] <- (match seen.TryGetValue what with | true, n -> n + 1 | _ -> 1)
+let private coverage = Coverage()
+let private note (what: string) = coverage.Note what
 
 let private checkCase (c: OptCase) =
     cases <- cases + 1
@@ -67,9 +67,7 @@ let private checkCase (c: OptCase) =
 let ``Freezing the networks a step does not train changes no value: random specs over 30 iterations, bit for bit`` () =
     let n = max 20 (Generators.cases / 10)
     Check.One(Generators.config.WithMaxTest n, Prop.forAll (Arb.fromGenShrink (optCaseGen, shrinkOpt)) checkCase)
-    let count k = match seen.TryGetValue k with | true, v -> v | _ -> 0
-    for k in [ "batchnorm"; "spectral"; "lazy"; "ema" ] do
-        Assert.True(count k >= 2, sprintf "%s: %d of %d cases (%A)" k (count k) cases (List.ofSeq seen))
+    coverage.Assert([ "batchnorm"; "spectral"; "lazy"; "ema" ], 2)
 
 [<Fact>]
 let ``Freezing changes no value in any spec of specs/: two iterations (four with lazy steps) at batch 8 on random data, bit for bit`` () =

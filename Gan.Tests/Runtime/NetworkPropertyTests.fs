@@ -31,22 +31,16 @@ let inputsFor (ir: NetworkIr) (batch: int) =
          else torch.randn(Array.append [| int64 batch |] (i.Shape |> Seq.map int64 |> Seq.toArray)) |]
 
 /// Which interesting features the generated cases had (so a property cannot pass by never meeting them).
-let private seen = Dictionary<string, int>()
+let private coverage = Coverage()
 let private features =
     [ "conv2d"; "conv_transpose2d"; "padding: same"; "padding: valid"; "batchnorm"; "instancenorm"; "concat"; "output h1"
       "label("; "upsample"; "maxpool"; "avgpool"; "spectral_norm"; "global_avgpool"; "layernorm"; "reshape"; "pixelnorm"
       "residual {"; "} shortcut {"; "add("; "mul("; "film(by:"; "bias: true)"; "modconv2d("
       "sum(over"; "minibatch_stddev"; "noise"; "const("; "equalized" ]
-let private note (text: string) =
-    lock seen (fun () ->
-        for k in features do
-            if text.Contains k then seen.[k] <- (match seen.TryGetValue k with | true, n -> n + 1 | _ -> 1))
+let private note (text: string) = for k in features do coverage.Note(k, text.Contains k)
 
 /// Every feature appeared in at least one case in 50.
-let private assertCoverage () =
-    let count k = match seen.TryGetValue k with | true, n -> n | _ -> 0
-    let missing = [ for k in features do if count k < cases / 50 then yield sprintf "%s (%d cases)" k (count k) ]
-    Assert.True(missing.IsEmpty, sprintf "too few generated cases had: %A (seen %A)" missing (List.ofSeq seen))
+let private assertCoverage () = coverage.Assert(features, cases / 50)
 
 [<Fact>]
 let ``The shape the checker infers equals the shape TorchSharp produces, for every generated network at batch sizes 1 to 5`` () =

@@ -241,17 +241,6 @@ let materialise (c: FileCase) =
           let _, dtype, _ = dtypes.[t.Dtype]
           t.Name, randomTensor dtype (Array.ofList t.Shape) rnd ]
 
-/// Counts of what the generated cases held, so a property cannot pass by never meeting a case.
-type Coverage() =
-    let seen = Dictionary<string, int>()
-    member _.Note(feature: string, yes: bool) =
-        if yes then seen.[feature] <- (match seen.TryGetValue feature with | true, n -> n + 1 | _ -> 1)
-    member _.Count(feature: string) = match seen.TryGetValue feature with | true, n -> n | _ -> 0
-    /// Each feature appeared in at least <paramref name="floor"/> cases.
-    member this.Assert(features: string list, floor: int) =
-        let missing = [ for f in features do if this.Count f < floor then yield sprintf "%s (%d)" f (this.Count f) ]
-        Assert.True(missing.IsEmpty, sprintf "too few generated cases had: %A (seen %A)" missing (List.ofSeq seen))
-
 [<Fact>]
 let ``Random sets of tensors of every dtype and shape, with random names and metadata, round-trip exactly`` () =
     let coverage = Coverage()

@@ -7,15 +7,16 @@ open FsCheck.FSharp
 open global.Xunit
 open TorchSharp
 open Gan.Runtime.Model.Layers
+open Gan.Tests
 open Gan.Tests.Generators
 open Gan.Tests.Runtime.FlatOptimizerTests
 
-let private seen = System.Collections.Generic.Dictionary<string, int>()
-let private note k = lock seen (fun () -> seen.[k] <- (match seen.TryGetValue k with | true, n -> n | _ -> 0) + 1)
+let private coverage = Coverage()
+let private note (k: string) = coverage.Note k
 
 [<Fact>]
 let ``Upsampling through a channels-last view gives libtorch's own values and gradients, to the bit, for every image shape`` () =
-    seen.Clear()
+    coverage.Clear()
     let prop (c: UpsampleCase) =
         use scope = torch.NewDisposeScope()
         let mode = if c.Bilinear then "bilinear" else "nearest"
@@ -38,6 +39,4 @@ let ``Upsampling through a channels-last view gives libtorch's own values and gr
         (yb * g).sum().backward()
         if bitsOf a.grad <> bitsOf b.grad then failwithf "%A: the gradients differ" c
     Check.One(config.WithMaxTest(max 100 (cases / 2)), Prop.forAll (Arb.fromGenShrink (upsampleCaseGen, shrinkUpsample)) prop)
-    for k in [ "channels-last path"; "one channel"; "1×1 image"; "bilinear"; "nearest" ] do
-        let n = match seen.TryGetValue k with | true, n -> n | _ -> 0
-        Assert.True(n >= 2, sprintf "only %d cases with %s (%A)" n k (List.ofSeq seen))
+    coverage.Assert([ "channels-last path"; "one channel"; "1×1 image"; "bilinear"; "nearest" ], 2)

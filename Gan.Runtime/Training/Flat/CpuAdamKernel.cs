@@ -6,9 +6,10 @@ namespace Gan.Runtime.Training.Flat;
 /// <summary>
 /// Adam's update over float32 CPU buffers in one pass (<see cref="CpuFlatKernel"/>: blocks of 1,024 elements, split across
 /// libtorch's OpenMP team): each element's value, gradient and two moments come from memory once and go back once (28 bytes
-/// per parameter), where the tensor-op update runs each chunk through nine ATen kernels. PyTorch's <c>fused=True</c> CPU Adam does the same in C++.
+/// per parameter), where the tensor-op update runs each chunk through nine ATen kernels. PyTorch's <c>fused=True</c> CPU
+/// Adam does the same in C++.
 /// This one computes, element for element, what libtorch's kernels compute for the op sequence TorchSharp's Adam runs, so
-/// the parameters and the state stay bit-equal to TorchSharp's optimiser (FlatOptimizerTests, CpuAdamKernelTests):
+/// the parameters and the state stay bit-equal to TorchSharp's optimiser (FlatOptimizerTests, CpuFlatKernelTests):
 /// <code>
 /// g = grad + wd·value               add(alpha): fmadd(value, wd, grad), as ATen's vectorised add
 /// m = fma(g, 1−β₁, m·β₁)            mul_, then add_(alpha)
