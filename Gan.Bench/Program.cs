@@ -100,6 +100,12 @@ if (only is "sngan-profile")
     SnganProfile.Run(Arg(1, 16), Arg(2, 7));
 }
 
+if (only == "onednn")
+{
+    // `onednn`: MKL's matmul against oneDNN's convolutions on this CPU (see OneDnnBench).
+    OneDnnBench.Run();
+}
+
 if (only == "fused")
 {
     // `fused SPEC [STEPS]`: the one-pass CPU optimiser updates against the tensor-op ones, alternating in one process.
