@@ -71,10 +71,10 @@ let ``The FLOP count of mnist-mlp is Gan.Bench's: the products autograd runs, no
     TestFiles.close 1.0 (2.0 * 4.0 * ((3.0 * d - d1) + g + (3.0 * d - d1) + (3.0 * g - g1) + 2.0 * d))
         (StepFlops.Iteration(dcgan, StepFlops.Steps dcgan, 0L, 4))
 
-[<Fact>]
-let ``A frozen network costs two forwards when a gradient passes through it and one when none does`` () =
-    // The G step runs the frozen D on G's output (input gradient: 2) and on real data (no backward: 1).
-    let text = """gan rel "relativistic FLOPs"
+/// A spec on gaussian2d for the FLOP tests: G 8 → 16 → 2, D 2 → 32 → 1 after the given first layers, and the G step's loss;
+/// D's step first.
+let private flopSpec (dFirst: string) (gLoss: string) =
+    let text = """gan flops "FLOP counts"
 data gaussian2d(mean: [1, 2], transform: [[1, 2], [-0.1, 0.5]], count: 64)
 latent z = normal(8)
 network G(z: [8]) {
@@ -83,12 +83,12 @@ network G(z: [8]) {
   linear(2)
 }
 network D(x: [2]) {
-  linear(32)
+DFIRST  linear(32)
   tanh
   linear(1)
 }
 loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
-loss g_loss = bce_logits(D(G(z)), 1) + bce_logits(D(real), 0)
+loss g_loss = GLOSS
 optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
 optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
 schedule {
@@ -98,45 +98,25 @@ schedule {
   seed: 0
 }
 """
-    let r = Gan.Dsl.Compilation.Compile("rel.gan", text)
+    let r = Gan.Dsl.Compilation.Compile("flops.gan", text.Replace("DFIRST", dFirst).Replace("GLOSS", gLoss))
     Assert.False(r.HasErrors, sprintf "%A" (List.ofSeq r.Errors))
+    r.Ir
+
+[<Fact>]
+let ``A frozen network costs two forwards when a gradient passes through it and one when none does`` () =
+    // The G step runs the frozen D on G's output (input gradient: 2) and on real data (no backward: 1).
+    let ir = flopSpec "" "bce_logits(D(G(z)), 1) + bce_logits(D(real), 0)"
     // Neither D on real data nor G on a latent computes its first layer's input gradient.
     let g, d, g1, d1 = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0, 8.0 * 16.0, 2.0 * 32.0
     Assert.Equal<float>([| 2.0 * ((3.0 * d - d1) + 1.0 * g + (3.0 * d - d1)); 2.0 * ((3.0 * g - g1) + 2.0 * d + 1.0 * d) |],
-                        StepFlops.Steps r.Ir)
+                        StepFlops.Steps ir)
 
 [<Fact>]
 let ``A layer computes its input gradient on real data when an earlier layer has trainable parameters`` () =
     // D begins with a BatchNorm, whose scale and shift D's step trains: its first linear then needs its input's gradient.
-    let text = """gan bnfirst "BatchNorm-first FLOPs"
-data gaussian2d(mean: [1, 2], transform: [[1, 2], [-0.1, 0.5]], count: 64)
-latent z = normal(8)
-network G(z: [8]) {
-  linear(16)
-  relu
-  linear(2)
-}
-network D(x: [2]) {
-  batchnorm
-  linear(32)
-  tanh
-  linear(1)
-}
-loss d_loss = bce_logits(D(real), 1) + bce_logits(D(detach(G(z))), 0)
-loss g_loss = bce_logits(D(G(z)), 1)
-optimizer opt_d = adam(D, lr: 1e-3) minimize d_loss
-optimizer opt_g = adam(G, lr: 1e-3) minimize g_loss
-schedule {
-  batch: 4
-  steps: 10
-  order: [opt_d, opt_g]
-  seed: 0
-}
-"""
-    let r = Gan.Dsl.Compilation.Compile("bnfirst.gan", text)
-    Assert.False(r.HasErrors, sprintf "%A" (List.ofSeq r.Errors))
+    let ir = flopSpec "  batchnorm\n" "bce_logits(D(G(z)), 1)"
     let g, d, g1 = 8.0 * 16.0 + 16.0 * 2.0, 2.0 * 32.0 + 32.0, 8.0 * 16.0
-    Assert.Equal<float>([| 2.0 * (3.0 * d + g + 3.0 * d); 2.0 * ((3.0 * g - g1) + 2.0 * d) |], StepFlops.Steps r.Ir)
+    Assert.Equal<float>([| 2.0 * (3.0 * d + g + 3.0 * d); 2.0 * ((3.0 * g - g1) + 2.0 * d) |], StepFlops.Steps ir)
 
 [<Fact>]
 let ``gan bench --json prints every figure; the text form names the data it trained on`` () =

@@ -66,31 +66,24 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
             return PerParameter(closure);
         if (fused ??= CpuAdamKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
             released ??= new ReleasedGrads(layout);
-        var grads = new List<Tensor>();
-        try
-        {
-            var pointers = released?.Pointers(grads);
-            if ((released is null ? !layout.BindGrads() : pointers is null) || !Rebind(layout)) return PerParameter(closure);
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            FlatSteps++;
-            long step = StateOf(0).step + 1;
-            for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
-            if (pointers is null) TensorOps(o, step);
-            else Fused(o, step, pointers);
-            return null!;
-        }
-        finally { foreach (var g in grads) g.Dispose(); }
+        using var grads = released?.ReadPointers();
+        var pointers = grads?.Addresses;
+        if ((released is null ? !layout.BindGrads() : pointers is null) || !Rebind(layout)) return PerParameter(closure);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        FlatSteps++;
+        long step = StateOf(0).step + 1;
+        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
+        if (pointers is null) TensorOps(o, step);
+        else Fused(o, step, pointers);
+        return null!;
     }
 
-    /// <summary>Makes a released gradient the backward did not write its zero view again (a recorder reads gradients).
-    /// </summary>
-    public void RestoreReleased()
-    {
-        if (layout is not null) released?.Restore();
-    }
+    /// <inheritdoc cref="IFlatOptimizer.RestoreReleased"/>
+    public void RestoreReleased() => (layout is null ? null : released)?.Restore();
 
-    /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
+    /// <summary>TorchSharp's per-parameter step, after <see cref="RestoreReleased"/> (a released gradient the backward did
+    /// not write is a zero view again).</summary>
     Tensor PerParameter(Func<Tensor>? closure)
     {
         RestoreReleased();

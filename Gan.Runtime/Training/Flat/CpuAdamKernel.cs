@@ -25,40 +25,26 @@ internal static unsafe class CpuAdamKernel
     public readonly record struct Constants(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2,
                                             float RootBias2, float Eps, float StepSize, float WeightDecay);
 
-    static readonly bool Default = Environment.GetEnvironmentVariable("GAN_FUSED_ADAM") != "0";
-
-    [ThreadStatic] static bool off;
+    static readonly CpuFlatKernel.Switch Switch = new("GAN_FUSED_ADAM");
 
     /// <summary>Whether a flat Adam made from now on (on this thread) takes this update where it applies: yes, unless
-    /// GAN_FUSED_ADAM=0 (benchmarks compare both) or a test turned it off on its thread (to test the tensor-op update).</summary>
+    /// GAN_FUSED_ADAM=0 or a test turned it off on its thread.</summary>
     public static bool Enabled
     {
-        get => Default && !off;
-        set => off = !value;
+        get => Switch.Enabled;
+        set => Switch.Enabled = value;
     }
 
     /// <summary>One Adam step over the segments, which lie in order in [0, <paramref name="total"/>), on up to
     /// <paramref name="threads"/> threads.</summary>
     public static void Step(CpuFlatKernel.Segment[] segments, long total, Constants c, int threads) =>
-        CpuFlatKernel.Step(segments, total, &c, &Run, threads);
-
-    static void Run(in CpuFlatKernel.Segment s, long from, long to, void* constants)
-    {
-        var c = *(Constants*)constants;
-        float* roots = stackalloc float[CpuFlatKernel.Block];
-        for (long i = from; i < to; i += CpuFlatKernel.Block)
-        {
-            int len = (int)Math.Min(CpuFlatKernel.Block, to - i);
-            Moments(s.P + i, s.G + i, s.A + i, s.B + i, len, c);
-            CpuFlatKernel.Native.Sqrt(&len, s.B + i, roots);
-            Update(s.P + i, s.A + i, roots, len, c);
-        }
-    }
+        CpuFlatKernel.Step(segments, total, &c, new CpuFlatKernel.Passes { First = &Moments, Second = &Update, RootOfB = true }, threads);
 
     /// <summary>g = grad + wd·value; m = fma(g, 1−β₁, m·β₁); v = fma((1−β₂)·g, g, v·β₂).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Moments(float* p, float* g, float* m, float* v, int n, Constants c)
+    static void Moments(float* p, float* g, float* m, float* v, float* roots, int n, void* constants)
     {
+        var c = *(Constants*)constants;
         var (b1, a1, b2, a2, wd) = (Vector256.Create(c.Beta1), Vector256.Create(c.OneMinusBeta1), Vector256.Create(c.Beta2),
                                     Vector256.Create(c.OneMinusBeta2), Vector256.Create(c.WeightDecay));
         bool decay = c.WeightDecay != 0;
@@ -80,8 +66,9 @@ internal static unsafe class CpuAdamKernel
 
     /// <summary>d = √v / √bias₂ + ε (√v from MKL, as libtorch's sqrt); value = (step·m)/d + value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Update(float* p, float* m, float* roots, int n, Constants c)
+    static void Update(float* p, float* g, float* m, float* v, float* roots, int n, void* constants)
     {
+        var c = *(Constants*)constants;
         var (root, eps, step) = (Vector256.Create(c.RootBias2), Vector256.Create(c.Eps), Vector256.Create(c.StepSize));
         int i = 0;
         for (; i + 8 <= n; i += 8)

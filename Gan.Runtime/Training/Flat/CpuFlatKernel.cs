@@ -29,13 +29,36 @@ internal static unsafe class CpuFlatKernel
         public long Start, Length;
     }
 
+    /// <summary>One pass of an update over a block: value, gradient, the two state buffers, the block's square roots (of
+    /// state A or B, after the first pass; unset in the first), its length and the update's constants.</summary>
+    public struct Passes
+    {
+        public delegate*<float*, float*, float*, float*, float*, int, void*, void> First, Second;
+        /// <summary>Whether the square roots are of state B (Adam's v) rather than A (RMSprop's square average).</summary>
+        public bool RootOfB;
+    }
+
     struct Job
     {
         public Segment* Segments;
         public int Count;
         public long Total;
         public void* Constants;
-        public delegate*<in Segment, long, long, void*, void> Run;
+        public Passes Passes;
+    }
+
+    /// <summary>A one-pass update's switch: on unless its environment variable is "0" (benchmarks compare both ways) or a
+    /// test turned it off on its own thread (to test the tensor-op update).</summary>
+    public sealed class Switch(string variable)
+    {
+        readonly bool on = Environment.GetEnvironmentVariable(variable) != "0";
+        readonly ThreadLocal<bool> off = new();
+
+        public bool Enabled
+        {
+            get => on && !off.Value;
+            set => off.Value = !value;
+        }
     }
 
     /// <summary>Where a one-pass update can run over these buffers: contiguous float32 CPU buffers whose data pointers can be
@@ -63,14 +86,14 @@ internal static unsafe class CpuFlatKernel
     }
 
     /// <summary>One update over the segments, which lie in order in [0, <paramref name="total"/>), on up to
-    /// <paramref name="threads"/> threads: <paramref name="run"/> for each segment's share of each thread's range.</summary>
-    public static void Step(Segment[] segments, long total, void* constants, delegate*<in Segment, long, long, void*, void> run,
-                            int threads)
+    /// <paramref name="threads"/> threads: each block of each segment's share of a thread's range goes through the first
+    /// pass, MKL's square root of one state, and the second pass.</summary>
+    public static void Step(Segment[] segments, long total, void* constants, Passes passes, int threads)
     {
         int parts = (int)Math.Clamp(total / MinPerThread, 1, Math.Max(1, threads));
         fixed (Segment* s = segments)
         {
-            var job = new Job { Segments = s, Count = segments.Length, Total = total, Constants = constants, Run = run };
+            var job = new Job { Segments = s, Count = segments.Length, Total = total, Constants = constants, Passes = passes };
             LastTeam = 1;
             if (parts == 1) Range(&job, 0, total);
             else Native.Parallel(&Part, &job, (uint)parts, 0);
@@ -99,12 +122,26 @@ internal static unsafe class CpuFlatKernel
         {
             for (int i = 0; i < job->Count; i++)
             {
-                ref var s = ref job->Segments[i];
+                var s = job->Segments[i];
                 long lo = Math.Max(from, s.Start) - s.Start, hi = Math.Min(to, s.Start + s.Length) - s.Start;
-                if (lo < hi) job->Run(in s, lo, hi, job->Constants);
+                if (lo < hi) Blocks(s, lo, hi, job->Constants, job->Passes);
             }
         }
         finally { Native.SetLocalThreads(threads); }
+    }
+
+    /// <summary>Elements [from, to) of one segment, block by block.</summary>
+    static void Blocks(Segment s, long from, long to, void* constants, Passes passes)
+    {
+        float* roots = stackalloc float[Block];
+        for (long i = from; i < to; i += Block)
+        {
+            int len = (int)Math.Min(Block, to - i);
+            float* p = s.P + i, g = s.G + i, a = s.A + i, b = s.B + i;
+            passes.First(p, g, a, b, roots, len, constants);
+            Native.Sqrt(&len, passes.RootOfB ? b : a, roots);
+            passes.Second(p, g, a, b, roots, len, constants);
+        }
     }
 
     /// <summary>The native functions the updates call, looked up in libtorch_cpu and its dependencies on first use (after

@@ -24,41 +24,26 @@ internal static unsafe class CpuRmsPropKernel
     public readonly record struct Constants(float Alpha, float OneMinusAlpha, float Eps, float NegativeLr, float WeightDecay,
                                             float Momentum);
 
-    static readonly bool Default = Environment.GetEnvironmentVariable("GAN_FUSED_RMSPROP") != "0";
-
-    [ThreadStatic] static bool off;
+    static readonly CpuFlatKernel.Switch Switch = new("GAN_FUSED_RMSPROP");
 
     /// <summary>Whether a flat RMSprop made from now on (on this thread) takes this update where it applies: yes, unless
-    /// GAN_FUSED_RMSPROP=0 (benchmarks compare both) or a test turned it off on its thread.</summary>
+    /// GAN_FUSED_RMSPROP=0 or a test turned it off on its thread.</summary>
     public static bool Enabled
     {
-        get => Default && !off;
-        set => off = !value;
+        get => Switch.Enabled;
+        set => Switch.Enabled = value;
     }
 
     /// <summary>One RMSprop step over the segments, which lie in order in [0, <paramref name="total"/>), on up to
     /// <paramref name="threads"/> threads.</summary>
     public static void Step(CpuFlatKernel.Segment[] segments, long total, Constants c, int threads) =>
-        CpuFlatKernel.Step(segments, total, &c, &Run, threads);
-
-    static void Run(in CpuFlatKernel.Segment s, long from, long to, void* constants)
-    {
-        var c = *(Constants*)constants;
-        float* roots = stackalloc float[CpuFlatKernel.Block];
-        for (long i = from; i < to; i += CpuFlatKernel.Block)
-        {
-            int len = (int)Math.Min(CpuFlatKernel.Block, to - i);
-            Squares(s.P + i, s.G + i, s.A + i, len, c);
-            CpuFlatKernel.Native.Sqrt(&len, s.A + i, roots);
-            if (c.Momentum != 0) UpdateWithMomentum(s.P + i, s.G + i, s.B + i, roots, len, c);
-            else Update(s.P + i, s.G + i, roots, len, c);
-        }
-    }
+        CpuFlatKernel.Step(segments, total, &c, new CpuFlatKernel.Passes { First = &Squares, Second = &Update }, threads);
 
     /// <summary>g = grad + wd·value; s = fma((1−α)·g, g, s·α).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Squares(float* p, float* g, float* s, int n, Constants c)
+    static void Squares(float* p, float* g, float* s, float* b, float* roots, int n, void* constants)
     {
+        var c = *(Constants*)constants;
         var (alpha, rest, wd) = (Vector256.Create(c.Alpha), Vector256.Create(c.OneMinusAlpha), Vector256.Create(c.WeightDecay));
         bool decay = c.WeightDecay != 0;
         int i = 0;
@@ -75,9 +60,17 @@ internal static unsafe class CpuRmsPropKernel
         }
     }
 
+    /// <summary>The second pass: with or without momentum.</summary>
+    static void Update(float* p, float* g, float* s, float* b, float* roots, int n, void* constants)
+    {
+        var c = *(Constants*)constants;
+        if (c.Momentum != 0) UpdateWithMomentum(p, g, b, roots, n, c);
+        else Plain(p, g, roots, n, c);
+    }
+
     /// <summary>d = √s + ε; value = (−lr·g)/d + value (g with weight decay, from the value before this update).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Update(float* p, float* g, float* roots, int n, Constants c)
+    static void Plain(float* p, float* g, float* roots, int n, Constants c)
     {
         var (eps, lr, wd) = (Vector256.Create(c.Eps), Vector256.Create(c.NegativeLr), Vector256.Create(c.WeightDecay));
         bool decay = c.WeightDecay != 0;

@@ -65,31 +65,24 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
             return PerParameter(closure);
         if (fused ??= CpuRmsPropKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, squareAvg, momentumBuffer))
             released ??= new ReleasedGrads(layout);
-        var grads = new List<Tensor>();
-        try
-        {
-            var pointers = released?.Pointers(grads);
-            if (released is null ? !layout.BindGrads() : pointers is null) return PerParameter(closure);
-            Rebind(layout);
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            FlatSteps++;
-            for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
-            if (pointers is null) TensorOps(o);
-            else Fused(o, pointers);
-            return null!;
-        }
-        finally { foreach (var g in grads) g.Dispose(); }
+        using var grads = released?.ReadPointers();
+        var pointers = grads?.Addresses;
+        if (released is null ? !layout.BindGrads() : pointers is null) return PerParameter(closure);
+        Rebind(layout);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        FlatSteps++;
+        for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
+        if (pointers is null) TensorOps(o);
+        else Fused(o, pointers);
+        return null!;
     }
 
-    /// <summary>Makes a released gradient the backward did not write its zero view again (a recorder reads gradients).
-    /// </summary>
-    public void RestoreReleased()
-    {
-        if (layout is not null) released?.Restore();
-    }
+    /// <inheritdoc cref="IFlatOptimizer.RestoreReleased"/>
+    public void RestoreReleased() => (layout is null ? null : released)?.Restore();
 
-    /// <summary>TorchSharp's per-parameter step (a released gradient the backward did not write is a zero view again).</summary>
+    /// <summary>TorchSharp's per-parameter step, after <see cref="RestoreReleased"/> (a released gradient the backward did
+    /// not write is a zero view again).</summary>
     Tensor PerParameter(Func<Tensor>? closure)
     {
         RestoreReleased();

@@ -62,6 +62,24 @@ internal sealed class ReleasedGrads(FlatLayout layout) : IDisposable
         return result;
     }
 
+    /// <summary>This step's gradient addresses (<see cref="Pointers"/>); disposing it disposes the gradients it read.</summary>
+    public sealed class Read(IntPtr[]? addresses, List<Tensor> kept) : IDisposable
+    {
+        public IntPtr[]? Addresses { get; } = addresses;
+
+        public void Dispose()
+        {
+            foreach (var g in kept) g.Dispose();
+        }
+    }
+
+    /// <summary><see cref="Pointers"/>, with the gradients read kept until the result is disposed (after the update).</summary>
+    public Read ReadPointers()
+    {
+        var kept = new List<Tensor>();
+        return new Read(Pointers(kept), kept);
+    }
+
     /// <summary>Before TorchSharp's per-parameter step: a released gradient the backward did not write becomes its zeroed view
     /// again, so that step sees the zero gradient a zeroed view gave.</summary>
     public void Restore()
