@@ -82,9 +82,14 @@ public static class CompiledBench
             // step; three times with GAN_BENCH_EVERY_GRADIENT), and its input gradients three times but the first layer's
             // once (the G step only). What the step's matmuls could reach if nothing else took time.
             int dWeightGradients = OpsBench.EveryGradient ? 3 : 2;
-            var layers = new[] { ("G", 1, 1, 1, 0), ("D", 3, dWeightGradients, 3, 1) }.SelectMany(nw =>
-                ir.Networks.First(n => n.Name == nw.Item1).Nodes.Select(n => n.Op).OfType<LinearOp>().Select((l, i) =>
-                    (l.In, l.Out, Forwards: nw.Item2, WeightGradients: nw.Item3, InputGradients: i == 0 ? nw.Item5 : nw.Item4)))
+            var passes = new[]
+            {
+                (Net: "G", Forwards: 1, WeightGradients: 1, InputGradients: 1, FirstInputGradients: 0),
+                (Net: "D", Forwards: 3, WeightGradients: dWeightGradients, InputGradients: 3, FirstInputGradients: 1),
+            };
+            var layers = passes.SelectMany(nw =>
+                ir.Networks.First(n => n.Name == nw.Net).Nodes.Select(n => n.Op).OfType<LinearOp>().Select((l, i) =>
+                    (l.In, l.Out, nw.Forwards, nw.WeightGradients, InputGradients: i == 0 ? nw.FirstInputGradients : nw.InputGradients)))
                 .ToList();
             double productFlops = layers.Sum(l => 2.0 * batch * l.In * l.Out * (l.Forwards + l.WeightGradients + l.InputGradients));
             if (Math.Abs(productFlops - flopsPerIteration) > 1e-6 * flopsPerIteration)

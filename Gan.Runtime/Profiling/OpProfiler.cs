@@ -26,12 +26,19 @@ internal sealed unsafe class OpProfiler : IDisposable
     /// <summary>How many enclosing records name a record's path (its caller, the caller's caller, ...).</summary>
     public const int PathDepth = 3;
 
+    /// <summary>A record's name and those of up to <see cref="PathDepth"/> enclosing records, innermost first (null where
+    /// there are fewer): the callbacks key their totals by references, and the names are joined only in a snapshot.</summary>
+    readonly record struct PathKey(string Name, string? Caller, string? Caller2, string? Caller3)
+    {
+        public string Via => string.Join(" < ", new[] { Caller, Caller2, Caller3 }.OfType<string>());
+    }
+
     [ThreadStatic] static List<Open>? open;
     static readonly object gate = new();
     static OpProfiler? active;
     static int owner;                           // the managed thread id that started the profiler
     static long outerTicks;                     // the owner's records at depth 0, end to end
-    static readonly Dictionary<(string Name, string Via), Totals> byPath = [];     // a name's totals are its paths' sum
+    static readonly Dictionary<PathKey, Totals> byPath = [];     // a name's totals are its paths' sum
     readonly ulong handle;
     readonly long started;
 
@@ -71,7 +78,7 @@ internal sealed unsafe class OpProfiler : IDisposable
             var byName = byPath.GroupBy(kv => kv.Key.Name).ToDictionary(g => g.Key, g => g.Aggregate(default(Totals), (t, kv) =>
                 new Totals(t.Calls + kv.Value.Calls, t.SelfTicks + kv.Value.SelfTicks, t.TotalTicks + kv.Value.TotalTicks)));
             return (elapsed / (double)Stopwatch.Frequency, (elapsed - outerTicks) / (double)Stopwatch.Frequency, byName,
-                    byPath.ToDictionary(kv => kv.Key, kv => kv.Value));
+                    byPath.ToDictionary(kv => (kv.Key.Name, kv.Key.Via), kv => kv.Value));
         }
     }
 
@@ -99,12 +106,13 @@ internal sealed unsafe class OpProfiler : IDisposable
             parent.Nested += total;
             stack[^1] = parent;
         }
-        var via = string.Join(" < ", Enumerable.Range(1, Math.Min(PathDepth, stack.Count)).Select(i => stack[^i].Name));
+        string? Enclosing(int i) => i <= stack.Count ? stack[^i].Name : null;
+        var key = new PathKey(record.Name, Enclosing(1), Enclosing(2), Enclosing(3));
         lock (gate)
         {
             if (stack.Count == 0 && Environment.CurrentManagedThreadId == owner) outerTicks += total;
-            var t = byPath.GetValueOrDefault((record.Name, via));
-            byPath[(record.Name, via)] = new Totals(t.Calls + 1, t.SelfTicks + total - record.Nested, t.TotalTicks + total);
+            var t = byPath.GetValueOrDefault(key);
+            byPath[key] = new Totals(t.Calls + 1, t.SelfTicks + total - record.Nested, t.TotalTicks + total);
         }
     }
 

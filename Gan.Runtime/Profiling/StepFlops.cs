@@ -111,8 +111,9 @@ internal static class StepFlops
     /// <summary>One step's walk over its loss expression.</summary>
     sealed class Walk(ModelIr model, IReadOnlySet<ApplyIr>? earlier, IReadOnlySet<string> trained)
     {
-        // application (output ignored) → its backward: 1 none, 2 input gradients (frozen), 3 weight and input gradients
-        readonly Dictionary<ApplyIr, int> forwards = [];
+        // application (output ignored) → its backward, as PassMacs takes it: 0 none, 1 input gradients (frozen), 2 weight and
+        // input gradients
+        readonly Dictionary<ApplyIr, int> passes = [];
         readonly HashSet<string> losses = [];
         double penalties;
 
@@ -132,8 +133,8 @@ internal static class StepFlops
                     return;
                 case ApplyIr a:
                     var key = a with { Output = "" };
-                    int cost = detached ? 1 : trained.Contains(a.Network) ? 3 : a.Args.Any(CarriesGradient) ? 2 : 1;
-                    forwards[key] = Math.Max(forwards.GetValueOrDefault(key), cost);
+                    int backward = detached ? 0 : trained.Contains(a.Network) ? 2 : a.Args.Any(CarriesGradient) ? 1 : 0;
+                    passes[key] = Math.Max(passes.GetValueOrDefault(key), backward);
                     Applied.Add(a);
                     break;
                 case GradientPenaltyIr gp:
@@ -156,12 +157,12 @@ internal static class StepFlops
             _ => e.Children.Any(CarriesGradient),
         };
 
-        public double Flops() => 2 * (penalties + forwards.Sum(kv =>
+        public double Flops() => 2 * (penalties + passes.Sum(kv =>
         {
             var net = model.Network(kv.Key.Network);
             // One input joins every argument (latent parts are concatenated); otherwise the arguments fill the inputs in order.
             bool[] carries = net.Inputs.Length == 1 ? [kv.Key.Args.Any(CarriesGradient)] : [.. kv.Key.Args.Select(CarriesGradient)];
-            return PassMacs(net, kv.Value - 1, carries);
+            return PassMacs(net, kv.Value, carries);
         }));
     }
 }

@@ -12,7 +12,6 @@ open Gan.Tests.Generators
 open Gan.Tests.Runtime.FlatOptimizerTests
 
 let private coverage = Coverage()
-let private note (k: string) = coverage.Note k
 
 [<Fact>]
 let ``Upsampling through a channels-last view gives libtorch's own values and gradients, to the bit, for every image shape`` () =
@@ -20,9 +19,9 @@ let ``Upsampling through a channels-last view gives libtorch's own values and gr
     let prop (c: UpsampleCase) =
         use scope = torch.NewDisposeScope()
         let mode = if c.Bilinear then "bilinear" else "nearest"
-        note (if c.Channels > 1 then "channels-last path" else "one channel")
-        if c.H = 1 && c.W = 1 then note "1×1 image"
-        note mode
+        coverage.Note(if c.Channels > 1 then "channels-last path" else "one channel")
+        coverage.Note("1×1 image", c.H = 1 && c.W = 1)
+        coverage.Note mode
         let x = torch.randn([| int64 c.Batch; int64 c.Channels; int64 c.H; int64 c.W |])
         let a = x.clone().requires_grad_(true)
         let b = x.clone().requires_grad_(true)

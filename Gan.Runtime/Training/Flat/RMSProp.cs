@@ -79,7 +79,10 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
     }
 
     /// <inheritdoc cref="IFlatOptimizer.RestoreReleased"/>
-    public void RestoreReleased() => (layout is null ? null : released)?.Restore();
+    public void RestoreReleased()
+    {
+        if (layout is not null) released?.Restore();
+    }
 
     /// <summary>TorchSharp's per-parameter step, after <see cref="RestoreReleased"/> (a released gradient the backward did
     /// not write is a zero view again).</summary>
