@@ -65,7 +65,8 @@ public static class OneDnnBench
             var h = conv ? x.t().contiguous().reshape(1, widths[0], b, 1) : x;
             for (int i = 0; i < ws.Count; i++)
             {
-                h = conv ? nn.functional.conv2d(h, ws[i].reshape(widths[i + 1], widths[i], 1, 1), bs[i]) : nn.functional.linear(h, ws[i], bs[i]);
+                h = conv ? nn.functional.conv2d(h, ws[i].reshape(widths[i + 1], widths[i], 1, 1), bs[i])
+                         : nn.functional.linear(h, ws[i], bs[i]);
                 if (i + 1 < ws.Count) h = nn.functional.leaky_relu(h, 0.2);
             }
             (conv ? h.reshape(widths[^1], b).t() : h).tanh().sum().backward();

@@ -80,7 +80,8 @@ internal static class StepFlops
         return node.Op switch
         {
             Modconv2dOp m => Shape.Count(node.Shape) * m.InChannels * m.Kernel * m.Kernel,
-            SelfAttentionOp a => spatial * a.Channels * (a.Channels / 8.0) + spatial / 4 * a.Channels * (a.Channels / 8.0 + a.Channels / 2.0),
+            SelfAttentionOp a =>
+                spatial * a.Channels * (a.Channels / 8.0) + spatial / 4 * a.Channels * (a.Channels / 8.0 + a.Channels / 2.0),
             _ => Macs(net, node),
         };
     }

@@ -144,7 +144,9 @@ let ``gan bench --json prints every figure; the text form names the data it trai
 [<Fact>]
 let ``gan bench --profile: each record's calls and self time, which with the time outside them make up the iteration`` () =
     let spec = GanSpec.Load(TestFiles.spec "mnist-mlp.gan")
-    let r = GanBench.Run(spec, BenchOptions(Batch = 4, Steps = 2, Warmup = 1, CountIterations = 1, Synthetic = true, Profile = true, ProfileIterations = 3))
+    let r =
+        GanBench.Run(spec, BenchOptions(Batch = 4, Steps = 2, Warmup = 1, CountIterations = 1, Synthetic = true, Profile = true,
+                                        ProfileIterations = 3))
     Assert.True(isNull r.ProfileNote, r.ProfileNote)
     let p = r.Profile
     Assert.Equal(3, p.Iterations)
@@ -166,7 +168,8 @@ let ``gan bench --profile: each record's calls and self time, which with the tim
     // Sorted by self time; the self times and the time outside every record split the profiled iterations.
     Assert.True(p.Operators |> Seq.pairwise |> Seq.forall (fun (a, b) -> a.SelfMs >= b.SelfMs))
     let sum = (p.Operators |> Seq.sumBy (fun o -> o.SelfMs)) + p.OutsideMs
-    Assert.True(p.OutsideMs > 0.0 && abs (sum - p.MsPerIteration) <= 1e-6 * p.MsPerIteration, sprintf "%g + outside vs %g" sum p.MsPerIteration)
+    Assert.True(p.OutsideMs > 0.0 && abs (sum - p.MsPerIteration) <= 1e-6 * p.MsPerIteration,
+                sprintf "%g + outside vs %g" sum p.MsPerIteration)
     // Without --profile there is none.
     Assert.True(isNull (GanBench.Run(spec, tiny).Profile))
     let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--synthetic"; "--profile"; "--json" ]
@@ -178,7 +181,8 @@ let ``gan bench --profile: each record's calls and self time, which with the tim
     Assert.Contains("bench: profiling operators", err)
     let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--profile" ]
     Assert.True((code = 0), sprintf "exit %d\n%s" code err)
-    for text in [ "profile:"; "self time per iteration"; "aten::addmm"; "      in AddmmBackward0 < "; "more records"; "outside every record" ] do
+    for text in [ "profile:"; "self time per iteration"; "aten::addmm"; "      in AddmmBackward0 < "; "more records"
+                  "outside every record" ] do
         Assert.Contains(text, out)
 
 [<Fact>]
