@@ -24,10 +24,13 @@ public static class OneDnnBench
             double f = 20 * 2.0 * b * i * o / 1e9;
             var (mm, asPositions) = Harness.Alternate(f, () => Repeat(20, () => x.matmul(w.t())),
                                                       f, () => Repeat(20, () => nn.functional.conv2d(positions, w4)), 15);
-            var (asBatch, _) = Harness.Alternate(f, () => Repeat(20, () => nn.functional.conv2d(batch, w4)), 0, () => { }, 15);
+            var channelsLast = x.view(1, b, 1, i).permute(0, 3, 1, 2);
+            var (asBatch, asChannelsLast) = Harness.Alternate(f, () => Repeat(20, () => nn.functional.conv2d(batch, w4)),
+                                                              f, () => Repeat(20, () => nn.functional.conv2d(channelsLast, w4)), 15);
             Console.WriteLine(Harness.Summarise($"{b}x{i} -> {o}: matmul (MKL)", "GFLOP/s", mm));
             Console.WriteLine(Harness.Summarise($"{b}x{i} -> {o}: 1x1 conv, batch as positions", "GFLOP/s", asPositions));
             Console.WriteLine(Harness.Summarise($"{b}x{i} -> {o}: 1x1 conv, batch as batch", "GFLOP/s", asBatch));
+            Console.WriteLine(Harness.Summarise($"{b}x{i} -> {o}: 1x1 conv, batch as channels-last positions", "GFLOP/s", asChannelsLast));
         }
         foreach (var (n, c, hw) in new[] { (64, 128, 16), (64, 256, 8) })
         {
@@ -42,6 +45,43 @@ public static class OneDnnBench
             Console.WriteLine(Harness.Summarise("sgemm 1024x1024x1024 (MKL)", "GFLOP/s", sgemm));
         }
         Mlp();
+        Layers();
+    }
+
+    /// <summary>One linear layer's forward and backward (input, weight and bias gradients), through addmm and through
+    /// CpuLinear's oneDNN path, alternating: where oneDNN's per-call cost (its reorders of the weights) outweighs its faster
+    /// kernels.</summary>
+    public static void Layers()
+    {
+        var env = Environment.GetEnvironmentVariable("GAN_BENCH_LAYERS");
+        var shapes = env is null
+            ? new[] { (128, 784, 128), (128, 256, 1), (128, 256, 512), (128, 512, 256), (64, 512, 256), (128, 784, 512),
+                      (128, 512, 1024), (128, 1024, 784), (512, 256, 256), (64, 1024, 1024) }
+            : env.Split(' ').Select(t => t.Split('x')).Select(p => (int.Parse(p[0]), int.Parse(p[1]), int.Parse(p[2]))).ToArray();
+        foreach (var (b, i, o) in shapes)
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(b, i).requires_grad_(Environment.GetEnvironmentVariable("GAN_BENCH_NO_INPUT_GRAD") != "1");
+            var w = (randn(o, i) * 0.05).requires_grad_(true);
+            var bias = zeros(o).requires_grad_(true);
+            var g = randn(b, o);
+            double f = 20 * 3 * 2.0 * b * i * o / 1e9;
+            void Pass(bool oneDnn)
+            {
+                Gan.Runtime.Model.CpuLinear.ThisThread = oneDnn;
+                for (int k = 0; k < 20; k++)
+                {
+                    using var inner = NewDisposeScope();
+                    (Gan.Runtime.Model.CpuLinear.Forward(x, w, bias) * g).sum().backward();
+                    x.grad = null; w.grad = null; bias.grad = null;
+                }
+                Gan.Runtime.Model.CpuLinear.ThisThread = null;
+            }
+            var (mklRates, dnnRates) = Harness.Alternate(f, () => Pass(false), f, () => Pass(true), 15);
+            var (mkl, dnn) = (Harness.Summarise("", "", mklRates), Harness.Summarise("", "", dnnRates));
+            Console.WriteLine($"{b}x{i} -> {o} ({(double)b * i * o / 1e6:F1} M MACs): forward+backward, oneDNN / addmm "
+                              + $"{dnn.Median / mkl.Median:F2} ({dnn.Median:F1} / {mkl.Median:F1} GFLOP/s)");
+        }
     }
 
     static void Repeat(int n, Func<Tensor> product)

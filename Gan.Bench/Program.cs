@@ -102,14 +102,23 @@ if (only is "sngan-profile")
 
 if (only == "onednn")
 {
-    // `onednn`: MKL's matmul against oneDNN's convolutions on this CPU (see OneDnnBench).
-    OneDnnBench.Run();
+    // `onednn [layers]`: MKL's matmul against oneDNN's convolutions on this CPU (see OneDnnBench); `layers`: only the
+    // linear layers' forward and backward both ways.
+    if (args.Length > 1 && args[1] == "layers") OneDnnBench.Layers();
+    else OneDnnBench.Run();
 }
 
 if (only == "fused")
 {
     // `fused SPEC [STEPS]`: the one-pass CPU optimiser updates against the tensor-op ones, alternating in one process.
     FusedBench.Run(args.Length > 1 ? args[1] : "wgan-clip", args.Length > 2 && int.TryParse(args[2], out var fs) && fs > 0 ? fs : 20, 11);
+}
+
+if (only == "linear")
+{
+    // `linear SPEC [STEPS]`: the linear layers' products on oneDNN against MKL's addmm, alternating in one process.
+    int steps = args.Length > 2 && int.TryParse(args[2], out var ls) && ls > 0 ? ls : 20;
+    FusedBench.Linear(args.Length > 1 ? args[1] : "mnist-mlp", steps, 11);
 }
 
 if (only is "all" or "efficiency")

@@ -131,6 +131,8 @@ public sealed record BenchResult
     public required string SgemmShape { get; init; }
     public required double SgemmFraction { get; init; }
     public required string FlopsNote { get; init; }
+    /// <summary>cpu: which library the linear layers' products ran on, and why (oneDNN or MKL; sgemm is MKL's); null on cuda.</summary>
+    public string? LinearProducts { get; init; }
     /// <summary>The operator profile when <see cref="BenchOptions.Profile"/> asked for it and the profiler runs here; else null.</summary>
     public BenchProfile? Profile { get; init; }
     /// <summary>Why <see cref="Profile"/> is null although it was asked for (the profiler runs on linux-x64 only); else null.</summary>

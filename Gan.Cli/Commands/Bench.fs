@@ -75,6 +75,7 @@ let private json (r: BenchResult) =
     o.["sgemm_shape"] <- JsonValue.Create r.SgemmShape
     num "sgemm_fraction" r.SgemmFraction
     o.["flops_note"] <- JsonValue.Create r.FlopsNote
+    o.["linear_products"] <- (match r.LinearProducts with null -> null | d -> JsonValue.Create d)
     let fields (pairs: (string * JsonNode) list) =
         let e = JsonObject()
         for name, value in pairs do e.[name] <- value
@@ -157,6 +158,9 @@ let private text (r: BenchResult) =
             line <- "              "
         line <- line + " " + word
     printfn "%s" line
+    match r.LinearProducts with
+    | null -> ()
+    | d -> printfn "  linear:      %s; sgemm is MKL's" d
     match r.Profile, r.ProfileNote with
     | null, null -> ()
     | null, note -> printfn "  profile:     not run (%s)" note

@@ -30,6 +30,7 @@ internal static class TorchNative
         lock (Gate)
         {
             if (done) return;
+            MallocTuning.Apply();
             if (OperatingSystem.IsLinux() && !SystemLibrary.HasVersion(Glibcxx) && FindShipped() is { } shipped)
             {
                 var bytes = File.ReadAllBytes(shipped);

@@ -93,6 +93,7 @@ internal static class SpecBenchRunner
                 OpsPerIteration = ops < 0 ? double.NaN : ops / (double)counted,
                 CountedIterations = counted, FlopsPerIteration = flops / n, Gflops = gflops, SgemmGflops = peak, SgemmShape = shape,
                 SgemmFraction = gflops / peak, FlopsNote = FlopsNote, Profile = profile, ProfileNote = profileNote,
+                LinearProducts = cuda ? null : Model.CpuLinear.Description,
             };
         }
     }

@@ -63,6 +63,7 @@ internal sealed record RunParams(
             {
                 ["gandsl"] = RuntimeInfo.GanDslVersion, ["torchsharp"] = RuntimeInfo.TorchSharpVersion,
                 ["libtorch"] = RuntimeInfo.LibTorchVersion,
+                ["cpu_linear"] = Model.CpuLinear.Description,
             },
             DateTime.UtcNow.ToString("o"), [], (model.Data as ImageFolderDataIr)?.Path, tensorBoard, evalEvery, evalSamples);
 

@@ -125,7 +125,8 @@ let ``gan bench --json prints every figure; the text form names the data it trai
     let o = JsonNode.Parse(out).AsObject()
     for key in [ "spec"; "device"; "threads"; "batch"; "data"; "real_data"; "warmup_iterations"; "iterations"; "seconds"
                  "images_per_s"; "ms_per_iteration"; "median_ms_per_iteration"; "phase_ms"; "peak_rss_bytes"; "rss_bytes"; "estimate_bytes"
-                 "ops_per_iteration"; "flops_per_iteration"; "gflops"; "sgemm_gflops"; "sgemm_fraction"; "flops_note" ] do
+                 "ops_per_iteration"; "flops_per_iteration"; "gflops"; "sgemm_gflops"; "sgemm_fraction"; "flops_note"
+                 "linear_products" ] do
         Assert.True(o.ContainsKey key, key)
     Assert.Equal(3, o.["iterations"].GetValue<int>())
     Assert.Equal(4, o.["batch"].GetValue<int>())
@@ -138,7 +139,7 @@ let ``gan bench --json prints every figure; the text form names the data it trai
     let code, out, err = gan [ "bench"; "specs/gaussian2d.gan"; "--steps"; "2"; "--batch"; "8" ]
     Assert.True((code = 0), sprintf "exit %d\n%s" code err)
     for text in [ "gaussian2d on cpu"; "batch 8"; "data:        gaussian2d, real"; "images/s"; "forward"; "backward"; "optimizer"
-                  "peak RSS"; "ATen calls per iteration"; "% of sgemm" ] do
+                  "peak RSS"; "ATen calls per iteration"; "% of sgemm"; "linear:      " ] do
         Assert.Contains(text, out)
 
 [<Fact>]

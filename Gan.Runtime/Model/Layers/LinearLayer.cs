@@ -1,6 +1,5 @@
 using Gan.Dsl.Layers;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Gan.Runtime.Model.Layers;
 
@@ -9,7 +8,7 @@ internal sealed class LinearLayer(string name, LinearOp op, TorchSharp.Modules.L
     : WeightedLayer(name, made.weight!, op.Bias ? made.bias : null, op.Init, op.In, op.SpectralNorm, op.PowerIterations,
                     equalized: op.Equalized)
 {
-    public override Tensor forward(Tensor x) => F.linear(x, Weight, Bias);   // N×out
+    public override Tensor forward(Tensor x) => CpuLinear.Forward(x, Weight, Bias);   // N×out
 
     sealed class Builder : LayerBuilder<LinearOp>
     {

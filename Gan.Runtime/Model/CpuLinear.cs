@@ -1,0 +1,98 @@
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gan.Runtime.Model;
+
+/// <summary>
+/// A linear layer's product on the CPU, through one of libtorch's two product libraries. nn.Linear's addmm runs on MKL, and
+/// MKL runs its AVX2 kernels on CPUs that are not Intel's, even where they have AVX-512 (AMD Zen 4 and 5); oneDNN, which
+/// libtorch's convolutions run on, runs its AVX-512 kernels there (bench/RESULTS.md, "oneDNN"). On such a CPU the product
+/// is taken as oneDNN's 1×1 convolution over the batch as positions: x [N, in] is the channels-last tensor [1, in, N, 1]
+/// as it lies in memory, the output [1, out, N, 1] channels-last is y [N, out], and autograd's convolution backward gives
+/// the gradients. No copy of the activations is made either way.
+/// <para>
+/// The rule is fixed for a run. The CPU: not Intel's, with AVX-512. The product: at least <see cref="MinimumRows"/> rows and
+/// <see cref="MinimumOutputs"/> outputs, where oneDNN's kernels outrun its per-call reorders of the weights, and where
+/// libtorch itself takes oneDNN for the convolution (more than one thread, more than 20,480 input elements; below that it
+/// takes its slow 1×1 path). The same seed on the same machine and thread count gives the same numbers; the products round
+/// differently from addmm's (within 1.4e-6 of the largest value in CpuLinearTests, addmm within 6.2e-7), so a run on
+/// another CPU kind or thread count reproduces as closely as MKL's own code paths do. <c>GAN_ONEDNN_LINEAR=0</c> keeps every
+/// product on MKL, <c>1</c> takes oneDNN on any CPU where the product qualifies (for tests and comparisons).
+/// </para>
+/// </summary>
+internal static class CpuLinear
+{
+    /// <summary>Input elements (N × in) up to which libtorch runs a 1×1 convolution without oneDNN.</summary>
+    const long LibTorchOneDnnMinimum = 20480;
+
+    /// <summary>The smallest batch and output width taken to oneDNN (`gan-bench onednn layers`, bench/RESULTS.md, 2026-12-05):
+    /// with 32–64 rows or 10–64 outputs its product, forward and backward, ran at 0.2–1.0 of addmm's speed (its per-call
+    /// reorders of the weights cost more than its faster kernels save); with 128 outputs 1.1–1.2 alone, but tf-basic's step,
+    /// whose one such layer it is, ran 1–2% slower; from 96 rows and 256 outputs, 1.14–1.61.</summary>
+    public const long MinimumRows = 96, MinimumOutputs = 256;
+
+    static readonly bool? Forced = Environment.GetEnvironmentVariable("GAN_ONEDNN_LINEAR") switch
+    {
+        "0" => false, "1" => true, _ => null,
+    };
+
+    static readonly ThreadLocal<bool?> OnThread = new();
+    static readonly ThreadLocal<long> Taken = new();
+
+    /// <summary>The products this thread has sent to oneDNN (tests: that a product took the path they mean to test).</summary>
+    public static long OneDnnProducts => Taken.Value;
+
+    /// <summary>Whether this CPU is one where oneDNN's kernels outrun MKL's: not Intel's, with AVX-512.</summary>
+    public static bool CpuPrefersOneDnn { get; } = Avx512F.IsSupported && Vendor() == "AuthenticAMD";
+
+    /// <summary>oneDNN for this thread's linear layers: true, false, or null for the rule (tests set it; null again after).</summary>
+    public static bool? ThisThread
+    {
+        get => OnThread.Value;
+        set => OnThread.Value = value;
+    }
+
+    /// <summary>Whether the products of this process's linear layers go to oneDNN where libtorch would take it.</summary>
+    public static bool Enabled => OnThread.Value ?? Forced ?? CpuPrefersOneDnn;
+
+    /// <summary>For run folders and `gan bench`: which library a CPU linear layer's product runs on, and why.</summary>
+    public static string Description
+    {
+        get
+        {
+            bool forced = OnThread.Value is not null || Forced is not null;
+            return Enabled ? $"oneDNN 1x1 convolutions where libtorch takes oneDNN ({(forced ? "forced" : "AMD CPU with AVX-512")})"
+                           : $"MKL addmm ({(forced ? "forced" : "this CPU's default")})";
+        }
+    }
+
+    /// <summary>y = x Wᵀ + b for x [N, in], W [out, in], b [out] or null.</summary>
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias) =>
+        Applies(x, weight.shape[0]) ? OneDnn(x, weight, bias) : F.linear(x, weight, bias);
+
+    /// <summary>Whether this product goes to oneDNN: a float32 CPU batch of rows under the rule, large enough that libtorch
+    /// takes oneDNN for the convolution, with more than one thread.</summary>
+    public static bool Applies(Tensor x, long outputs) =>
+        x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && Enabled
+        && x.shape[0] >= MinimumRows && outputs >= MinimumOutputs
+        && x.shape[0] * x.shape[1] > LibTorchOneDnnMinimum && get_num_threads() > 1;
+
+    static Tensor OneDnn(Tensor x, Tensor weight, Tensor? bias)
+    {
+        long n = x.shape[0], inputs = x.shape[1], outputs = weight.shape[0];
+        Taken.Value++;
+        var positions = x.contiguous().view(1, n, 1, inputs).permute(0, 3, 1, 2);     // [1, in, N, 1], channels-last
+        var y = F.conv2d(positions, weight.view(outputs, inputs, 1, 1), bias);         // [1, out, N, 1], channels-last
+        return y.permute(0, 2, 3, 1).reshape(n, outputs);
+    }
+
+    static string Vendor()
+    {
+        if (!X86Base.IsSupported) return "";
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        Span<int> words = [ebx, edx, ecx];
+        return System.Text.Encoding.ASCII.GetString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words));
+    }
+}
