@@ -94,17 +94,22 @@ public static class CompiledBench
             double productFlops = layers.Sum(l => 2.0 * batch * l.In * l.Out * (l.Forwards + l.WeightGradients + l.InputGradients));
             if (Math.Abs(productFlops - flopsPerIteration) > 1e-6 * flopsPerIteration)
                 Console.WriteLine($"# the products below ({productFlops / 1e9:F4} GFLOP) differ from the step's count");
-            var operands = layers.Select(l => (X: torch.randn(batch, l.In), W: torch.randn(l.In, l.Out), Dy: torch.randn(batch, l.Out),
+            // Each product through the library the step takes for it (CpuLinear: addmm on MKL, or oneDNN's 1×1 convolution),
+            // its gradients by autograd, as in the step, asking for exactly the counted ones.
+            var operands = layers.Select(l => (X: torch.randn(batch, l.In), W: torch.randn(l.Out, l.In), Dy: torch.randn(batch, l.Out),
                                                l.Forwards, l.WeightGradients, l.InputGradients)).ToList();
+            int onOneDnn = operands.Count(o => Gan.Runtime.Model.CpuLinear.Applies(o.X, o.W.shape[0]));
             var own = Harness.Throughput(
-                $"the step's products alone ({layers.Count} layer shapes, batch {batch})", "GFLOP/s", productFlops / 1e9, () =>
+                $"the step's products alone ({layers.Count} layer shapes, {onOneDnn} on oneDNN, batch {batch})", "GFLOP/s",
+                productFlops / 1e9, () =>
                 {
                     foreach (var (x, w, dy, forwards, weightGradients, inputGradients) in operands)
                         for (int t = 0; t < forwards; t++)
                         {
-                            using var y = x.matmul(w);
-                            if (t < inputGradients) { using var dx = dy.matmul(w.t()); }
-                            if (t < weightGradients) { using var dw = x.t().matmul(dy); }
+                            using var scope = torch.NewDisposeScope();
+                            var (xs, ws) = (x.detach().requires_grad_(t < inputGradients), w.detach().requires_grad_(t < weightGradients));
+                            var y = Gan.Runtime.Model.CpuLinear.Forward(xs, ws, null);
+                            if (t < inputGradients || t < weightGradients) y.backward([dy]);
                         }
                 }, warmup: 3, repeats: rounds * 3);
             Console.WriteLine(own);
