@@ -11,13 +11,14 @@ namespace Gan.Runtime.Model;
 /// libtorch's convolutions run on, runs its AVX-512 kernels there (bench/RESULTS.md, "oneDNN"). On such a CPU the product
 /// is taken as oneDNN's 1×1 convolution over the batch as positions: x [N, in] is the channels-last tensor [1, in, N, 1]
 /// as it lies in memory, the output [1, out, N, 1] channels-last is y [N, out], and autograd's convolution backward gives
-/// the gradients. No copy of the activations is made either way.
+/// the gradients, with no copy of the activations either way. Above <see cref="LargeWeights"/> the roles swap: W [out, in]
+/// is the channels-last input [1, in, out, 1], x the kernel [N, in, 1, 1], and yᵀ comes out, copied once into y.
 /// <para>
 /// The rule is fixed for a run. The CPU: not Intel's, with AVX-512. The product: at least <see cref="MinimumRows"/> rows and
 /// <see cref="MinimumOutputs"/> outputs, where oneDNN's kernels outrun its per-call reorders of the weights, and where
 /// libtorch itself takes oneDNN for the convolution (more than one thread, more than 20,480 input elements; below that it
 /// takes its slow 1×1 path). The same seed on the same machine and thread count gives the same numbers; the products round
-/// differently from addmm's (within 1.4e-6 of the largest value in CpuLinearTests, addmm within 6.2e-7), so a run on
+/// differently from addmm's (within 1.4e-6 of the largest value in CpuLinearTests, addmm within 8.7e-7), so a run on
 /// another CPU kind or thread count reproduces as closely as MKL's own code paths do. <c>GAN_ONEDNN_LINEAR=0</c> keeps every
 /// product on MKL, <c>1</c> takes oneDNN on any CPU where the product qualifies (for tests and comparisons).
 /// </para>
@@ -33,16 +34,25 @@ internal static class CpuLinear
     /// whose one such layer it is, ran 1–2% slower; from 96 rows and 256 outputs, 1.14–1.61.</summary>
     public const long MinimumRows = 96, MinimumOutputs = 256;
 
+    /// <summary>Weight elements (2 MiB of float32, twice this CPU's L2) above which the weights, not the batch, are the
+    /// convolution's input: oneDNN then reorders the batch into its blocked layout at each call, not the weights. Measured
+    /// with `gan-bench onednn layers` (2026-12-05): 1024 → 784 at batch 128 ran at 1.70–1.80 of addmm's speed that way
+    /// against 1.16–1.17 the other way; 512 → 1024 (exactly 2 MiB) at 1.57 against 1.76.</summary>
+    public const long LargeWeights = 512 * 1024;
+
     static readonly bool? Forced = Environment.GetEnvironmentVariable("GAN_ONEDNN_LINEAR") switch
     {
         "0" => false, "1" => true, _ => null,
     };
 
     static readonly ThreadLocal<bool?> OnThread = new();
-    static readonly ThreadLocal<long> Taken = new();
+    static readonly ThreadLocal<long> Taken = new(), TakenLarge = new();
 
     /// <summary>The products this thread has sent to oneDNN (tests: that a product took the path they mean to test).</summary>
     public static long OneDnnProducts => Taken.Value;
+
+    /// <summary>Of those, the products in the large-weight form (<see cref="LargeWeights"/>).</summary>
+    public static long LargeWeightProducts => TakenLarge.Value;
 
     /// <summary>Whether this CPU is one where oneDNN's kernels outrun MKL's: not Intel's, with AVX-512.</summary>
     public static bool CpuPrefersOneDnn { get; } = Avx512F.IsSupported && Vendor() == "AuthenticAMD";
@@ -83,9 +93,19 @@ internal static class CpuLinear
     {
         long n = x.shape[0], inputs = x.shape[1], outputs = weight.shape[0];
         Taken.Value++;
-        var positions = x.contiguous().view(1, n, 1, inputs).permute(0, 3, 1, 2);     // [1, in, N, 1], channels-last
-        var y = F.conv2d(positions, weight.view(outputs, inputs, 1, 1), bias);         // [1, out, N, 1], channels-last
-        return y.permute(0, 2, 3, 1).reshape(n, outputs);
+        if (weight.numel() <= LargeWeights)
+        {
+            var positions = x.contiguous().view(1, n, 1, inputs).permute(0, 3, 1, 2);     // [1, in, N, 1], channels-last
+            var y = F.conv2d(positions, weight.view(outputs, inputs, 1, 1), bias);         // [1, out, N, 1], channels-last
+            return y.permute(0, 2, 3, 1).reshape(n, outputs);
+        }
+        // Large weights: Wᵀ's rows are the positions and the batch is the kernel, so oneDNN reorders the batch at each call
+        // instead of the weights. The result, yᵀ, is copied once into y's layout.
+        TakenLarge.Value++;
+        var rows = weight.contiguous().view(1, outputs, 1, inputs).permute(0, 3, 1, 2);   // [1, in, out, 1], channels-last
+        var yt = F.conv2d(rows, x.contiguous().view(n, inputs, 1, 1));                     // [1, N, out, 1], channels-last
+        var product = yt.permute(0, 2, 3, 1).reshape(outputs, n).t().contiguous();         // [N, out]
+        return bias is null ? product : product + bias;
     }
 
     static string Vendor()

@@ -42,14 +42,15 @@ let private errors (results: T * T * T * T option) (reference: T * T * T * T opt
       | Some gb, Some rgb -> relative gb rgb
       | _ -> 0.0 ]
 
-/// Shapes (batch, in, out, whether oneDNN takes it): the mnist-mlp layers (784 outputs, not a multiple of oneDNN's
-/// 64-channel blocks), odd sizes, and ones the rule leaves to addmm: one output (D's last layer), 128 outputs or 64 rows
+/// Shapes (batch, in, out, whether oneDNN takes it): the mnist-mlp layers (1024 → 784 in the large-weight form), odd
+/// sizes, in both forms (100 × 1024 → 513: just over 2 MiB of weights), and ones the rule leaves to addmm: one output (D's last layer), 128 outputs or 64 rows
 /// (where oneDNN is slower), and N × in ≤ 20,480 (where libtorch would not take oneDNN).
 let private shapes = [ 128, 1024, 784, true; 128, 784, 512, true; 97, 331, 300, true; 128, 256, 1, false
-                       128, 784, 128, false; 64, 784, 512, false; 128, 100, 256, false ]
+                       128, 784, 128, false; 64, 784, 512, false; 128, 100, 256, false; 100, 1024, 513, true ]
 
 [<Fact>]
 let ``A linear product through oneDNN is addmm's function to float32 rounding, forward and backward, and the same bits every time`` () =
+    let forms = Collections.Generic.HashSet<string>()
     withThreads 2 (fun () ->
         use scope = torch.NewDisposeScope()
         torch.manual_seed 5L |> ignore
@@ -60,10 +61,13 @@ let ``A linear product through oneDNN is addmm's function to float32 rounding, f
                     let w, g = torch.randn(int64 o, int64 i) * 0.05, torch.randn(int64 n, int64 o)
                     let b = if bias then Some(torch.randn(int64 o)) else None
                     let what = $"{n}x{i} -> {o}, bias {bias}, transposed input {transposed}"
-                    let before = CpuLinear.OneDnnProducts
+                    let before, beforeLarge = CpuLinear.OneDnnProducts, CpuLinear.LargeWeightProducts
                     let oneDnn = withOneDnn true (fun () -> run x w b g viaCpuLinear)
-                    let taken = CpuLinear.OneDnnProducts - before
+                    let taken, takenLarge = CpuLinear.OneDnnProducts - before, CpuLinear.LargeWeightProducts - beforeLarge
                     Assert.True((if large then 1L else 0L) = taken, $"{what}: {taken} products through oneDNN")
+                    let largeForm = large && int64 i * int64 o > CpuLinear.LargeWeights
+                    Assert.True((if largeForm then 1L else 0L) = takenLarge, $"{what}: {takenLarge} in the large-weight form")
+                    if large then forms.Add(if largeForm then "large" else "batch as positions") |> ignore
                     let again = withOneDnn true (fun () -> run x w b g viaCpuLinear)
                     let same (y, gx, gw, gb) (y', gx', gw', gb') =
                         bits y = bits y' && bits gx = bits gx' && bits gw = bits gw' && Option.map bits gb = Option.map bits gb'
@@ -73,10 +77,11 @@ let ``A linear product through oneDNN is addmm's function to float32 rounding, f
                     let addmm = run x w b g viaAddmm
                     let e, eAddmm = errors oneDnn reference, errors addmm reference
                     // Both are float32 sums of up to 1,024 products: within 5e-6 of the largest value. Measured: oneDNN
-                    // up to 1.4e-6, addmm up to 6.2e-7 (oneDNN sums in longer chains); a wrong layout or a lost bias term
+                    // up to 1.4e-6, addmm up to 8.7e-7 (oneDNN sums in longer chains); a wrong layout or a lost bias term
                     // is off by the values themselves (1.07).
                     for name, err, errAddmm in List.zip3 [ "y"; "dL/dx"; "dL/dW"; "dL/db" ] e eAddmm do
                         Assert.True(err < 5e-6, $"{what}: {name} off by {err:G3} of its largest value (addmm: {errAddmm:G3})"))
+    Assert.Equal(2, forms.Count)
 
 [<Fact>]
 let ``At one thread, or with oneDNN turned off, a linear product is addmm's to the bit`` () =
