@@ -11,8 +11,9 @@ namespace Gan.Runtime.Model;
 /// libtorch's convolutions run on, runs its AVX-512 kernels there (bench/RESULTS.md, "oneDNN"). On such a CPU the product
 /// is taken as oneDNN's 1×1 convolution over the batch as positions: x [N, in] is the channels-last tensor [1, in, N, 1]
 /// as it lies in memory, the output [1, out, N, 1] channels-last is y [N, out], and autograd's convolution backward gives
-/// the gradients, with no copy of the activations either way. Above <see cref="LargeWeights"/> the roles swap: W [out, in]
-/// is the channels-last input [1, in, out, 1], x the kernel [N, in, 1, 1], and yᵀ comes out, copied once into y.
+/// the gradients, with no copy of the activations either way. Above <see cref="LargeWeights"/>, with fewer rows than
+/// outputs, the roles swap: W [out, in] is the channels-last input [1, in, out, 1], x the kernel [N, in, 1, 1], and yᵀ
+/// comes out, copied once into y.
 /// <para>
 /// The rule is fixed for a run. The CPU: not Intel's, with AVX-512. The product: at least <see cref="MinimumRows"/> rows and
 /// <see cref="MinimumOutputs"/> outputs, where oneDNN's kernels outrun its per-call reorders of the weights, and where
@@ -35,7 +36,8 @@ internal static class CpuLinear
     public const long MinimumRows = 96, MinimumOutputs = 256;
 
     /// <summary>Weight elements (2 MiB of float32, twice this CPU's L2) above which the weights, not the batch, are the
-    /// convolution's input: oneDNN then reorders the batch into its blocked layout at each call, not the weights. Measured
+    /// convolution's input when the batch has fewer rows than the layer has outputs: oneDNN then reorders the smaller batch
+    /// into its blocked layout at each call, not the weights. Measured
     /// with `gan-bench onednn layers` (2026-12-05): 1024 → 784 at batch 128 ran at 1.70–1.80 of addmm's speed that way
     /// against 1.16–1.17 the other way; 512 → 1024 (exactly 2 MiB) at 1.57 against 1.76.</summary>
     public const long LargeWeights = 512 * 1024;
@@ -93,10 +95,10 @@ internal static class CpuLinear
     {
         long n = x.shape[0], inputs = x.shape[1], outputs = weight.shape[0];
         Taken.Value++;
-        if (weight.numel() <= LargeWeights)
+        if (weight.numel() <= LargeWeights || n >= outputs)
         {
             var positions = x.contiguous().view(1, n, 1, inputs).permute(0, 3, 1, 2);     // [1, in, N, 1], channels-last
-            var y = F.conv2d(positions, weight.view(outputs, inputs, 1, 1), bias);         // [1, out, N, 1], channels-last
+            var y = F.conv2d(positions, weight.reshape(outputs, inputs, 1, 1), bias);      // [1, out, N, 1], channels-last
             return y.permute(0, 2, 3, 1).reshape(n, outputs);
         }
         // Large weights: Wᵀ's rows are the positions and the batch is the kernel, so oneDNN reorders the batch at each call

@@ -43,10 +43,12 @@ let private errors (results: T * T * T * T option) (reference: T * T * T * T opt
       | _ -> 0.0 ]
 
 /// Shapes (batch, in, out, whether oneDNN takes it): the mnist-mlp layers (1024 → 784 in the large-weight form), odd
-/// sizes, in both forms (100 × 1024 → 513: just over 2 MiB of weights), and ones the rule leaves to addmm: one output (D's last layer), 128 outputs or 64 rows
+/// sizes, in both forms (100 × 1024 → 513: just over 2 MiB of weights; 600 × 1024 → 520: as large, but more rows than
+/// outputs), and ones the rule leaves to addmm: one output (D's last layer), 128 outputs or 64 rows
 /// (where oneDNN is slower), and N × in ≤ 20,480 (where libtorch would not take oneDNN).
 let private shapes = [ 128, 1024, 784, true; 128, 784, 512, true; 97, 331, 300, true; 128, 256, 1, false
-                       128, 784, 128, false; 64, 784, 512, false; 128, 100, 256, false; 100, 1024, 513, true ]
+                       128, 784, 128, false; 64, 784, 512, false; 128, 100, 256, false; 100, 1024, 513, true
+                       600, 1024, 520, true ]
 
 [<Fact>]
 let ``A linear product through oneDNN is addmm's function to float32 rounding, forward and backward, and the same bits every time`` () =
@@ -65,7 +67,7 @@ let ``A linear product through oneDNN is addmm's function to float32 rounding, f
                     let oneDnn = withOneDnn true (fun () -> run x w b g viaCpuLinear)
                     let taken, takenLarge = CpuLinear.OneDnnProducts - before, CpuLinear.LargeWeightProducts - beforeLarge
                     Assert.True((if large then 1L else 0L) = taken, $"{what}: {taken} products through oneDNN")
-                    let largeForm = large && int64 i * int64 o > CpuLinear.LargeWeights
+                    let largeForm = large && int64 i * int64 o > CpuLinear.LargeWeights && n < o
                     Assert.True((if largeForm then 1L else 0L) = takenLarge, $"{what}: {takenLarge} in the large-weight form")
                     if large then forms.Add(if largeForm then "large" else "batch as positions") |> ignore
                     let again = withOneDnn true (fun () -> run x w b g viaCpuLinear)
