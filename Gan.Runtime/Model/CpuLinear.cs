@@ -69,14 +69,17 @@ internal static class CpuLinear
     /// <summary>Whether the products of this process's linear layers go to oneDNN where libtorch would take it.</summary>
     public static bool Enabled => OnThread.Value ?? Forced ?? CpuPrefersOneDnn;
 
-    /// <summary>For run folders and `gan bench`: which library a CPU linear layer's product runs on, and why.</summary>
+    /// <summary>For run folders and `gan bench`, at this thread count: which library a CPU linear layer's product runs on,
+    /// and why.</summary>
     public static string Description
     {
         get
         {
             bool forced = OnThread.Value is not null || Forced is not null;
-            return Enabled ? $"oneDNN 1x1 convolutions where libtorch takes oneDNN ({(forced ? "forced" : "AMD CPU with AVX-512")})"
-                           : $"MKL addmm ({(forced ? "forced" : "this CPU's default")})";
+            if (!Enabled) return $"MKL addmm ({(forced ? "forced" : "this CPU's default")})";
+            if (get_num_threads() < 2) return "MKL addmm (one thread: libtorch takes no oneDNN for a 1x1 convolution)";
+            return $"oneDNN 1x1 convolutions for {MinimumRows}+ rows and {MinimumOutputs}+ outputs, else MKL addmm "
+                   + $"({(forced ? "forced" : "AMD CPU with AVX-512")})";
         }
     }
 
