@@ -15,8 +15,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     readonly FlatLayout built;          // kept for Dispose: `layout` is dropped when the optimiser falls back
     readonly Tensor expAvg, expAvgSq;
     FlatChunks? chunks;
-    bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
-    ReleasedGrads? released;            // its gradients: set to none by zero_grad
+    readonly StepGrads grads;
     CpuFlatKernel.Segment[]? segments;
     FlatChunks.Scalar[]? scalars;
 
@@ -26,6 +25,8 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         this.layout = built = layout;
         (expAvg, expAvgSq) = (layout.NewBuffer(), layout.NewBuffer());
         Rebind(layout);
+        grads = new StepGrads(layout,
+                              () => CpuAdamKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq));
     }
 
     public FlatLayout? Layout => layout;
@@ -54,8 +55,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     {
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (layout is null) base.zero_grad();
-        else if (released is not null) released.Release();
-        else layout.ZeroGrads();
+        else grads.Zero();
     }
 
     public override Tensor step(Func<Tensor>? closure = null)
@@ -64,25 +64,22 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         if (closure is not null || layout is null || _parameter_groups.Count != 1
             || _parameter_groups[0].Options is not Options { amsgrad: false, maximize: false } o)
             return PerParameter(closure);
-        if (fused ??= CpuAdamKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, expAvg, expAvgSq))
-            released ??= new ReleasedGrads(layout);
-        using var grads = released?.ReadPointers();
-        var pointers = grads?.Addresses;
-        if ((released is null ? !layout.BindGrads() : pointers is null) || !Rebind(layout)) return PerParameter(closure);
+        using var read = grads.Read();
+        if (read is null || !Rebind(layout)) return PerParameter(closure);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         FlatSteps++;
         long step = StateOf(0).step + 1;
         for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step = step;
-        if (pointers is null) TensorOps(o, step);
-        else Fused(o, step, pointers);
+        if (read.Addresses is null) TensorOps(o, step);
+        else Fused(o, step, read.Addresses);
         return null!;
     }
 
     /// <inheritdoc cref="IFlatOptimizer.RestoreReleased"/>
     public void RestoreReleased()
     {
-        if (layout is not null) released?.Restore();
+        if (layout is not null) grads.Restore();
     }
 
     /// <summary>TorchSharp's per-parameter step, after <see cref="RestoreReleased"/> (a released gradient the backward did
@@ -94,7 +91,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
     }
 
     /// <summary>The one-pass CPU update over each parameter's value, gradient and moments.</summary>
-    void Fused(Options o, long step, IntPtr[] grads)
+    void Fused(Options o, long step, IntPtr[] addresses)
     {
         double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, lr = o.LearningRate!.Value;
         var (bias1, bias2) = (1 - Math.Pow(beta1, step), 1 - Math.Pow(beta2, step));
@@ -102,7 +99,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
                                             (float)Math.Sqrt(bias2), (float)o.eps!.Value, (float)-(lr / bias1),
                                             (float)o.weight_decay!.Value);
         segments ??= CpuFlatKernel.Segments(layout!, expAvg, expAvgSq);
-        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)grads[i];       // only the gradients move
+        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)addresses[i];       // only the gradients move
         CpuAdamKernel.Step(segments, expAvg.numel(), c, get_num_threads());
         FusedSteps++;
     }
@@ -136,7 +133,7 @@ internal sealed unsafe class Adam : TorchSharp.Modules.Adam, IFlatOptimizer
         if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
-        released?.Dispose();
+        grads.Dispose();
         foreach (var x in scalars ?? []) x.Dispose();
         expAvg.Dispose();
         expAvgSq.Dispose();

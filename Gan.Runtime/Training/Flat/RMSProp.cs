@@ -16,8 +16,7 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
     readonly Tensor squareAvg, momentumBuffer;
     FlatChunks? chunks;
     FlatChunks.Scalar[]? scalars;
-    bool? fused;                        // the one-pass CPU update applies (decided at the first flat step)
-    ReleasedGrads? released;            // its gradients: set to none by zero_grad
+    readonly StepGrads grads;
     CpuFlatKernel.Segment[]? segments;
 
     public RMSProp(FlatLayout layout, double lr, double alpha, double eps, double weightDecay, double momentum)
@@ -26,6 +25,8 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
         this.layout = built = layout;
         (squareAvg, momentumBuffer) = (layout.NewBuffer(), layout.NewBuffer());
         Rebind(layout);
+        grads = new StepGrads(layout, () => CpuRmsPropKernel.Enabled
+                                            && CpuFlatKernel.Applies(layout.Values, layout.Grads!, squareAvg, momentumBuffer));
     }
 
     public FlatLayout? Layout => layout;
@@ -52,8 +53,7 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
     {
         if (layout is not null && !layout.BindParameters()) layout = null;
         if (layout is null) base.zero_grad();
-        else if (released is not null) released.Release();
-        else layout.ZeroGrads();
+        else grads.Zero();
     }
 
     public override Tensor step(Func<Tensor>? closure = null)
@@ -63,25 +63,22 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
             || _parameter_groups[0].Options is not Options { centered: false, maximize: false } o
             || Enumerable.Range(0, layout.Parameters.Count).Any(i => StateOf(i).momentum_buffer is null))
             return PerParameter(closure);
-        if (fused ??= CpuRmsPropKernel.Enabled && CpuFlatKernel.Applies(layout.Values, layout.Grads!, squareAvg, momentumBuffer))
-            released ??= new ReleasedGrads(layout);
-        using var grads = released?.ReadPointers();
-        var pointers = grads?.Addresses;
-        if (released is null ? !layout.BindGrads() : pointers is null) return PerParameter(closure);
+        using var read = grads.Read();
+        if (read is null) return PerParameter(closure);
         Rebind(layout);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         FlatSteps++;
         for (int i = 0; i < layout.Parameters.Count; i++) StateOf(i).step += 1;
-        if (pointers is null) TensorOps(o);
-        else Fused(o, pointers);
+        if (read.Addresses is null) TensorOps(o);
+        else Fused(o, read.Addresses);
         return null!;
     }
 
     /// <inheritdoc cref="IFlatOptimizer.RestoreReleased"/>
     public void RestoreReleased()
     {
-        if (layout is not null) released?.Restore();
+        if (layout is not null) grads.Restore();
     }
 
     /// <summary>TorchSharp's per-parameter step, after <see cref="RestoreReleased"/> (a released gradient the backward did
@@ -93,13 +90,13 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
     }
 
     /// <summary>The one-pass CPU update over each parameter's value, gradient, square average and momentum buffer.</summary>
-    void Fused(Options o, IntPtr[] grads)
+    void Fused(Options o, IntPtr[] addresses)
     {
         double alpha = o.alpha!.Value;
         var c = new CpuRmsPropKernel.Constants((float)alpha, (float)(1 - alpha), (float)o.eps!.Value, (float)-o.LearningRate!.Value,
                                                (float)o.weight_decay!.Value, (float)o.momentum!.Value);
         segments ??= CpuFlatKernel.Segments(layout!, squareAvg, momentumBuffer);
-        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)grads[i];       // only the gradients move
+        for (int i = 0; i < segments.Length; i++) segments[i].G = (float*)addresses[i];       // only the gradients move
         CpuRmsPropKernel.Step(segments, squareAvg.numel(), c, get_num_threads());
         FusedSteps++;
     }
@@ -134,7 +131,7 @@ internal sealed unsafe class RMSProp : TorchSharp.Modules.RMSProp, IFlatOptimize
         if (disposing) built.Dispose();       // the buffers the parameters, gradients and state are views of
         if (!disposing) return;
         chunks?.Dispose();
-        released?.Dispose();
+        grads.Dispose();
         foreach (var x in scalars ?? []) x.Dispose();
         squareAvg.Dispose();
         momentumBuffer.Dispose();
