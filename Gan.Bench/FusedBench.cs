@@ -16,7 +16,7 @@ public static class FusedBench
 {
     public static void Run(string spec, int stepsPerRound, int rounds) =>
         Compare(spec, stepsPerRound, rounds, ("tensor-op optimiser updates", "one-pass optimiser updates"),
-                on => (CpuAdamKernel.Enabled, CpuRmsPropKernel.Enabled) = (on, on), () => Use(true));
+                Use, () => Use(true));
 
     public static void Linear(string spec, int stepsPerRound, int rounds) =>
         Compare(spec, stepsPerRound, rounds, ("linear products on MKL (addmm)", "linear products on oneDNN (1x1 conv)"),

@@ -7,10 +7,10 @@ namespace Gan.Bench;
 /// libtorch's two CPU product libraries on this machine: MKL, which serves matmul and addmm (so nn.Linear and the sgemm
 /// figure of `efficiency` and `gan bench`), and oneDNN, which serves conv2d. On an AMD CPU with AVX-512, MKL runs its AVX2
 /// kernels and oneDNN its AVX-512 ones (ONEDNN_VERBOSE=1 names them). Alternating rounds in one process:
-/// (1) the mnist-mlp layers' products as matmul and as a 1×1 convolution, with the batch as the convolution's batch and
-/// with the batch as its positions ([1, in, B, 1]); (2) a 3×3 convolution against sgemm 1024³; (3) the forward and backward
-/// of mnist-mlp's G (without BatchNorm) with its linear layers as addmm and as 1×1 convolutions over feature-major
-/// activations. A measurement for a design decision, not a GanDsl code path.
+/// (1) the mnist-mlp layers' products as matmul and as a 1×1 convolution, with the batch as the convolution's batch, as
+/// its positions ([1, in, B, 1]) and as its channels-last positions (CpuLinear's layout); (2) a 3×3 convolution against
+/// sgemm 1024³; (3) the forward and backward of mnist-mlp's G (without BatchNorm) with its linear layers as addmm and as 1×1
+/// convolutions over feature-major activations; (4) <see cref="Layers"/>. (1)–(3) measured the design decision; (4) runs GanDsl's own path, CpuLinear.
 /// </summary>
 public static class OneDnnBench
 {
@@ -50,9 +50,11 @@ public static class OneDnnBench
 
     /// <summary>One linear layer's forward and backward (input, weight and bias gradients), through addmm and through
     /// CpuLinear's oneDNN path, alternating: where oneDNN's per-call cost (its reorders of the weights) outweighs its faster
-    /// kernels.</summary>
+    /// kernels. <c>GAN_BENCH_LAYERS="BxIxO ..."</c> gives other shapes; <c>GAN_BENCH_NO_INPUT_GRAD=1</c> leaves out the
+    /// input gradient, as for D's first layer on real data.</summary>
     public static void Layers()
     {
+        bool inputGradient = Environment.GetEnvironmentVariable("GAN_BENCH_NO_INPUT_GRAD") != "1";
         var env = Environment.GetEnvironmentVariable("GAN_BENCH_LAYERS");
         var shapes = env is null
             ? new[] { (128, 784, 128), (128, 256, 1), (128, 256, 512), (128, 512, 256), (64, 512, 256), (128, 784, 512),
@@ -61,11 +63,11 @@ public static class OneDnnBench
         foreach (var (b, i, o) in shapes)
         {
             using var scope = NewDisposeScope();
-            var x = randn(b, i).requires_grad_(Environment.GetEnvironmentVariable("GAN_BENCH_NO_INPUT_GRAD") != "1");
+            var x = randn(b, i).requires_grad_(inputGradient);
             var w = (randn(o, i) * 0.05).requires_grad_(true);
             var bias = zeros(o).requires_grad_(true);
             var g = randn(b, o);
-            double f = 20 * 3 * 2.0 * b * i * o / 1e9;
+            double f = 20 * (inputGradient ? 3 : 2) * 2.0 * b * i * o / 1e9;
             void Pass(bool oneDnn)
             {
                 Gan.Runtime.Model.CpuLinear.ThisThread = oneDnn;
